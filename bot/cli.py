@@ -1,0 +1,164 @@
+"""`thidua` command: the composition root. It reads Settings, picks concrete classes, wires."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from bot.config import Settings
+from bot.i18n import vi
+
+app = typer.Typer(
+    help="Trợ lý Thi đua: hỏi đáp quy định thi đua, khen thưởng có căn cứ pháp lý.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", envvar="THIDUA_DATA_DIR", help="Thư mục dữ liệu (mặc định ./data)."
+    ),
+]
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings = ctx.obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+@app.callback()
+def _options(ctx: typer.Context, data_dir: DataDirOption = None) -> None:
+    try:
+        settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
+    except ValidationError as error:
+        details = "; ".join(
+            f"THIDUA_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in error.errors()
+        )
+        typer.echo(vi.CONFIG_ERROR.format(details=details), err=True)
+        raise typer.Exit(2) from None
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr)
+    ctx.obj = settings
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Tệp hoặc thư mục văn bản.")],
+    prune: Annotated[bool, typer.Option(help="Gỡ văn bản không còn trong các thư mục này.")] = False,
+) -> None:
+    """Nạp văn bản (md, txt, docx, pdf, html, jsonl) vào kho tri thức; chỉ mã hoá phần thay đổi."""
+    from bot import wiring
+
+    settings = _settings(ctx)
+    index = wiring.open_index(settings)
+    report = wiring.ingest_with_progress(index, paths, prune=prune)
+    for path, message in report.failed:
+        typer.echo(vi.INGEST_FAILED.format(message=message), err=True)
+        del path
+    typer.echo(
+        vi.INGEST_SUMMARY.format(
+            added=report.added,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            removed=report.removed,
+            embedded=report.chunks_embedded,
+        )
+    )
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str | None, typer.Argument(help="Câu hỏi; bỏ trống để đọc từ stdin.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Mỗi câu hỏi một dòng JSON.")] = False,
+    top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=50)] = None,
+) -> None:
+    """Hỏi một câu (hoặc mỗi dòng stdin một câu) và in câu trả lời kèm căn cứ."""
+    from bot import wiring
+    from bot.messages import Incoming
+
+    assistant = wiring.build_assistant(_settings(ctx))
+    questions = [question] if question is not None else [line.rstrip("\n") for line in sys.stdin]
+    for text in questions:
+        message = Incoming(channel="cli", chat_id="cli", user_id="cli", text=text)
+        reply = assistant.qa.ask(message, top_k=top_k)
+        if as_json:
+            record = {
+                "question": text,
+                "found": bool(reply.found),
+                "answer": reply.text,
+                "citations": [
+                    {
+                        key: value
+                        for key, value in asdict(c).items()
+                        if key
+                        in ("id", "doc_number", "title", "article", "clause", "in_force", "score", "text")
+                    }
+                    for c in reply.citations
+                ],
+            }
+            typer.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            typer.echo(reply.text + "\n")
+
+
+@app.command()
+def chat(ctx: typer.Context) -> None:
+    """Trò chuyện với trợ lý ngay trên máy tính (tiếng Việt, /help, /exit)."""
+    from bot import wiring
+    from bot.channels.console import run_console
+
+    assistant = wiring.build_assistant(_settings(ctx))
+    run_console(
+        assistant.router.handle,
+        sys.stdin,
+        sys.stdout,
+        intro=vi.CONSOLE_INTRO,
+        prompt=vi.CONSOLE_PROMPT,
+        speaker=vi.CONSOLE_BOT,
+        goodbye=vi.CONSOLE_BYE,
+    )
+
+
+@app.command()
+def run(ctx: typer.Context) -> None:
+    """Chạy trợ lý với cấu hình mặc định (hiện tại: trò chuyện trên máy tính)."""
+    chat(ctx)
+
+
+@app.command()
+def unanswered(
+    ctx: typer.Context, limit: Annotated[int, typer.Option(min=1, max=1000)] = 50
+) -> None:
+    """Liệt kê các câu hỏi chưa tìm được căn cứ để trả lời."""
+    from bot import wiring
+
+    settings = _settings(ctx)
+    log = wiring.open_unanswered_log(settings)
+    records = log.latest(limit)
+    if not records:
+        typer.echo(vi.UNANSWERED_EMPTY)
+        return
+    typer.echo(vi.UNANSWERED_HEADER)
+    for record in records:
+        when = record.asked_at.astimezone(settings.tz) if record.asked_at.tzinfo else record.asked_at
+        stamp = datetime.strftime(when, "%d/%m/%Y %H:%M")
+        typer.echo(f"{stamp}  [{record.channel}]  {record.question}")
+
+
+def main() -> None:
+    app()

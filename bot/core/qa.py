@@ -1,0 +1,133 @@
+"""Question -> Reply with its legal basis, or a plain 'not found' that is logged for the office."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Protocol
+
+from bot.i18n import vi
+from bot.messages import Citation, Incoming, Reply
+from knowledge.answer import Answer
+from knowledge.documents import Passage
+
+MAX_QUESTION_CHARS = 1000
+
+
+class Retriever(Protocol):
+    def search(self, query: str, k: int = 10, *, today: date) -> list[Passage]: ...
+
+
+class Answerer(Protocol):
+    def answer(self, question: str, passages: Sequence[Passage]) -> Answer: ...
+
+
+class UnansweredSink(Protocol):
+    def record(
+        self,
+        *,
+        asked_at: datetime,
+        channel: str,
+        chat_id: str,
+        user_id: str,
+        question: str,
+        confidence: float,
+        best_chunk_id: str = "",
+    ) -> None: ...
+
+
+def has_words(text: str) -> bool:
+    """True when the text holds at least one letter or digit (emoji-only messages do not)."""
+    return any(unicodedata.category(ch)[0] in ("L", "N") for ch in text)
+
+
+def to_citation(passage: Passage, today: date) -> Citation:
+    cite = passage.chunk.citation
+    doc = cite.document
+    return Citation(
+        id=passage.chunk.id,
+        doc_number=doc.doc_number,
+        title=doc.title,
+        article=cite.article,
+        clause=cite.clause,
+        point=cite.point,
+        in_force=doc.in_force(today),
+        score=round(float(passage.score), 4),
+        text=passage.chunk.text,
+        basis=cite.basis(),
+        status_note=doc.status_note(today),
+    )
+
+
+class QuestionAnswering:
+    """Runs retrieval and the answerer, then words the result from the Vietnamese catalogue."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        answerer: Answerer,
+        unanswered: UnansweredSink,
+        now: Callable[[], datetime],
+        top_k: int = 5,
+    ) -> None:
+        self._retriever = retriever
+        self._answerer = answerer
+        self._unanswered = unanswered
+        self._now = now
+        self.top_k = top_k
+
+    def ask(self, message: Incoming, top_k: int | None = None) -> Reply:
+        question = unicodedata.normalize("NFC", message.text).strip()
+        if not question:
+            return Reply(vi.EMPTY_QUESTION, found=False)
+        if not has_words(question):
+            return Reply(vi.NO_WORDS, found=False)
+        prefix = ""
+        if len(question) > MAX_QUESTION_CHARS:
+            prefix = vi.TOO_LONG.format(length=len(question), limit=MAX_QUESTION_CHARS) + "\n\n"
+            question = question[:MAX_QUESTION_CHARS]
+
+        now = self._now()
+        today = now.date()
+        k = top_k or self.top_k
+        passages = self._retriever.search(question, k=max(k, 5), today=today)
+        answer = self._answerer.answer(question, passages)
+        if not answer.found:
+            self._unanswered.record(
+                asked_at=now,
+                channel=message.channel,
+                chat_id=message.chat_id,
+                user_id=message.user_id,
+                question=question,
+                confidence=float(answer.confidence),
+                best_chunk_id=passages[0].chunk.id if passages else "",
+            )
+            return Reply(prefix + vi.NOT_FOUND, found=False)
+
+        ordered = [*answer.primary, *answer.see_also]
+        citations = tuple(to_citation(p, today) for p in ordered[:k])
+        text = prefix + self._format(answer, today)
+        return Reply(text, citations=citations, found=True)
+
+    def _format(self, answer: Answer, today: date) -> str:
+        lines: list[str] = []
+        lines.extend(answer.quotes)
+        for passage in answer.primary:
+            doc = passage.chunk.citation.document
+            lines.append("")
+            lines.append(vi.BASIS.format(basis=passage.chunk.citation.basis()))
+            status = doc.status_note(today)
+            if status:
+                lines.append(vi.NOT_IN_FORCE.format(status=status))
+            if doc.is_partial:
+                lines.append(vi.PARTIAL_TEXT)
+        if answer.see_also:
+            lines.append("")
+            lines.append(vi.SEE_ALSO)
+            for passage in answer.see_also:
+                basis = passage.chunk.citation.basis()
+                status = passage.chunk.citation.document.status_note(today)
+                item = vi.SEE_ALSO_ITEM.format(basis=basis)
+                lines.append(f"{item} ({status})" if status else item)
+        return "\n".join(lines).strip()

@@ -1,0 +1,72 @@
+"""Channel-neutral messages: what every channel turns its updates into and sends back.
+
+Standard library only, so the core, the channels and the tests all speak it without
+pulling an SDK along.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice shown as a button where the channel has them, as a numbered line where not."""
+
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file in or out; `data` holds small files, `ref` a stored file's content hash."""
+
+    kind: str  # "photo" | "document"
+    filename: str
+    content_type: str = "application/octet-stream"
+    data: bytes | None = None
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """The legal basis of an answer, flattened for channels and JSON output."""
+
+    id: str
+    doc_number: str
+    title: str
+    article: str
+    clause: str
+    point: str
+    in_force: bool
+    score: float
+    text: str
+    basis: str
+    status_note: str = ""
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a person did: typed text, pressed a button (payload) or sent files."""
+
+    channel: str
+    chat_id: str
+    user_id: str
+    text: str = ""
+    payload: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    message_id: str = ""
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message back; channels render buttons natively or fall back to text choices."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    citations: tuple[Citation, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    found: bool | None = None  # for answers: whether the knowledge base had a basis
+    meta: dict[str, str] = field(default_factory=dict, compare=False)

@@ -1,0 +1,71 @@
+"""Repository functions: the only code that writes or reads rows for the core."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.store.models import UnansweredQuestion
+
+
+@dataclass(frozen=True)
+class UnansweredRecord:
+    asked_at: datetime
+    channel: str
+    user_id: str
+    question: str
+    confidence: float
+
+
+class UnansweredLog:
+    """Where questions without a legal basis go, for the emulation office to review."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def record(
+        self,
+        *,
+        asked_at: datetime,
+        channel: str,
+        chat_id: str,
+        user_id: str,
+        question: str,
+        confidence: float,
+        best_chunk_id: str = "",
+    ) -> None:
+        with self._sessions.begin() as session:
+            session.add(
+                UnansweredQuestion(
+                    asked_at=asked_at.astimezone(UTC),
+                    channel=channel,
+                    chat_id=chat_id,
+                    user_id=user_id,
+                    question=question,
+                    confidence=confidence,
+                    best_chunk_id=best_chunk_id,
+                )
+            )
+
+    def latest(self, limit: int = 50) -> Sequence[UnansweredRecord]:
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(UnansweredQuestion)
+                .order_by(UnansweredQuestion.asked_at.desc(), UnansweredQuestion.id.desc())
+                .limit(limit)
+            ).all()
+            return [
+                UnansweredRecord(
+                    _aware(r.asked_at), r.channel, r.user_id, r.question, r.confidence
+                )
+                for r in rows
+            ]
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands datetimes back without their zone; they were written in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

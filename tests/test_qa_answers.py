@@ -1,0 +1,74 @@
+"""Answers through the core: basis, superseded texts, and awkward questions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot import wiring
+from bot.config import Settings
+from bot.i18n import vi
+from bot.messages import Incoming
+
+
+def ask(settings: Settings, text: str):  # type: ignore[no-untyped-def]
+    assistant = wiring.build_assistant(settings)
+    return assistant.qa.ask(Incoming(channel="test", chat_id="c1", user_id="u1", text=text))
+
+
+def test_superseded_text_is_flagged_when_asked_by_number(settings: Settings) -> None:
+    reply = ask(settings, "Nghị định 91/2017 quy định đối tượng tặng Cờ thi đua của Chính phủ")
+    assert reply.found
+    assert reply.citations[0].doc_number == "91/2017/NĐ-CP"
+    assert reply.citations[0].in_force is False
+    assert "đã hết hiệu lực từ 1/1/2024" in reply.text
+    assert "98/2023/NĐ-CP" in reply.text
+
+
+def test_in_force_text_answers_before_a_superseded_one(settings: Settings) -> None:
+    reply = ask(settings, "Chiến sĩ thi đua toàn quốc cần những tiêu chuẩn gì?")
+    assert reply.found
+    assert reply.citations[0].in_force is True
+    assert reply.citations[0].article == "21"
+
+
+def test_direct_lookup_of_a_clause(settings: Settings) -> None:
+    reply = ask(settings, "khoản 1 Điều 27 Luật Thi đua, khen thưởng")
+    assert reply.found
+    assert reply.citations[0].article == "27"
+    assert "Tập thể lao động xuất sắc" in reply.text
+
+
+def test_question_without_diacritics_finds_the_same_article(settings: Settings) -> None:
+    accented = ask(settings, "tiêu chuẩn lao động tiên tiến")
+    plain = ask(settings, "tieu chuan lao dong tien tien")
+    assert accented.citations[0].id == plain.citations[0].id
+    assert plain.citations[0].article == "24"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tiêu chuẩn Lao động tiên tiến? " * 400,  # ~12,000 characters
+        "What are the criteria for Lao động tiên tiến title?",
+        "😀" * 50,
+        "   \n\t ",
+        "\x00\x01 điều \u200b 24",
+    ],
+)
+def test_awkward_questions_get_a_helpful_reply(settings: Settings, text: str) -> None:
+    reply = ask(settings, text)
+    assert reply.text.strip()
+    if len(text) > 10_000:
+        assert vi.TOO_LONG.split("(")[0] in reply.text
+
+
+def test_unanswered_question_is_logged_with_its_asker(settings: Settings) -> None:
+    reply = ask(settings, "Thời tiết Hà Nội ngày mai thế nào?")
+    assert reply.found is False
+    log = wiring.open_unanswered_log(settings)
+    [record] = log.latest()
+    assert record.question == "Thời tiết Hà Nội ngày mai thế nào?"
+    assert record.channel == "test"
+    assert record.asked_at <= datetime.now(UTC)
