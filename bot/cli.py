@@ -25,9 +25,7 @@ app = typer.Typer(
 
 DataDirOption = Annotated[
     Path | None,
-    typer.Option(
-        "--data-dir", envvar="THIDUA_DATA_DIR", help="Thư mục dữ liệu (mặc định ./data)."
-    ),
+    typer.Option("--data-dir", envvar="THIDUA_DATA_DIR", help="Thư mục dữ liệu (mặc định ./data)."),
 ]
 
 
@@ -56,7 +54,9 @@ def _options(ctx: typer.Context, data_dir: DataDirOption = None) -> None:
 def ingest(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Tệp hoặc thư mục văn bản.")],
-    prune: Annotated[bool, typer.Option(help="Gỡ văn bản không còn trong các thư mục này.")] = False,
+    prune: Annotated[
+        bool, typer.Option(help="Gỡ văn bản không còn trong các thư mục này.")
+    ] = False,
 ) -> None:
     """Nạp văn bản (md, txt, docx, pdf, html, jsonl) vào kho tri thức; chỉ mã hoá phần thay đổi."""
     from bot import wiring
@@ -83,7 +83,9 @@ def ingest(
 @app.command()
 def ask(
     ctx: typer.Context,
-    question: Annotated[str | None, typer.Argument(help="Câu hỏi; bỏ trống để đọc từ stdin.")] = None,
+    question: Annotated[
+        str | None, typer.Argument(help="Câu hỏi; bỏ trống để đọc từ stdin.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Mỗi câu hỏi một dòng JSON.")] = False,
     top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=50)] = None,
 ) -> None:
@@ -106,7 +108,16 @@ def ask(
                         key: value
                         for key, value in asdict(c).items()
                         if key
-                        in ("id", "doc_number", "title", "article", "clause", "in_force", "score", "text")
+                        in (
+                            "id",
+                            "doc_number",
+                            "title",
+                            "article",
+                            "clause",
+                            "in_force",
+                            "score",
+                            "text",
+                        )
                     }
                     for c in reply.citations
                 ],
@@ -155,7 +166,9 @@ def unanswered(
         return
     typer.echo(vi.UNANSWERED_HEADER)
     for record in records:
-        when = record.asked_at.astimezone(settings.tz) if record.asked_at.tzinfo else record.asked_at
+        when = (
+            record.asked_at.astimezone(settings.tz) if record.asked_at.tzinfo else record.asked_at
+        )
         stamp = datetime.strftime(when, "%d/%m/%Y %H:%M")
         typer.echo(f"{stamp}  [{record.channel}]  {record.question}")
 

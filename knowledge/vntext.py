@@ -10,20 +10,26 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 # A number-led compound such as "06/2022/qh15", "91/2017/nđ-cp" or "31/12/2023" stays one token;
 # everything else splits on any non-letter, non-digit character (underscore included).
 _TOKEN = re.compile(r"\d+(?:[/.\-][^\W_]+)+|[^\W_]+")
 _COMPOUND_SPLIT = re.compile(r"[/.\-]")
 
+
+def _words(block: str) -> frozenset[str]:
+    return frozenset(block.split())
+
+
 # Function words and question words that carry no topic; used to judge coverage, not for BM25.
-STOPWORDS: frozenset[str] = frozenset(
+STOPWORDS: frozenset[str] = _words(
     """
     à ạ ai anh bao bằng bị bởi cả các cái cần cho chỉ chị chưa có của cùng cũng đã đang đâu để
     đến đều đó được em gì hay hãy hỏi khi không là làm lại lên loại mà mình muốn nào này nên
     nếu ngày nhé nhỉ như những nơi nữa ở phải ra rằng rồi sao sau sẽ tại theo thế thì thôi
     trên trong từ tôi và vào vậy về với xin vì vẫn ơi ạ hoặc hơn gồm
-    """.split()
+    """
 )
 
 
@@ -51,7 +57,7 @@ def folded_syllables(text: str) -> list[str]:
 
 def bigrams(tokens: Sequence[str]) -> list[str]:
     """Adjacent syllable pairs joined by '_' (a character the tokeniser never emits)."""
-    return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return [f"{a}_{b}" for a, b in pairwise(tokens)]
 
 
 def compound_parts(token: str) -> list[str]:
@@ -102,13 +108,11 @@ def content_syllables(tokens: Iterable[str]) -> list[str]:
     ]
 
 
-# Folded stopwords collide with real words ('ma' = ma túy, 'to' = tố cáo), so only those whose
-# folded form is not also a frequent content syllable are used for unaccented text.
-_FOLDED_STOPWORDS: frozenset[str] = frozenset(
+# Folded stopwords collide with real words ('thi' = thì/thi đua, 'hoi' = hỏi/hội), so only
+# folded forms that are not also frequent content syllables are listed.
+_FOLDED_STOPWORDS: frozenset[str] = _words(
     """
-    ai bao bang bi boi ca cac cai can cho chi chua co cua cung da dang dau de den deu do duoc
-    gi hay hoi khi khong la lam lai len ma minh muon nao nay nen neu nhe nhi nhu nhung noi nua
-    o phai ra rang roi sao sau se tai theo the thi thoi tren trong tu toi va vao vay ve voi xin
-    vi van hoac hon gom
-    """.split()
+    ai bao bi cac cho cua deu duoc gi khi khong la len minh muon nao neu nhe nhi nhu nhung
+    phai rang roi se thoi tren trong toi va vao vay voi xin hoac gom o
+    """
 )

@@ -57,7 +57,9 @@ PARTIAL_TEXT = (
 CONSOLE_PROMPT = "Bạn"
 CONSOLE_BOT = "Trợ lý"
 CONSOLE_BYE = "Tạm biệt!"
-CONSOLE_INTRO = "Trò chuyện với Trợ lý Thi đua trên máy tính. Gõ /help để xem hướng dẫn, /exit để thoát."
+CONSOLE_INTRO = (
+    "Trò chuyện với Trợ lý Thi đua trên máy tính. Gõ /help để xem hướng dẫn, /exit để thoát."
+)
 
 INDEX_BUILDING = "Đang lập chỉ mục kho văn bản mẫu (chỉ làm một lần)…"
 INDEX_READY = "Đã lập chỉ mục {documents} văn bản, {chunks} đoạn."

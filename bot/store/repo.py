@@ -59,9 +59,7 @@ class UnansweredLog:
                 .limit(limit)
             ).all()
             return [
-                UnansweredRecord(
-                    _aware(r.asked_at), r.channel, r.user_id, r.question, r.confidence
-                )
+                UnansweredRecord(_aware(r.asked_at), r.channel, r.user_id, r.question, r.confidence)
                 for r in rows
             ]
 

