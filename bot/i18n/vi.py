@@ -75,3 +75,11 @@ UNANSWERED_EMPTY = "Chưa có câu hỏi nào chưa trả lời được."
 UNANSWERED_HEADER = "Các câu hỏi chưa trả lời được (mới nhất trước):"
 
 CONFIG_ERROR = "Cấu hình không hợp lệ: {details}"
+
+ROLE_LABELS = {
+    "office_admin": "Ban Thi đua - Khen thưởng",
+    "cluster_lead": "Cụm/khối trưởng",
+    "unit_head": "Thủ trưởng đơn vị",
+    "unit_officer": "Cán bộ làm công tác thi đua",
+    "cadre": "Cán bộ",
+}
