@@ -49,9 +49,10 @@ class LoadedDocument:
 
 
 def load_document(
-    path: Path | str, data: bytes | None = None, **overrides: object
+    path: Path | str, *, data: bytes | None = None, **overrides: object
 ) -> LoadedDocument:
-    """Load one file; `overrides` (DocumentMeta field names) beat its front matter."""
+    """Load one file (from `data` when the caller already read it); `overrides` are
+    DocumentMeta fields and beat the front matter."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:

@@ -1,0 +1,197 @@
+"""Incremental ingestion: only new or changed files are chunked and handed to the index.
+
+A file is unchanged when its source hash equals the one stored at its last upsert. The hash
+covers the file bytes, the metadata overrides, `PIPELINE_VERSION` (bump it when chunking
+changes) and the root the file was found under, written as `<sha256>@<root tag>`.
+
+Prune rule: a document belongs to the root (folder or file argument) it was last ingested
+from. With `prune=True`, documents owned by a given root whose files are no longer found
+under it are removed; documents from other roots are never touched, and a root in which any
+file failed is not pruned (its documents' ids are unknown).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from ingest.chunker import chunk_document
+from ingest.errors import IngestError
+from ingest.loaders import SUPPORTED_EXTENSIONS, load_document, read_bytes
+from ingest.meta import check_override_keys
+from ingest.progress import IngestProgress, NullProgress
+from knowledge.documents import Chunk, DocumentMeta
+
+PIPELINE_VERSION = "1"
+
+
+class Index(Protocol):
+    """The part of `knowledge.index.KnowledgeIndex` the pipeline uses."""
+
+    def document_hashes(self) -> dict[str, str]: ...
+
+    def upsert_document(
+        self,
+        meta: DocumentMeta,
+        chunks: Sequence[Chunk],
+        source_hash: str,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> int: ...
+
+    def remove_document(self, doc_id: str) -> None: ...
+
+    def refresh(self) -> None: ...
+
+
+@dataclass
+class IngestReport:
+    """What one run did; `failed` holds (path, one-line Vietnamese message)."""
+
+    files: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks_embedded: int = 0
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+    removed_ids: list[str] = field(default_factory=list)
+    prune_skipped: list[Path] = field(default_factory=list)  # roots not pruned after a failure
+    ignored: list[Path] = field(default_factory=list)  # unsupported types found in folders
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+def ingest_paths(
+    paths: Iterable[Path | str],
+    index: Index,
+    *,
+    prune: bool = False,
+    progress: IngestProgress | None = None,
+    **meta_overrides: object,
+) -> IngestReport:
+    """Ingest files and folders (recursively) into `index`; one bad file never stops the run."""
+    check_override_keys(meta_overrides)
+    overrides = {k: v for k, v in meta_overrides.items() if v is not None and v != ""}
+    sink = progress or NullProgress()
+    report = IngestReport()
+    roots = [Path(p) for p in paths]
+    found, failed_roots = _collect(roots, report)
+    report.files = len(found)
+    stored = index.document_hashes()
+    seen: dict[str, Path] = {}
+    sink.start(len(found))
+    for root, path in found:
+        try:
+            _ingest_file(root, path, index, stored, seen, overrides, sink, report)
+        except IngestError as error:
+            report.failed.append((path, str(error)))
+            failed_roots.add(root)
+        sink.file_done(path)
+    if prune:
+        _prune(roots, failed_roots, stored, set(seen), index, report)
+    index.refresh()
+    return report
+
+
+def source_hash(data: bytes, overrides: Mapping[str, object], root: Path) -> str:
+    """`<sha256 of bytes, overrides and pipeline version>@<root tag>`."""
+    digest = hashlib.sha256(data)
+    digest.update(json.dumps(overrides, sort_keys=True, default=str).encode("utf-8"))
+    digest.update(f"\0pipeline={PIPELINE_VERSION}".encode())
+    return f"{digest.hexdigest()}@{root_tag(root)}"
+
+
+def root_tag(root: Path) -> str:
+    return hashlib.sha256(str(root.resolve()).encode("utf-8")).hexdigest()[:12]
+
+
+def _collect(roots: list[Path], report: IngestReport) -> tuple[list[tuple[Path, Path]], set[Path]]:
+    """(root, file) pairs in a stable order, each file once; missing roots are failures."""
+    found: list[tuple[Path, Path]] = []
+    failed_roots: set[Path] = set()
+    seen: set[Path] = set()
+    for root in roots:
+        if root.is_dir():
+            candidates = sorted(p for p in root.rglob("*") if _visible(p, root) and p.is_file())
+            files = [p for p in candidates if p.suffix.lower() in SUPPORTED_EXTENSIONS]
+            report.ignored.extend(p for p in candidates if p not in files)
+        elif root.exists():
+            files = [root]  # an explicit file: unsupported types are reported, not skipped
+        else:
+            report.failed.append((root, str(IngestError(root, "không tìm thấy tệp hoặc thư mục"))))
+            failed_roots.add(root)
+            continue
+        for path in files:
+            if path.resolve() not in seen:
+                seen.add(path.resolve())
+                found.append((root, path))
+    return found, failed_roots
+
+
+def _visible(path: Path, root: Path) -> bool:
+    """Not hidden ('.git', '.DS_Store') and not an Office lock file ('~$báo cáo.docx')."""
+    relative = path.relative_to(root).parts
+    return not any(part.startswith(".") for part in relative) and not path.name.startswith("~$")
+
+
+def _ingest_file(
+    root: Path,
+    path: Path,
+    index: Index,
+    stored: Mapping[str, str],
+    seen: dict[str, Path],
+    overrides: Mapping[str, object],
+    sink: IngestProgress,
+    report: IngestReport,
+) -> None:
+    data = read_bytes(path)
+    digest = source_hash(data, overrides, root)
+    document = load_document(path, data=data, **overrides)
+    doc_id = document.meta.doc_id
+    if doc_id in seen:
+        raise IngestError(path, f"mã văn bản {doc_id!r} trùng với tệp {seen[doc_id]}")
+    seen[doc_id] = path
+    if stored.get(doc_id) == digest:
+        report.unchanged += 1
+        return
+    chunks = chunk_document(document)
+    if not chunks:
+        raise IngestError(path, "không tách được đoạn văn bản nào")
+    sink.file_started(path, len(chunks))
+    try:
+        embedded = index.upsert_document(document.meta, chunks, digest, sink.chunks_embedded)
+    except ValueError as error:  # the index refuses chunk ids owned by another document
+        raise IngestError(
+            path, "chỉ mục từ chối văn bản (thường do mã đoạn trùng với một văn bản khác)"
+        ) from error
+    report.chunks_embedded += embedded
+    if doc_id in stored:
+        report.updated += 1
+    else:
+        report.added += 1
+
+
+def _prune(
+    roots: list[Path],
+    failed_roots: set[Path],
+    stored: Mapping[str, str],
+    seen: set[str],
+    index: Index,
+    report: IngestReport,
+) -> None:
+    for root in roots:
+        if root in failed_roots:
+            report.prune_skipped.append(root)
+            continue
+        suffix = f"@{root_tag(root)}"
+        for doc_id in sorted(stored):
+            if stored[doc_id].endswith(suffix) and doc_id not in seen:
+                index.remove_document(doc_id)
+                report.removed += 1
+                report.removed_ids.append(doc_id)
