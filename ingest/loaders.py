@@ -7,6 +7,7 @@ pipeline can report it and go on with the other files.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,7 +106,7 @@ def _load(path: Path, suffix: str, data: bytes, overrides: Mapping[str, object])
     elif suffix in (".html", ".htm"):
         raw, embedded_title = html_text(normalize_text(decode_bytes(data)))
         text = normalize_text(raw)
-    else:  # passages stay byte-for-byte as given: benchmark caches key on their exact text
+    else:  # passages are only NFC-normalised: their line breaks and spacing are kept as given
         records = parse_jsonl(decode_bytes(data))
         text = ""
     if not records and not text.strip():
@@ -169,4 +170,10 @@ def _jsonl_record(line: str, number: int) -> Record:
     if not isinstance(title, str):
         raise DecodeError(f"dòng {number}: trường 'title' phải là chuỗi")
     others = {key: value for key, value in obj.items() if key not in ("id", "text", "title")}
-    return Record(id=str(raw_id).strip(), text=text, title=title, line=number, fields=others)
+    return Record(
+        id=str(raw_id).strip(),
+        text=unicodedata.normalize("NFC", text),
+        title=unicodedata.normalize("NFC", title),
+        line=number,
+        fields=others,
+    )
