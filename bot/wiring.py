@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.orm import Session, sessionmaker
+
 import knowledge
 from bot.config import Settings
 from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
 from bot.i18n import vi
 from bot.store.db import make_engine, migrate, session_factory
+from bot.store.org import seed_titles
 from bot.store.repo import UnansweredLog
 from ingest.pipeline import IngestReport, ingest_paths
 from ingest.progress import RichProgress
@@ -45,10 +48,18 @@ def open_index(settings: Settings) -> KnowledgeIndex:
     return KnowledgeIndex.open(settings.index_dir, make_embedder(settings))
 
 
-def open_unanswered_log(settings: Settings) -> UnansweredLog:
+def open_store(settings: Settings) -> sessionmaker[Session]:
+    """The records database, migrated to the newest schema (SQLite file or PostgreSQL)."""
     engine = make_engine(settings.db_url)
     migrate(engine)
-    return UnansweredLog(session_factory(engine))
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        seed_titles(session)  # the registration form offers these; idempotent
+    return sessions
+
+
+def open_unanswered_log(settings: Settings) -> UnansweredLog:
+    return UnansweredLog(open_store(settings))
 
 
 def ingest_with_progress(
@@ -81,11 +92,13 @@ def build_assistant(settings: Settings) -> Assistant:
         if settings.answer_threshold is None
         else ExtractiveAnswerer(threshold=settings.answer_threshold)
     )
+    sessions = open_store(settings)
+
+    def now() -> datetime:
+        return datetime.now(settings.tz)
+
     qa = QuestionAnswering(
-        retriever,
-        answerer,
-        open_unanswered_log(settings),
-        now=lambda: datetime.now(settings.tz),
-        top_k=settings.top_k,
+        retriever, answerer, UnansweredLog(sessions), now=now, top_k=settings.top_k
     )
-    return Assistant(router=Router(qa), qa=qa, index=index)
+    router = Router(qa, sessions=sessions, now=now)
+    return Assistant(router=router, qa=qa, index=index)

@@ -1,21 +1,71 @@
-"""Every Incoming goes through here: a command, (later) an active form, or a question."""
+"""Every Incoming goes through here: a command, the active form, linking, or a question.
+
+One message is one transaction: the conversation row, whatever the step wrote and its audit rows
+commit together, so a crash or a second worker never sees half a registration. Without a
+database (`sessions=None`) the router is the plain Q&A assistant it started as.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
 
-from bot.core.qa import QuestionAnswering
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core import operational
+from bot.core.access import actor_for
+from bot.core.flows import registration, review
+from bot.core.flows.base import Ctx, Engine
+from bot.core.notices import notices
+from bot.core.text import fold
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
+from bot.store import forms, org
+from bot.store.forms import ConversationState
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[Incoming], list[Reply]]
+FormCommand = Callable[[Ctx, Engine, ConversationState], list[Reply]]
+
+FLOWS = {registration.NAME: registration.FLOW, review.NAME: review.FLOW}
+FORM_COMMANDS: dict[str, FormCommand] = {
+    "dangky": registration.begin,
+    "xacnhan": registration.begin_confirm,
+    "duyet": review.begin,
+}
+# Typed requests that start a form, compared folded (no diacritics, lowercase).
+INTENTS: dict[str, str] = {
+    "dang ky thi dua": "dangky",
+    "dang ky": "dangky",
+    "xac nhan dang ky": "xacnhan",
+    "duyet dang ky": "duyet",
+}
+RESUME_WORDS = {"tiep tuc", "/tieptuc"}
+_CODE = re.compile(r"[A-Za-z0-9]{4}[- ]?[A-Za-z0-9]{4}")
+
+
+class Asker(Protocol):
+    def ask(self, message: Incoming) -> Reply: ...
 
 
 class Router:
     """Channel-neutral dispatcher; channels only translate to and from Incoming/Reply."""
 
-    def __init__(self, qa: QuestionAnswering) -> None:
+    def __init__(
+        self,
+        qa: Asker,
+        *,
+        sessions: sessionmaker[Session] | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
         self._qa = qa
+        self._sessions = sessions
+        self._now = now
+        self._engine = Engine(FLOWS)
         self._commands: dict[str, Handler] = {
             "start": lambda _m: [Reply(vi.WELCOME)],
             "help": lambda _m: [Reply(vi.HELP)],
@@ -23,11 +73,112 @@ class Router:
         }
 
     def handle(self, message: Incoming) -> list[Reply]:
-        text = message.text.strip()
-        if text.startswith("/"):
-            name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
-            handler = self._commands.get(name)
-            if handler is None:
-                return [Reply(vi.UNKNOWN_COMMAND.format(command=text.split()[0]))]
-            return handler(message)
-        return [self._qa.ask(message)]
+        if self._sessions is None or self._now is None:
+            return self._stateless(message)
+        try:
+            with self._sessions.begin() as session:
+                return self._turn(session, message, self._now())
+        except forms.Conflict:
+            return [Reply(vi.BUSY, meta={"conflict": "1"})]
+        except Exception:  # a failing turn must answer, and its rollback keeps the draft intact
+            log.exception("turn failed: %s/%s", message.channel, message.chat_id)
+            return [Reply(vi.INTERNAL_ERROR, meta={"error": "1"})]
+
+    def _stateless(self, message: Incoming) -> list[Reply]:
+        name, _arg = _command(message)
+        if name is None:
+            return [self._qa.ask(message)]
+        handler = self._commands.get(name)
+        if handler is None:
+            return [Reply(vi.UNKNOWN_COMMAND.format(command=message.text.split()[0]))]
+        return handler(message)
+
+    def _turn(self, session: Session, message: Incoming, now: datetime) -> list[Reply]:
+        person = org.person_for_identity(session, message.channel, message.user_id)
+        if person is not None:
+            org.touch_identity(session, message.channel, message.user_id, now)
+        ctx = Ctx(session, actor_for(session, person, now.date()), person, now, self._qa.ask)
+        ctx.ask = lambda m: operational.answer(ctx, m.text) or self._qa.ask(m)
+        state = forms.load_conversation(session, message.channel, message.chat_id)
+        state.person_id = person.id if person else None
+        replies = self._dispatch(ctx, state, message)
+        if not self._engine.is_active(state) and person is not None:
+            replies = [*notices(ctx, state), *replies]
+        forms.save_conversation(session, state, now)
+        return replies
+
+    def _dispatch(self, ctx: Ctx, state: ConversationState, message: Incoming) -> list[Reply]:
+        name, arg = _command(message)
+        active = self._engine.is_active(state)
+        if name in ("huy", "quaylai", "luunhap") and active:
+            return self._engine.handle(ctx, state, message)
+        if name is not None:
+            return self._command_reply(ctx, state, message, name, arg, active)
+        if active:
+            return self._engine.handle(ctx, state, message)
+        folded = fold(message.text).strip(" .!")
+        if folded in RESUME_WORDS and self._engine.known(state):
+            return self._engine.resume(ctx, state)
+        if folded in INTENTS:
+            return FORM_COMMANDS[INTENTS[folded]](ctx, self._engine, state)
+        if ctx.person is None and _CODE.fullmatch(message.text.strip()):
+            return self._link(ctx, message, message.text.strip())
+        return [ctx.ask(message)]
+
+    def _command_reply(
+        self,
+        ctx: Ctx,
+        state: ConversationState,
+        message: Incoming,
+        name: str,
+        arg: str,
+        active: bool,
+    ) -> list[Reply]:
+        """A slash command (or a button whose payload is one); an active form's prompt follows."""
+        if name == "start" and arg and ctx.person is None:
+            return self._link(ctx, message, arg)
+        if name == "tieptuc" and self._engine.known(state) and not active:
+            return self._engine.resume(ctx, state)
+        if name in FORM_COMMANDS:
+            if ctx.person is None:
+                return [Reply(vi.LINK_FIRST)]
+            return FORM_COMMANDS[name](ctx, self._engine, state)
+        handler = self._commands.get(name)
+        if handler is None:
+            replies = [Reply(vi.UNKNOWN_COMMAND.format(command="/" + name))]
+        else:
+            replies = handler(message)
+            if name == "start" and ctx.person is None:
+                replies.append(Reply(vi.LINK_HOW))
+        if active:
+            replies += self._engine.prompt(ctx, state)
+        return replies
+
+    def _link(self, ctx: Ctx, message: Incoming, code: str) -> list[Reply]:
+        """Spend an invite code; a wrong one says why, in Vietnamese, and changes nothing."""
+        try:
+            with ctx.session.begin_nested():
+                person = org.link_identity(
+                    ctx.session,
+                    channel=message.channel,
+                    external_id=message.user_id,
+                    code=code,
+                    now=ctx.now,
+                )
+        except org.InviteError as error:
+            return [Reply(str(error))]
+        roles = ", ".join(vi.ROLE_LABELS[r.value] for r in sorted(org.roles_of(person)))
+        unit = forms.unit_name(ctx.session, person.unit_id)
+        return [
+            Reply(vi.LINKED.format(name=person.full_name, roles=roles or "—", unit=unit or "—"))
+        ]
+
+
+def _command(message: Incoming) -> tuple[str | None, str]:
+    """('dangky', '') for '/dangky' typed or a button payload '/dangky'; (None, '') otherwise."""
+    payload = message.payload or ""
+    text = (payload if payload.startswith("/") else message.text).strip()
+    if not text.startswith("/") or len(text) < 2:
+        return None, ""
+    head, _, arg = text[1:].partition(" ")
+    return head.split("@", 1)[0].lower(), arg.strip()

@@ -19,6 +19,9 @@ HELP = (
     "• Hỏi bằng tiếng Việt, có dấu hoặc không dấu: «tieu chuan lao dong tien tien».\n"
     "• Tra cứu trực tiếp: «Điều 24 Luật Thi đua, khen thưởng», «khoản 1 Điều 27», "
     "«Nghị định 91/2017».\n"
+    "• /dangky — đăng ký thi đua của đơn vị; /xacnhan — thủ trưởng xác nhận bản cán bộ soạn; "
+    "/duyet — Ban Thi đua - Khen thưởng duyệt; trong biểu mẫu gõ «quay lại», «huỷ», «lưu nháp».\n"
+    "• Hỏi việc của đơn vị: «hạn nộp đăng ký thi đua là ngày nào», «đơn vị tôi thuộc khối nào».\n"
     "• /help — hướng dẫn; /exit — thoát (trên máy tính)."
 )
 
@@ -83,3 +86,454 @@ ROLE_LABELS = {
     "unit_officer": "Cán bộ làm công tác thi đua",
     "cadre": "Cán bộ",
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# Records and admin commands: invites, imports, templates, movements, exports (bot/store/org.py,
+# bot/admin/). Column headers below are what the import files and templates use.
+# ---------------------------------------------------------------------------------------------
+
+INVITE_NOT_FOUND = (
+    "Mã mời không đúng. Anh/chị hãy kiểm tra lại mã (8 ký tự, gồm chữ và số) hoặc liên hệ "
+    "Ban Thi đua - Khen thưởng để được cấp mã."
+)
+INVITE_EXPIRED = (
+    "Mã mời đã hết hạn. Anh/chị hãy liên hệ Ban Thi đua - Khen thưởng để được cấp mã mới."
+)
+INVITE_USED = (
+    "Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần; nếu cần liên kết tài khoản khác, "
+    "anh/chị hãy xin Ban Thi đua - Khen thưởng cấp mã mới."
+)
+
+ROLE_EXAMPLES = "Ban TĐKT, cụm trưởng, khối trưởng, thủ trưởng, cán bộ thi đua, cán bộ"
+
+STATUS_LABELS = {
+    "draft": "Bản nháp",
+    "pending_confirmation": "Chờ thủ trưởng xác nhận",
+    "submitted": "Đã nộp",
+    "approved": "Đã duyệt",
+    "returned": "Bị trả lại",
+    "cancelled": "Đã huỷ",
+}
+
+# Import columns (units)
+COL_UNIT_CODE = "mã đơn vị"
+COL_UNIT_NAME = "tên đơn vị"
+COL_UNIT_TYPE = "loại"
+COL_UNIT_PARENT = "mã đơn vị cấp trên"
+NOTE_UNIT_CODE = "Mã ngắn, không trùng, ví dụ SNV, UBND-HKH. Nhập lại cùng mã là cập nhật."
+NOTE_UNIT_NAME = "Tên đầy đủ, ví dụ Sở Nội vụ."
+NOTE_UNIT_TYPE = "Không bắt buộc, ví dụ: sở, ban, ngành; huyện, thị xã, thành phố; doanh nghiệp."
+NOTE_UNIT_PARENT = "Không bắt buộc: mã của đơn vị cấp trên (trong tệp này hoặc đã nhập trước)."
+
+# Import columns (people)
+COL_PERSON_NAME = "họ và tên"
+COL_PERSON_PHONE = "số điện thoại"
+COL_PERSON_POSITION = "chức vụ"
+COL_PERSON_UNIT = "mã đơn vị"
+COL_PERSON_ROLES = "vai trò"
+NOTE_PERSON_NAME = "Họ và tên đầy đủ, có dấu."
+NOTE_PERSON_PHONE = (
+    "Số di động hoặc cố định: 0912345678, +84 912 345 678 hoặc 84912345678. "
+    "Nhập lại cùng số là cập nhật cán bộ đó."
+)
+NOTE_PERSON_POSITION = "Không bắt buộc, ví dụ Giám đốc, Chuyên viên."
+NOTE_PERSON_UNIT = "Mã đơn vị đã nhập; bắt buộc với thủ trưởng, cán bộ thi đua, cụm/khối trưởng."
+NOTE_PERSON_ROLES = (
+    "Một hoặc nhiều vai trò, cách nhau bởi dấu ;  — Ban TĐKT, cụm trưởng, khối trưởng, "
+    "thủ trưởng, cán bộ thi đua, cán bộ. Để trống = cán bộ (chỉ hỏi đáp). "
+    "Nhập lại sẽ thay toàn bộ vai trò của người đó."
+)
+
+# Import columns (clusters)
+COL_CLUSTER_CODE = "mã cụm/khối"
+COL_CLUSTER_NAME = "tên cụm/khối"
+COL_CLUSTER_KIND = "loại cụm/khối"
+COL_CLUSTER_YEAR = "năm"
+COL_CLUSTER_LEAD = "mã đơn vị cụm trưởng"
+COL_CLUSTER_DEPUTY = "mã đơn vị cụm phó"
+COL_CLUSTER_MEMBERS = "mã đơn vị thành viên"
+NOTE_CLUSTER_CODE = "Mã cụm hoặc khối, ví dụ KHOI-VHXH. Cùng mã và năm là cập nhật."
+NOTE_CLUSTER_NAME = "Ví dụ: Khối các cơ quan văn hoá - xã hội."
+NOTE_CLUSTER_KIND = "cụm (theo địa bàn) hoặc khối (theo ngành, lĩnh vực)."
+NOTE_CLUSTER_YEAR = "Năm thi đua, ví dụ 2026 (cụm/khối trưởng luân phiên hằng năm)."
+NOTE_CLUSTER_LEAD = "Không bắt buộc: mã đơn vị làm cụm/khối trưởng năm đó."
+NOTE_CLUSTER_DEPUTY = "Không bắt buộc: mã đơn vị làm cụm/khối phó năm đó."
+NOTE_CLUSTER_MEMBERS = (
+    "Mã các đơn vị thành viên trên cùng một ô, cách nhau bởi dấu ; (đơn vị trưởng, phó được "
+    "tự thêm). Mỗi dòng là một cụm/khối; nhập lại sẽ thay danh sách thành viên."
+)
+
+# Reading a file and validating rows
+TABLE_NO_FILE = "không tìm thấy tệp"
+TABLE_BAD_FORMAT = "định dạng «{suffix}» chưa hỗ trợ; hãy dùng .xlsx hoặc .csv (UTF-8)"
+TABLE_UNREADABLE = "không đọc được tệp Excel ({error})"
+TABLE_NOT_UTF8 = "tệp CSV phải được lưu bằng bảng mã UTF-8 (trong Excel: CSV UTF-8)"
+TABLE_EMPTY = "tệp không có dòng dữ liệu nào dưới dòng tiêu đề"
+TABLE_MISSING_COLUMNS = "thiếu cột {columns}; các cột cần có: {expected}"
+TABLE_DUPLICATE_COLUMN = "cột «{column}» xuất hiện hai lần"
+
+VALUE_BAD_DATE = "ngày «{value}» không hợp lệ; hãy viết dạng 31/3/2026 hoặc 2026-03-31"
+VALUE_BAD_YEAR = "năm «{value}» không hợp lệ; hãy viết 4 chữ số, ví dụ 2026"
+
+ROW_MISSING = "thiếu «{column}»"
+ROW_TOO_LONG = "«{column}» dài quá {limit} ký tự"
+ROW_DUPLICATE = "«{value}» trùng với dòng {line}"
+ROW_UNKNOWN_UNIT = "không có đơn vị mã «{code}» (hãy nhập đơn vị trước)"
+ROW_UNIT_OWN_PARENT = "đơn vị không thể là cấp trên của chính mình"
+ROW_UNIT_CYCLE = "cấp trên của đơn vị «{code}» tạo thành vòng lặp"
+ROW_BAD_PHONE = "số điện thoại «{value}» không hợp lệ; ví dụ đúng: 0912345678 hoặc +84912345678"
+ROW_AMBIGUOUS_PHONE = "số điện thoại «{value}» đang thuộc nhiều cán bộ (mã {ids}); hãy sửa trước"
+ROW_UNKNOWN_ROLE = "không có vai trò «{role}»; dùng một trong: {known}"
+ROW_ROLE_NEEDS_UNIT = "vai trò thủ trưởng, cán bộ thi đua, cụm/khối trưởng cần «mã đơn vị»"
+ROW_BAD_CLUSTER_KIND = "loại «{value}» không hợp lệ; hãy ghi «cụm» hoặc «khối»"
+ROW_LEAD_IS_DEPUTY = "một đơn vị không thể vừa là trưởng vừa là phó"
+ROW_DOUBLE_MEMBERSHIP = "đơn vị «{unit}» đã thuộc {kind} «{other}» năm {year}"
+
+IMPORT_FILE_ERROR = "{file}: {reason}"
+IMPORT_ROW_ERROR = "{file}, dòng {line}: {reason}"
+IMPORT_NOTHING_WRITTEN = "Có {count} lỗi; chưa ghi gì vào cơ sở dữ liệu. Hãy sửa rồi nhập lại."
+IMPORT_DB_ERROR = "{file}: lỗi cơ sở dữ liệu, chưa ghi gì ({error})"
+IMPORT_DONE = "Đã nhập {file}: {created} mới, {updated} cập nhật."
+
+# Templates
+TEMPLATE_UNITS_SHEET = "Đơn vị"
+TEMPLATE_PEOPLE_SHEET = "Cán bộ"
+TEMPLATE_CLUSTERS_SHEET = "Cụm, khối"
+TEMPLATE_GUIDE_SHEET = "Hướng dẫn"
+TEMPLATE_GUIDE_COLUMN = "Cột"
+TEMPLATE_GUIDE_REQUIRED = "Bắt buộc"
+TEMPLATE_GUIDE_NOTE = "Cách điền"
+TEMPLATE_REQUIRED_YES = "có"
+TEMPLATE_REQUIRED_NO = "không"
+TEMPLATE_REQUIRED_MARK = " (bắt buộc)"
+TEMPLATE_EXISTS = "{file} đã có; dùng --force để ghi đè."
+TEMPLATE_WRITTEN = "Đã ghi tệp mẫu {file}."
+TEMPLATE_COLUMNS = "Các cột:"
+TEMPLATE_COLUMN_LINE = "• {label}{mark}: {note}"
+
+# Movements
+MOVEMENT_FILE_UNREADABLE = "không đọc được tệp YAML ({error})"
+MOVEMENT_FILE_NOT_MAPPING = (
+    "tệp YAML phải là các dòng «khoá: giá trị» (xem thidua movement template)"
+)
+MOVEMENT_BAD_PERIOD_FLAG = (
+    "--period «{value}» phải có 6 phần «mã|tên|loại|từ ngày|đến ngày|hạn nộp», "
+    "ví dụ Q1|Quý 1|tiến độ|1/1/2026|31/3/2026|5/4/2026"
+)
+MOVEMENT_UNKNOWN_FIELDS = "trường không dùng đến: {fields}"
+MOVEMENT_MISSING = "thiếu «{field}»"
+MOVEMENT_FIELD = "«{field}»: {reason}"
+MOVEMENT_BAD_KIND = "kind «{value}» không hợp lệ; hãy ghi «thường xuyên» hoặc «chuyên đề»"
+MOVEMENT_BAD_PERIOD_KIND = (
+    "kind «{value}» không hợp lệ; hãy ghi «tiến độ», «sơ kết» hoặc «tổng kết»"
+)
+MOVEMENT_START_AFTER_END = "ngày bắt đầu sau ngày kết thúc"
+MOVEMENT_DEADLINE_BEFORE_START = "hạn nộp trước ngày bắt đầu kỳ"
+MOVEMENT_PERIODS_NOT_LIST = "«periods» phải là một danh sách các kỳ báo cáo"
+MOVEMENT_NOT_MAP = "phải gồm code, name, kind, start, end, deadline"
+MOVEMENT_PERIOD = "kỳ báo cáo thứ {number}: {reason}"
+MOVEMENT_PERIOD_DUPLICATE = "mã kỳ «{code}» bị trùng"
+MOVEMENT_PERIOD_IN_USE = "kỳ «{code}» đã có báo cáo nên không bỏ được; hãy giữ kỳ này trong tệp"
+MOVEMENT_ERROR_LINE = "{file}: {reason}"
+MOVEMENT_CREATED = "Đã tạo phong trào số {id} ({code}): {title} — {periods} kỳ báo cáo."
+MOVEMENT_UPDATED = "Đã cập nhật phong trào số {id} ({code}): {title} — {periods} kỳ báo cáo."
+MOVEMENT_LIST_EMPTY = "Chưa có phong trào thi đua nào. Tạo bằng: thidua movement create --file …"
+MOVEMENT_LIST_LINE = "{id}. [{code}] {title} ({start}–{end}; hạn đăng ký {deadline})"
+MOVEMENT_TEMPLATE = """\
+# Phong trào thi đua: sửa rồi chạy «thidua movement create --file {name}».
+# Ngày viết dạng 31/3/2026 hoặc 2026-03-31. Chạy lại cùng tệp (cùng code) là cập nhật.
+code: TD2026
+title: Phong trào thi đua yêu nước năm 2026
+theme: >-
+  Đổi mới, sáng tạo, tổ chức sâu rộng, hiệu quả các phong trào thi đua yêu nước,
+  xây dựng Hà Tĩnh phát triển nhanh, bền vững
+motto: Đổi mới - Sáng tạo - Hiệu quả
+kind: thường xuyên        # thường xuyên | chuyên đề
+year: 2026
+start: 1/1/2026
+end: 31/12/2026
+registration_deadline: 31/3/2026
+pledge_deadline: 15/4/2026
+periods:                  # kind: tiến độ | sơ kết | tổng kết
+  - {{code: Q1, name: Quý 1, kind: tiến độ, start: 1/1/2026, end: 31/3/2026, deadline: 5/4/2026}}
+  - {{code: 6T, name: Sơ kết 6 tháng, kind: sơ kết, start: 1/1/2026, end: 30/6/2026,
+      deadline: 20/6/2026}}
+  - {{code: Q3, name: Quý 3, kind: tiến độ, start: 1/7/2026, end: 30/9/2026, deadline: 5/10/2026}}
+  - {{code: NAM, name: Tổng kết năm, kind: tổng kết, start: 1/1/2026, end: 31/12/2026,
+      deadline: 15/12/2026}}
+"""
+
+# Invites
+INVITE_CREATED = "Mã mời cho {name} ({phone}): {code}\nDùng một lần, hết hạn lúc {expires}."
+INVITE_LINK = "Đường dẫn Telegram (bấm để liên kết): {link}"
+INVITE_NO_BOT_USERNAME = (
+    "Chưa đặt THIDUA_TELEGRAM_BOT_USERNAME nên chưa in được đường dẫn Telegram "
+    "https://t.me/<tên bot>?start=<mã>; hãy đặt tên bot (không có @) rồi cấp lại mã."
+)
+INVITE_OTHER_CHANNELS = "Trên Telegram gõ /start {code}; trên Zalo gửi mã {code} cho trợ lý."
+INVITE_NO_PERSON = "Không tìm thấy cán bộ «{person}» (mã số hoặc số điện thoại)."
+INVITE_BAD_PERSON = "«{person}» không phải mã số cán bộ hay số điện thoại."
+INVITE_AMBIGUOUS = "Số «{person}» thuộc nhiều cán bộ: {choices}; hãy dùng mã số cán bộ."
+
+# Exports
+EXPORT_NO_MOVEMENT = "Không có phong trào số {id}; xem danh sách bằng: thidua movement list"
+EXPORT_NOT_XLSX = "{file}: tệp xuất phải có đuôi .xlsx"
+EXPORT_DONE = "Đã xuất {count} bản ghi ra {file}."
+EXPORT_YES = "có"
+EXPORT_NO = "không"
+EXPORT_REGISTRATIONS_SHEET = "Đăng ký thi đua"
+EXPORT_REPORTS_SHEET = "Báo cáo"
+EXPORT_SUMMARY_SHEET = "Tổng hợp"
+EXPORT_LABEL_UNIT = "Đơn vị"
+EXPORT_LABEL_MOVEMENT = "Phong trào"
+EXPORT_LABEL_STATUS = "Trạng thái"
+EXPORT_LABEL_COLLECTIVE = "Danh hiệu tập thể"
+EXPORT_LABEL_SUBMITTED = "Ngày nộp"
+EXPORT_TARGET_HEADERS = (
+    "STT",
+    "Nội dung chỉ tiêu",
+    "Cách đo",
+    "Đơn vị tính",
+    "Giá trị ban đầu",
+    "Giá trị đăng ký",
+    "Hạn hoàn thành",
+)
+EXPORT_REGISTRATION_HEADERS = (
+    "Mã đơn vị",
+    "Tên đơn vị",
+    "Trạng thái",
+    "Phiên bản",
+    "Danh hiệu tập thể",
+    "Danh hiệu cá nhân",
+    *EXPORT_TARGET_HEADERS,
+    "Ngày nộp",
+)
+EXPORT_REGISTRATION_SUMMARY_HEADERS = (
+    "Mã đơn vị",
+    "Tên đơn vị",
+    "Trạng thái",
+    "Danh hiệu tập thể",
+    "Ngày nộp",
+)
+EXPORT_INDIVIDUAL_HEADERS = ("Danh hiệu cá nhân", "Họ và tên", "Số lượng")
+EXPORT_REPORT_HEADERS = (
+    "Mã đơn vị",
+    "Tên đơn vị",
+    "Kỳ báo cáo",
+    "Hạn nộp",
+    "Trạng thái",
+    "Nộp muộn",
+    "Ngày nộp",
+    "STT",
+    "Nội dung chỉ tiêu",
+    "Đơn vị tính",
+    "Giá trị đăng ký",
+    "Giá trị thực hiện",
+    "Tỷ lệ hoàn thành (%)",
+    "Tóm tắt kết quả",
+    "Số tệp đính kèm",
+)
+EXPORT_REPORT_SUMMARY_HEADERS = EXPORT_REPORT_HEADERS[:7]
+
+# Help texts of the admin commands
+CLI_UNITS_HELP = "Đơn vị: nhập từ Excel/CSV, tệp mẫu."
+CLI_PEOPLE_HELP = "Cán bộ: nhập từ Excel/CSV (kèm vai trò), tệp mẫu."
+CLI_CLUSTERS_HELP = "Cụm, khối thi đua: nhập từ Excel/CSV, tệp mẫu."
+CLI_MOVEMENT_HELP = "Phong trào thi đua: tạo, cập nhật, liệt kê, tệp mẫu YAML."
+CLI_EXPORT_HELP = "Xuất đăng ký thi đua hoặc báo cáo của một phong trào ra Excel."
+CLI_INVITE_HELP = "Cấp mã mời dùng một lần để cán bộ liên kết tài khoản Telegram/Zalo."
+CLI_FILE_HELP = "Tệp .xlsx hoặc .csv (UTF-8) có dòng tiêu đề như tệp mẫu."
+CLI_OUT_HELP = "Tệp sẽ ghi (.xlsx hoặc .csv; tệp phong trào là .yaml)."
+CLI_FORCE_HELP = "Ghi đè nếu tệp đã có."
+CLI_DATE_HELP = "Ngày, dạng 31/3/2026 hoặc 2026-03-31."
+CLI_MOVEMENT_FILE_HELP = "Tệp YAML mô tả phong trào (xem: thidua movement template)."
+CLI_MOVEMENT_CODE_HELP = "Mã phong trào (mặc định: năm và tên không dấu)."
+CLI_MOVEMENT_TITLE_HELP = "Tên phong trào."
+CLI_MOVEMENT_THEME_HELP = "Chủ đề."
+CLI_MOVEMENT_MOTTO_HELP = "Khẩu hiệu."
+CLI_MOVEMENT_KIND_HELP = "thường xuyên hoặc chuyên đề."
+CLI_MOVEMENT_YEAR_HELP = "Năm (mặc định: năm của ngày bắt đầu)."
+CLI_MOVEMENT_PERIOD_HELP = "Kỳ báo cáo «mã|tên|loại|từ ngày|đến ngày|hạn nộp»; lặp lại cho mỗi kỳ."
+CLI_INVITE_PERSON_HELP = "Mã số cán bộ hoặc số điện thoại."
+CLI_DAYS_HELP = "Số ngày mã còn hiệu lực."
+CLI_EXPORT_MOVEMENT_HELP = "Mã số phong trào (xem: thidua movement list)."
+CLI_EXPORT_OUT_HELP = "Tệp Excel sẽ ghi (.xlsx)."
+CLI_EXPORT_LAYOUT_HELP = "flat: một trang tính; per-unit: mỗi đơn vị một trang tính."
+
+# --- forms: shared navigation and errors (bot.core.flows) ---------------------------------
+
+BTN_BACK = "↩ Quay lại"
+BTN_CANCEL = "✖ Huỷ"
+BTN_SAVE = "💾 Lưu nháp"
+BTN_DONE = "Xong"
+FORM_CANCELLED = "Đã huỷ biểu mẫu. Những gì đã nộp trước đó không thay đổi."
+FORM_SAVED = (
+    "Đã lưu nháp. Khi nào tiện, anh/chị gõ «tiếp tục» (hoặc lệnh của biểu mẫu, ví dụ /dangky) "
+    "để làm tiếp từ chỗ đang dừng."
+)
+FORM_RESUMED = "Tiếp tục biểu mẫu đang làm dở:"
+NOTHING_TO_GO_BACK = "Đây là bước đầu tiên, không quay lại được nữa."
+STALE_BUTTON = "Nút này thuộc một tin nhắn cũ, không còn dùng được. Mời anh/chị chọn lại:"
+CHOOSE_ONE = "Anh/chị hãy bấm một nút bên dưới, hoặc gõ số thứ tự / tên lựa chọn."
+NOT_ALLOWED = "Anh/chị không có quyền thực hiện thao tác này cho đơn vị đó."
+BUSY = "Tin nhắn trước của anh/chị vẫn đang được xử lý. Anh/chị vui lòng gửi lại sau giây lát."
+INTERNAL_ERROR = (
+    "Xin lỗi, đã có lỗi khi xử lý tin nhắn này. Bản nháp của anh/chị vẫn được giữ nguyên; "
+    "anh/chị vui lòng thử lại."
+)
+SOMEONE = "một người khác"
+
+# --- identity -------------------------------------------------------------------------------
+
+LINK_HOW = (
+    "Để đăng ký thi đua, báo cáo hoặc ký giao ước, tài khoản chat cần được liên kết với hồ sơ "
+    "cán bộ: anh/chị gửi mã mời (8 ký tự) do Ban Thi đua - Khen thưởng cấp, ví dụ «ABCD2345», "
+    "hoặc bấm đường dẫn mời (tương đương lệnh /start ABCD2345). Chưa liên kết vẫn hỏi đáp được."
+)
+LINK_FIRST = "Tài khoản này chưa được liên kết với hồ sơ cán bộ.\n" + LINK_HOW
+LINKED = "Đã liên kết: {name} — {roles}, {unit}. Gõ /help để xem các việc có thể làm."
+
+# --- registration (đăng ký thi đua) ---------------------------------------------------------
+
+REG_NOT_FOR_YOU = (
+    "Chỉ thủ trưởng đơn vị hoặc cán bộ làm công tác thi đua của đơn vị mới đăng ký thi đua "
+    "được. Nếu thông tin chưa đúng, anh/chị liên hệ Ban Thi đua - Khen thưởng."
+)
+REG_NO_MOVEMENT = "Hiện không có phong trào thi đua nào đang mở đăng ký cho đơn vị của anh/chị."
+REG_START = "Đăng ký thi đua: {movement}."
+REG_ASK_MOVEMENT = "Anh/chị đăng ký cho phong trào thi đua nào?"
+REG_EDITING = (
+    "Đơn vị đã có bản đăng ký (phiên bản {version}). Anh/chị xem lại, sửa phần cần sửa rồi "
+    "xác nhận để lưu thành phiên bản mới."
+)
+REG_RETURNED_REASON = "Ban Thi đua - Khen thưởng đã trả lại bản đăng ký. Lý do: {reason}"
+REG_ASK_COLLECTIVE = "Đơn vị đăng ký danh hiệu thi đua tập thể nào?"
+REG_NO_COLLECTIVE = "Không đăng ký"
+REG_ASK_INDIVIDUAL = (
+    "Danh hiệu thi đua cá nhân. Đã có:\n{lines}\n"
+    "Chọn một danh hiệu để nhập danh sách hoặc số lượng, hoặc bấm «Xong»."
+)
+REG_ASK_WHO = (
+    "Danh hiệu «{title}»: nhập họ tên, cách nhau bằng dấu phẩy hoặc mỗi người một dòng "
+    "(ví dụ: Nguyễn Văn An, Trần Thị Bình); hoặc chỉ nhập số lượng (ví dụ: 12). "
+    "Nhập 0 để bỏ danh hiệu này."
+)
+REG_BAD_WHO = (
+    "Chưa đọc được danh sách. Anh/chị nhập họ tên cách nhau bằng dấu phẩy (tối đa 200 người, "
+    "mỗi tên dưới 100 ký tự) hoặc một số nguyên, ví dụ: 12."
+)
+REG_LINE_NAMES = "{title}: {count} người ({names})"
+REG_LINE_COUNT = "{title}: {count} người"
+REG_NONE = "(chưa có)"
+REG_ASK_TARGETS = "Các chỉ tiêu đã nhập:\n{targets}\nThêm chỉ tiêu, xoá chỉ tiêu, hoặc bấm «Xong»."
+BTN_ADD_TARGET = "➕ Thêm chỉ tiêu"
+BTN_DELETE_TARGET = "Xoá chỉ tiêu {number}"
+REG_TARGET_DELETED = "Đã xoá chỉ tiêu."
+REG_TARGET_ADDED = "Đã thêm chỉ tiêu {number}."
+REG_NEED_TARGET = "Bản đăng ký cần ít nhất một chỉ tiêu."
+REG_ASK_T_DESC = (
+    "Chỉ tiêu {number}: nhập nội dung chỉ tiêu, ví dụ: «Tỷ lệ hồ sơ thủ tục hành chính "
+    "giải quyết đúng hạn»."
+)
+REG_BAD_T_DESC = "Nội dung chỉ tiêu cần từ 3 đến 500 ký tự. Anh/chị nhập lại nội dung chỉ tiêu."
+REG_ASK_T_UNIT = "Đơn vị tính của chỉ tiêu (ví dụ: %, hồ sơ, km, triệu đồng)?"
+BTN_NO_UNIT = "Không có đơn vị tính"
+REG_BAD_T_UNIT = "Đơn vị tính tối đa 64 ký tự, ví dụ: %, hồ sơ, triệu đồng."
+REG_ASK_T_VALUE = "Giá trị chỉ tiêu? Ví dụ: 95, 1.234,5 hoặc 85%."
+REG_BAD_T_VALUE = (
+    "Chưa đọc được số. Anh/chị nhập một số, ví dụ: 95, 1.234 (một nghìn hai trăm ba mươi tư), "
+    "12,5 (mười hai phẩy năm) hoặc 85%."
+)
+REG_ASK_T_DUE = "Hạn hoàn thành? Ví dụ: 30/11, 30/11/2026 hoặc 2026-11-30."
+BTN_DUE_END = "Hết phong trào ({date})"
+REG_BAD_T_DUE = (
+    "Chưa đọc được ngày. Anh/chị nhập ngày dạng ngày/tháng hoặc ngày/tháng/năm, ví dụ: 30/11 "
+    "hoặc 30/11/2026, không sớm hơn ngày bắt đầu phong trào ({start})."
+)
+REG_TARGET_LINE = "{number}. {description}: {value} {unit}, hạn {due}"
+REG_NO_DUE = "chưa đặt"
+REG_SUMMARY = (
+    "ĐĂNG KÝ THI ĐUA — {unit}\n"
+    "Phong trào: {movement} ({year})\n"
+    "Danh hiệu tập thể: {collective}\n"
+    "Danh hiệu cá nhân:\n{lines}\n"
+    "Chỉ tiêu:\n{targets}"
+)
+BTN_SUBMIT = "✅ Xác nhận và nộp"
+BTN_SEND_TO_HEAD = "📨 Gửi thủ trưởng xác nhận"
+BTN_EDIT_COLLECTIVE = "Sửa danh hiệu tập thể"
+BTN_EDIT_INDIVIDUAL = "Sửa danh hiệu cá nhân"
+BTN_EDIT_TARGETS = "Sửa chỉ tiêu"
+REG_SUBMITTED = (
+    "Đã nộp bản đăng ký thi đua «{movement}» (phiên bản {version}). Ban Thi đua - Khen thưởng "
+    "sẽ xem xét; anh/chị vẫn sửa được đến hết hạn đăng ký bằng lệnh /dangky."
+)
+REG_SENT_TO_HEAD = (
+    "Đã gửi bản đăng ký thi đua «{movement}» (phiên bản {version}) để thủ trưởng đơn vị "
+    "xác nhận. Thủ trưởng sẽ thấy yêu cầu ở tin nhắn tiếp theo hoặc bằng lệnh /xacnhan."
+)
+REG_PAST_DEADLINE = (
+    "Đã hết hạn đăng ký ({deadline}); bản đăng ký không sửa được nữa. Anh/chị liên hệ "
+    "Ban Thi đua - Khen thưởng nếu cần điều chỉnh."
+)
+REG_CONFLICT = (
+    "⚠ Bản đăng ký của đơn vị vừa được {by} lưu lúc {at} (phiên bản {version}) trong khi "
+    "anh/chị đang sửa. Bản của anh/chị CHƯA được lưu và vẫn được giữ nguyên ở đây."
+)
+REG_CONFLICT_CHOICE = (
+    "Anh/chị có thể xem bản vừa được lưu, hoặc nộp bản của mình thành phiên bản mới hơn "
+    "(bản kia vẫn còn trong lịch sử)."
+)
+BTN_VIEW_STORED = "Xem bản vừa được lưu"
+BTN_SAVE_MINE = "Nộp bản của tôi"
+REG_STORED_IS = "Bản đang lưu:\n{summary}"
+
+# --- unit head confirmation and the office's review ----------------------------------------
+
+CONFIRM_NOT_FOR_YOU = "Chỉ thủ trưởng đơn vị mới xác nhận bản đăng ký thi đua của đơn vị."
+CONFIRM_NOTHING = "Không có bản đăng ký nào đang chờ anh/chị xác nhận."
+CONFIRM_HEADER = "{by} đã soạn bản đăng ký thi đua dưới đây và đề nghị anh/chị xác nhận:"
+NOTICE_CONFIRM = "📌 {by} đã soạn bản đăng ký thi đua của đơn vị, đang chờ anh/chị xác nhận."
+BTN_OPEN_CONFIRM = "Xem và xác nhận"
+NOTICE_RETURNED = "📌 Bản đăng ký thi đua của đơn vị bị trả lại. Lý do: {reason}"
+BTN_OPEN_EDIT = "Sửa đăng ký"
+NOTICE_REVIEW = "📌 Có {count} bản đăng ký thi đua đang chờ duyệt."
+BTN_OPEN_REVIEW = "Duyệt đăng ký"
+REVIEW_NOT_FOR_YOU = "Chỉ Ban Thi đua - Khen thưởng mới duyệt bản đăng ký thi đua."
+REVIEW_NOTHING = "Không có bản đăng ký nào đang chờ duyệt."
+REVIEW_PICK = "{count} bản đăng ký đang chờ duyệt. Chọn một bản để xem:"
+BTN_APPROVE = "✅ Duyệt"
+BTN_RETURN = "↩ Trả lại"
+REVIEW_ASK_REASON = "Lý do trả lại (đơn vị sẽ thấy lý do này)?"
+REVIEW_BAD_REASON = "Lý do cần từ 3 đến 2000 ký tự."
+REVIEW_APPROVED = "Đã duyệt bản đăng ký của {unit}."
+REVIEW_RETURNED = "Đã trả lại bản đăng ký của {unit}; đơn vị sẽ thấy lý do ở tin nhắn tiếp theo."
+REVIEW_CONFLICT = (
+    "Bản đăng ký này vừa được thay đổi trong lúc anh/chị xem; chưa có gì được lưu. "
+    "Anh/chị gõ /duyet để xem lại bản mới nhất."
+)
+
+# --- operational questions answered from the records (bot.core.operational) ----------------
+
+OPS_NO_MOVEMENT = "Hiện chưa có phong trào thi đua nào đang diễn ra trong hệ thống."
+OPS_DEADLINE = "• {movement}: hạn nộp đăng ký thi đua là ngày {deadline}."
+OPS_YOUR_STATUS = " Đơn vị của anh/chị: {status}."
+OPS_NOT_REGISTERED = "chưa đăng ký"
+OPS_NEED_UNIT = (
+    "Tôi cần biết anh/chị thuộc đơn vị nào để trả lời câu này. Tài khoản chưa được liên kết "
+    "với hồ sơ cán bộ của một đơn vị (gửi mã mời để liên kết)."
+)
+OPS_NO_CLUSTER = "Năm {year}, đơn vị của anh/chị chưa được xếp vào cụm, khối thi đua nào."
+OPS_CLUSTER = "Đơn vị của anh/chị thuộc {kind} «{name}»; {kind} trưởng: {lead}."
+OPS_PLEDGE_NOT_FOR_YOU = (
+    "Chỉ cụm/khối trưởng và Ban Thi đua - Khen thưởng xem được tình hình ký giao ước."
+)
+OPS_NO_PLEDGE = "Chưa có giao ước thi đua nào được mở trong năm nay."
+OPS_UNSIGNED = "• {cluster} — chưa ký: {units}"
+OPS_ALL_SIGNED = "tất cả đơn vị đã ký"
+OPS_REPORTS_OF = "Báo cáo của {unit}:"
+OPS_REPORT_FILED = "• {period}: đã nộp ngày {date}"
+OPS_LATE = " (nộp muộn)"
+OPS_REPORT_MISSING = "• {period}: chưa nộp (hạn {deadline})"
+OPS_OVERDUE = " — đã quá hạn"
