@@ -160,7 +160,7 @@ class KnowledgeIndex:
                     ids=[c.id for c in batch],
                     embeddings=np.vstack([vectors[c.id] for c in batch]),
                     documents=[c.text for c in batch],
-                    metadatas=[_to_metadata(c, start + i) for i, c in enumerate(batch)],
+                    metadatas=[_to_metadata(c, start + i, meta) for i, c in enumerate(batch)],
                 )
             stale = sorted(set(old_ids) - set(ids))
             if stale:
@@ -226,8 +226,7 @@ class KnowledgeIndex:
         # Records of documents missing from the catalog (an upsert that died before writing
         # it) are left in Chroma unused: a re-ingest reuses their vectors.
         rows: dict[str, list[tuple[int, Chunk]]] = {}
-        for chunk, seq, vec in _from_chroma(self._collection, self._docs):
-            doc_id = chunk.citation.document.doc_id
+        for doc_id, chunk, seq, vec in _from_chroma(self._collection, self._docs):
             rows.setdefault(doc_id, []).append((seq, chunk))
             self._vectors[chunk.id] = vec
             self._owner[chunk.id] = doc_id
@@ -272,10 +271,13 @@ class KnowledgeIndex:
         return out
 
 
-def _to_metadata(chunk: Chunk, seq: int) -> dict[str, str | int]:
+def _to_metadata(chunk: Chunk, seq: int, meta: DocumentMeta) -> dict[str, str | int]:
+    """Flat scalars; the chunk's own DocumentMeta only when it differs from the document's
+    (a JSONL file of passages from several laws gives each its own title and number)."""
     cit = chunk.citation
+    own = cit.document
     return {
-        "doc_id": cit.document.doc_id,
+        "doc_id": meta.doc_id,
         "seq": seq,
         "title": chunk.title,
         "article": cit.article,
@@ -283,14 +285,15 @@ def _to_metadata(chunk: Chunk, seq: int) -> dict[str, str | int]:
         "point": cit.point,
         "headings": json.dumps(list(cit.headings), ensure_ascii=False),
         "content_hash": chunk.content_hash,
+        "document": "" if own == meta else json.dumps(own.to_metadata(), ensure_ascii=False),
     }
 
 
 def _from_chroma(
     collection: Any, docs: Mapping[str, DocumentMeta]
-) -> Iterator[tuple[Chunk, int, Vectors]]:
-    """The one place Chroma's result dicts become Chunks: (chunk, seq, vector) per record
-    of a catalogued document."""
+) -> Iterator[tuple[str, Chunk, int, Vectors]]:
+    """The one place Chroma's result dicts become Chunks: (doc id, chunk, position in its
+    document, vector) for every record of a catalogued document."""
     offset = 0
     while True:
         got = collection.get(
@@ -301,9 +304,12 @@ def _from_chroma(
         for cid, text, meta, vec in zip(
             got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
         ):
-            doc = docs.get(str(meta.get("doc_id", "")))
+            owner = str(meta.get("doc_id", ""))
+            doc = docs.get(owner)
             if doc is None:
                 continue
+            if meta.get("document"):
+                doc = DocumentMeta.from_metadata(json.loads(str(meta["document"])))
             citation = Citation(
                 document=doc,
                 article=str(meta.get("article", "")),
@@ -314,5 +320,5 @@ def _from_chroma(
             chunk = Chunk(
                 id=cid, text=text or "", citation=citation, title=str(meta.get("title", ""))
             )
-            yield chunk, int(meta.get("seq", 0)), np.asarray(vec, dtype=np.float32)
+            yield owner, chunk, int(meta.get("seq", 0)), np.asarray(vec, dtype=np.float32)
         offset += len(got["ids"])

@@ -27,7 +27,7 @@ STOPWORDS: frozenset[str] = _words(
     """
     à ạ ai anh bao bằng bị bởi cả các cái cần cho chỉ chị chưa có của cùng cũng đã đang đâu để
     đến đều đó được em gì hay hãy hỏi khi không là làm lại lên loại mà mình muốn nào này nên
-    nếu ngày nhé nhỉ như những nơi nữa ở phải ra rằng rồi sao sau sẽ tại theo thế thì thôi
+    nếu ngày nhé nhỉ nhiêu như những nơi nữa ở phải ra rằng rồi sao sau sẽ tại theo thế thì thôi
     trên trong từ tôi và vào vậy về với xin vì vẫn ơi ạ hoặc hơn gồm
     """
 )

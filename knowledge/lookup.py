@@ -1,0 +1,157 @@
+"""Direct references in a question: 'điểm a khoản 1 Điều 27', 'Nghị định 91/2017', '06/2022/QH15'.
+
+Cadres often name the provision they mean; then the answer is that text, not whatever ranks
+best. Everything is matched on the diacritic-free form so 'khoan 1 dieu 27' works too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from knowledge.documents import Chunk, DocumentMeta
+from knowledge.vntext import fold, folded_syllables, normalize
+
+_ARTICLE = re.compile(r"\bdieu\s+(\d+[a-z]?)\b")
+_CLAUSE = re.compile(r"\bkhoan\s+(\d+)\b")
+# 'điểm a' only when a khoản/Điều follows: 'chấm điểm a' alone is not a reference.
+_POINT = re.compile(r"\bdiem\s+([a-z])\s*[,.]?\s*(?=khoan\b|dieu\b)")
+_POINT_ACCENTED = re.compile(r"\bđiểm\s+([a-zđ])\b")
+_FULL_NUMBER = re.compile(r"(?<![\w/])(\d{1,4})/(\d{4})/([a-z0-9]+(?:-[a-z0-9]+)*)")
+_SHORT_NUMBER = re.compile(r"(?<![\w/])(\d{1,4})/(\d{4})(?![\w/])")
+# Words that announce a document number: 'Nghị định 91/2017', 'NĐ 91/2017', 'số 91/2017'.
+_TYPE_WORDS = (
+    "luat|nghi dinh|nd|thong tu|tt|quyet dinh|qd|chi thi|ct|huong dan|hd|ke hoach|kh|"
+    "nghi quyet|nq|cong van|cv|van ban|so|phap lenh|thong bao|tb"
+)
+_TYPED_NUMBER = re.compile(rf"\b(?:{_TYPE_WORDS})\s*(?:so\s*)?(\d{{1,4}})/(\d{{4}})(?![\w/])")
+_ARTICLE_NUMBER = re.compile(r"\d+[a-z]?")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a question names. `by_number`: documents named by number; `by_title`: by name."""
+
+    article: str = ""
+    clause: str = ""
+    point: str = ""
+    by_number: tuple[str, ...] = ()
+    by_title: tuple[str, ...] = ()
+
+    @property
+    def documents(self) -> tuple[str, ...]:
+        return self.by_number or self.by_title
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.article or self.by_number or self.by_title)
+
+
+def find_reference(query: str, documents: Iterable[DocumentMeta]) -> Reference:
+    """Parse the provision and resolve the documents a question names."""
+    text = fold(query)
+    article = _first(_ARTICLE, text)
+    clause = _first(_CLAUSE, text) if article else ""
+    point = ""
+    if clause and _POINT.search(text):
+        accented = _POINT_ACCENTED.search(normalize(query))
+        point = accented.group(1) if accented else _first(_POINT, text)
+    docs = list(documents)
+    words = folded_syllables(text)
+    title_len = {d.doc_id: _title_match(words, d) for d in docs}
+    longest = max(title_len.values(), default=0)
+    return Reference(
+        article=article,
+        clause=clause,
+        point=point,
+        by_number=tuple(d.doc_id for d in docs if _named_by_number(text, d)),
+        # 'Nghị định hướng dẫn Luật Thi đua, khen thưởng' names the decree, not the law.
+        by_title=tuple(d.doc_id for d in docs if longest and title_len[d.doc_id] == longest),
+    )
+
+
+def lookup(ref: Reference, chunks: Sequence[Chunk]) -> list[Chunk]:
+    """Chunks holding the named provision, most specific first; [] when no Điều is named.
+
+    Without a document the Điều is looked up in every document. A khoản resolves to its own
+    chunk when the Điều was split, else to the whole-Điều chunk that contains it.
+    """
+    if not ref.article:
+        return []
+    docs = set(ref.documents)
+    found = [
+        c
+        for c in chunks
+        if article_key(c.citation.article) == ref.article
+        and (not docs or c.citation.document.doc_id in docs)
+    ]
+    if not ref.clause:
+        return found
+    in_clause = [c for c in found if c.citation.clause.strip() == ref.clause]
+    if not in_clause:
+        return [c for c in found if not c.citation.clause.strip()] or found
+    if ref.point:
+        at_point = [c for c in in_clause if c.citation.point.strip().lower() == ref.point]
+        if at_point:
+            return at_point
+    return [c for c in in_clause if not c.citation.point.strip()] or in_clause
+
+
+def article_key(article: str) -> str:
+    """'Điều 24.' / '24' / '24a' -> '24' / '24' / '24a' (as parsed from questions)."""
+    match = _ARTICLE_NUMBER.search(fold(article))
+    return match.group(0) if match else ""
+
+
+def _first(pattern: re.Pattern[str], text: str) -> str:
+    match = pattern.search(text)
+    return match.group(1) if match else ""
+
+
+@lru_cache(maxsize=1024)
+def _number_parts(doc_number: str) -> tuple[int, int, str] | None:
+    match = _FULL_NUMBER.search(fold(doc_number).replace(" ", ""))
+    if match:
+        return int(match.group(1)), int(match.group(2)), match.group(3).replace("-", "")
+    short = _SHORT_NUMBER.search(fold(doc_number))
+    return (int(short.group(1)), int(short.group(2)), "") if short else None
+
+
+def _named_by_number(text: str, doc: DocumentMeta) -> bool:
+    parts = _number_parts(doc.doc_number)
+    if parts is None:
+        return False
+    number, year, suffix = parts
+    for m in _FULL_NUMBER.finditer(text):
+        if (int(m.group(1)), int(m.group(2))) == (number, year) and (
+            not suffix or m.group(3).replace("-", "") == suffix
+        ):
+            return True
+    # A bare 'N/YYYY' counts only after a type word: 'tháng 1/2024' is a date, not a text.
+    return any(
+        (int(m.group(1)), int(m.group(2))) == (number, year) for m in _TYPED_NUMBER.finditer(text)
+    )
+
+
+def _title_match(query: list[str], doc: DocumentMeta) -> int:
+    """Length of the document's name found as consecutive syllables of the question, or 0."""
+    return max((len(n) for n in _names(doc.doc_type, doc.title) if _contains(query, n)), default=0)
+
+
+@lru_cache(maxsize=1024)
+def _names(doc_type: str, title: str) -> tuple[list[str], ...]:
+    """'Luật' + 'Thi đua, khen thưởng' as syllable lists; under three syllables never counts:
+    too likely to be ordinary words."""
+    kind = folded_syllables(doc_type)
+    name = folded_syllables(title)
+    names = [name]
+    if kind and name[: len(kind)] != kind:
+        names.append(kind + name)
+    return tuple(n for n in names if len(n) >= 3)
+
+
+def _contains(haystack: list[str], needle: list[str]) -> bool:
+    n = len(needle)
+    return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))

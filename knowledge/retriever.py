@@ -1,0 +1,193 @@
+"""Hybrid retrieval: direct lookups, then dense + BM25 fused, texts in force first.
+
+A weighted sum of min-max-normalised scores beat reciprocal rank fusion on ALQAC (0.885
+against 0.828). Queries typed without diacritics use only the diacritic-free BM25 index:
+multilingual-e5 collapses on them (MRR 0.05).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+
+from knowledge.confidence import (
+    DEFAULT_THRESHOLD,
+    DIRECT_SCORE,
+    ChunkTerms,
+    QuestionTerms,
+    chunk_terms,
+    confidence,
+)
+from knowledge.documents import Passage
+from knowledge.index import IndexView, KnowledgeIndex
+from knowledge.lexical import top_rows
+from knowledge.lookup import find_reference, lookup
+from knowledge.vntext import is_unaccented
+
+_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+_CHECKED = 3  # how many of the best in-force passages are tried against "good enough"
+
+Scores = npt.NDArray[np.float32]
+
+
+class HybridRetriever:
+    """Ranks chunks of a KnowledgeIndex for a question; Passage.dense/.lexical stay raw."""
+
+    def __init__(
+        self,
+        index: KnowledgeIndex,
+        *,
+        dense_weight: float = 0.5,
+        pool: int = 50,
+        good_enough: float = DEFAULT_THRESHOLD,
+        prefer_named: bool = False,
+    ) -> None:
+        """`good_enough`: the confidence above which superseded texts are left out; use the
+        answerer's threshold so a question the in-force texts cannot answer still sees them.
+        `prefer_named`: passages of a document named by title rank first (off: on ALQAC dev
+        it cost 0.003 MRR; documents named by number always rank first)."""
+        self.index = index
+        self.dense_weight = dense_weight
+        self.pool = pool
+        self.good_enough = good_enough
+        self.prefer_named = prefer_named
+        self._terms: dict[tuple[str, bool], ChunkTerms] = {}  # for the current view only
+        self._terms_view: IndexView | None = None
+
+    # -- single-sided (benchmarks) -------------------------------------------------------
+
+    def search_dense(self, query: str, k: int = 10) -> list[Passage]:
+        view = self.index.view()
+        if not view.chunks:
+            return []
+        dense = self._dense(view, query)
+        return [Passage(view.chunks[row], score=s, dense=s) for row, s in _best(dense, k)]
+
+    def search_lexical(
+        self, query: str, k: int = 10, *, folded: bool | None = None
+    ) -> list[Passage]:
+        """BM25 only; the diacritic-free index when `folded` (default: query is unaccented)."""
+        view = self.index.view()
+        if not view.chunks:
+            return []
+        use_folded = is_unaccented(query) if folded is None else folded
+        lexical = view.lexical.scores(query, folded=use_folded)
+        return [Passage(view.chunks[row], score=s, lexical=s) for row, s in top_rows(lexical, k)]
+
+    # -- hybrid --------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 10, *, today: date | None = None) -> list[Passage]:
+        """Best k passages: named provisions first, then in force, then (if needed) the rest.
+
+        Superseded (or not yet effective) texts are kept only when the query names them by
+        number or when no in-force passage reaches `good_enough`; they then follow the
+        in-force ones. A direct lookup scores DIRECT_SCORE + its fused score.
+        """
+        view = self.index.view()
+        if not view.chunks or k <= 0:
+            return []
+        on = today or datetime.now(_TZ).date()
+        unaccented = is_unaccented(query)
+        lexical = view.lexical.scores(query, folded=unaccented)
+        dense = None if unaccented else self._dense(view, query)
+        rows = {row for row, _ in top_rows(lexical, self.pool)}
+        if dense is not None:
+            rows.update(row for row, _ in _best(dense, self.pool))
+        ref = find_reference(query, view.documents.values())
+        direct = [view.row_of[c.id] for c in lookup(ref, view.chunks)]
+        fused = self._fuse(sorted(rows | set(direct)), sorted(rows), dense, lexical)
+
+        def passage(row: int, bonus: float = 0.0) -> Passage:
+            return Passage(
+                view.chunks[row],
+                score=bonus + fused[row],
+                dense=0.0 if dense is None else float(dense[row]),
+                lexical=float(lexical[row]),
+            )
+
+        def in_force(row: int) -> bool:
+            return view.chunks[row].citation.document.in_force(on)
+
+        direct_rows = sorted(direct, key=lambda r: (not in_force(r), -fused[r]))
+        out = [passage(r, DIRECT_SCORE) for r in direct_rows]
+
+        def group(row: int) -> int:
+            """0: a document the query names, 1: in force, 2: superseded or not yet valid."""
+            doc_id = view.chunks[row].citation.document.doc_id
+            if doc_id in ref.by_number:
+                return 0
+            if not in_force(row):
+                return 2
+            return 0 if self.prefer_named and doc_id in ref.by_title else 1
+
+        groups = {r: group(r) for r in rows - set(direct)}
+        rest = sorted(groups, key=lambda r: (groups[r], -fused[r]))
+        eligible = [passage(r) for r in rest if groups[r] < 2]
+        superseded = [r for r in rest if groups[r] == 2]
+        out += eligible
+        if superseded and not self._good_enough(query, out, view):
+            room = max(k - len(out), min(len(superseded), max(1, k // 2)))
+            room = min(room, max(k - len(direct_rows), 0))
+            out = out[: max(k - room, 0)] + [passage(r) for r in superseded[:room]]
+        return out[:k]
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _dense(self, view: IndexView, query: str) -> Scores:
+        """Exact cosine against every row: a few thousand rows cost well under a millisecond."""
+        vec = np.asarray(self.index.embedder.embed_query(query), dtype=np.float32).reshape(-1)
+        return np.asarray(view.vectors @ vec, dtype=np.float32)
+
+    def _fuse(
+        self, rows: Sequence[int], pooled: Sequence[int], dense: Scores | None, lexical: Scores
+    ) -> dict[int, float]:
+        """Weighted sum of scores min-max normalised over the pooled candidates."""
+        weight = 0.0 if dense is None else self.dense_weight
+        lex = _normalise(lexical, rows, pooled)
+        if dense is None:
+            return lex
+        den = _normalise(dense, rows, pooled)
+        return {r: weight * den[r] + (1 - weight) * lex[r] for r in rows}
+
+    def _good_enough(self, query: str, passages: Iterable[Passage], view: IndexView) -> bool:
+        terms = QuestionTerms.of(query)
+        if self._terms_view is not view or len(self._terms) > 4096:
+            self._terms, self._terms_view = {}, view
+        for n, p in enumerate(passages):
+            if n >= _CHECKED:
+                break
+            key = (p.chunk.id, terms.unaccented)
+            if key not in self._terms:
+                self._terms[key] = chunk_terms(p.chunk, terms.unaccented)
+            if confidence(terms.features(p, self._terms[key])) >= self.good_enough:
+                return True
+        return False
+
+
+def _best(scores: Scores, n: int) -> list[tuple[int, float]]:
+    """The n highest scores, best first, whatever their sign (cosines may be negative)."""
+    n = min(n, scores.size)
+    if n <= 0:
+        return []
+    idx = np.argpartition(-scores, n - 1)[:n]
+    idx = idx[np.argsort(-scores[idx], kind="stable")]
+    return [(int(i), float(scores[i])) for i in idx]
+
+
+def _normalise(scores: Scores, rows: Sequence[int], pooled: Sequence[int]) -> dict[int, float]:
+    """Min-max over the pooled candidates, clipped to [0, 1] for rows outside the pool."""
+    if not pooled:
+        return dict.fromkeys(rows, 0.0)
+    values = scores[list(pooled)]
+    low, high = float(values.min()), float(values.max())
+    span = high - low
+    if span <= 0:
+        return {r: 1.0 if float(scores[r]) > 0 else 0.0 for r in rows}
+    return {r: min(max((float(scores[r]) - low) / span, 0.0), 1.0) for r in rows}
+
+
+__all__ = ["HybridRetriever"]

@@ -1,0 +1,219 @@
+"""Vietnamese normalisation, reference parsing and clause quoting: pure functions, no model."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.answer import quote
+from knowledge.confidence import DIRECT_SCORE
+from knowledge.documents import Chunk, Citation, DocumentMeta, Passage
+from knowledge.lexical import LexicalIndex
+from knowledge.lookup import article_key, find_reference, lookup
+from knowledge.vntext import (
+    accented_terms,
+    content_syllables,
+    fold,
+    folded_terms,
+    is_unaccented,
+    normalize,
+    syllables,
+)
+
+LAW = DocumentMeta(
+    doc_id="luat", title="Luật Thi đua, khen thưởng", doc_number="06/2022/QH15", doc_type="Luật"
+)
+DECREE = DocumentMeta(
+    doc_id="nd91",
+    title="Quy định chi tiết thi hành một số điều của Luật Thi đua, khen thưởng",
+    doc_number="91/2017/NĐ-CP",
+    doc_type="Nghị định",
+)
+CIRCULAR = DocumentMeta(
+    doc_id="tt01", title="Hướng dẫn Nghị định 98", doc_number="01/2024/TT-BNV", doc_type="Thông tư"
+)
+DOCS = [LAW, DECREE, CIRCULAR]
+
+
+def test_normalize_and_fold() -> None:
+    decomposed = "Đie\u0302\u0300u 24"  # 'Điều' typed with combining marks
+    assert normalize(decomposed) == "điều 24"
+    assert fold("ĐIỀU 24 Khoản 1 điểm đ") == "dieu 24 khoan 1 diem d"
+    assert fold("Thi đua, khen thưởng") == "thi dua, khen thuong"
+
+
+def test_syllables_keep_document_numbers_whole() -> None:
+    assert syllables("Luật số 06/2022/QH15, Nghị định 91/2017/NĐ-CP.") == [
+        "luật",
+        "số",
+        "06/2022/qh15",
+        "nghị",
+        "định",
+        "91/2017/nđ-cp",
+    ]
+    assert syllables("thi_đua (khen-thưởng)") == ["thi", "đua", "khen", "thưởng"]
+
+
+def test_terms_add_bigrams_and_number_parts() -> None:
+    terms = accented_terms("Nghị định 91/2017/NĐ-CP")
+    assert {"nghị", "nghị_định", "91/2017/nđ-cp", "91/2017", "nđ"} <= set(terms)
+    assert "nghi_dinh" in folded_terms("Nghị định") and "91/2017" in folded_terms("91/2017/NĐ-CP")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tieu chuan lao dong tien tien", True),
+        ("What is the weather?", True),
+        ("tiêu chuẩn lao động tiên tiến", False),
+        ("dieu 24 Luật", False),
+        ("12345 ???", False),
+        ("", False),
+    ],
+)
+def test_is_unaccented(text: str, expected: bool) -> None:
+    assert is_unaccented(text) is expected
+
+
+def test_content_syllables_drop_function_words_but_not_thi() -> None:
+    assert content_syllables(syllables("tiêu chuẩn của lao động là gì")) == [
+        "tiêu",
+        "chuẩn",
+        "lao",
+        "động",
+    ]
+    assert "thi" in content_syllables(["thi", "dua", "la", "gi"])
+
+
+@pytest.mark.parametrize(
+    ("query", "article", "clause", "point", "docs"),
+    [
+        ("Điều 24 Luật Thi đua, khen thưởng", "24", "", "", ("luat",)),
+        ("dieu 24 luat thi dua khen thuong", "24", "", "", ("luat",)),
+        ("khoản 1 Điều 27", "27", "1", "", ()),
+        ("khoan 1 dieu 27", "27", "1", "", ()),
+        ("điểm a khoản 1 Điều 27", "27", "1", "a", ()),
+        ("điểm đ khoản 2 Điều 9 Nghị định 91/2017", "9", "2", "đ", ("nd91",)),
+        ("diem b, khoan 2 dieu 9 nghi dinh 91/2017/nd-cp", "9", "2", "b", ("nd91",)),
+        ("Điều 27, khoản 1", "27", "1", "", ()),
+        ("Nghị định 91/2017", "", "", "", ("nd91",)),
+        ("nd 91/2017", "", "", "", ("nd91",)),
+        ("theo 06/2022/QH15", "", "", "", ("luat",)),
+        ("Thông tư 1/2024", "", "", "", ("tt01",)),
+        ("hạn nộp tháng 1/2024", "", "", "", ()),  # a date, not Thông tư 01/2024
+        ("điều kiện khen thưởng", "", "", "", ()),
+        ("chấm điểm a và b", "", "", "", ()),
+        ("khoản 1 về tiêu chuẩn", "", "", "", ()),
+    ],
+)
+def test_find_reference(
+    query: str, article: str, clause: str, point: str, docs: tuple[str, ...]
+) -> None:
+    ref = find_reference(query, DOCS)
+    assert (ref.article, ref.clause, ref.point, ref.documents) == (article, clause, point, docs)
+
+
+def test_number_beats_title_and_longer_title_wins() -> None:
+    ref = find_reference(
+        "Quy định chi tiết thi hành một số điều của Luật Thi đua, khen thưởng", DOCS
+    )
+    assert ref.by_title == ("nd91",) and ref.by_number == ()
+    assert find_reference("Luật 06/2022/QH15", DOCS).by_number == ("luat",)
+
+
+def _chunk(doc: DocumentMeta, article: str, clause: str = "", point: str = "") -> Chunk:
+    cid = f"{doc.doc_id}#{article}-{clause}-{point}"
+    return Chunk(cid, "…", Citation(doc, article=article, clause=clause, point=point))
+
+
+CHUNKS = [
+    _chunk(LAW, "24"),
+    _chunk(LAW, "27", "1"),
+    _chunk(LAW, "27", "2"),
+    _chunk(LAW, "28", "1"),
+    _chunk(LAW, "28", "1", "a"),
+    _chunk(DECREE, "24"),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Điều 24 Luật Thi đua, khen thưởng", ["luat#24--"]),
+        ("Điều 24", ["luat#24--", "nd91#24--"]),
+        ("khoản 2 Điều 24 Luật Thi đua, khen thưởng", ["luat#24--"]),
+        ("khoản 2 Điều 27", ["luat#27-2-"]),
+        ("Điều 27", ["luat#27-1-", "luat#27-2-"]),
+        ("khoản 1 Điều 28", ["luat#28-1-"]),
+        ("điểm a khoản 1 Điều 28", ["luat#28-1-a"]),
+        ("điểm c khoản 1 Điều 28", ["luat#28-1-"]),
+        ("Điều 99", []),
+        ("tiêu chuẩn lao động tiên tiến", []),
+    ],
+)
+def test_lookup_prefers_the_most_specific_chunk(query: str, expected: list[str]) -> None:
+    assert [c.id for c in lookup(find_reference(query, DOCS), CHUNKS)] == expected
+
+
+def test_article_key() -> None:
+    assert [article_key(a) for a in ("24", "Điều 24.", "24a", "", "IV")] == [
+        "24",
+        "24",
+        "24a",
+        "",
+        "",
+    ]
+
+
+ARTICLE = """Điều 27. Danh hiệu Tập thể lao động xuất sắc
+1. Danh hiệu Tập thể lao động xuất sắc được xét tặng cho tập thể đạt tiêu chuẩn sau:
+a) Sáng tạo, vượt khó hoàn thành xuất sắc nhiệm vụ;
+b) Có ít nhất 70% cá nhân đạt danh hiệu Lao động tiên tiến;
+c) Có cá nhân đạt danh hiệu Chiến sĩ thi đua cơ sở.
+2. Danh hiệu Tập thể lao động tiên tiến được xét tặng cho tập thể có trên 50% cá nhân \
+đạt danh hiệu Lao động tiên tiến."""
+
+
+def _passage(text: str) -> Passage:
+    return Passage(Chunk("x", text, Citation(LAW, article="27")), score=1.0)
+
+
+def test_quote_picks_the_matching_point_with_its_intro() -> None:
+    lines = ARTICLE.splitlines()
+    question = "tập thể lao động xuất sắc cần bao nhiêu phần trăm cá nhân tiên tiến"
+    quotes = quote(question, _passage(ARTICLE))
+    assert quotes[:2] == [lines[1], lines[3]]  # the list intro, then point b (70%)
+    assert lines[2] not in quotes and lines[4] not in quotes and lines[0] not in quotes
+
+
+def test_quote_keeps_all_points_when_the_intro_matches() -> None:
+    quotes = quote("tiêu chuẩn tập thể lao động xuất sắc", _passage(ARTICLE))
+    assert quotes == ARTICLE.splitlines()[1:5]
+
+
+def test_quote_unaccented_and_without_content_words() -> None:
+    assert quote("tap the lao dong tien tien tren 50%", _passage(ARTICLE)) == [
+        ARTICLE.splitlines()[5]
+    ]
+    assert quote("Điều 27", _passage(ARTICLE)) == ARTICLE.splitlines()[1:]
+    assert quote("bất kỳ", _passage("Điều 1. Phạm vi\nLuật này quy định về thi đua.")) == [
+        "Luật này quy định về thi đua."
+    ]
+
+
+def test_lexical_index_scores_both_forms() -> None:
+    index = LexicalIndex.build(["a", "b"], ["Lao động tiên tiến", "Chiến sĩ thi đua cơ sở"])
+    [(row, score)] = index.top("lao động tiên tiến", 5)
+    assert row == 0 and score > 0
+    assert [row for row, _ in index.top("chien si thi dua", 5, folded=True)] == [1]
+    assert index.top("chien si", 5, folded=False) == []
+    assert index.top("giá vàng", 5) == []
+    assert LexicalIndex.build([], []).top("x", 3) == []
+
+
+def test_quote_of_a_named_provision_shows_the_part_named() -> None:
+    lines = ARTICLE.replace("Điều 27. Danh hiệu Tập thể lao động xuất sắc", "Điều 27.").splitlines()
+    direct = Passage(Chunk("x", "\n".join(lines), Citation(LAW, article="27")), DIRECT_SCORE)
+    assert quote("khoản 1 Điều 27 Luật Thi đua, khen thưởng", direct) == lines[1:5]
+    assert quote("diem b khoan 1 dieu 27", direct) == [lines[1], lines[3]]
+    assert quote("Điều 27 Luật Thi đua, khen thưởng", direct) == lines[1:]
+    assert quote("khoản 9 Điều 27", direct) == lines[1:]
