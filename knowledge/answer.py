@@ -35,6 +35,9 @@ class Answer:
     primary: list[Passage] = field(default_factory=list)
     quotes: list[str] = field(default_factory=list)
     see_also: list[Passage] = field(default_factory=list)
+    # Per primary passage: the (khoản, điểm) every quoted line falls under ('' when several or
+    # none), so the basis can name "điểm c khoản 1 Điều 27" though the chunk is the whole Điều.
+    quoted_parts: list[tuple[str, str]] = field(default_factory=list)
 
 
 class ExtractiveAnswerer:
@@ -75,13 +78,14 @@ class ExtractiveAnswerer:
             ):
                 primary.append(p)
                 break
-        quotes = [q for p in primary for q in quote(question, p)]
+        picked = [_quote_units(question, p) for p in primary]
         return Answer(
             found=True,
             confidence=best_conf,
             primary=primary,
-            quotes=quotes,
+            quotes=[units[i].text for units, keep in picked for i in keep],
             see_also=self._see_also(primary, scored),
+            quoted_parts=[_single_clause(units, keep) for units, keep in picked],
         )
 
     def _see_also(
@@ -113,31 +117,55 @@ class _Unit:
 
 
 def quote(question: str, passage: Passage) -> list[str]:
-    """The clause(s) of the passage that best match the question, with their list intro.
+    """The clause(s) of the passage that best match the question, with their list intro."""
+    units, keep = _quote_units(question, passage)
+    return [units[i].text for i in keep]
+
+
+def _single_clause(units: list[_Unit], keep: list[int]) -> tuple[str, str]:
+    """(khoản, điểm) all quoted lines fall under; '' for a part that is not exactly one."""
+    clauses: set[str] = set()
+    points: set[str] = set()
+    for i in keep:
+        unit = units[i]
+        if unit.kind == "point":
+            points.add(unit.text.split(")", 1)[0])
+            if unit.parent is not None:
+                unit = units[unit.parent]
+        if unit.kind == "clause":
+            clauses.add(re.split(r"[.)]", unit.text, maxsplit=1)[0])
+    clause = clauses.pop() if len(clauses) == 1 else ""
+    point = points.pop() if len(points) == 1 and len(clauses) <= 1 else ""
+    return clause, point
+
+
+def _quote_units(question: str, passage: Passage) -> tuple[list[_Unit], list[int]]:
+    """Indices of the units to quote, in text order.
 
     When the best match is a list intro ('... tiêu chuẩn sau:'), its items are kept: those
     matching what the intro does not already say, or all of them when none does.
     """
     units = _units(passage.chunk.text)
     if not units:
-        return []
-    body = units[1:] if _is_heading(units[0].text) and len(units) > 1 else units
+        return units, []
+    start = 1 if _is_heading(units[0].text) and len(units) > 1 else 0
+    body = list(range(start, len(units)))
     if is_direct(passage):  # the question names this provision: show it, or the part named
         ref = find_reference(question, ())
         named = _named_part(units, ref.clause, ref.point) if ref.clause else []
-        return named or [u.text for u in body[:_MAX_UNITS]]
+        return units, named or body[:_MAX_UNITS]
     if len(body) <= _WHOLE_TEXT_UNITS:
-        return [u.text for u in body]
+        return units, body
     terms = QuestionTerms.of(question)
     tokenise = folded_syllables if terms.unaccented else syllables
     bags = [_bag(tokenise(u.text)) for u in units]
     weight = _local_idf(bags)
     scores = [_overlap(terms.content, terms.pairs, bag, weight) for bag in bags]
-    if body is not units:
+    if start:
         scores[0] = 0.0  # the Điều's name is in the citation already
     best = max(scores)
     if best == 0:  # nothing to match on (e.g. 'Điều 24'): show the provision from the top
-        return [u.text for u in body[:_MAX_UNITS]]
+        return units, body[:_MAX_UNITS]
     ranked = sorted(range(len(units)), key=lambda i: (-scores[i], i))
     keep: set[int] = set()
     for i in (i for i in ranked[:3] if scores[i] >= 0.8 * best):
@@ -154,16 +182,15 @@ def quote(question: str, passage: Passage) -> list[str]:
             ]
             top = max(rest)
             keep.update(c for c, r in zip(children, rest, strict=True) if r >= 0.8 * top)
-    return [units[i].text for i in sorted(keep)[:_MAX_UNITS]]
+    return units, sorted(keep)[:_MAX_UNITS]
 
 
-def _named_part(units: list[_Unit], clause: str, point: str) -> list[str]:
+def _named_part(units: list[_Unit], clause: str, point: str) -> list[int]:
     """'khoản 1' -> the khoản and its điểm; 'điểm b khoản 1' -> the khoản line and điểm b."""
-    for unit in units:
+    for index, unit in enumerate(units):
         if unit.kind == "clause" and re.match(rf"{re.escape(clause)}[.)]\s", unit.text):
-            points = [units[c] for c in unit.children]
-            chosen = [p for p in points if point and p.text.startswith(f"{point})")]
-            return [unit.text, *(p.text for p in (chosen or points))]
+            chosen = [c for c in unit.children if point and units[c].text.startswith(f"{point})")]
+            return [index, *(chosen or unit.children)]
     return []
 
 

@@ -33,6 +33,17 @@ def test_in_force_text_answers_before_a_superseded_one(settings: Settings) -> No
     assert reply.citations[0].article == "21"
 
 
+def test_basis_names_the_point_the_quote_comes_from(settings: Settings) -> None:
+    reply = ask(
+        settings,
+        "Tập thể lao động xuất sắc cần bao nhiêu phần trăm cá nhân đạt Lao động tiên tiến?",
+    )
+    assert reply.found
+    assert "70% cá nhân đạt danh hiệu “Lao động tiên tiến”" in reply.text
+    assert "Căn cứ: điểm c khoản 1 Điều 27 Luật Thi đua, khen thưởng" in reply.text
+    assert (reply.citations[0].clause, reply.citations[0].point) == ("1", "c")
+
+
 def test_direct_lookup_of_a_clause(settings: Settings) -> None:
     reply = ask(settings, "khoản 1 Điều 27 Luật Thi đua, khen thưởng")
     assert reply.found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Protocol
 
@@ -40,6 +41,22 @@ class UnansweredSink(Protocol):
 def has_words(text: str) -> bool:
     """True when the text holds at least one letter or digit (emoji-only messages do not)."""
     return any(unicodedata.category(ch)[0] in ("L", "N") for ch in text)
+
+
+def _narrowed(answer: Answer) -> list[Passage]:
+    """Primary passages cited at the khoản/điểm their quoted lines come from, when just one."""
+    out = []
+    for passage, (clause, point) in zip(answer.primary, answer.quoted_parts, strict=False):
+        citation = passage.chunk.citation
+        narrowed = replace(
+            citation,
+            clause=citation.clause or clause,
+            point=citation.point or (point if (citation.clause or clause) else ""),
+        )
+        if narrowed != citation:
+            passage = replace(passage, chunk=replace(passage.chunk, citation=narrowed))
+        out.append(passage)
+    return out + answer.primary[len(out) :]
 
 
 def to_citation(passage: Passage, today: date) -> Citation:
@@ -105,7 +122,7 @@ class QuestionAnswering:
             )
             return Reply(prefix + vi.NOT_FOUND, found=False)
 
-        ordered = [*answer.primary, *answer.see_also]
+        ordered = [*_narrowed(answer), *answer.see_also]
         citations = tuple(to_citation(p, today) for p in ordered[:k])
         text = prefix + self._format(answer, today)
         return Reply(text, citations=citations, found=True)
@@ -113,7 +130,7 @@ class QuestionAnswering:
     def _format(self, answer: Answer, today: date) -> str:
         lines: list[str] = []
         lines.extend(answer.quotes)
-        for passage in answer.primary:
+        for passage in _narrowed(answer):
             doc = passage.chunk.citation.document
             lines.append("")
             lines.append(vi.BASIS.format(basis=passage.chunk.citation.basis()))
