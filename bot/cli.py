@@ -65,9 +65,11 @@ def ingest(
     settings = _settings(ctx)
     index = wiring.open_index(settings)
     report = wiring.ingest_with_progress(index, paths, prune=prune)
-    for path, message in report.failed:
+    for _path, message in report.failed:
         typer.echo(vi.INGEST_FAILED.format(message=message), err=True)
-        del path
+    if report.files == 0 and not report.failed:
+        typer.echo(vi.INGEST_NOTHING.format(paths=", ".join(str(p) for p in paths)), err=True)
+        raise typer.Exit(1)
     typer.echo(
         vi.INGEST_SUMMARY.format(
             added=report.added,

@@ -1,0 +1,251 @@
+"""Form throughput: flow steps per second and p95 latency per step through the core Router.
+
+N simulated units each do a whole registration and then a progress report, one message at a
+time, as the console channel would send them (typed text and button payloads), on SQLite (a
+file, WAL) and on PostgreSQL (a private schema on 127.0.0.1:5432, dropped at the end) in one
+run. Q&A is a stub: this measures the forms engine and the store, not retrieval.
+
+Prints a table, then, as the last line, one JSON object.
+
+    python bench/flows.py [--units 40] [--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core.roles import Role
+from bot.core.router import Router
+from bot.core.text import fold
+from bot.messages import Incoming, Reply
+from bot.store import org
+from bot.store.db import make_engine, migrate, session_factory
+from bot.store.files import FileStore
+from bot.store.models import (
+    ChannelIdentity,
+    Movement,
+    Person,
+    PersonRole,
+    ProgressReport,
+    Registration,
+    ReportPeriod,
+    Unit,
+)
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+NOW = datetime(2026, 3, 10, 9, 0, tzinfo=HCM)
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+# One unit's conversation: (kind, text) where kind "say" types, "press" presses a button whose
+# label contains the text. 11 steps of registration, 6 of report.
+SCRIPT: list[tuple[str, str]] = [
+    ("say", "/dangky"),
+    ("press", "xuất sắc"),
+    ("press", "Lao động tiên tiến"),
+    ("say", "12"),
+    ("press", "Xong"),
+    ("press", "Thêm chỉ tiêu"),
+    ("say", "Tỷ lệ hồ sơ giải quyết đúng hạn"),
+    ("press", "%"),
+    ("say", "95,5"),
+    ("press", "Hết phong trào"),
+    ("press", "Xong"),
+    ("press", "Xác nhận và nộp"),
+    ("say", "báo cáo tiến độ"),
+    ("say", "85%"),
+    ("say", "Đã giải quyết đúng hạn phần lớn hồ sơ; còn chậm ở lĩnh vực đất đai."),
+    ("press", "Xong"),
+    ("press", "Xác nhận và nộp"),
+]
+
+
+class StubQA:
+    def ask(self, message: Incoming) -> Reply:
+        return Reply("[Hỏi đáp]", found=False)
+
+
+@dataclass
+class Result:
+    backend: str
+    steps: int
+    seconds: float
+    latencies_ms: list[float] = field(default_factory=list)
+
+    @property
+    def steps_per_s(self) -> float:
+        return self.steps / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+def seed(sessions: sessionmaker[Session], units: int) -> list[str]:
+    """A movement with a Q1 period and `units` units, each with a linked head; returns chat ids."""
+    users = []
+    linked = datetime(2026, 1, 5, tzinfo=UTC)
+    with sessions.begin() as session:
+        org.seed_titles(session)
+        movement = Movement(
+            code="PT2026",
+            title="Thi đua thực hiện thắng lợi nhiệm vụ năm 2026",
+            year=2026,
+            start_date=date(2026, 1, 1),
+            end_date=date(2026, 12, 31),
+            registration_deadline=date(2026, 3, 31),
+        )
+        movement.periods = [
+            ReportPeriod(
+                code="Q1",
+                name="Quý 1",
+                kind="tiến độ",
+                start_date=date(2026, 1, 1),
+                end_date=date(2026, 3, 31),
+                deadline=date(2026, 4, 10),
+            )
+        ]
+        session.add(movement)
+        for i in range(units):
+            unit = Unit(code=f"U{i:04d}", name=f"Đơn vị số {i}")
+            session.add(unit)
+            session.flush()
+            person = Person(full_name=f"Thủ trưởng {i}", unit_id=unit.id)
+            person.roles = [PersonRole(role=Role.UNIT_HEAD.value)]
+            session.add(person)
+            session.flush()
+            user = f"u{i}"
+            session.add(
+                ChannelIdentity(
+                    channel="console", external_id=user, person_id=person.id, linked_at=linked
+                )
+            )
+            users.append(user)
+    return users
+
+
+def _button_payload(replies: list[Reply], label: str) -> tuple[str, str]:
+    wanted = fold(label)
+    for reply in reversed(replies):
+        for row in reply.buttons:
+            for button in row:
+                if wanted in fold(button.label):
+                    return button.label, button.payload
+    raise AssertionError(f"no button {label!r} in {[r.text[:60] for r in replies]}")
+
+
+def drive(router: Router, users: list[str], backend: str) -> Result:
+    """Every unit's whole script, round-robin: units interleave as they would in production."""
+    result = Result(backend, 0, 0.0)
+    last: dict[str, list[Reply]] = {user: [] for user in users}
+    started = time.perf_counter()
+    for kind, text in SCRIPT:
+        for user in users:
+            if kind == "press":
+                label, payload = _button_payload(last[user], text)
+                message = Incoming("console", user, user, text=label, payload=payload)
+            else:
+                message = Incoming("console", user, user, text=text)
+            t0 = time.perf_counter()
+            replies = router.handle(message)
+            result.latencies_ms.append((time.perf_counter() - t0) * 1000)
+            if any(r.meta.get("error") or r.meta.get("conflict") for r in replies):
+                raise AssertionError(f"{backend}: {user} {text!r} -> {replies[0].text}")
+            last[user] = replies
+            result.steps += 1
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def check(sessions: sessionmaker[Session], units: int) -> None:
+    """Every unit ended with a submitted registration and a submitted report."""
+    with sessions() as session:
+        regs = session.query(Registration).filter(Registration.status == "submitted").count()
+        reports = session.query(ProgressReport).filter(ProgressReport.status == "submitted").count()
+    if (regs, reports) != (units, units):
+        raise AssertionError(
+            f"expected {units} of each, got {regs} registrations, {reports} reports"
+        )
+
+
+def run(url: str, backend: str, units: int, files: Path) -> Result:
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+        sessions = session_factory(engine)
+        users = seed(sessions, units)
+        router = Router(StubQA(), sessions=sessions, now=lambda: NOW, files=FileStore(files))
+        drive(router, users[: max(1, units // 10)], backend + "-warmup")  # imports, caches
+        result = drive(router, users[max(1, units // 10) :], backend)
+        check(sessions, units)
+        return result
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def postgres_schema(url: str) -> Iterator[str | None]:
+    """A private schema, dropped afterwards; None when the server cannot be reached."""
+    import psycopg
+
+    try:
+        admin = psycopg.connect(url.replace("+psycopg", ""), connect_timeout=3, autocommit=True)
+    except psycopg.OperationalError as error:
+        print(f"PostgreSQL not reachable ({error}); skipping it", file=sys.stderr)
+        yield None
+        return
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{url}?options=-csearch_path%3D{schema}"
+    finally:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=44)
+    parser.add_argument("--pg-url", default=PG_URL)
+    args = parser.parse_args()
+    load = os.getloadavg()[0]
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        results.append(run(f"sqlite:///{tmp}/bench.db", "sqlite", args.units, Path(tmp) / "f"))
+        with postgres_schema(args.pg_url) as pg:
+            if pg is not None:
+                results.append(run(pg, "postgres", args.units, Path(tmp) / "f"))
+    print(f"{'backend':<10} {'steps':>6} {'steps/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for r in results:
+        print(
+            f"{r.backend:<10} {r.steps:>6} {r.steps_per_s:>9.0f} {r.percentile(0.5):>8.2f} "
+            f"{r.percentile(0.95):>8.2f} {max(r.latencies_ms):>8.2f}"
+        )
+    print(f"(load average before the run: {load:.2f}; {os.cpu_count()} CPUs)")
+    figures: dict[str, float | int] = {"units": args.units, "load_avg_1m": round(load, 2)}
+    for r in results:
+        figures[f"{r.backend}_steps"] = r.steps
+        figures[f"{r.backend}_steps_per_s"] = round(r.steps_per_s, 1)
+        figures[f"{r.backend}_p50_ms"] = round(r.percentile(0.5), 2)
+        figures[f"{r.backend}_p95_ms"] = round(r.percentile(0.95), 2)
+        figures[f"{r.backend}_mean_ms"] = round(statistics.fmean(r.latencies_ms), 2)
+    figures["steps"] = sum(r.steps for r in results)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
