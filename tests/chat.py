@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.router import Router
 from bot.core.text import fold
-from bot.messages import Button, Incoming, Reply
+from bot.messages import Attachment, Button, Incoming, Reply
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -44,24 +44,37 @@ class FakeQA:
 class Chat:
     """One person in one chat, talking to a router."""
 
-    def __init__(self, router: Router, user: str, channel: str = "console") -> None:
+    def __init__(
+        self, router: Router, user: str, channel: str = "console", chat_id: str | None = None
+    ) -> None:
         self.router = router
         self.user = user
         self.channel = channel
+        self.chat_id = chat_id or user  # a second chat of the same person: another chat_id
         self.last: list[Reply] = []
 
     def say(self, text: str) -> list[Reply]:
-        return self._send(Incoming(self.channel, self.user, self.user, text=text))
+        return self._send(Incoming(self.channel, self.chat_id, self.user, text=text))
 
     def press(self, label: str) -> list[Reply]:
         """Press the button whose label contains `label` (diacritics and case ignored)."""
         button = self.button(label)
         return self._send(
-            Incoming(self.channel, self.user, self.user, text=button.label, payload=button.payload)
+            Incoming(
+                self.channel, self.chat_id, self.user, text=button.label, payload=button.payload
+            )
         )
 
     def send_payload(self, payload: str, text: str = "") -> list[Reply]:
-        return self._send(Incoming(self.channel, self.user, self.user, text=text, payload=payload))
+        return self._send(
+            Incoming(self.channel, self.chat_id, self.user, text=text, payload=payload)
+        )
+
+    def attach(self, *files: Attachment, text: str = "") -> list[Reply]:
+        """Send photos or documents (with an optional caption), as a channel would."""
+        return self._send(
+            Incoming(self.channel, self.chat_id, self.user, text=text, attachments=files)
+        )
 
     def button(self, label: str) -> Button:
         wanted = fold(label)

@@ -1,8 +1,10 @@
 """What is waiting for this person, shown once on their next message (until pushes exist).
 
-A unit head sees a registration an officer sent for confirmation; head and officer see one the
-office returned, with the reason; the office sees how many wait for review. Each notice is shown
-once per version of the record: the keys seen are kept in the conversation row, not in memory.
+A unit head sees a registration or a report an officer sent for confirmation, and a pledge their
+unit has still to sign; head and officer see a registration the office returned, with the reason;
+the office sees how many wait for review; a cluster lead hears when the last member signed. Each
+notice is shown once per version of the record: the keys seen are kept in the conversation row,
+not in memory.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from bot.core.access import Action, can
 from bot.core.flows.base import Ctx, buttons
 from bot.i18n import vi
 from bot.messages import Reply
-from bot.store import forms
-from bot.store.forms import ConversationState
+from bot.store import forms, org, pledges, reports
+from bot.store.conversations import ConversationState
+from bot.store.models import Cluster, ReportPeriod
 
 SEEN = "_seen"
 MAX_SEEN = 200
@@ -37,6 +40,7 @@ def notices(ctx: Ctx, state: ConversationState) -> list[Reply]:
                 buttons=buttons((vi.BTN_OPEN_EDIT, "/dangky")),
             )
             found.append((f"returned:{reg.id}:{reg.version}", reply))
+    found += _pledge_notices(ctx) + _report_notices(ctx)
     if can(ctx.actor, Action.REVIEW, None):
         waiting = forms.registrations_with_status(ctx.session, forms.SUBMITTED)
         if waiting:
@@ -51,3 +55,37 @@ def notices(ctx: Ctx, state: ConversationState) -> list[Reply]:
     if fresh:
         state.data[SEEN] = [*seen, *(key for key, _ in fresh)][-MAX_SEEN:]
     return [reply for _, reply in fresh]
+
+
+def _pledge_notices(ctx: Ctx) -> list[tuple[str, Reply]]:
+    found: list[tuple[str, Reply]] = []
+    unit_id = ctx.actor.unit_id
+    if unit_id is not None and can(ctx.actor, Action.CONFIRM, unit_id):
+        for pledge in pledges.to_sign(ctx.session, unit_id, ctx.today.year):
+            cluster = ctx.session.get(Cluster, pledge.cluster_id)
+            if cluster is None:
+                continue
+            text = vi.NOTICE_PLEDGE.format(cluster=cluster.name)
+            reply = Reply(text, buttons=buttons((vi.BTN_OPEN_PLEDGE, "/giaouoc")))
+            found.append((f"pledge:{pledge.id}", reply))
+    if ctx.actor.cluster_units and ctx.person is not None:
+        cluster = org.cluster_led_by(ctx.session, ctx.person, ctx.today.year)
+        for pledge in pledges.pledges_of_clusters(ctx.session, [cluster.id] if cluster else []):
+            if pledge.status == pledges.CLOSED and cluster is not None:
+                text = vi.NOTICE_PLEDGE_CLOSED.format(cluster=cluster.name)
+                found.append((f"pledge_closed:{pledge.id}", Reply(text)))
+    return found
+
+
+def _report_notices(ctx: Ctx) -> list[tuple[str, Reply]]:
+    unit_id = ctx.actor.unit_id
+    if unit_id is None or not can(ctx.actor, Action.CONFIRM, unit_id):
+        return []
+    found: list[tuple[str, Reply]] = []
+    for report in reports.reports_with_status(ctx.session, reports.PENDING_HEAD, unit_id):
+        period = ctx.session.get(ReportPeriod, report.period_id)
+        by = forms.person_name(ctx.session, report.submitted_by) or vi.SOMEONE
+        text = vi.NOTICE_REPORT_CONFIRM.format(by=by, period=period.name if period else "")
+        reply = Reply(text, buttons=buttons((vi.BTN_OPEN_REPORT, "/baocao")))
+        found.append((f"report:{report.id}:{report.version}", reply))
+    return found

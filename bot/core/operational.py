@@ -16,13 +16,11 @@ from bot.core.roles import Role
 from bot.core.text import fold
 from bot.i18n import vi
 from bot.messages import Reply
-from bot.store import forms, org
+from bot.store import forms, org, pledges, reports
 from bot.store.models import (
     Cluster,
-    ClusterMember,
     Person,
     PersonRole,
-    Pledge,
     ProgressReport,
     ReportPeriod,
     Unit,
@@ -82,27 +80,30 @@ def _my_cluster(ctx: Ctx) -> Reply:
 
 
 def _unsigned(ctx: Ctx) -> Reply:
+    """The lead's cluster (the office: every cluster) and which members have not signed."""
     office = can(ctx.actor, Action.REVIEW, None)
-    query = select(Pledge).join(Cluster, Cluster.id == Pledge.cluster_id)
-    pledges = [
-        p
-        for p in ctx.session.scalars(query.where(Cluster.year == ctx.today.year))
-        if office or can(ctx.actor, Action.LEAD_PLEDGE, _lead(ctx, p.cluster_id))
-    ]
     if not office and not ctx.actor.cluster_units:
         return Reply(vi.OPS_PLEDGE_NOT_FOR_YOU)
-    if not pledges:
+    found = [
+        p
+        for p in pledges.pledges_of_year(ctx.session, ctx.today.year)
+        if office or can(ctx.actor, Action.LEAD_PLEDGE, _lead(ctx, p.cluster_id))
+    ]
+    if not found:
         return Reply(vi.OPS_NO_PLEDGE)
     lines = []
-    for pledge in pledges:
+    for pledge in found:
         cluster = ctx.session.get(Cluster, pledge.cluster_id)
-        members = ctx.session.scalars(
-            select(ClusterMember.unit_id).where(ClusterMember.cluster_id == pledge.cluster_id)
-        ).all()
-        signed = {s.unit_id for s in pledge.signatures}
-        missing = [forms.unit_name(ctx.session, u) for u in members if u not in signed]
+        if cluster is None:  # pragma: no cover - the foreign key rules this out
+            continue
+        signed = pledges.signed_units(pledge)
+        missing = [
+            forms.unit_name(ctx.session, u)
+            for u in pledges.members(ctx.session, cluster)
+            if u not in signed
+        ]
         names = ", ".join(missing) if missing else vi.OPS_ALL_SIGNED
-        lines.append(vi.OPS_UNSIGNED.format(cluster=cluster.name if cluster else "", units=names))
+        lines.append(vi.OPS_UNSIGNED.format(cluster=cluster.name, units=names))
     return Reply("\n".join(lines))
 
 
@@ -135,6 +136,8 @@ def _report_filed(ctx: Ctx, folded: str) -> Reply:
 
 
 def _report_line(ctx: Ctx, period: ReportPeriod, report: ProgressReport | None) -> str:
+    if report is not None and report.status == reports.PENDING_HEAD:
+        return vi.OPS_REPORT_PENDING.format(period=period.name, deadline=day(period.deadline))
     if report is not None and report.submitted_at is not None:
         when = org.aware(report.submitted_at).astimezone(ctx.now.tzinfo).strftime("%d/%m/%Y")
         late = vi.OPS_LATE if report.late else ""

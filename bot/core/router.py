@@ -17,25 +17,33 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core import operational
 from bot.core.access import actor_for
-from bot.core.flows import registration, review
+from bot.core.flows import pledge, registration, report, review
 from bot.core.flows.base import Ctx, Engine
 from bot.core.notices import notices
 from bot.core.text import fold
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
-from bot.store import forms, org
-from bot.store.forms import ConversationState
+from bot.store import accounts, forms, org
+from bot.store.conversations import ConversationState
+from bot.store.files import FileStore
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Incoming], list[Reply]]
 FormCommand = Callable[[Ctx, Engine, ConversationState], list[Reply]]
 
-FLOWS = {registration.NAME: registration.FLOW, review.NAME: review.FLOW}
+FLOWS = {
+    registration.NAME: registration.FLOW,
+    review.NAME: review.FLOW,
+    pledge.NAME: pledge.FLOW,
+    report.NAME: report.FLOW,
+}
 FORM_COMMANDS: dict[str, FormCommand] = {
     "dangky": registration.begin,
     "xacnhan": registration.begin_confirm,
     "duyet": review.begin,
+    "giaouoc": pledge.begin,
+    "baocao": report.begin,
 }
 # Typed requests that start a form, compared folded (no diacritics, lowercase).
 INTENTS: dict[str, str] = {
@@ -43,6 +51,16 @@ INTENTS: dict[str, str] = {
     "dang ky": "dangky",
     "xac nhan dang ky": "xacnhan",
     "duyet dang ky": "duyet",
+    "giao uoc": "giaouoc",
+    "giao uoc thi dua": "giaouoc",
+    "ky giao uoc": "giaouoc",
+    "ky ket giao uoc": "giaouoc",
+    "ky ket giao uoc thi dua": "giaouoc",
+    "mo ky ket giao uoc": "giaouoc",
+    "bao cao": "baocao",
+    "bao cao tien do": "baocao",
+    "nop bao cao": "baocao",
+    "nop bao cao tien do": "baocao",
 }
 RESUME_WORDS = {"tiep tuc", "/tieptuc"}
 _CODE = re.compile(r"[A-Za-z0-9]{4}[- ]?[A-Za-z0-9]{4}")
@@ -61,10 +79,12 @@ class Router:
         *,
         sessions: sessionmaker[Session] | None = None,
         now: Callable[[], datetime] | None = None,
+        files: FileStore | None = None,
     ) -> None:
         self._qa = qa
         self._sessions = sessions
         self._now = now
+        self._files = files
         self._engine = Engine(FLOWS)
         self._commands: dict[str, Handler] = {
             "start": lambda _m: [Reply(vi.WELCOME)],
@@ -94,10 +114,9 @@ class Router:
         return handler(message)
 
     def _turn(self, session: Session, message: Incoming, now: datetime) -> list[Reply]:
-        person = org.person_for_identity(session, message.channel, message.user_id)
-        if person is not None:
-            org.touch_identity(session, message.channel, message.user_id, now)
-        ctx = Ctx(session, actor_for(session, person, now.date()), person, now, self._qa.ask)
+        person = accounts.person_and_touch(session, message.channel, message.user_id, now)
+        actor = actor_for(session, person, now.date())
+        ctx = Ctx(session, actor, person, now, self._qa.ask, self._files)
         ctx.ask = lambda m: operational.answer(ctx, m.text) or self._qa.ask(m)
         state = forms.load_conversation(session, message.channel, message.chat_id)
         state.person_id = person.id if person else None
@@ -120,6 +139,8 @@ class Router:
         if folded in RESUME_WORDS and self._engine.known(state):
             return self._engine.resume(ctx, state)
         if folded in INTENTS:
+            if ctx.person is None:
+                return [Reply(vi.LINK_FIRST)]
             return FORM_COMMANDS[INTENTS[folded]](ctx, self._engine, state)
         if ctx.person is None and _CODE.fullmatch(message.text.strip()):
             return self._link(ctx, message, message.text.strip())

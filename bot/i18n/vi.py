@@ -114,6 +114,7 @@ ROLE_EXAMPLES = "Ban TĐKT, cụm trưởng, khối trưởng, thủ trưởng, 
 STATUS_LABELS = {
     "draft": "Bản nháp",
     "pending_confirmation": "Chờ thủ trưởng xác nhận",
+    "pending_head": "Chờ thủ trưởng xác nhận",  # a progress report's status
     "submitted": "Đã nộp",
     "approved": "Đã duyệt",
     "returned": "Bị trả lại",

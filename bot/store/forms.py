@@ -1,4 +1,4 @@
-"""Persistence for the forms: conversation rows and registrations, each guarded by a version.
+"""Persistence for the registration form: registrations and their versions, guarded by a version.
 
 Every function takes a Session and never commits: the router owns one transaction per message,
 so a step's writes, its audit rows and the conversation's new state land together or not at all.
@@ -10,7 +10,6 @@ writing anything, and the caller keeps the loser's draft so nothing typed is los
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -20,8 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.store import org
+from bot.store.conversations import Conflict as Conflict  # re-exported for the flows
+from bot.store.conversations import ConversationState as ConversationState
+from bot.store.conversations import load_conversation as load_conversation
+from bot.store.conversations import save_conversation as save_conversation
 from bot.store.models import (
-    Conversation,
     Movement,
     Person,
     Registration,
@@ -42,105 +44,24 @@ RETURNED = "returned"
 APPROVED = "approved"
 
 
-class Conflict(Exception):
-    """Someone saved the same record since this draft was loaded."""
-
-    def __init__(self, version: int, by: str, at: datetime | None) -> None:
-        super().__init__(f"version {version}")
-        self.version = version
-        self.by = by
-        self.at = at
-
-
-# --- conversations -------------------------------------------------------------------------
-
-
-@dataclass
-class ConversationState:
-    """A conversation row's content, detached from the session; `version` is what was read."""
-
-    channel: str
-    chat_id: str
-    person_id: int | None = None
-    flow: str = ""
-    step: str = ""
-    draft: Draft | None = None
-    version: int = 0
-    exists: bool = False
-
-    @property
-    def data(self) -> Draft:
-        if self.draft is None:
-            self.draft = {}
-        return self.draft
-
-
-def load_conversation(session: Session, channel: str, chat_id: str) -> ConversationState:
-    row = session.scalar(
-        select(Conversation).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
-    )
-    if row is None:
-        return ConversationState(channel, chat_id)
-    return ConversationState(
-        channel,
-        chat_id,
-        row.person_id,
-        row.flow,
-        row.step,
-        dict(row.draft or {}),
-        row.version,
-        exists=True,
-    )
-
-
-def save_conversation(session: Session, state: ConversationState, now: datetime) -> None:
-    """Write the state back if nobody else wrote it since it was read; else raise Conflict."""
-    values = {
-        "person_id": state.person_id,
-        "flow": state.flow,
-        "step": state.step,
-        "draft": state.data,
-        "version": state.version + 1,
-        "updated_at": now.astimezone(UTC),
-    }
-    if not state.exists:
-        try:
-            with session.begin_nested():
-                session.add(Conversation(channel=state.channel, chat_id=state.chat_id, **values))
-        except IntegrityError:
-            raise Conflict(1, "", None) from None
-    else:
-        result = session.execute(
-            update(Conversation)
-            .where(
-                Conversation.channel == state.channel,
-                Conversation.chat_id == state.chat_id,
-                Conversation.version == state.version,
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(result, "rowcount", 0) != 1:
-            raise Conflict(state.version + 1, "", None)
-    state.version += 1
-    state.exists = True
-
-
 # --- registrations -------------------------------------------------------------------------
 
 
+def _catalog(session: Session) -> list[TitleCatalog]:
+    """The title catalogue, read once per transaction (prompts and summaries ask for it often)."""
+    cached = session.info.get("title_catalog")
+    if cached is None:
+        cached = list(session.scalars(select(TitleCatalog).order_by(TitleCatalog.sort_order)))
+        session.info["title_catalog"] = cached
+    return list(cached)
+
+
 def titles(session: Session, scope: str) -> list[TitleCatalog]:
-    return list(
-        session.scalars(
-            select(TitleCatalog)
-            .where(TitleCatalog.scope == scope)
-            .order_by(TitleCatalog.sort_order)
-        )
-    )
+    return [t for t in _catalog(session) if t.scope == scope]
 
 
 def title_names(session: Session) -> dict[str, str]:
-    return {t.code: t.name for t in session.scalars(select(TitleCatalog))}
+    return {t.code: t.name for t in _catalog(session)}
 
 
 def registration_of(session: Session, unit_id: int, movement_id: int) -> Registration | None:

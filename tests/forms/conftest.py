@@ -16,6 +16,7 @@ from bot.core.roles import Role
 from bot.core.router import Router
 from bot.store import org
 from bot.store.db import make_engine, migrate, session_factory
+from bot.store.files import FileStore
 from bot.store.models import (
     ChannelIdentity,
     Cluster,
@@ -35,6 +36,8 @@ PEOPLE: dict[str, tuple[str, str | None, tuple[Role, ...]]] = {
     "head2": ("Lê Văn Nam", "STP", (Role.UNIT_HEAD, Role.CLUSTER_LEAD)),
     "office": ("Phạm Thị Lan", "BTDKT", (Role.OFFICE_ADMIN,)),
     "cadre": ("Hoàng Văn Bình", "SNV", (Role.CADRE,)),
+    "head3": ("Võ Thị Hoa", "SYT", (Role.UNIT_HEAD,)),  # another khối
+    "lead3": ("Đặng Văn Tài", "SNV", (Role.CLUSTER_LEAD,)),  # the role, but SNV leads nothing
 }
 
 
@@ -42,6 +45,7 @@ PEOPLE: dict[str, tuple[str, str | None, tuple[Role, ...]]] = {
 class World:
     engine: Engine
     sessions: sessionmaker[Session]
+    files: FileStore
     clock: Clock = field(default_factory=Clock)
     qa: FakeQA = field(default_factory=FakeQA)
     people: dict[str, int] = field(default_factory=dict)
@@ -50,7 +54,7 @@ class World:
 
     def router(self) -> Router:
         """A fresh router over the same database: what a restarted process builds."""
-        return Router(self.qa, sessions=self.sessions, now=self.clock)
+        return Router(self.qa, sessions=self.sessions, now=self.clock, files=self.files)
 
     def chat(self, user: str, router: Router | None = None) -> Chat:
         return Chat(router or self.router(), user)
@@ -60,7 +64,12 @@ def seed(sessions: sessionmaker[Session], world: World) -> None:
     linked = datetime(2026, 1, 5, tzinfo=UTC)
     with sessions.begin() as session:
         org.seed_titles(session)
-        for code, name in (("SNV", "Sở Nội vụ"), ("STP", "Sở Tư pháp"), ("BTDKT", "Ban TĐKT")):
+        for code, name in (
+            ("SNV", "Sở Nội vụ"),
+            ("STP", "Sở Tư pháp"),
+            ("BTDKT", "Ban TĐKT"),
+            ("SYT", "Sở Y tế"),
+        ):
             unit = Unit(code=code, name=name)
             session.add(unit)
             session.flush()
@@ -77,6 +86,15 @@ def seed(sessions: sessionmaker[Session], world: World) -> None:
             ClusterMember(unit_id=world.units["STP"]),
         ]
         session.add(cluster)
+        other = Cluster(
+            code="K2",
+            name="Khối Văn hoá - Xã hội",
+            kind="khối",
+            year=2026,
+            lead_unit_id=world.units["SYT"],
+        )
+        other.members = [ClusterMember(unit_id=world.units["SYT"])]
+        session.add(other)
         for user, (name, unit_code, roles) in PEOPLE.items():
             person = Person(full_name=name, unit_id=world.units[unit_code] if unit_code else None)
             person.roles = [PersonRole(role=role.value) for role in roles]
@@ -112,11 +130,11 @@ def seed(sessions: sessionmaker[Session], world: World) -> None:
         world.movement_id = movement.id
 
 
-def build_world(url: str) -> World:
+def build_world(url: str, files_dir: Path) -> World:
     engine = make_engine(url)
     migrate(engine)
     sessions = session_factory(engine)
-    built = World(engine, sessions)
+    built = World(engine, sessions, FileStore(files_dir))
     seed(sessions, built)
     return built
 
@@ -145,11 +163,11 @@ def _postgres_schema() -> Iterator[str]:
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
     """The same province on SQLite and on PostgreSQL: the store code must not care."""
     if request.param == "sqlite":
-        built = build_world(f"sqlite:///{tmp_path / 'thidua.db'}")
+        built = build_world(f"sqlite:///{tmp_path / 'thidua.db'}", tmp_path / "files")
         yield built
         built.engine.dispose()
         return
     for url in _postgres_schema():
-        built = build_world(url)
+        built = build_world(url, tmp_path / "files")
         yield built
         built.engine.dispose()

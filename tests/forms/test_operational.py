@@ -92,4 +92,5 @@ def test_units_that_have_not_signed_the_pledge(world: World) -> None:
     assert "chưa ký: Sở Nội vụ" in office.text
     head = world.chat("head")
     head.say("những đơn vị nào chưa ký giao ước")
-    assert head.text == vi.OPS_PLEDGE_NOT_FOR_YOU
+    assert "Khối Nội chính đã mở ký kết giao ước" in head.last[0].text  # the notice, once
+    assert head.last[-1].text == vi.OPS_PLEDGE_NOT_FOR_YOU

@@ -1,5 +1,7 @@
 """Properties over any sequence of messages: every message is answered, nothing raises, and a
-stored registration is always a whole version (its latest snapshot equals its rows)."""
+stored record is always whole: a registration's latest snapshot equals its rows, a report has one
+audit row per version and values only for its registration's targets, a pledge is closed exactly
+when every member unit has signed."""
 
 from __future__ import annotations
 
@@ -9,12 +11,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.messages import Incoming, Reply
-from bot.store import forms
-from bot.store.models import Registration, RegistrationVersion
+from bot.messages import Attachment, Incoming, Reply
+from bot.store import forms, pledges, reports
+from bot.store.models import (
+    AuditLog,
+    Cluster,
+    Pledge,
+    ProgressReport,
+    Registration,
+    RegistrationVersion,
+)
 from tests.forms.conftest import World, build_world
 
-USERS = ["head", "officer", "office", "stranger"]
+USERS = ["head", "officer", "office", "stranger", "head2", "head3"]
 WORDS = [
     "đăng ký thi đua",
     "/dangky",
@@ -44,6 +53,19 @@ WORDS = [
     "Nộp bản của tôi",
     "Thêm chỉ tiêu",
     "Trả lại",
+    "/giaouoc",
+    "ký giao ước",
+    "Ký giao ước",
+    "Mở ký kết",
+    "Thêm cam kết",
+    "Hoàn thành 100% chỉ tiêu được giao",
+    "/baocao",
+    "báo cáo tiến độ",
+    "Giữ nội dung đã nhập",
+    "Sửa số liệu",
+    "Đã giải quyết đúng hạn phần lớn hồ sơ được giao.",
+    "những đơn vị nào chưa ký giao ước",
+    "đơn vị tôi đã nộp báo cáo quý 1 chưa",
     "",
 ]
 
@@ -61,12 +83,49 @@ SCRIPT = [
     "Xong",
 ]
 
+SCRIPTS = {
+    "registration": SCRIPT,
+    "registration+submit": [*SCRIPT, "1"],
+    "pledge": [
+        "huỷ",
+        "/giaouoc",
+        "Các đơn vị trong khối cùng ký kết giao ước thi đua.",
+        "Thêm cam kết",
+        "Hoàn thành 100% chỉ tiêu được giao",
+        "Xong",
+        "Mở ký kết",
+        "/giaouoc",
+        "Ký giao ước",
+    ],
+    "report": [
+        "huỷ",
+        "/baocao",
+        "85%",
+        "Đã giải quyết đúng hạn phần lớn hồ sơ được giao.",
+        "Xong",
+        "1",
+    ],
+}
+
+# Who the scripts are for, drawn more often than random users: the lead opens and signs, the unit
+# registers and reports, its head signs.
+SCRIPTED = [
+    ("script", "head", "registration+submit"),
+    ("script", "officer", "registration"),
+    ("script", "head2", "pledge"),
+    ("script", "head", "pledge"),
+    ("script", "head", "report"),
+    ("script", "officer", "report"),
+]
+
 action = st.one_of(
-    st.tuples(st.just("script"), st.sampled_from(USERS), st.sampled_from([False, True])),
+    st.sampled_from([("script", user, name) for user in USERS for name in sorted(SCRIPTS)]),
+    st.sampled_from(SCRIPTED),
     st.tuples(st.just("say"), st.sampled_from(USERS), st.sampled_from(WORDS)),
     st.tuples(st.just("say"), st.sampled_from(USERS), st.text(max_size=30)),
     st.tuples(st.just("press"), st.sampled_from(USERS), st.integers(0, 30)),
     st.tuples(st.just("payload"), st.sampled_from(USERS), st.text(max_size=70)),
+    st.tuples(st.just("attach"), st.sampled_from(USERS), st.binary(max_size=64)),
 )
 
 
@@ -90,6 +149,27 @@ def whole(world: World) -> None:
             assert count == reg.version
             if reg.status in (forms.SUBMITTED, forms.PENDING_HEAD):
                 assert reg.targets
+        for report in session.scalars(select(ProgressReport)):
+            saves = session.scalar(
+                select(func.count())
+                .select_from(AuditLog)
+                .where(AuditLog.entity == "progress_report", AuditLog.entity_id == report.id)
+            )
+            assert saves == report.version
+            registration = session.get(Registration, report.registration_id)
+            assert registration is not None
+            assert {v.target_id for v in report.values} <= {t.id for t in registration.targets}
+            assert report.status in (reports.SUBMITTED, reports.PENDING_HEAD)
+            if report.status == reports.SUBMITTED:
+                assert report.submitted_at is not None
+        for pledge in session.scalars(select(Pledge)):
+            cluster = session.get(Cluster, pledge.cluster_id)
+            assert cluster is not None
+            members = set(pledges.members(session, cluster))
+            signed = pledges.signed_units(pledge)
+            assert signed <= members
+            assert (pledge.status == pledges.CLOSED) == (signed == members)
+            assert (pledge.closed_at is not None) == (pledge.status == pledges.CLOSED)
 
 
 _WORLDS: dict[Path, World] = {}
@@ -107,14 +187,14 @@ def test_any_message_at_any_step_is_answered(
     """One database for all examples of a run: later examples start from earlier states."""
     db = tmp_path / "props.db"
     if db not in _WORLDS:
-        _WORLDS[db] = build_world(f"sqlite:///{db}")
+        _WORLDS[db] = build_world(f"sqlite:///{db}", tmp_path / "files")
     world = _WORLDS[db]
     router = world.router()
     last: dict[str, list[Reply]] = {user: [] for user in USERS}
     expanded = [
         ("say", user, text) if kind == "script" else (kind, user, value)
         for kind, user, value in actions
-        for text in ([*SCRIPT, "1"] if value is True else SCRIPT if kind == "script" else [""])
+        for text in (SCRIPTS[str(value)] if kind == "script" else [""])
     ]
     for kind, user, value in expanded:
         if kind == "say":
@@ -125,6 +205,10 @@ def test_any_message_at_any_step_is_answered(
                 continue
             button = offered[int(value) % len(offered)]
             message = Incoming("console", user, user, text=button.label, payload=button.payload)
+        elif kind == "attach":
+            data = value if isinstance(value, bytes) else b""
+            photo = Attachment("photo", "anh.jpg", "image/jpeg", data=data)
+            message = Incoming("console", user, user, attachments=(photo,))
         else:
             message = Incoming("console", user, user, payload=str(value))
         replies = router.handle(message)

@@ -8,7 +8,9 @@ The engine around them does what every form needs and no step should repeat:
   a numbered choice, becomes that button's payload (the console and Zalo show numbered lists);
 - back, cancel and save-draft, typed (`quay lại`, `huỷ`, `lưu nháp`) or pressed;
 - a question typed mid-form goes to Q&A, and the prompt is repeated with the draft untouched;
-- a stale button (from an older message) is refused politely, the prompt repeated.
+- a stale button (from an older message) is refused politely, the prompt repeated;
+- a message carrying files goes to the step as it is: a photo's caption is neither a button
+  nor a question.
 
 The engine never touches the database itself; the router loads and saves the state in the same
 transaction as whatever the step wrote.
@@ -27,7 +29,8 @@ from bot.core.access import Actor
 from bot.core.text import Nav, looks_like_question, parse_choice, parse_nav, same_label
 from bot.i18n import vi
 from bot.messages import Button, Incoming, Reply
-from bot.store.forms import ConversationState
+from bot.store.conversations import ConversationState
+from bot.store.files import FileStore
 from bot.store.models import Person
 
 Draft = dict[str, Any]
@@ -35,19 +38,21 @@ MAX_PAYLOAD = 64  # Telegram's callback_data limit, in bytes
 NAV_PAYLOAD = {Nav.BACK: "nav:back", Nav.CANCEL: "nav:cancel", Nav.SAVE: "nav:save"}
 _TRAIL = "_trail"
 _PAUSED = "_paused"
+_OFFERED = "_offered"  # the buttons of the prompt last shown: what a press or a number refers to
 # Keys the engine keeps across flows (seen notices): everything else is the flow's draft.
 KEEP = ("_seen",)
 
 
 @dataclass
 class Ctx:
-    """What a step may use: the open session, who is asking, the time, and Q&A."""
+    """What a step may use: the open session, who is asking, the time, Q&A, the file store."""
 
     session: Session
     actor: Actor
     person: Person | None
     now: datetime
     ask: Callable[[Incoming], Reply]
+    files: FileStore | None = None
 
     @property
     def today(self) -> date:
@@ -150,23 +155,40 @@ class Engine:
         last = replies[-1]
         with_back = bool(state.data.get(_TRAIL))
         replies[-1] = replace(last, buttons=(*last.buttons, nav_row(with_back)))
+        state.data[_OFFERED] = [[b.label, b.payload] for b in all_buttons(replies)]
         return replies
+
+    def _offered(self, ctx: Ctx, state: ConversationState) -> list[Button]:
+        """The buttons last shown, kept in the state; re-rendered only for a row without them.
+
+        Rendering a prompt costs queries (titles, summaries); the answer to it only needs the
+        buttons that were on screen, which is also what a typed number refers to.
+        """
+        kept = state.data.get(_OFFERED)
+        if isinstance(kept, list) and all(isinstance(b, list) and len(b) == 2 for b in kept):
+            return [Button(str(label), str(payload)) for label, payload in kept]
+        return all_buttons(self.prompt(ctx, state))
 
     def handle(self, ctx: Ctx, state: ConversationState, message: Incoming) -> list[Reply]:
         """One message into the active flow; returns what to send back."""
         flow = self._flows[state.flow]
         step = flow.steps[state.step]
-        prompt = self.prompt(ctx, state)
-        offered = all_buttons(prompt)
-        message = self._resolve(message, offered, numbered=step.numbered)
+        offered = self._offered(ctx, state)
+        files = bool(message.attachments)
+        if not files:
+            message = self._resolve(message, offered, numbered=step.numbered)
         payload = message.payload
         if payload is not None and payload.startswith("nav:"):
             return self._navigate(ctx, state, payload)
         if payload is not None and payload not in {b.payload for b in offered}:
-            return [Reply(vi.STALE_BUTTON), *prompt]
-        if payload is None and looks_like_question(message.text, strict=step.free_text):
-            return [ctx.ask(message), *prompt]
-        draft = {k: v for k, v in state.data.items() if k != _TRAIL}
+            return [Reply(vi.STALE_BUTTON), *self.prompt(ctx, state)]
+        if (
+            payload is None
+            and not files
+            and looks_like_question(message.text, strict=step.free_text)
+        ):
+            return [ctx.ask(message), *self.prompt(ctx, state)]
+        draft = {k: v for k, v in state.data.items() if k not in (_TRAIL, _OFFERED)}
         turn = step.handle(ctx, draft, message)
         trail = list(state.data.get(_TRAIL, []))
         if turn.step is None:

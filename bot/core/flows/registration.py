@@ -19,7 +19,7 @@ from bot.core.text import parse_date, parse_number, parse_quantity
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
 from bot.store import forms, org
-from bot.store.forms import ConversationState
+from bot.store.conversations import ConversationState
 from bot.store.models import Movement
 from bot.store.titles import COLLECTIVE, INDIVIDUAL
 

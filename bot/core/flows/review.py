@@ -14,7 +14,7 @@ from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
 from bot.store import forms
-from bot.store.forms import ConversationState
+from bot.store.conversations import ConversationState
 
 NAME = "review"
 PICK, DECIDE, REASON = "pick", "decide", "reason"

@@ -1,0 +1,141 @@
+"""Conversation rows (where a chat is in a form) and the optimistic-locking `Conflict`.
+
+A conversation is read at the start of a message and written back at its end with a conditional
+UPDATE on its version: two workers handling two messages of one chat at once cannot both win, and
+the loser's transaction (step writes included) rolls back whole.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.store.models import Conversation
+
+_T = cast(Table, Conversation.__table__)
+# Built once, run on every message with parameters: Core, no ORM identity map needed.
+_LOAD = select(_T.c.person_id, _T.c.flow, _T.c.step, _T.c.draft, _T.c.version).where(
+    _T.c.channel == bindparam("channel"), _T.c.chat_id == bindparam("chat_id")
+)
+_SAVE = (
+    update(_T)
+    .where(
+        _T.c.channel == bindparam("key_channel"),
+        _T.c.chat_id == bindparam("key_chat_id"),
+        _T.c.version == bindparam("expected"),
+    )
+    .values(
+        person_id=bindparam("new_person_id"),
+        flow=bindparam("new_flow"),
+        step=bindparam("new_step"),
+        draft=bindparam("new_draft", type_=_T.c.draft.type),
+        version=bindparam("new_version"),
+        updated_at=bindparam("new_updated_at", type_=_T.c.updated_at.type),
+    )
+)
+
+Draft = dict[str, Any]
+
+
+class Conflict(Exception):
+    """Someone saved the same record since this draft was loaded."""
+
+    def __init__(self, version: int, by: str, at: datetime | None) -> None:
+        super().__init__(f"version {version}")
+        self.version = version
+        self.by = by
+        self.at = at
+
+
+@dataclass
+class ConversationState:
+    """A conversation row's content, detached from the session; `version` is what was read."""
+
+    channel: str
+    chat_id: str
+    person_id: int | None = None
+    flow: str = ""
+    step: str = ""
+    draft: Draft | None = None
+    version: int = 0
+    exists: bool = False
+    loaded: str = ""  # fingerprint of what was read, to skip rewriting an unchanged row
+
+    @property
+    def data(self) -> Draft:
+        if self.draft is None:
+            self.draft = {}
+        return self.draft
+
+
+def load_conversation(session: Session, channel: str, chat_id: str) -> ConversationState:
+    """Read with Core, not the ORM: this runs on every message and needs no identity map."""
+    row = session.connection().execute(_LOAD, {"channel": channel, "chat_id": chat_id}).first()
+    if row is None:
+        return ConversationState(channel, chat_id)
+    state = ConversationState(
+        channel,
+        chat_id,
+        row.person_id,
+        row.flow,
+        row.step,
+        dict(row.draft or {}),
+        row.version,
+        exists=True,
+    )
+    state.loaded = _fingerprint(state)
+    return state
+
+
+def _fingerprint(state: ConversationState) -> str:
+    """What was read, as text: nested lists in the draft may be changed in place."""
+    content = [state.person_id, state.flow, state.step, state.draft or {}]
+    return json.dumps(content, sort_keys=True, default=str)
+
+
+def save_conversation(session: Session, state: ConversationState, now: datetime) -> None:
+    """Write the state back if nobody else wrote it since it was read; else raise Conflict.
+
+    An unchanged state (a question answered outside any form) is not rewritten: one write less
+    per message, and nothing another worker wrote meanwhile can be lost by skipping it.
+    """
+    if state.exists and state.loaded == _fingerprint(state):
+        return
+    values = {
+        "person_id": state.person_id,
+        "flow": state.flow,
+        "step": state.step,
+        "draft": state.data,
+        "version": state.version + 1,
+        "updated_at": now.astimezone(UTC),
+    }
+    connection = session.connection()
+    if not state.exists:
+        try:
+            with session.begin_nested():
+                connection.execute(
+                    insert(_T).values(channel=state.channel, chat_id=state.chat_id, **values)
+                )
+        except IntegrityError:
+            raise Conflict(1, "", None) from None
+    else:
+        result = connection.execute(
+            _SAVE,
+            {
+                **{f"new_{key}": value for key, value in values.items()},
+                "key_channel": state.channel,
+                "key_chat_id": state.chat_id,
+                "expected": state.version,
+            },
+        )
+        if result.rowcount != 1:
+            raise Conflict(state.version + 1, "", None)
+    state.version += 1
+    state.exists = True
+    state.loaded = _fingerprint(state)

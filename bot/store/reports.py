@@ -1,0 +1,221 @@
+"""Progress reports (báo cáo tiến độ): one per registration and period, versioned on every save.
+
+Same discipline as registrations: the report row carries a version, a save names the version it
+started from and is a conditional UPDATE, a lost race raises `Conflict` before anything is
+written. There is no separate version table: each save's audit row holds the report before and
+after, which is the history the office asks for. Attachments are rows pointing at content
+hashes; the bytes live in the FileStore.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.store import org
+from bot.store.conversations import Conflict
+from bot.store.models import (
+    AuditLog,
+    Person,
+    ProgressReport,
+    Registration,
+    ReportAttachment,
+    ReportValue,
+)
+
+Draft = dict[str, Any]
+
+# Drafted by an officer, waiting for the unit head. Not the registrations' "pending_confirmation":
+# progress_reports.status is 16 characters wide.
+PENDING_HEAD = "pending_head"
+SUBMITTED = "submitted"
+REPORTABLE = ("submitted", "approved")  # registration statuses a unit may report against
+
+
+def reportable_registrations(session: Session, unit_id: int) -> list[Registration]:
+    return list(
+        session.scalars(
+            select(Registration)
+            .where(Registration.unit_id == unit_id, Registration.status.in_(REPORTABLE))
+            .order_by(Registration.id)
+        )
+    )
+
+
+def report_of(session: Session, registration_id: int, period_id: int) -> ProgressReport | None:
+    return session.scalar(
+        select(ProgressReport).where(
+            ProgressReport.registration_id == registration_id,
+            ProgressReport.period_id == period_id,
+        )
+    )
+
+
+def reports_with_status(session: Session, status: str, unit_id: int) -> list[ProgressReport]:
+    return list(
+        session.scalars(
+            select(ProgressReport)
+            .join(Registration, Registration.id == ProgressReport.registration_id)
+            .where(ProgressReport.status == status, Registration.unit_id == unit_id)
+            .order_by(ProgressReport.id)
+        )
+    )
+
+
+def to_draft(report: ProgressReport) -> Draft:
+    """The stored report as the JSON draft the report flow edits."""
+    return {
+        "report_id": report.id,
+        "base_version": report.version,
+        "status": report.status,
+        "values": {str(v.target_id): str(v.actual_value) for v in report.values},
+        "narrative": report.narrative,
+        "files": [
+            {"sha": a.content_hash, "name": a.filename, "type": a.content_type, "size": a.size}
+            for a in sorted(report.attachments, key=lambda a: a.id)
+        ],
+        "drafted_by": report.submitted_by,
+    }
+
+
+def snapshot(report: ProgressReport) -> Draft:
+    return {
+        "registration_id": report.registration_id,
+        "period_id": report.period_id,
+        "version": report.version,
+        "status": report.status,
+        "late": report.late,
+        "narrative": report.narrative,
+        "values": {str(v.target_id): str(v.actual_value) for v in report.values},
+        "files": [a.content_hash for a in sorted(report.attachments, key=lambda a: a.id)],
+    }
+
+
+def write_report(
+    session: Session,
+    draft: Draft,
+    *,
+    status: str,
+    late: bool,
+    person_id: int | None,
+    now: datetime,
+    force: bool = False,
+) -> ProgressReport:
+    """Store the draft as the report's next version, with an audit row holding before/after.
+
+    Raises Conflict (having written nothing) when someone saved since `base_version`,
+    unless `force` (the person saw the conflict and chose to save theirs on top).
+    """
+    report = _claim(session, draft, force=force)
+    # Nothing but the version has changed yet: this is the stored report as it was.
+    before = {**snapshot(report), "version": report.version - 1} if report.version > 1 else None
+    report.status = status
+    report.narrative = draft.get("narrative", "")
+    report.submitted_by = person_id
+    if status == SUBMITTED:
+        report.late = late
+        report.submitted_at = now.astimezone(UTC)
+    registration = session.get(Registration, report.registration_id)
+    assert registration is not None
+    _replace_values(report, draft.get("values", {}), {t.id for t in registration.targets})
+    report.attachments.clear()
+    for item in draft.get("files", []):
+        report.attachments.append(
+            ReportAttachment(
+                content_hash=item["sha"],
+                filename=item["name"][:255],
+                content_type=item.get("type", "application/octet-stream")[:128],
+                size=int(item["size"]),
+            )
+        )
+    session.flush()
+    session.refresh(report)
+    org.audit(
+        session,
+        person_id=person_id,
+        action=f"report.{status}",
+        entity="progress_report",
+        entity_id=report.id,
+        before=before,
+        after=snapshot(report),
+        now=now,
+    )
+    draft["report_id"], draft["base_version"], draft["status"] = (
+        report.id,
+        report.version,
+        report.status,
+    )
+    return report
+
+
+def _claim(session: Session, draft: Draft, *, force: bool) -> ProgressReport:
+    """The row to write with its version already bumped; a new row when there is none."""
+    reg_id, period_id = draft["reg_id"], draft["period_id"]
+    existing = report_of(session, reg_id, period_id)
+    if draft.get("report_id") is None and existing is None:
+        try:
+            with session.begin_nested():
+                report = ProgressReport(
+                    registration_id=reg_id, period_id=period_id, version=1, status=PENDING_HEAD
+                )
+                session.add(report)
+                session.flush()
+        except IntegrityError:
+            raced = report_of(session, reg_id, period_id)
+            assert raced is not None
+            raise conflict_for(session, raced) from None
+        return report
+    if existing is None:  # the draft's report vanished: nothing to race with, start again
+        draft["report_id"] = None
+        return _claim(session, draft, force=force)
+    session.refresh(existing)
+    if draft.get("report_id") is None and not force:
+        raise conflict_for(session, existing)
+    expected = existing.version if force else int(draft.get("base_version", 0))
+    result = session.execute(
+        update(ProgressReport)
+        .where(ProgressReport.id == existing.id, ProgressReport.version == expected)
+        .values(version=expected + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(existing)
+    if getattr(result, "rowcount", 0) != 1:
+        raise conflict_for(session, existing)
+    return existing
+
+
+def _replace_values(report: ProgressReport, values: dict[str, str], target_ids: set[int]) -> None:
+    """Update in place by target (a delete and re-insert would trip the unique constraint).
+
+    Values for targets the registration no longer has (edited since the draft began) are dropped.
+    """
+    wanted = {int(k): Decimal(v) for k, v in values.items() if int(k) in target_ids}
+    kept = []
+    for row in report.values:
+        if row.target_id in wanted:
+            row.actual_value = wanted.pop(row.target_id)
+            kept.append(row)
+    report.values[:] = kept
+    for target_id, value in wanted.items():
+        report.values.append(ReportValue(target_id=target_id, actual_value=value))
+
+
+def conflict_for(session: Session, report: ProgressReport) -> Conflict:
+    """Who saved the report last and when, from its newest audit row."""
+    row = session.scalar(
+        select(AuditLog)
+        .where(AuditLog.entity == "progress_report", AuditLog.entity_id == report.id)
+        .order_by(AuditLog.id.desc())
+        .limit(1)
+    )
+    by, at = "", None
+    if row is not None:
+        at = org.aware(row.at)
+        person = session.get(Person, row.person_id) if row.person_id else None
+        by = person.full_name if person else ""
+    return Conflict(report.version, by, at)
