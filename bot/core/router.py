@@ -23,7 +23,7 @@ from bot.core.notices import notices
 from bot.core.text import fold
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
-from bot.store import accounts, forms, org
+from bot.store import accounts, delivery, forms, org
 from bot.store.conversations import ConversationState
 from bot.store.files import FileStore
 
@@ -92,17 +92,62 @@ class Router:
             "trogiup": lambda _m: [Reply(vi.HELP)],
         }
 
-    def handle(self, message: Incoming) -> list[Reply]:
+    def handle(
+        self, message: Incoming, *, update_key: str | None = None, outbox: bool = False
+    ) -> list[Reply]:
+        """One turn in one transaction.
+
+        With `update_key`, a redelivered update does nothing and returns no replies; with
+        `outbox`, the replies are queued for the sender in the same transaction as the change
+        that caused them, so a crash after the commit loses none and a crash before it
+        leaves the update to be processed again.
+        """
         if self._sessions is None or self._now is None:
             return self._stateless(message)
         try:
             with self._sessions.begin() as session:
-                return self._turn(session, message, self._now())
+                now = self._now()
+                if update_key and not delivery.mark_processed(
+                    session, channel=message.channel, update_key=update_key, now=now
+                ):
+                    return []
+                replies = self._turn(session, message, now)
+                if outbox:
+                    self._queue(session, message, replies, update_key, now)
+                return replies
         except forms.Conflict:
-            return [Reply(vi.BUSY, meta={"conflict": "1"})]
+            replies = [Reply(vi.BUSY, meta={"conflict": "1"})]
         except Exception:  # a failing turn must answer, and its rollback keeps the draft intact
             log.exception("turn failed: %s/%s", message.channel, message.chat_id)
-            return [Reply(vi.INTERNAL_ERROR, meta={"error": "1"})]
+            replies = [Reply(vi.INTERNAL_ERROR, meta={"error": "1"})]
+        if outbox or update_key:
+            with self._sessions.begin() as session:
+                now = self._now()
+                if update_key and not delivery.mark_processed(
+                    session, channel=message.channel, update_key=update_key, now=now
+                ):
+                    return []
+                if outbox:
+                    self._queue(session, message, replies, update_key, now)
+        return replies
+
+    @staticmethod
+    def _queue(
+        session: Session,
+        message: Incoming,
+        replies: list[Reply],
+        update_key: str | None,
+        now: datetime,
+    ) -> None:
+        key = update_key or f"{message.message_id or now.timestamp()}"
+        delivery.enqueue(
+            session,
+            channel=message.channel,
+            chat_id=message.chat_id,
+            replies=replies,
+            key=f"{message.channel}:{message.chat_id}:{key}",
+            now=now,
+        )
 
     def _stateless(self, message: Incoming) -> list[Reply]:
         name, _arg = _command(message)

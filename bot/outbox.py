@@ -1,0 +1,192 @@
+"""The outbox sender: delivers queued replies with per-channel limits, retries and order.
+
+Every reply and notification is a row written with the change that caused it
+(bot.store.delivery). This loop claims the oldest due row of each chat, sends it through the
+chat's channel adapter and records the outcome; the platform's verdict decides what happens:
+429 waits as long as it asks (the whole channel pauses, since Telegram's flood limit is per
+bot), 5xx and network errors back off exponentially, 403 marks the chat unreachable, and a bad
+request fails the one message. A long reply that failed half-way resumes after the parts
+already delivered, so no part is sent twice.
+
+A crash between a successful send and the commit that records it is the one window in which
+a message can go out twice; the platforms give no way to detect it, so the row is retried
+once its lease expires (at-least-once), and the window is a single HTTP round trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.channels.base import Channel, SendResult, SendStatus
+from bot.store import delivery
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Telegram's published limits by default: ~30 messages/s per bot, about 1/s per chat
+    (short bursts tolerated) and 20/min per group."""
+
+    per_second: float = 30.0
+    per_chat_burst: int = 3
+    per_chat_period_s: float = 3.0
+    per_group_per_minute: float = 20.0
+
+
+@dataclass(frozen=True)
+class _Job:
+    id: int
+    channel: str
+    chat_id: str
+    payload: dict[str, object]
+    parts_sent: int
+    attempts: int
+
+
+@dataclass
+class _ChannelState:
+    limits: RateLimits
+    overall: AsyncLimiter
+    chats: dict[str, AsyncLimiter] = field(default_factory=dict)
+    paused_until: datetime | None = None
+
+
+class OutboxSender:
+    """Claims due rows, sends them concurrently (one in flight per chat), records outcomes."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        channels: Mapping[str, Channel],
+        *,
+        now: Callable[[], datetime],
+        limits: Mapping[str, RateLimits] | None = None,
+        batch: int = 200,
+        max_attempts: int = 8,
+        is_group: Callable[[str, str], bool] = lambda _channel, chat: chat.startswith("-"),
+    ) -> None:
+        self._sessions = sessions
+        self._channels = dict(channels)
+        self._now = now
+        self._batch = batch
+        self._max_attempts = max_attempts
+        self._is_group = is_group
+        self._state: dict[str, _ChannelState] = {}
+        for name in self._channels:
+            chosen = (limits or {}).get(name, RateLimits())
+            self._state[name] = _ChannelState(chosen, AsyncLimiter(chosen.per_second, 1.0))
+
+    async def run_once(self) -> int:
+        """One claim-and-send round; returns how many messages were delivered."""
+        jobs = self._claim()
+        if not jobs:
+            return 0
+        outcomes = await asyncio.gather(*(self._deliver(job) for job in jobs))
+        return sum(outcomes)
+
+    async def run_forever(self, stop: asyncio.Event, idle_s: float = 0.2) -> None:
+        while not stop.is_set():
+            try:
+                sent = await self.run_once()
+            except Exception:  # the loop must survive a bad row or a database hiccup
+                log.exception("outbox round failed")
+                sent = 0
+            if not sent:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=idle_s)
+
+    def _claim(self) -> list[_Job]:
+        with self._sessions.begin() as session:
+            rows = delivery.claim_due(session, now=self._now(), limit=self._batch)
+            jobs = [
+                _Job(r.id, r.channel, r.chat_id, dict(r.payload), r.parts_sent, r.attempts)
+                for r in rows
+            ]
+        return [job for job in jobs if self._runnable(job)]
+
+    def _runnable(self, job: _Job) -> bool:
+        """A paused channel's rows go back with the pause as their not_before."""
+        state = self._state.get(job.channel)
+        if state is None:
+            with self._sessions.begin() as session:
+                delivery.mark_failed(session, job.id, error=f"no channel '{job.channel}'")
+            return False
+        if state.paused_until and state.paused_until > self._now():
+            with self._sessions.begin() as session:
+                delivery.reschedule(
+                    session,
+                    job.id,
+                    not_before=state.paused_until,
+                    error="channel paused by 429",
+                    parts_sent=job.parts_sent,
+                )
+            return False
+        return True
+
+    def _chat_limiter(self, state: _ChannelState, job: _Job) -> AsyncLimiter:
+        limiter = state.chats.get(job.chat_id)
+        if limiter is None:
+            if self._is_group(job.channel, job.chat_id):
+                limiter = AsyncLimiter(state.limits.per_group_per_minute, 60.0)
+            else:
+                limiter = AsyncLimiter(state.limits.per_chat_burst, state.limits.per_chat_period_s)
+            if len(state.chats) > 10_000:  # idle chats' limiters are cheap to recreate
+                state.chats.clear()
+            state.chats[job.chat_id] = limiter
+        return limiter
+
+    async def _deliver(self, job: _Job) -> int:
+        state = self._state[job.channel]
+        reply = delivery.reply_from_json(job.payload)
+        async with self._chat_limiter(state, job), state.overall:
+            try:
+                result = await self._channels[job.channel].send(
+                    job.chat_id, reply, first_part=job.parts_sent
+                )
+            except Exception as exc:  # an adapter bug must not lose the row
+                log.exception("send crashed for outbox row %s", job.id)
+                result = SendResult(SendStatus.TRANSIENT, detail=type(exc).__name__)
+        self._record(job, state, result)
+        return int(result.status is SendStatus.SENT)
+
+    def _record(self, job: _Job, state: _ChannelState, result: SendResult) -> None:
+        now = self._now()
+        parts = job.parts_sent + result.parts_sent
+        with self._sessions.begin() as session:
+            match result.status:
+                case SendStatus.SENT:
+                    delivery.mark_sent(session, job.id, now=now)
+                case SendStatus.RETRY_AFTER:
+                    wait = timedelta(seconds=max(result.retry_after_s, 1.0))
+                    state.paused_until = max(state.paused_until or now, now + wait)
+                    delivery.reschedule(
+                        session, job.id, not_before=now + wait, error="429", parts_sent=parts
+                    )
+                case SendStatus.TRANSIENT if job.attempts < self._max_attempts:
+                    wait = timedelta(seconds=min(2 ** (job.attempts - 1), 300))
+                    delivery.reschedule(
+                        session,
+                        job.id,
+                        not_before=now + wait,
+                        error=result.detail,
+                        parts_sent=parts,
+                    )
+                case SendStatus.BLOCKED:
+                    delivery.mark_unreachable(
+                        session,
+                        channel=job.channel,
+                        chat_id=job.chat_id,
+                        reason=result.detail or "blocked",
+                        now=now,
+                    )
+                case _:
+                    delivery.mark_failed(session, job.id, error=result.detail or "failed")

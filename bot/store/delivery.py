@@ -1,0 +1,253 @@
+"""Rows that make delivery exactly-once-ish at any scale: seen updates and the outbox.
+
+An update's key is inserted in the same transaction as the change it causes and the replies it
+produces, so a redelivered update is acknowledged and does nothing, and a crash after the
+commit loses no reply: the sender finds it in the outbox. Claims carry a lease, so a worker
+that dies mid-send hands its rows to the next one when the lease runs out.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    and_,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+
+from bot.messages import Attachment, Button, Citation, Reply
+from bot.store.models import Base, Json, UTCDateTime
+
+LEASE = timedelta(seconds=60)
+
+
+class OutboxMessage(Base):
+    """One reply or notification to deliver; sent in id order within its chat."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    payload: Mapped[Json] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+
+
+class ProcessedUpdate(Base):
+    """A platform update already handled; kept at least 48 hours against redelivery."""
+
+    __tablename__ = "processed_updates"
+    __table_args__ = (UniqueConstraint("channel", "update_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    update_key: Mapped[str] = mapped_column(String(255))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class UnreachableChat(Base):
+    """A chat that refused our messages (blocked the bot, not a follower); the office sees it."""
+
+    __tablename__ = "unreachable_chats"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(String(255), default="")
+
+
+def _insert(session: Session, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+
+
+def mark_processed(session: Session, *, channel: str, update_key: str, now: datetime) -> bool:
+    """True the first time an update is seen; False for a redelivery (nothing is written)."""
+    statement = (
+        _insert(session, ProcessedUpdate)
+        .values(channel=channel, update_key=update_key, received_at=now)
+        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        .returning(ProcessedUpdate.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def purge_processed(session: Session, *, older_than: datetime) -> int:
+    rows = session.query(ProcessedUpdate).filter(ProcessedUpdate.received_at < older_than)
+    return rows.delete(synchronize_session=False)
+
+
+def enqueue(
+    session: Session,
+    *,
+    channel: str,
+    chat_id: str,
+    replies: Sequence[Reply],
+    key: str,
+    now: datetime,
+) -> int:
+    """Queue replies under `key:n`; queuing the same key twice queues nothing more."""
+    if not replies:
+        return 0
+    values = [
+        {
+            "channel": channel,
+            "chat_id": chat_id,
+            "idempotency_key": f"{key}:{n}",
+            "payload": reply_to_json(reply),
+            "status": "pending",
+            "attempts": 0,
+            "parts_sent": 0,
+            "not_before": now,
+            "created_at": now,
+            "last_error": "",
+        }
+        for n, reply in enumerate(replies)
+    ]
+    statement = (
+        _insert(session, OutboxMessage)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(OutboxMessage.id)
+    )
+    return len(session.execute(statement).all())
+
+
+def claim_due(session: Session, *, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+    """The oldest unsent message of each chat that is due and not leased to a live worker.
+
+    Later messages of a chat wait for the earlier ones, which keeps replies in order. On
+    PostgreSQL the rows are locked with SKIP LOCKED so several workers claim disjoint sets.
+    """
+    earlier = aliased(OutboxMessage)
+    open_states = ("pending", "sending")
+    first_of_chat = (
+        select(func.min(earlier.id))
+        .where(
+            earlier.channel == OutboxMessage.channel,
+            earlier.chat_id == OutboxMessage.chat_id,
+            earlier.status.in_(open_states),
+        )
+        .scalar_subquery()
+    )
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status.in_(open_states),
+            OutboxMessage.id == first_of_chat,
+            OutboxMessage.not_before <= now,
+            (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until <= now),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.status = "sending"
+        row.attempts += 1
+        row.lease_until = now + LEASE
+    return rows
+
+
+def _finish(session: Session, message_id: int, **values: Any) -> None:
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+
+
+def mark_sent(session: Session, message_id: int, *, now: datetime) -> None:
+    _finish(session, message_id, status="sent", sent_at=now, lease_until=None, last_error="")
+
+
+def record_progress(session: Session, message_id: int, *, parts_sent: int) -> None:
+    """A long reply goes out in parts; remember how many so a retry does not repeat them."""
+    _finish(session, message_id, parts_sent=parts_sent)
+
+
+def reschedule(
+    session: Session, message_id: int, *, not_before: datetime, error: str, parts_sent: int
+) -> None:
+    _finish(
+        session,
+        message_id,
+        status="pending",
+        not_before=not_before,
+        lease_until=None,
+        last_error=error[:500],
+        parts_sent=parts_sent,
+    )
+
+
+def mark_failed(session: Session, message_id: int, *, error: str, status: str = "failed") -> None:
+    _finish(session, message_id, status=status, lease_until=None, last_error=error[:500])
+
+
+def mark_unreachable(
+    session: Session, *, channel: str, chat_id: str, reason: str, now: datetime
+) -> None:
+    """Record the chat and fail its queued messages: retrying a blocked chat only costs quota."""
+    statement = (
+        _insert(session, UnreachableChat)
+        .values(channel=channel, chat_id=chat_id, since=now, reason=reason)
+        .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+    )
+    session.execute(statement)
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            and_(
+                OutboxMessage.channel == channel,
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.status.in_(("pending", "sending")),
+            )
+        )
+        .values(status="blocked", lease_until=None, last_error=reason[:500])
+    )
+
+
+def reply_to_json(reply: Reply) -> Json:
+    """A Reply as JSON; attachment bytes are base64 (the outbox holds only small files)."""
+    data = asdict(reply)
+    data["attachments"] = [
+        {**asdict(a), "data": base64.b64encode(a.data).decode() if a.data else None}
+        for a in reply.attachments
+    ]
+    return data
+
+
+def reply_from_json(data: Json) -> Reply:
+    return Reply(
+        text=data["text"],
+        buttons=tuple(tuple(Button(**b) for b in row) for row in data.get("buttons", ())),
+        citations=tuple(Citation(**c) for c in data.get("citations", ())),
+        attachments=tuple(
+            Attachment(**{**a, "data": base64.b64decode(a["data"]) if a.get("data") else None})
+            for a in data.get("attachments", ())
+        ),
+        found=data.get("found"),
+        meta=dict(data.get("meta", {})),
+    )
