@@ -14,6 +14,7 @@ import typer
 from pydantic import ValidationError
 
 from bot.admin.cli import register as register_admin
+from bot.channels_cli import register as register_channels
 from bot.config import Settings
 from bot.i18n import vi
 
@@ -177,6 +178,7 @@ def unanswered(
 
 
 register_admin(app)
+register_channels(app)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +32,30 @@ class Settings(BaseSettings):
     telegram_bot_username: str = Field(
         "", description="Tên bot Telegram (không có @), để in đường dẫn mời t.me/<bot>?start=<mã>."
     )
+    telegram_token: SecretStr | None = Field(None, description="Token bot Telegram (BotFather).")
+    telegram_webhook_secret: SecretStr | None = Field(
+        None, description="Khoá bí mật Telegram gửi kèm mỗi webhook (1–256 ký tự A-Z a-z 0-9 _ -)."
+    )
+    telegram_api_url: str = Field("https://api.telegram.org", description="Địa chỉ Bot API.")
+    zalo_bot_token: SecretStr | None = Field(None, description="Token Zalo Bot.")
+    zalo_bot_webhook_secret: SecretStr | None = Field(
+        None, description="Khoá bí mật webhook Zalo Bot."
+    )
+    zalo_bot_api_url: str = Field(
+        "https://bot-api.zaloplatforms.com", description="Địa chỉ Zalo Bot API."
+    )
+    zalo_oa_app_id: str = Field("", description="App ID của Zalo Official Account.")
+    zalo_oa_app_secret: SecretStr | None = Field(None, description="Khoá bí mật ứng dụng Zalo.")
+    zalo_oa_secret_key: SecretStr | None = Field(
+        None, description="OA Secret Key, dùng kiểm tra chữ ký webhook."
+    )
+    zalo_oa_refresh_token: SecretStr | None = Field(
+        None, description="Refresh token ban đầu của OA (về sau lưu trong CSDL)."
+    )
+    zalo_oa_api_url: str = Field("https://openapi.zalo.me", description="Địa chỉ OA API.")
+    zalo_oa_oauth_url: str = Field("https://oauth.zaloapp.com", description="Địa chỉ OAuth Zalo.")
+    web_host: str = Field("127.0.0.1", description="Địa chỉ lắng nghe của `thidua serve`.")
+    web_port: int = Field(8080, ge=1, le=65535, description="Cổng của `thidua serve`.")
 
     @field_validator("timezone")
     @classmethod

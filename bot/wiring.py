@@ -5,10 +5,11 @@ Picks the concrete classes named by Settings; nothing below bot.core ever sees S
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,11 +17,14 @@ import knowledge
 from bot.config import Settings
 from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
+from bot.gateway import InboxWorker
 from bot.i18n import vi
+from bot.outbox import OutboxSender
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.files import FileStore
 from bot.store.org import seed_titles
 from bot.store.repo import UnansweredLog
+from bot.web.app import WebServices
 from ingest.pipeline import IngestReport, ingest_paths
 from ingest.progress import RichProgress
 from knowledge.answer import ExtractiveAnswerer
@@ -37,6 +41,8 @@ class Assistant:
     router: Router
     qa: QuestionAnswering
     index: KnowledgeIndex
+    sessions: sessionmaker[Session] | None = None
+    now: Callable[[], datetime] | None = None
 
 
 def make_embedder(settings: Settings) -> Embedder:
@@ -104,4 +110,79 @@ def build_assistant(settings: Settings) -> Assistant:
     )
     files = FileStore(settings.data_dir / "files")  # report attachments, by content hash
     router = Router(qa, sessions=sessions, now=now, files=files)
-    return Assistant(router=router, qa=qa, index=index)
+    return Assistant(router=router, qa=qa, index=index, sessions=sessions, now=now)
+
+
+def build_channels(settings: Settings, sessions: sessionmaker[Session]) -> dict[str, Any]:
+    """The chat platforms with a token in Settings; none means console only."""
+    channels: dict[str, Any] = {}
+    if settings.telegram_token:
+        from bot.channels.telegram import TelegramChannel, make_bot
+
+        bot = make_bot(
+            settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url
+        )
+        channels["telegram"] = TelegramChannel(
+            bot, bot_username=settings.telegram_bot_username, tz=settings.tz
+        )
+    if settings.zalo_bot_token:
+        from bot.channels.zalo_bot import ZaloBotChannel
+
+        channels["zalo_bot"] = ZaloBotChannel(
+            settings.zalo_bot_token.get_secret_value(),
+            base_url=settings.zalo_bot_api_url,
+            tz=settings.tz,
+        )
+    if settings.zalo_oa_app_id and settings.zalo_oa_app_secret and settings.zalo_oa_secret_key:
+        from bot.channels.zalo_oa import ZaloOAChannel
+        from bot.web.tokens import DatabaseTokenStore
+
+        channels["zalo_oa"] = ZaloOAChannel(
+            app_id=settings.zalo_oa_app_id,
+            app_secret=settings.zalo_oa_app_secret.get_secret_value(),
+            oa_secret=settings.zalo_oa_secret_key.get_secret_value(),
+            tokens=DatabaseTokenStore(
+                sessions,
+                "zalo_oa",
+                initial_refresh=(
+                    settings.zalo_oa_refresh_token.get_secret_value()
+                    if settings.zalo_oa_refresh_token
+                    else ""
+                ),
+            ),
+            api_base=settings.zalo_oa_api_url,
+            oauth_base=settings.zalo_oa_oauth_url,
+            tz=settings.tz,
+        )
+    return channels
+
+
+def build_web_services(settings: Settings) -> WebServices:
+    """The web app's parts: the assistant, the platforms, the inbox worker and the sender."""
+    assistant = build_assistant(settings)
+    assert assistant.sessions is not None and assistant.now is not None
+    channels = build_channels(settings, assistant.sessions)
+    secrets = {
+        name: value.get_secret_value()
+        for name, value in (
+            ("telegram", settings.telegram_webhook_secret),
+            ("zalo_bot", settings.zalo_bot_webhook_secret),
+        )
+        if value is not None
+    }
+    worker = InboxWorker(
+        assistant.sessions,
+        assistant.router,
+        channels,
+        now=assistant.now,
+        file_too_large=vi.FILE_TOO_LARGE_TO_DOWNLOAD,
+    )
+    sender = OutboxSender(assistant.sessions, channels, now=assistant.now)
+    return WebServices(
+        sessions=assistant.sessions,
+        channels=channels,
+        worker=worker,
+        sender=sender,
+        now=assistant.now,
+        secrets=secrets,
+    )

@@ -131,6 +131,19 @@ class Router:
                     self._queue(session, message, replies, update_key, now)
         return replies
 
+    def deliver(self, message: Incoming, replies: list[Reply], *, update_key: str) -> list[Reply]:
+        """Queue replies that need no turn (e.g. a refused file), once per update."""
+        if self._sessions is None or self._now is None:
+            return replies
+        with self._sessions.begin() as session:
+            now = self._now()
+            if not delivery.mark_processed(
+                session, channel=message.channel, update_key=update_key, now=now
+            ):
+                return []
+            self._queue(session, message, replies, update_key, now)
+        return replies
+
     @staticmethod
     def _queue(
         session: Session,

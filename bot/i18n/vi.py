@@ -710,3 +710,18 @@ REPORT_CONFIRM_HEADER = "{by} đã soạn báo cáo dưới đây và đề ngh�
 NOTICE_REPORT_CONFIRM = "📌 {by} đã soạn báo cáo {period}, đang chờ anh/chị xác nhận."
 BTN_OPEN_REPORT = "Xem và xác nhận báo cáo"
 OPS_REPORT_PENDING = "• {period}: bản nháp đang chờ thủ trưởng xác nhận (hạn {deadline})"
+
+# --- channels -----------------------------------------------------------------------------
+
+FILE_TOO_LARGE_TO_DOWNLOAD = (
+    "Tệp anh/chị gửi quá lớn để tải về. Hãy gửi tệp nhỏ hơn (ảnh dưới 10 MB) "
+    "hoặc nén lại rồi gửi lại."
+)
+NO_CHANNEL_CONFIGURED = (
+    "Chưa cấu hình kênh nào (THIDUA_TELEGRAM_TOKEN, THIDUA_ZALO_BOT_TOKEN hoặc Zalo OA): "
+    "máy chủ chỉ trả lời /healthz."
+)
+TELEGRAM_SETTINGS_MISSING = "Cần đặt THIDUA_TELEGRAM_TOKEN và THIDUA_TELEGRAM_WEBHOOK_SECRET."
+ZALO_SETTINGS_MISSING = "Cần đặt THIDUA_ZALO_BOT_TOKEN và THIDUA_ZALO_BOT_WEBHOOK_SECRET."
+WEBHOOK_SET = "Đã đăng ký webhook: {url}"
+POLLING_STARTED = "Đang nhận tin qua {channels} (long polling). Nhấn Ctrl+C để dừng."

@@ -80,6 +80,43 @@ class UnreachableChat(Base):
     reason: Mapped[str] = mapped_column(String(255), default="")
 
 
+class InboxUpdate(Base):
+    """A platform update received and acknowledged, kept until its turn has run.
+
+    Webhooks answer 200 as soon as this row is committed, and a polling loop confirms its
+    offset only then, so an update survives a crash between receipt and processing.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "update_key"),
+        Index("ix_inbox_open", "processed_at", "chat_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    update_key: Mapped[str] = mapped_column(String(255))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[Json] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PlatformToken(Base):
+    """A platform's current access and refresh token (Zalo OA refresh tokens are single-use)."""
+
+    __tablename__ = "platform_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    access_token: Mapped[str] = mapped_column(String(2048))
+    refresh_token: Mapped[str] = mapped_column(String(2048))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 def _insert(session: Session, table: Any) -> Any:
     dialect = session.get_bind().dialect.name
     return pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
@@ -250,4 +287,76 @@ def reply_from_json(data: Json) -> Reply:
         ),
         found=data.get("found"),
         meta=dict(data.get("meta", {})),
+    )
+
+
+def receive(
+    session: Session,
+    *,
+    channel: str,
+    update_key: str,
+    chat_id: str,
+    payload: Json,
+    now: datetime,
+) -> bool:
+    """Store an update once; False for a redelivery of one already stored."""
+    statement = (
+        _insert(session, InboxUpdate)
+        .values(
+            channel=channel,
+            update_key=update_key,
+            chat_id=chat_id,
+            payload=payload,
+            received_at=now,
+            attempts=0,
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        .returning(InboxUpdate.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def claim_inbox(session: Session, *, now: datetime, limit: int = 100) -> list[InboxUpdate]:
+    """The oldest unprocessed update of each chat, leased like outbox rows."""
+    earlier = aliased(InboxUpdate)
+    first_of_chat = (
+        select(func.min(earlier.id))
+        .where(
+            earlier.channel == InboxUpdate.channel,
+            earlier.chat_id == InboxUpdate.chat_id,
+            earlier.processed_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+    query = (
+        select(InboxUpdate)
+        .where(
+            InboxUpdate.processed_at.is_(None),
+            InboxUpdate.id == first_of_chat,
+            (InboxUpdate.lease_until.is_(None)) | (InboxUpdate.lease_until <= now),
+        )
+        .order_by(InboxUpdate.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=InboxUpdate)
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.attempts += 1
+        row.lease_until = now + LEASE
+    return rows
+
+
+def mark_received_done(session: Session, inbox_id: int, *, now: datetime) -> None:
+    session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.id == inbox_id)
+        .values(processed_at=now, lease_until=None)
+    )
+
+
+def release_inbox(session: Session, inbox_id: int, *, retry_at: datetime) -> None:
+    """Give a failed update back for another try at `retry_at`."""
+    session.execute(
+        update(InboxUpdate).where(InboxUpdate.id == inbox_id).values(lease_until=retry_at)
     )

@@ -1,0 +1,100 @@
+"""`thidua serve` and the platform set-up commands (composition root, like bot/cli.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from bot.config import Settings
+from bot.i18n import vi
+
+telegram_app = typer.Typer(help="Telegram: webhook và danh sách lệnh.", no_args_is_help=True)
+zalo_app = typer.Typer(help="Zalo Bot: webhook.", no_args_is_help=True)
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings = ctx.obj
+    if not isinstance(settings, Settings):  # called through a sub-app: the root's object
+        settings = ctx.find_root().obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def serve(ctx: typer.Context) -> None:
+    """Chạy máy chủ web: webhook Telegram/Zalo, bộ xử lý tin đến và bộ gửi tin."""
+    import uvicorn
+
+    from bot import wiring
+    from bot.web.app import create_app
+
+    settings = _settings(ctx)
+    services = wiring.build_web_services(settings)
+    if not services.channels:
+        typer.echo(vi.NO_CHANNEL_CONFIGURED, err=True)
+    uvicorn.run(
+        create_app(services), host=settings.web_host, port=settings.web_port, log_level="warning"
+    )
+
+
+@telegram_app.command("set-webhook")
+def telegram_set_webhook(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="Địa chỉ HTTPS công khai của /webhooks/telegram.")],
+) -> None:
+    """Đăng ký webhook với Telegram (kèm khoá bí mật) và danh sách lệnh tiếng Việt."""
+    from bot.channels.telegram import TelegramChannel, make_bot
+
+    settings = _settings(ctx)
+    if not settings.telegram_token or not settings.telegram_webhook_secret:
+        typer.echo(vi.TELEGRAM_SETTINGS_MISSING, err=True)
+        raise typer.Exit(2)
+    channel = TelegramChannel(
+        make_bot(settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url),
+        bot_username=settings.telegram_bot_username,
+    )
+
+    async def go() -> None:
+        await channel.start()
+        try:
+            await channel.set_webhook(url, settings.telegram_webhook_secret.get_secret_value())  # type: ignore[union-attr]
+            await channel.set_commands()
+        finally:
+            await channel.close()
+
+    asyncio.run(go())
+    typer.echo(vi.WEBHOOK_SET.format(url=url))
+
+
+@zalo_app.command("set-webhook")
+def zalo_set_webhook(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="Địa chỉ HTTPS công khai của /webhooks/zalo-bot.")],
+) -> None:
+    """Đăng ký webhook với Zalo Bot (kèm khoá bí mật)."""
+    from bot.channels.zalo_bot import ZaloBotChannel
+
+    settings = _settings(ctx)
+    if not settings.zalo_bot_token or not settings.zalo_bot_webhook_secret:
+        typer.echo(vi.ZALO_SETTINGS_MISSING, err=True)
+        raise typer.Exit(2)
+    channel = ZaloBotChannel(
+        settings.zalo_bot_token.get_secret_value(), base_url=settings.zalo_bot_api_url
+    )
+    secret = settings.zalo_bot_webhook_secret.get_secret_value()
+
+    async def go() -> None:
+        try:
+            await channel.set_webhook(url, secret)
+        finally:
+            await channel.close()
+
+    asyncio.run(go())
+    typer.echo(vi.WEBHOOK_SET.format(url=url))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.add_typer(telegram_app, name="telegram")
+    app.add_typer(zalo_app, name="zalo")

@@ -1,0 +1,119 @@
+"""The web app: webhooks for Telegram, Zalo Bot and Zalo OA, and a health check.
+
+A webhook verifies its secret or signature (constant-time), stores the update and answers
+200; the inbox worker and the outbox sender run beside it in the same process. This module
+and bot/cli.py are the composition roots: `build_app(settings)` reads Settings and wires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.gateway import InboundChannel, InboxWorker, receive
+from bot.outbox import OutboxSender
+
+log = logging.getLogger(__name__)
+
+TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ZALO_BOT_SECRET_HEADER = "X-Bot-Api-Secret-Token"
+ZALO_OA_SIGNATURE_HEADER = "X-ZEvent-Signature"
+MAX_BODY_BYTES = 1_000_000
+
+
+@dataclass
+class WebServices:
+    """Everything the web app needs, built by the composition root (or a test)."""
+
+    sessions: sessionmaker[Session]
+    channels: Mapping[str, Any]  # name -> adapter (InboundChannel and Channel)
+    worker: InboxWorker
+    sender: OutboxSender
+    now: Callable[[], datetime]
+    secrets: dict[str, str] = field(default_factory=dict)  # channel -> webhook secret
+    background: bool = True  # run the worker and sender loops inside the app
+
+
+def _same(given: str | None, expected: str) -> bool:
+    return bool(expected) and hmac.compare_digest((given or "").encode(), expected.encode())
+
+
+def create_app(services: WebServices) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        tasks: list[asyncio.Task[None]] = []
+        if services.background:
+            tasks = [
+                asyncio.create_task(services.worker.run_forever(stop)),
+                asyncio.create_task(services.sender.run_forever(stop)),
+            ]
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for channel in services.channels.values():
+                close = getattr(channel, "close", None)
+                if close is not None:
+                    await close()
+
+    app = FastAPI(title="Trợ lý Thi đua", lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    async def accept(channel_name: str, body: bytes) -> Response:
+        channel: InboundChannel | None = services.channels.get(channel_name)
+        if channel is None:
+            return Response(status_code=404)
+        if len(body) > MAX_BODY_BYTES:
+            return Response(status_code=413)
+        try:
+            payload = json.loads(body)
+            if not isinstance(payload, dict):
+                raise ValueError("not an object")
+            await asyncio.to_thread(receive, services.sessions, channel, payload, services.now())
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("%s webhook: unreadable body (%s)", channel_name, type(exc).__name__)
+            return Response(status_code=400)
+        return Response(content='{"ok":true}', media_type="application/json")
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/webhooks/telegram")
+    async def telegram_webhook(request: Request) -> Response:
+        if not _same(
+            request.headers.get(TELEGRAM_SECRET_HEADER), services.secrets.get("telegram", "")
+        ):
+            return Response(status_code=403)
+        return await accept("telegram", await request.body())
+
+    @app.post("/webhooks/zalo-bot")
+    async def zalo_bot_webhook(request: Request) -> Response:
+        if not _same(
+            request.headers.get(ZALO_BOT_SECRET_HEADER), services.secrets.get("zalo_bot", "")
+        ):
+            return Response(status_code=403)
+        return await accept("zalo_bot", await request.body())
+
+    @app.post("/webhooks/zalo-oa")
+    async def zalo_oa_webhook(request: Request) -> Response:
+        channel = services.channels.get("zalo_oa")
+        body = await request.body()
+        if channel is None or not channel.verify(
+            body, request.headers.get(ZALO_OA_SIGNATURE_HEADER)
+        ):
+            return Response(status_code=403)
+        return await accept("zalo_oa", body)
+
+    return app
