@@ -1,0 +1,213 @@
+"""A whole registration over the Telegram webhook: the real app, router, outbox and PTB client.
+
+Updates are the recorded payloads in tests/payloads/telegram with new ids and texts; replies
+go through the outbox sender and python-telegram-bot to the fake Bot API on 127.0.0.1.
+The inbox worker and the sender are stepped by the test, so nothing depends on timing.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.channels.telegram import TelegramChannel, make_bot
+from bot.gateway import InboxWorker
+from bot.i18n import vi
+from bot.outbox import OutboxSender, RateLimits
+from bot.store import forms
+from bot.store.delivery import OutboxMessage
+from bot.store.models import ChannelIdentity, Registration
+from bot.web.app import TELEGRAM_SECRET_HEADER, WebServices, create_app
+from tests.fakes.telegram_api import FakeTelegram
+from tests.forms.conftest import World, build_world
+
+PAYLOADS = Path(__file__).parent.parent / "payloads" / "telegram"
+TOKEN = "7012345678:AAH-test-SECRET-token"
+SECRET = "webhook-secret-42"
+HEAD_TG = 5012345678
+
+
+@dataclass
+class Rig:
+    world: World
+    fake: FakeTelegram
+    client: httpx.AsyncClient
+    worker: InboxWorker
+    sender: OutboxSender
+    next_id: int = 900_000_001
+
+    def _payload(self, name: str) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((PAYLOADS / name).read_text(encoding="utf-8"))
+        data["update_id"] = self.next_id
+        self.next_id += 1
+        return data
+
+    async def post(self, payload: dict[str, Any], secret: str = SECRET) -> int:
+        response = await self.client.post(
+            "/webhooks/telegram",
+            content=json.dumps(payload),
+            headers={TELEGRAM_SECRET_HEADER: secret},
+        )
+        return response.status_code
+
+    async def settle(self) -> None:
+        """Run the inbox and the outbox until both are empty."""
+        while await self.worker.run_once() or await self.sender.run_once():
+            pass
+
+    async def say(self, text: str) -> dict[str, Any]:
+        payload = self._payload("message.json")
+        payload["message"]["text"] = text
+        payload["message"]["message_id"] = payload["update_id"]
+        assert await self.post(payload) == 200
+        await self.settle()
+        return payload
+
+    async def press(self, label: str) -> None:
+        data = self.button(label)
+        payload = self._payload("callback_query.json")
+        payload["callback_query"]["data"] = data
+        payload["callback_query"]["id"] = str(payload["update_id"])
+        assert await self.post(payload) == 200
+        await self.settle()
+
+    def button(self, label: str) -> str:
+        for message in reversed(self.fake.delivered(HEAD_TG)):
+            for row in (message.reply_markup or {}).get("inline_keyboard", []):
+                for button in row:
+                    if label.lower() in button["text"].lower():
+                        return str(button["callback_data"])
+        raise AssertionError(f"no button {label!r} in {self.fake.texts(HEAD_TG)[-1:]}")
+
+    @property
+    def last(self) -> str:
+        return self.fake.texts(HEAD_TG)[-1]
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    world = build_world(f"sqlite:///{tmp_path / 'thidua.db'}", tmp_path / "files")
+    with world.sessions.begin() as session:
+        session.add(
+            ChannelIdentity(
+                channel="telegram",
+                external_id=str(HEAD_TG),
+                person_id=world.people["head"],
+                linked_at=datetime(2026, 1, 5, tzinfo=UTC),
+            )
+        )
+    async with FakeTelegram(token=TOKEN, bot_username="ThiDuaTestBot") as fake:
+        channel = TelegramChannel(make_bot(TOKEN, base_url=fake.url), bot_username="ThiDuaTestBot")
+        await channel.start()
+        channels = {"telegram": channel}
+        worker = InboxWorker(
+            world.sessions,
+            world.router(),
+            channels,
+            now=world.clock,
+            file_too_large=vi.FILE_TOO_LARGE_TO_DOWNLOAD,
+        )
+        sender = OutboxSender(
+            world.sessions,
+            channels,
+            now=world.clock,
+            limits={"telegram": RateLimits(per_chat_burst=100, per_chat_period_s=1.0)},
+        )
+        services = WebServices(
+            sessions=world.sessions,
+            channels=channels,
+            worker=worker,
+            sender=sender,
+            now=world.clock,
+            secrets={"telegram": SECRET},
+            background=False,
+        )
+        transport = httpx.ASGITransport(app=create_app(services))
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+            yield Rig(world, fake, client, worker, sender)
+        await channel.close()
+    world.engine.dispose()
+
+
+async def test_a_whole_registration_over_the_webhook(rig: Rig) -> None:
+    await rig.say("Đăng ký thi đua")
+    assert vi.REG_ASK_COLLECTIVE in rig.last
+    await rig.press("Tập thể lao động xuất sắc")
+    await rig.say("1")  # numbered choice: Lao động tiên tiến
+    await rig.say("12")
+    await rig.say("xong")
+    await rig.say("thêm chỉ tiêu")
+    await rig.say("Thu ngân sách trên địa bàn")
+    await rig.say("triệu đồng")
+    await rig.say("1.234,5")
+    await rig.say("30/11")
+    await rig.press("Xong")
+    assert "Danh hiệu tập thể: Tập thể lao động xuất sắc" in rig.last
+    await rig.press("Xác nhận và nộp")
+    assert "phiên bản 1" in rig.last
+
+    with rig.world.sessions() as session:
+        reg = session.scalars(select(Registration)).one()
+        assert (reg.status, reg.collective_title) == (forms.SUBMITTED, "TTLDXS")
+        outbox = session.scalars(select(OutboxMessage)).all()
+    assert outbox and all(row.status == "sent" for row in outbox)
+    assert len(rig.fake.answered_callbacks) == 3  # every pressed button stopped spinning
+    # Every reply of the conversation reached the chat once, in order.
+    assert len(rig.fake.texts(HEAD_TG)) == len(outbox)
+
+
+async def test_a_redelivered_update_is_acknowledged_and_not_processed_twice(rig: Rig) -> None:
+    payload = await rig.say("Đăng ký thi đua")
+    sent = len(rig.fake.texts(HEAD_TG))
+    assert await rig.post(copy.deepcopy(payload)) == 200
+    await rig.settle()
+    assert len(rig.fake.texts(HEAD_TG)) == sent
+
+
+async def test_a_wrong_or_missing_secret_is_refused(rig: Rig) -> None:
+    payload = rig._payload("message.json")
+    assert await rig.post(payload, secret="wrong") == 403
+    response = await rig.client.post("/webhooks/telegram", content=json.dumps(payload))
+    assert response.status_code == 403
+    await rig.settle()
+    assert rig.fake.texts(HEAD_TG) == []
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b"\xff\xfe", b'"text"'])
+async def test_a_bad_body_gets_400_and_breaks_nothing(rig: Rig, body: bytes) -> None:
+    response = await rig.client.post(
+        "/webhooks/telegram", content=body, headers={TELEGRAM_SECRET_HEADER: SECRET}
+    )
+    assert response.status_code == 400
+    await rig.say("/help")
+    assert rig.last == rig.fake.texts(HEAD_TG)[-1]
+    assert len(rig.fake.texts(HEAD_TG)) == 1  # the bot still answers, once
+
+
+async def test_an_update_of_a_kind_we_do_not_handle_is_acknowledged(rig: Rig) -> None:
+    assert await rig.post({"update_id": 5, "channel_post": {"text": "tin kênh"}}) == 200
+    await rig.settle()
+    assert rig.fake.texts(HEAD_TG) == []
+
+
+async def test_429_storm_delays_but_loses_and_duplicates_nothing(rig: Rig) -> None:
+    rig.fake.fail_429("sendMessage", retry_after=1, times=3)
+    await rig.say("/help")
+    assert rig.fake.texts(HEAD_TG) == []  # told to wait: nothing sent yet
+    for _ in range(4):  # each 429 pauses the channel for retry_after; time moves on
+        rig.world.clock.current += timedelta(seconds=2)
+        await rig.settle()
+    assert len(rig.fake.texts(HEAD_TG)) == 1
+    with rig.world.sessions() as session:
+        [row] = session.scalars(select(OutboxMessage)).all()
+    assert row.status == "sent"
+    assert row.attempts == 4  # three 429s, then delivered exactly once
