@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, tzinfo
@@ -17,6 +18,9 @@ from bot.i18n import channels_vi
 from bot.messages import Incoming, Reply
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# h11 writes headers and body separately; without TCP_NODELAY, Nagle plus the peer's delayed
+# ACK can hold a request for ~40 ms. For httpx transports' socket_options.
+NODELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 REDACTED = "<redacted>"
 
 # Cut points, best first: paragraph, line, sentence end, word.
@@ -107,10 +111,13 @@ def from_unix(seconds: float, tz: tzinfo = VN_TZ) -> datetime:
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every non-empty secret replaced, for logs and SendResult.detail."""
+    """`text` with every non-empty secret replaced, for logs and SendResult.detail.
+
+    Case-insensitive: PTB capitalises error descriptions, which lowercases an echoed token.
+    """
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
+        if secret and secret.lower() in text.lower():
+            text = re.sub(re.escape(secret), REDACTED, text, flags=re.IGNORECASE)
     return text
 
 

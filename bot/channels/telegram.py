@@ -1,0 +1,316 @@
+"""Telegram adapter: python-telegram-bot 22 as the API client, nothing more.
+
+Only `telegram.Bot` is used: no Application, ConversationHandler, persistence or JobQueue,
+whose state lives in process memory. Bare `Bot` never retries (no AIORateLimiter, no
+ExtBot) and its httpx transport has no retries, so every outcome comes back here once and
+is turned into a SendResult for the outbox sender, which decides about waiting and retrying.
+PTB types never leave this module; updates are parsed from dicts in telegram_parse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import warnings
+from base64 import urlsafe_b64encode
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import timedelta, tzinfo
+from typing import Any
+
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+)
+from telegram import error as tg_error
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.channels.base import ChannelError, FileTooLarge, SendResult, SendStatus, Update
+from bot.channels.common import NODELAY, VN_TZ, protect_logs, redact, split_text, utf16_len
+from bot.channels.telegram_parse import (
+    CALLBACK_PREFIX,
+    FILE_REF,
+    CallbackStore,
+    MemoryCallbackStore,
+    parse_update,
+)
+from bot.i18n import channels_vi
+from bot.messages import Attachment, Button, Incoming, Reply
+
+__all__ = [
+    "CallbackStore",
+    "MemoryCallbackStore",
+    "TelegramChannel",
+    "make_bot",
+]
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMIT = 4096  # characters (UTF-16 units) after entity parsing
+CALLBACK_DATA_BYTES = 64
+PHOTO_LIMIT = 10 * 1024 * 1024  # sendPhoto by upload
+DOCUMENT_LIMIT = 50 * 1024 * 1024  # sendDocument by upload
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile serves at most 20 MB
+UPDATE_TYPES = ("message", "callback_query")
+
+
+def make_bot(
+    token: str,
+    *,
+    base_url: str = "https://api.telegram.org",
+    pool_size: int = 256,
+    timeout_s: float = 10.0,
+) -> Bot:
+    """A bare PTB Bot whose API and file URLs can point at a fake server in tests.
+
+    Registers the token with the log filter first: PTB logs the API URL (which holds the
+    token) while it is constructed, and httpx logs every request URL.
+    """
+    protect_logs(token)
+    base = base_url.rstrip("/")
+    request = HTTPXRequest(
+        connection_pool_size=pool_size,
+        socket_options=NODELAY,
+        read_timeout=timeout_s,
+        write_timeout=timeout_s,
+        connect_timeout=timeout_s,
+        pool_timeout=timeout_s,
+        media_write_timeout=max(timeout_s, 30.0),
+    )
+    polling = HTTPXRequest(connection_pool_size=1, read_timeout=timeout_s)
+    return Bot(
+        token,
+        base_url=f"{base}/bot",
+        base_file_url=f"{base}/file/bot",
+        request=request,
+        get_updates_request=polling,
+    )
+
+
+def callback_key(payload: str) -> str:
+    """A short, stable key for a payload: the same payload always maps to the same key."""
+    digest = hashlib.sha256(payload.encode()).digest()[:12]
+    return CALLBACK_PREFIX + urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+class TelegramChannel:
+    """The Channel for Telegram: parse updates, send replies, and the few admin calls."""
+
+    name = "telegram"
+
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        bot_username: str,
+        callbacks: CallbackStore | None = None,
+        tz: tzinfo = VN_TZ,
+        download_limit: int = DOWNLOAD_LIMIT,
+    ) -> None:
+        self.bot = bot
+        self.bot_username = bot_username.lstrip("@")
+        self.callbacks: CallbackStore = callbacks or MemoryCallbackStore()
+        self.tz = tz
+        self.download_limit = download_limit
+        self._secrets = (bot.token,)
+        protect_logs(bot.token)
+
+    async def start(self) -> None:
+        await self.bot.initialize()
+
+    async def close(self) -> None:
+        await self.bot.shutdown()
+
+    # --- incoming -------------------------------------------------------------------------
+
+    def parse(self, payload: Mapping[str, Any]) -> Update:
+        return parse_update(
+            payload, bot_username=self.bot_username, callbacks=self.callbacks, tz=self.tz
+        )
+
+    async def get_updates(
+        self, offset: int | None, timeout: int
+    ) -> tuple[list[Update], int | None]:
+        """One long poll; returns our updates and the offset that confirms them."""
+        try:
+            raw = await self.bot.get_updates(
+                offset=offset, timeout=timeout, allowed_updates=list(UPDATE_TYPES)
+            )
+        except tg_error.TelegramError as exc:
+            result = self._failure(exc)
+            raise ChannelError(
+                result.status, result.detail, retry_after_s=result.retry_after_s
+            ) from None
+        updates = [self.parse(update.to_dict()) for update in raw]
+        next_offset = max((update.update_id for update in raw), default=None)
+        return updates, (next_offset + 1 if next_offset is not None else offset)
+
+    async def download(self, file_id: str, *, filename: str = "") -> bytes:
+        """A file's bytes by file_id, refused above the limit before anything is fetched."""
+        try:
+            file = await self.bot.get_file(file_id)
+            if file.file_size is not None and file.file_size > self.download_limit:
+                raise FileTooLarge(filename or file_id, file.file_size, self.download_limit)
+            data = bytes(await file.download_as_bytearray())
+        except tg_error.TelegramError as exc:
+            result = self._failure(exc)
+            raise ChannelError(result.status, result.detail) from None
+        if len(data) > self.download_limit:
+            raise FileTooLarge(filename or file_id, len(data), self.download_limit)
+        return data
+
+    async def resolve_attachments(self, incoming: Incoming) -> Incoming:
+        """Downloads every attachment still on Telegram (ref 'telegram:<file_id>') into data."""
+        resolved: list[Attachment] = []
+        for attachment in incoming.attachments:
+            if attachment.data is None and (attachment.ref or "").startswith(FILE_REF):
+                file_id = (attachment.ref or "")[len(FILE_REF) :]
+                data = await self.download(file_id, filename=attachment.filename)
+                attachment = replace(attachment, data=data, ref=None)
+            resolved.append(attachment)
+        return replace(incoming, attachments=tuple(resolved))
+
+    # --- outgoing -------------------------------------------------------------------------
+
+    async def send(self, chat_id: str, reply: Reply, *, first_part: int = 0) -> SendResult:
+        """Sends the reply's parts from `first_part` on; stops at the first failure."""
+        parts = self._parts(reply)
+        ids: list[str] = []
+        for index in range(first_part, len(parts)):
+            try:
+                message = await self._send_part(chat_id, parts[index])
+            except tg_error.TelegramError as exc:
+                failure = self._failure(exc)
+                log.info("telegram send to %s failed: %s", chat_id, failure.detail)
+                return replace(failure, platform_message_ids=tuple(ids), parts_sent=len(ids))
+            except ValueError as exc:  # an attachment we refuse to upload
+                failure = SendResult(SendStatus.FAILED, detail=str(exc))
+                return replace(failure, platform_message_ids=tuple(ids), parts_sent=len(ids))
+            ids.append(str(message.message_id))
+        return SendResult(SendStatus.SENT, platform_message_ids=tuple(ids), parts_sent=len(ids))
+
+    def _parts(self, reply: Reply) -> list[tuple[str | Attachment, InlineKeyboardMarkup | None]]:
+        """Text chunks then attachments; the keyboard rides on the last text chunk (or file)."""
+        chunks = split_text(reply.text, TEXT_LIMIT, utf16_len) if reply.text.strip() else []
+        items: list[str | Attachment] = [*chunks, *reply.attachments]
+        if not items:
+            return []
+        markup = self._keyboard(reply.buttons)
+        carrier = len(chunks) - 1 if chunks else len(items) - 1
+        return [(item, markup if i == carrier else None) for i, item in enumerate(items)]
+
+    def _keyboard(self, rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+        if not rows:
+            return None
+        keyboard = [
+            [
+                InlineKeyboardButton(b.label, callback_data=self._callback_data(b.payload))
+                for b in row
+            ]
+            for row in rows
+        ]
+        return InlineKeyboardMarkup(keyboard)
+
+    def _callback_data(self, payload: str) -> str:
+        """The payload itself when it fits in 64 bytes, else a short key kept in the store."""
+        fits = 0 < len(payload.encode()) <= CALLBACK_DATA_BYTES
+        if fits and not payload.startswith(CALLBACK_PREFIX):
+            return payload
+        key = callback_key(payload)
+        self.callbacks.put(key, payload)
+        return key
+
+    async def _send_part(
+        self, chat_id: str, part: tuple[str | Attachment, InlineKeyboardMarkup | None]
+    ) -> Message:
+        item, markup = part
+        if isinstance(item, str):
+            return await self.bot.send_message(
+                chat_id=chat_id,
+                text=html.escape(item, quote=False),
+                parse_mode="HTML",
+                reply_markup=markup,
+            )
+        if item.data is None:
+            raise ValueError(f"attachment {item.filename!r} has no data to upload")
+        size = len(item.data)
+        upload = InputFile(item.data, filename=item.filename)
+        if item.kind == "photo" and size <= PHOTO_LIMIT:
+            return await self.bot.send_photo(chat_id=chat_id, photo=upload, reply_markup=markup)
+        if size > DOCUMENT_LIMIT:
+            raise ValueError(f"attachment {item.filename!r} is too large ({size} bytes)")
+        return await self.bot.send_document(chat_id=chat_id, document=upload, reply_markup=markup)
+
+    async def answer_callback(self, callback_id: str, text: str = "") -> SendResult:
+        """Stops the button's spinner; the real answer is a normal reply through the outbox."""
+        try:
+            await self.bot.answer_callback_query(callback_id, text=text or None)
+        except tg_error.TelegramError as exc:
+            return self._failure(exc)
+        return SendResult(SendStatus.SENT)
+
+    # --- setup ----------------------------------------------------------------------------
+
+    async def set_commands(self) -> None:
+        """The command menu in Vietnamese (/start, /help, /dangky, /baocao, /giaouoc, /huy)."""
+        commands = [BotCommand(name, text) for name, text in channels_vi.COMMANDS]
+        await self._admin(self.bot.set_my_commands(commands))
+
+    async def set_webhook(self, url: str, secret: str, *, drop_pending: bool = False) -> None:
+        """Telegram will POST updates to `url` with X-Telegram-Bot-Api-Secret-Token: secret."""
+        protect_logs(secret)
+        await self._admin(
+            self.bot.set_webhook(
+                url,
+                secret_token=secret,
+                allowed_updates=list(UPDATE_TYPES),
+                drop_pending_updates=drop_pending,
+            )
+        )
+
+    async def delete_webhook(self) -> None:
+        """Needed before long polling: getUpdates answers 409 while a webhook is set."""
+        await self._admin(self.bot.delete_webhook())
+
+    async def _admin(self, call: Any) -> None:
+        try:
+            await call
+        except tg_error.TelegramError as exc:
+            result = self._failure(exc)
+            raise ChannelError(result.status, result.detail) from None
+
+    # --- errors ---------------------------------------------------------------------------
+
+    def _failure(self, exc: tg_error.TelegramError) -> SendResult:
+        """PTB's exception classes to our statuses; the detail is redacted."""
+        detail = redact(f"{type(exc).__name__}: {exc.message}", self._secrets)[:300]
+        if isinstance(exc, tg_error.RetryAfter):
+            return SendResult(SendStatus.RETRY_AFTER, _seconds(exc), detail=detail)
+        if isinstance(exc, tg_error.Forbidden):
+            return SendResult(SendStatus.BLOCKED, detail=detail)
+        if isinstance(exc, tg_error.InvalidToken):
+            # A deployment error: keep the messages and let the sender back off.
+            return SendResult(SendStatus.TRANSIENT, detail=detail)
+        if isinstance(exc, tg_error.BadRequest):
+            unreachable = "chat not found" in exc.message.lower()
+            status = SendStatus.BLOCKED if unreachable else SendStatus.FAILED
+            return SendResult(status, detail=detail)
+        if isinstance(exc, tg_error.ChatMigrated):
+            return SendResult(SendStatus.FAILED, detail=f"chat_migrated:{exc.new_chat_id}")
+        if isinstance(exc, tg_error.NetworkError):  # TimedOut, 5xx, connection errors
+            return SendResult(SendStatus.TRANSIENT, detail=detail)
+        return SendResult(SendStatus.FAILED, detail=detail)
+
+
+def _seconds(exc: tg_error.RetryAfter) -> float:
+    """RetryAfter.retry_after is an int or a timedelta in PTB 22 (migration in progress)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

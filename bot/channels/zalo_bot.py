@@ -1,0 +1,263 @@
+"""Zalo Bot API adapter: a small async httpx client (the public SDKs are synchronous).
+
+Assumptions, from the platform's documentation: the API is Telegram-like, every method is a
+POST of JSON to `{base}/bot{token}/{method}` (token in the path, as on Telegram), answers
+are `{"ok": bool, "result": ..., "error_code": int, "description": str}`; getUpdates is a
+long poll that returns ONE update in `result` (no offset: the platform forgets what it
+handed out) or HTTP 408 when nothing came; webhooks carry the secret given to setWebhook
+in `X-Bot-Api-Secret-Token`; sendPhoto takes a public URL, not an upload. There are no
+buttons: choices go out as numbered lines and SendResult.choices returns their payloads.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import tzinfo
+from typing import Any
+
+import httpx
+
+from bot.channels.base import ChannelError, FileTooLarge, SendResult, SendStatus, Update
+from bot.channels.common import (
+    NODELAY,
+    VN_TZ,
+    from_unix,
+    numbered,
+    protect_logs,
+    redact,
+    split_text,
+)
+from bot.i18n import channels_vi
+from bot.messages import Attachment, Incoming, Reply
+
+__all__ = ["SECRET_HEADER", "ZaloBotChannel", "check_secret"]
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo_bot"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+TEXT_LIMIT = 2000
+DOWNLOAD_LIMIT = 10 * 1024 * 1024
+URL_REF = "url:"  # Attachment.ref scheme of a photo still on Zalo's servers
+DEFAULT_RETRY_AFTER_S = 1.0  # Zalo's 429 carries no retry_after that we know of
+TEXT_EVENT = "message.text.received"
+IMAGE_EVENT = "message.image.received"
+
+MediaUrl = Callable[[Attachment], str | None]
+
+
+def check_secret(header_value: str | None, secret: str) -> bool:
+    """The webhook's secret header, compared in constant time; a missing header fails."""
+    if not header_value or not secret:
+        return False
+    return hmac.compare_digest(header_value.encode(), secret.encode())
+
+
+class ZaloBotChannel:
+    """The Channel for the Zalo Bot API."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str = "https://bot-api.zaloplatforms.com",
+        client: httpx.AsyncClient | None = None,
+        media_url: MediaUrl | None = None,
+        tz: tzinfo = VN_TZ,
+        download_limit: int = DOWNLOAD_LIMIT,
+        timeout_s: float = 10.0,
+    ) -> None:
+        protect_logs(token)
+        self._token = token
+        self._base = f"{base_url.rstrip('/')}/bot{token}"
+        self._own_client = client is None
+        self.client = client or httpx.AsyncClient(
+            timeout=timeout_s,
+            limits=httpx.Limits(max_connections=64),
+            transport=httpx.AsyncHTTPTransport(socket_options=NODELAY),
+        )
+        self.media_url = media_url
+        self.tz = tz
+        self.download_limit = download_limit
+
+    async def close(self) -> None:
+        if self._own_client:
+            await self.client.aclose()
+
+    # --- incoming -------------------------------------------------------------------------
+
+    def parse(self, payload: Mapping[str, Any]) -> Update:
+        """A webhook body or getUpdates result; `{"ok":..,"result":{..}}` is unwrapped."""
+        if isinstance(payload.get("result"), Mapping):
+            payload = payload["result"]
+        event = str(payload.get("event_name", ""))
+        message = payload.get("message") or {}
+        key = f"zb:{event}:{message.get('message_id', '')}"
+        if event not in (TEXT_EVENT, IMAGE_EVENT):
+            return Update(dedupe_key=key, incoming=None)
+        chat = message.get("chat") or {}
+        sender = message.get("from") or {}
+        attachments: tuple[Attachment, ...] = ()
+        if event == IMAGE_EVENT and message.get("photo"):
+            attachments = (
+                Attachment(
+                    kind="photo",
+                    filename=f"{message.get('message_id', 'photo')}.jpg",
+                    content_type="image/jpeg",
+                    ref=f"{URL_REF}{message['photo']}",
+                ),
+            )
+        date = message.get("date")
+        incoming = Incoming(
+            channel=CHANNEL,
+            chat_id=str(chat.get("id", sender.get("id", ""))),
+            user_id=str(sender.get("id", "")),
+            text=str(message.get("text") or message.get("caption") or ""),
+            attachments=attachments,
+            message_id=str(message.get("message_id", "")),
+            received_at=from_unix(float(date) / 1000, self.tz) if date else None,
+        )
+        return Update(dedupe_key=key, incoming=incoming)
+
+    async def get_updates(self, timeout: int = 30) -> list[Update]:
+        """One long poll: a list of at most one update; empty on HTTP 408 (nothing came)."""
+        try:
+            response = await self.client.post(
+                f"{self._base}/getUpdates",
+                json={"timeout": str(timeout)},
+                timeout=timeout + 10,
+            )
+        except httpx.HTTPError as exc:
+            raise ChannelError(SendStatus.TRANSIENT, self._detail(exc)) from None
+        body = _json(response)
+        if response.status_code == 408 or body.get("error_code") == 408:
+            return []
+        result = self._classify(response, body)
+        if result.status is not SendStatus.SENT:
+            raise ChannelError(result.status, result.detail, retry_after_s=result.retry_after_s)
+        raw = body.get("result")
+        items = raw if isinstance(raw, list) else [raw] if isinstance(raw, Mapping) else []
+        return [self.parse(item) for item in items]
+
+    async def resolve_attachments(self, incoming: Incoming) -> Incoming:
+        """Downloads photos still on Zalo (ref 'url:<url>') into data, within the size limit."""
+        resolved: list[Attachment] = []
+        for attachment in incoming.attachments:
+            if attachment.data is None and (attachment.ref or "").startswith(URL_REF):
+                url = (attachment.ref or "")[len(URL_REF) :]
+                data = await self._download(url, attachment.filename)
+                attachment = replace(attachment, data=data, ref=None)
+            resolved.append(attachment)
+        return replace(incoming, attachments=tuple(resolved))
+
+    async def _download(self, url: str, filename: str) -> bytes:
+        try:
+            async with self.client.stream("GET", url) as response:
+                if response.status_code != 200:
+                    raise ChannelError(
+                        SendStatus.TRANSIENT, f"download HTTP {response.status_code}"
+                    )
+                declared = int(response.headers.get("content-length") or 0)
+                if declared > self.download_limit:
+                    raise FileTooLarge(filename, declared, self.download_limit)
+                data = bytearray()
+                async for chunk in response.aiter_bytes():
+                    data.extend(chunk)
+                    if len(data) > self.download_limit:
+                        raise FileTooLarge(filename, len(data), self.download_limit)
+        except httpx.HTTPError as exc:
+            raise ChannelError(SendStatus.TRANSIENT, self._detail(exc)) from None
+        return bytes(data)
+
+    # --- outgoing -------------------------------------------------------------------------
+
+    async def send(self, chat_id: str, reply: Reply, *, first_part: int = 0) -> SendResult:
+        """Text (numbered choices included) in chunks of 2,000, then photos; resumable."""
+        text, choices = numbered(reply)
+        parts: list[tuple[str, dict[str, Any]]] = [
+            ("sendMessage", {"chat_id": chat_id, "text": chunk})
+            for chunk in (split_text(text, TEXT_LIMIT) if text.strip() else [])
+        ]
+        parts.extend(self._attachment_part(chat_id, item) for item in reply.attachments)
+        ids: list[str] = []
+        for method, params in parts[first_part:]:
+            result, message_id = await self._call(method, params)
+            if result.status is not SendStatus.SENT:
+                log.info("zalo bot send to %s failed: %s", chat_id, result.detail)
+                return replace(
+                    result, platform_message_ids=tuple(ids), parts_sent=len(ids), choices=choices
+                )
+            ids.append(message_id)
+        return SendResult(
+            SendStatus.SENT, platform_message_ids=tuple(ids), parts_sent=len(ids), choices=choices
+        )
+
+    def _attachment_part(self, chat_id: str, item: Attachment) -> tuple[str, dict[str, Any]]:
+        """A photo with a public URL goes as sendPhoto; anything else as a line of text."""
+        url = self.media_url(item) if self.media_url else None
+        if url and item.kind == "photo":
+            return "sendPhoto", {"chat_id": chat_id, "photo": url}
+        if url:
+            return "sendMessage", {
+                "chat_id": chat_id,
+                "text": channels_vi.ATTACHMENT_LINK.format(name=item.filename, url=url),
+            }
+        text = channels_vi.ATTACHMENT_NOT_SENT.format(name=item.filename)
+        return "sendMessage", {"chat_id": chat_id, "text": text}
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        """Zalo will POST updates to `url` with the secret (8–256 characters) in a header."""
+        protect_logs(secret)
+        await self._admin("setWebhook", {"url": url, "secret_token": secret})
+
+    async def delete_webhook(self) -> None:
+        """getUpdates does not work while a webhook is set."""
+        await self._admin("deleteWebhook", {})
+
+    async def _admin(self, method: str, params: dict[str, Any]) -> None:
+        result, _ = await self._call(method, params)
+        if result.status is not SendStatus.SENT:
+            raise ChannelError(result.status, result.detail, retry_after_s=result.retry_after_s)
+
+    async def _call(self, method: str, params: dict[str, Any]) -> tuple[SendResult, str]:
+        try:
+            response = await self.client.post(f"{self._base}/{method}", json=params)
+        except httpx.HTTPError as exc:
+            return SendResult(SendStatus.TRANSIENT, detail=self._detail(exc)), ""
+        body = _json(response)
+        result = self._classify(response, body)
+        raw = body.get("result")
+        message_id = str(raw.get("message_id", "")) if isinstance(raw, Mapping) else ""
+        return result, message_id
+
+    def _classify(self, response: httpx.Response, body: Mapping[str, Any]) -> SendResult:
+        """HTTP status and the body's error_code to our statuses (either may carry it)."""
+        code = int(body.get("error_code") or response.status_code)
+        if response.status_code == 200 and body.get("ok", False):
+            return SendResult(SendStatus.SENT)
+        detail = redact(f"{code}: {body.get('description', '')}", (self._token,))[:300]
+        if code == 429:
+            parameters = body.get("parameters") or {}
+            wait = float(parameters.get("retry_after") or DEFAULT_RETRY_AFTER_S)
+            return SendResult(SendStatus.RETRY_AFTER, wait, detail=detail)
+        if code == 403:
+            return SendResult(SendStatus.BLOCKED, detail=detail)
+        if code >= 500 or code in (401, 404):  # 401/404: bad token, a deployment error
+            return SendResult(SendStatus.TRANSIENT, detail=detail)
+        return SendResult(SendStatus.FAILED, detail=detail)
+
+    def _detail(self, exc: Exception) -> str:
+        return redact(f"{type(exc).__name__}: {exc}", (self._token,))[:300]
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

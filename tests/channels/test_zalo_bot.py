@@ -1,0 +1,143 @@
+"""Our Zalo Bot API client against the fake server."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.channels.base import FileTooLarge, SendStatus
+from bot.channels.common import apply_choice
+from bot.channels.zalo_bot import TEXT_LIMIT, ZaloBotChannel, check_secret
+from bot.i18n import channels_vi
+from bot.messages import Attachment, Button, Incoming, Reply
+from tests.channels.conftest import ZB_TOKEN
+from tests.fakes.zalo_bot_api import FakeZaloBot, image_event, text_event
+
+JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 20
+
+
+async def test_no_update_is_http_408_and_an_empty_list(
+    zb: ZaloBotChannel, zb_fake: FakeZaloBot
+) -> None:
+    assert await zb.get_updates(timeout=0) == []
+    assert [c.status for c in zb_fake.calls_to("getUpdates")] == [408]
+
+
+async def test_long_poll_returns_one_update_with_its_dedupe_key(
+    zb: ZaloBotChannel, zb_fake: FakeZaloBot
+) -> None:
+    zb_fake.push(text_event("e4ea2cd5189df1c3a88c", "đăng ký thi đua", message_id="16f6366b"))
+    (update,) = await zb.get_updates(timeout=1)
+    assert update.dedupe_key == "zb:message.text.received:16f6366b"
+    message = update.incoming
+    assert message is not None
+    assert (message.channel, message.chat_id, message.text) == (
+        "zalo_bot",
+        "e4ea2cd5189df1c3a88c",
+        "đăng ký thi đua",
+    )
+    assert message.received_at is not None and message.received_at.utcoffset() is not None
+
+
+def test_webhook_body_is_unwrapped_and_unknown_events_ignored(zb: ZaloBotChannel) -> None:
+    event = text_event("u1", "xin chào", message_id="abc")
+    assert zb.parse({"ok": True, "result": event}).dedupe_key == "zb:message.text.received:abc"
+    sticker = {**event, "event_name": "message.sticker.received"}
+    update = zb.parse(sticker)
+    assert update.incoming is None and update.dedupe_key == "zb:message.sticker.received:abc"
+
+
+async def test_long_text_is_split_at_2000(zb: ZaloBotChannel, zb_fake: FakeZaloBot) -> None:
+    text = "\n".join(f"Dòng {n}: đơn vị đã nộp báo cáo sơ kết đúng hạn." for n in range(120))
+    assert len(text) > 2 * TEXT_LIMIT
+    result = await zb.send("u1", Reply(text))
+    assert result.status is SendStatus.SENT
+    texts = zb_fake.texts("u1")
+    assert len(texts) == result.parts_sent == 3  # the fake refuses > 2,000
+    assert all(len(t) <= TEXT_LIMIT for t in texts)
+    assert "\n".join(texts) == text
+
+
+async def test_buttons_become_numbered_choices_mapped_back_by_number(
+    zb: ZaloBotChannel, zb_fake: FakeZaloBot
+) -> None:
+    reply = Reply(
+        "Xác nhận đăng ký?",
+        buttons=(
+            (Button("Xác nhận", "nav:confirm"), Button("Sửa", "nav:edit")),
+            (Button("Huỷ", "nav:cancel"),),
+        ),
+    )
+    result = await zb.send("u1", reply)
+    assert result.choices == ("nav:confirm", "nav:edit", "nav:cancel")
+    (text,) = zb_fake.texts("u1")
+    assert "1. Xác nhận\n2. Sửa\n3. Huỷ" in text
+    assert text.endswith(channels_vi.CHOICE_HINT)
+
+    def said(words: str) -> Incoming:
+        return Incoming(channel="zalo_bot", chat_id="u1", user_id="u1", text=words)
+
+    assert apply_choice(said("2"), result.choices).payload == "nav:edit"
+    assert apply_choice(said(" 3. "), result.choices).payload == "nav:cancel"
+    assert apply_choice(said("số 1"), result.choices).payload == "nav:confirm"
+    assert apply_choice(said("4"), result.choices).payload is None
+    assert apply_choice(said("2 đơn vị"), result.choices).payload is None
+    assert apply_choice(said("2"), ()).payload is None
+
+
+async def test_429_is_retry_after(zb: ZaloBotChannel, zb_fake: FakeZaloBot) -> None:
+    zb_fake.fail_429()
+    result = await zb.send("u1", Reply("xin chào"))
+    assert result.status is SendStatus.RETRY_AFTER and result.retry_after_s > 0
+    assert zb_fake.texts("u1") == []
+
+
+async def test_403_is_blocked_and_5xx_transient(zb: ZaloBotChannel, zb_fake: FakeZaloBot) -> None:
+    zb_fake.block("u1")
+    assert (await zb.send("u1", Reply("a"))).status is SendStatus.BLOCKED
+    zb_fake.fail_5xx(status=503)
+    assert (await zb.send("u2", Reply("a"))).status is SendStatus.TRANSIENT
+    assert (await zb.send("u2", Reply("a"))).status is SendStatus.SENT
+
+
+async def test_webhook_setup_and_secret_header_check(
+    zb: ZaloBotChannel, zb_fake: FakeZaloBot
+) -> None:
+    await zb.set_webhook("https://thidua.example.vn/zalo", "mykey-abcxyz-123")
+    assert zb_fake.webhook == {
+        "url": "https://thidua.example.vn/zalo",
+        "secret_token": "mykey-abcxyz-123",
+    }
+    assert check_secret("mykey-abcxyz-123", "mykey-abcxyz-123")
+    assert not check_secret("mykey-abcxyz-124", "mykey-abcxyz-123")
+    assert not check_secret(None, "mykey-abcxyz-123")
+    assert not check_secret("", "")
+
+
+async def test_incoming_photo_is_downloaded_within_the_limit(
+    zb: ZaloBotChannel, zb_fake: FakeZaloBot
+) -> None:
+    url = zb_fake.add_media(JPEG)
+    incoming = zb.parse(image_event("u1", url, caption="ảnh báo cáo")).incoming
+    assert incoming is not None and incoming.text == "ảnh báo cáo"
+    resolved = await zb.resolve_attachments(incoming)
+    assert resolved.attachments[0].data == JPEG
+    small = ZaloBotChannel(ZB_TOKEN, base_url=zb_fake.url, download_limit=100)
+    with pytest.raises(FileTooLarge):
+        await small.resolve_attachments(incoming)
+    await small.close()
+
+
+async def test_photo_goes_by_url_or_as_a_note(zb_fake: FakeZaloBot) -> None:
+    photo = Attachment(kind="photo", filename="bieu-do.png", data=JPEG, ref="sha256:ab12")
+    with_urls = ZaloBotChannel(
+        ZB_TOKEN, base_url=zb_fake.url, media_url=lambda a: f"https://thidua.example.vn/f/{a.ref}"
+    )
+    result = await with_urls.send("u1", Reply("Biểu đồ", attachments=(photo,)))
+    assert result.status is SendStatus.SENT and result.parts_sent == 2
+    (sent_photo,) = [s for s in zb_fake.sent("u1") if s.method == "sendphoto"]
+    assert sent_photo.photo == "https://thidua.example.vn/f/sha256:ab12"
+    without = ZaloBotChannel(ZB_TOKEN, base_url=zb_fake.url)
+    await without.send("u2", Reply("", attachments=(photo,)))
+    assert zb_fake.texts("u2") == [channels_vi.ATTACHMENT_NOT_SENT.format(name="bieu-do.png")]
+    await with_urls.close()
+    await without.close()
