@@ -151,8 +151,26 @@ def chat(ctx: typer.Context) -> None:
 
 @app.command()
 def run(ctx: typer.Context) -> None:
-    """Chạy trợ lý với cấu hình mặc định (hiện tại: trò chuyện trên máy tính)."""
-    chat(ctx)
+    """Chạy trợ lý: nhận tin Telegram/Zalo (long polling) khi có token, nếu không thì trò chuyện
+    trên máy tính."""
+    settings = _settings(ctx)
+    if not (settings.telegram_token or settings.zalo_bot_token):
+        chat(ctx)
+        return
+    import asyncio
+    import contextlib
+
+    from bot import wiring
+    from bot.polling import run_polling
+
+    services = wiring.build_web_services(settings)
+    typer.echo(vi.POLLING_STARTED.format(channels=", ".join(services.channels)))
+
+    async def main_loop() -> None:
+        await run_polling(services, asyncio.Event())
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main_loop())
 
 
 @app.command()

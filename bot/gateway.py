@@ -68,7 +68,7 @@ class InboxWorker:
         channels: Mapping[str, InboundChannel],
         *,
         now: Callable[[], datetime],
-        file_too_large: str,
+        file_too_large: Callable[[FileTooLarge], str],
         batch: int = 100,
     ) -> None:
         self._sessions = sessions
@@ -132,7 +132,7 @@ class InboxWorker:
             await asyncio.to_thread(
                 self._router.deliver,
                 bare,
-                [Reply(self._file_too_large)],
+                [Reply(self._file_too_large(exc))],
                 update_key=update.dedupe_key,
             )
             return

@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 import knowledge
+from bot.channels.base import FileTooLarge
 from bot.config import Settings
 from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
 from bot.gateway import InboxWorker
-from bot.i18n import vi
+from bot.i18n import channels_vi, vi
 from bot.outbox import OutboxSender
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.files import FileStore
@@ -175,7 +176,7 @@ def build_web_services(settings: Settings) -> WebServices:
         assistant.router,
         channels,
         now=assistant.now,
-        file_too_large=vi.FILE_TOO_LARGE_TO_DOWNLOAD,
+        file_too_large=file_too_large_text,
     )
     sender = OutboxSender(assistant.sessions, channels, now=assistant.now)
     return WebServices(
@@ -185,4 +186,15 @@ def build_web_services(settings: Settings) -> WebServices:
         sender=sender,
         now=assistant.now,
         secrets=secrets,
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_048_576:.1f}".replace(".", ",") + " MB"
+
+
+def file_too_large_text(error: FileTooLarge) -> str:
+    """The Vietnamese refusal of an incoming file over the download limit."""
+    return channels_vi.FILE_TOO_LARGE.format(
+        name=error.filename, size=_megabytes(error.size), limit=_megabytes(error.limit)
     )

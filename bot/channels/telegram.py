@@ -134,10 +134,10 @@ class TelegramChannel:
             payload, bot_username=self.bot_username, callbacks=self.callbacks, tz=self.tz
         )
 
-    async def get_updates(
+    async def poll(
         self, offset: int | None, timeout: int
-    ) -> tuple[list[Update], int | None]:
-        """One long poll; returns our updates and the offset that confirms them."""
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """One long poll: the raw update dicts (to store as received) and the next offset."""
         try:
             raw = await self.bot.get_updates(
                 offset=offset, timeout=timeout, allowed_updates=list(UPDATE_TYPES)
@@ -147,9 +147,16 @@ class TelegramChannel:
             raise ChannelError(
                 result.status, result.detail, retry_after_s=result.retry_after_s
             ) from None
-        updates = [self.parse(update.to_dict()) for update in raw]
         next_offset = max((update.update_id for update in raw), default=None)
-        return updates, (next_offset + 1 if next_offset is not None else offset)
+        payloads = [update.to_dict() for update in raw]
+        return payloads, (next_offset + 1 if next_offset is not None else offset)
+
+    async def get_updates(
+        self, offset: int | None, timeout: int
+    ) -> tuple[list[Update], int | None]:
+        """One long poll; returns our updates and the offset that confirms them."""
+        payloads, next_offset = await self.poll(offset, timeout)
+        return [self.parse(payload) for payload in payloads], next_offset
 
     async def download(self, file_id: str, *, filename: str = "") -> bytes:
         """A file's bytes by file_id, refused above the limit before anything is fetched."""

@@ -126,6 +126,10 @@ class ZaloBotChannel:
 
     async def get_updates(self, timeout: int = 30) -> list[Update]:
         """One long poll: a list of at most one update; empty on HTTP 408 (nothing came)."""
+        return [self.parse(item) for item in await self.poll(timeout)]
+
+    async def poll(self, timeout: int = 30) -> list[dict[str, Any]]:
+        """One long poll returning the raw update dicts, to store as received."""
         try:
             response = await self.client.post(
                 f"{self._base}/getUpdates",
@@ -142,7 +146,7 @@ class ZaloBotChannel:
             raise ChannelError(result.status, result.detail, retry_after_s=result.retry_after_s)
         raw = body.get("result")
         items = raw if isinstance(raw, list) else [raw] if isinstance(raw, Mapping) else []
-        return [self.parse(item) for item in items]
+        return [dict(item) for item in items if isinstance(item, Mapping)]
 
     async def resolve_attachments(self, incoming: Incoming) -> Incoming:
         """Downloads photos still on Zalo (ref 'url:<url>') into data, within the size limit."""

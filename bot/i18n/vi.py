@@ -713,10 +713,6 @@ OPS_REPORT_PENDING = "• {period}: bản nháp đang chờ thủ trưởng xác
 
 # --- channels -----------------------------------------------------------------------------
 
-FILE_TOO_LARGE_TO_DOWNLOAD = (
-    "Tệp anh/chị gửi quá lớn để tải về. Hãy gửi tệp nhỏ hơn (ảnh dưới 10 MB) "
-    "hoặc nén lại rồi gửi lại."
-)
 NO_CHANNEL_CONFIGURED = (
     "Chưa cấu hình kênh nào (THIDUA_TELEGRAM_TOKEN, THIDUA_ZALO_BOT_TOKEN hoặc Zalo OA): "
     "máy chủ chỉ trả lời /healthz."

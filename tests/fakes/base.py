@@ -109,7 +109,9 @@ class FakeServer:
         app = web.Application(client_max_size=128 * 1024 * 1024)
         self.setup_control_routes(app)
         self.setup_routes(app)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=0.5
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port, backlog=1024)
         await site.start()

@@ -27,6 +27,7 @@ from bot.store import forms
 from bot.store.delivery import OutboxMessage
 from bot.store.models import ChannelIdentity, Registration
 from bot.web.app import TELEGRAM_SECRET_HEADER, WebServices, create_app
+from bot.wiring import file_too_large_text
 from tests.fakes.telegram_api import FakeTelegram
 from tests.forms.conftest import World, build_world
 
@@ -114,7 +115,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
             world.router(),
             channels,
             now=world.clock,
-            file_too_large=vi.FILE_TOO_LARGE_TO_DOWNLOAD,
+            file_too_large=file_too_large_text,
         )
         sender = OutboxSender(
             world.sessions,

@@ -1,0 +1,88 @@
+"""Long polling for the embedded default: no public URL needed, same inbox and outbox path.
+
+Each received update is stored (bot.gateway.receive) before the poll that confirms it, so a
+crash never drops one; the inbox worker and the outbox sender run beside the polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.channels.base import ChannelError
+from bot.gateway import receive
+from bot.web.app import WebServices
+
+log = logging.getLogger(__name__)
+POLL_TIMEOUT_S = 25
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def _loop(
+    name: str,
+    services: WebServices,
+    stop: asyncio.Event,
+    poll: Callable[[], Awaitable[list[dict[str, Any]]]],
+) -> None:
+    channel = services.channels[name]
+    failures = 0
+    while not stop.is_set():
+        try:
+            payloads = await poll()
+        except ChannelError as exc:
+            failures += 1
+            wait = max(exc.retry_after_s, min(2.0**failures, 60.0))
+            log.warning("%s polling failed (%s); retrying in %.0f s", name, exc.detail, wait)
+            await _pause(stop, wait)
+            continue
+        failures = 0
+        for payload in payloads:
+            try:
+                await asyncio.to_thread(
+                    receive, services.sessions, channel, payload, services.now()
+                )
+            except (ValueError, KeyError, TypeError):
+                log.warning("%s: an update we cannot read was skipped", name)
+
+
+async def run_polling(services: WebServices, stop: asyncio.Event) -> None:
+    """Polls every configured platform and runs the inbox worker and the sender until `stop`."""
+    tasks = [
+        asyncio.create_task(services.worker.run_forever(stop)),
+        asyncio.create_task(services.sender.run_forever(stop)),
+    ]
+    telegram = services.channels.get("telegram")
+    if telegram is not None:
+        await telegram.start()
+        await telegram.delete_webhook()  # getUpdates is refused while a webhook is set
+        offset: list[int | None] = [None]
+
+        async def poll_telegram() -> list[dict[str, Any]]:
+            payloads, offset[0] = await telegram.poll(offset[0], POLL_TIMEOUT_S)
+            return list(payloads)
+
+        tasks.append(asyncio.create_task(_loop("telegram", services, stop, poll_telegram)))
+    zalo = services.channels.get("zalo_bot")
+    if zalo is not None:
+
+        async def poll_zalo() -> list[dict[str, Any]]:
+            return list(await zalo.poll(POLL_TIMEOUT_S))
+
+        tasks.append(asyncio.create_task(_loop("zalo_bot", services, stop, poll_zalo)))
+    try:
+        await stop.wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for channel in services.channels.values():
+            close = getattr(channel, "close", None)
+            if close is not None:
+                await close()

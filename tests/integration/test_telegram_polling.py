@@ -1,0 +1,114 @@
+"""A progress report with a photo over Telegram long polling: getUpdates, getFile, the inbox,
+the flows and the outbox, with the real python-telegram-bot client against the fake API."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.channels.telegram import TelegramChannel, make_bot
+from bot.gateway import InboxWorker
+from bot.outbox import OutboxSender, RateLimits
+from bot.polling import run_polling
+from bot.store.models import ChannelIdentity, ProgressReport
+from bot.web.app import WebServices
+from bot.wiring import file_too_large_text
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_updates import callback_update, message_update, photo_update
+from tests.forms.conftest import build_world
+from tests.forms.test_report import NARRATIVE, register
+
+TOKEN = "7012345678:AAH-test-SECRET-token"
+CHAT = 5012345678
+PHOTO = b"\xff\xd8\xff\xe0 anh hoi nghi so ket quy 1"
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Wait for the bot to catch up; bounded so a broken pipeline fails instead of hanging."""
+    for _ in range(400):
+        if condition():
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_report_with_a_photo_over_polling(tmp_path: Path) -> None:
+    world = build_world(f"sqlite:///{tmp_path / 'thidua.db'}", tmp_path / "files")
+    register(world)  # the head registered on the console earlier
+    with world.sessions.begin() as session:
+        session.add(
+            ChannelIdentity(
+                channel="telegram",
+                external_id=str(CHAT),
+                person_id=world.people["head"],
+                linked_at=datetime(2026, 1, 5, tzinfo=UTC),
+            )
+        )
+    async with FakeTelegram(token=TOKEN, bot_username="ThiDuaTestBot") as fake:
+        channel = TelegramChannel(make_bot(TOKEN, base_url=fake.url), bot_username="ThiDuaTestBot")
+        channels = {"telegram": channel}
+        services = WebServices(
+            sessions=world.sessions,
+            channels=channels,
+            worker=InboxWorker(
+                world.sessions,
+                world.router(),
+                channels,
+                now=world.clock,
+                file_too_large=file_too_large_text,
+            ),
+            sender=OutboxSender(
+                world.sessions,
+                channels,
+                now=world.clock,
+                limits={"telegram": RateLimits(per_chat_burst=100, per_chat_period_s=1.0)},
+            ),
+            now=world.clock,
+        )
+        stop = asyncio.Event()
+        running = asyncio.create_task(run_polling(services, stop))
+
+        def texts() -> list[str]:
+            return fake.texts(CHAT)
+
+        async def send(update: dict[str, object], expect: str) -> None:
+            before = len(texts())
+            fake.push_update(update)
+            await until(
+                lambda: len(texts()) > before and expect in "\n".join(texts()[before:]), expect
+            )
+
+        def button(label: str) -> str:
+            for message in reversed(fake.delivered(CHAT)):
+                for row in (message.reply_markup or {}).get("inline_keyboard", []):
+                    for item in row:
+                        if label in item["text"]:
+                            return str(item["callback_data"])
+            raise AssertionError(f"no button {label!r}")
+
+        try:
+            await send(message_update(CHAT, "báo cáo tiến độ"), "Chỉ tiêu 1/2")
+            await send(message_update(CHAT, "85%"), "Chỉ tiêu 2/2")
+            await send(message_update(CHAT, "1.234,5"), "")
+            await send(message_update(CHAT, NARRATIVE), "tối đa 10 tệp")
+            await send(photo_update(fake, CHAT, PHOTO), "Đã nhận tệp")
+            await send(callback_update(CHAT, button("Xong")), "BÁO CÁO TIẾN ĐỘ")
+            await send(callback_update(CHAT, button("Xác nhận và nộp")), "Đã nộp báo cáo Quý 1")
+        finally:
+            stop.set()
+            await running
+
+    with world.sessions() as session:
+        [report] = session.scalars(select(ProgressReport)).all()
+        assert report.status == "submitted"
+        [attachment] = report.attachments
+    sha = hashlib.sha256(PHOTO).hexdigest()
+    assert attachment.content_hash == sha
+    assert (world.files.root / sha[:2] / sha).read_bytes() == PHOTO
+    assert fake.webhook == {} or not fake.webhook.get("url")  # polling removed any webhook
+    world.engine.dispose()
