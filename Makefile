@@ -35,7 +35,10 @@ $(BENCH_STAMP): pyproject.toml $(STAMP)
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
+	$(BIN)/python bench/tune.py
 	$(BIN)/python bench/retrieval.py
+	$(BIN)/python bench/flows.py
+	$(BIN)/python bench/channels.py
 
 clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache

@@ -85,6 +85,12 @@ class Result:
     steps: int
     seconds: float
     latencies_ms: list[float] = field(default_factory=list)
+    cpu_seconds: float = 0.0  # this process's CPU time: well below `seconds` means waiting
+
+    @property
+    def cpu_share(self) -> float:
+        """CPU time over wall time: I/O waits (PostgreSQL) or a busy machine lower it."""
+        return self.cpu_seconds / self.seconds if self.seconds else 0.0
 
     @property
     def steps_per_s(self) -> float:
@@ -152,7 +158,7 @@ def drive(router: Router, users: list[str], backend: str) -> Result:
     """Every unit's whole script, round-robin: units interleave as they would in production."""
     result = Result(backend, 0, 0.0)
     last: dict[str, list[Reply]] = {user: [] for user in users}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for kind, text in SCRIPT:
         for user in users:
             if kind == "press":
@@ -168,6 +174,7 @@ def drive(router: Router, users: list[str], backend: str) -> Result:
             last[user] = replies
             result.steps += 1
     result.seconds = time.perf_counter() - started
+    result.cpu_seconds = time.process_time() - cpu
     return result
 
 
@@ -229,11 +236,14 @@ def main() -> None:
         with postgres_schema(args.pg_url) as pg:
             if pg is not None:
                 results.append(run(pg, "postgres", args.units, Path(tmp) / "f"))
-    print(f"{'backend':<10} {'steps':>6} {'steps/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    print(
+        f"{'backend':<10} {'steps':>6} {'steps/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}"
+        f" {'cpu %':>6}"
+    )
     for r in results:
         print(
             f"{r.backend:<10} {r.steps:>6} {r.steps_per_s:>9.0f} {r.percentile(0.5):>8.2f} "
-            f"{r.percentile(0.95):>8.2f} {max(r.latencies_ms):>8.2f}"
+            f"{r.percentile(0.95):>8.2f} {max(r.latencies_ms):>8.2f} {100 * r.cpu_share:>6.0f}"
         )
     print(f"(load average before the run: {load:.2f}; {os.cpu_count()} CPUs)")
     figures: dict[str, float | int] = {"units": args.units, "load_avg_1m": round(load, 2)}
@@ -243,6 +253,7 @@ def main() -> None:
         figures[f"{r.backend}_p50_ms"] = round(r.percentile(0.5), 2)
         figures[f"{r.backend}_p95_ms"] = round(r.percentile(0.95), 2)
         figures[f"{r.backend}_mean_ms"] = round(statistics.fmean(r.latencies_ms), 2)
+        figures[f"{r.backend}_cpu_share"] = round(r.cpu_share, 2)
     figures["steps"] = sum(r.steps for r in results)
     print(json.dumps(figures))
 

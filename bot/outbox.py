@@ -16,7 +16,6 @@ once its lease expires (at-least-once), and the window is a single HTTP round tr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -81,32 +80,57 @@ class OutboxSender:
         self._max_attempts = max_attempts
         self._is_group = is_group
         self._state: dict[str, _ChannelState] = {}
+        self._wake = asyncio.Event()
         for name in self._channels:
             chosen = (limits or {}).get(name, RateLimits())
             self._state[name] = _ChannelState(chosen, AsyncLimiter(chosen.per_second, 1.0))
 
+    def wake(self) -> None:
+        """New rows were queued: claim now instead of at the next idle poll."""
+        self._wake.set()
+
     async def run_once(self) -> int:
         """One claim-and-send round; returns how many messages were delivered."""
-        jobs = self._claim()
+        jobs = await asyncio.to_thread(self._claim)
         if not jobs:
             return 0
         outcomes = await asyncio.gather(*(self._deliver(job) for job in jobs))
         return sum(outcomes)
 
     async def run_forever(self, stop: asyncio.Event, idle_s: float = 0.2) -> None:
-        while not stop.is_set():
-            try:
-                sent = await self.run_once()
-            except Exception:  # the loop must survive a bad row or a database hiccup
-                log.exception("outbox round failed")
-                sent = 0
-            if not sent:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=idle_s)
+        """Claims whenever woken (or every idle_s) while earlier sends are still in flight.
 
-    def _claim(self) -> list[_Job]:
+        A row being sent is leased and holds back its chat's later rows, so overlapping
+        claims still send one message at a time per chat, in order.
+        """
+        tasks: set[asyncio.Task[int]] = set()
+        while not stop.is_set():
+            self._wake.clear()
+            room = self._batch - len(tasks)
+            jobs: list[_Job] = []
+            if room > 0:
+                try:
+                    jobs = await asyncio.to_thread(self._claim, room)
+                except Exception:  # the loop must survive a bad row or a database hiccup
+                    log.exception("outbox round failed")
+            for job in jobs:
+                task = asyncio.create_task(self._deliver(job))
+                tasks.add(task)
+                task.add_done_callback(self._finished(tasks))
+            if not jobs:
+                await _nap(self._wake, stop, idle_s)
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _finished(self, tasks: set[asyncio.Task[int]]) -> Callable[[asyncio.Task[int]], None]:
+        def done(task: asyncio.Task[int]) -> None:
+            tasks.discard(task)
+            self._wake.set()  # room for more, and the chat's next row may be due
+
+        return done
+
+    def _claim(self, limit: int | None = None) -> list[_Job]:
         with self._sessions.begin() as session:
-            rows = delivery.claim_due(session, now=self._now(), limit=self._batch)
+            rows = delivery.claim_due(session, now=self._now(), limit=limit or self._batch)
             jobs = [
                 _Job(r.id, r.channel, r.chat_id, dict(r.payload), r.parts_sent, r.attempts)
                 for r in rows
@@ -155,7 +179,7 @@ class OutboxSender:
             except Exception as exc:  # an adapter bug must not lose the row
                 log.exception("send crashed for outbox row %s", job.id)
                 result = SendResult(SendStatus.TRANSIENT, detail=type(exc).__name__)
-        self._record(job, state, result)
+        await asyncio.to_thread(self._record, job, state, result)
         return int(result.status is SendStatus.SENT)
 
     def _record(self, job: _Job, state: _ChannelState, result: SendResult) -> None:
@@ -190,3 +214,13 @@ class OutboxSender:
                     )
                 case _:
                     delivery.mark_failed(session, job.id, error=result.detail or "failed")
+
+
+async def _nap(wake: asyncio.Event, stop: asyncio.Event, idle_s: float) -> None:
+    """Sleeps until woken, stopped or idle_s has passed."""
+    waiters = {asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())}
+    try:
+        await asyncio.wait(waiters, timeout=idle_s, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

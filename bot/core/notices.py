@@ -9,23 +9,70 @@ not in memory.
 
 from __future__ import annotations
 
+from sqlalchemy import BindParameter, Integer, and_, bindparam, exists, or_, select
+
 from bot.core.access import Action, can
 from bot.core.flows.base import Ctx, buttons
 from bot.i18n import vi
 from bot.messages import Reply
 from bot.store import forms, org, pledges, reports
 from bot.store.conversations import ConversationState
-from bot.store.models import Cluster, ReportPeriod
+from bot.store.models import (
+    Cluster,
+    ClusterMember,
+    Pledge,
+    PledgeSignature,
+    ProgressReport,
+    Registration,
+    ReportPeriod,
+)
 
 SEEN = "_seen"
 MAX_SEEN = 200
+
+_UNIT: BindParameter[int] = bindparam("unit_id", type_=Integer)
+# Whether anything could be waiting for a unit, in one round trip: most messages find nothing,
+# and the per-kind queries below then need not run. Each EXISTS mirrors the query it guards.
+_PROBE = select(
+    exists().where(
+        Registration.unit_id == _UNIT,
+        Registration.status.in_([forms.PENDING_HEAD, forms.RETURNED]),
+    ),
+    exists().where(
+        ProgressReport.registration_id == Registration.id,
+        Registration.unit_id == _UNIT,
+        ProgressReport.status == reports.PENDING_HEAD,
+    ),
+    exists().where(
+        Pledge.status == pledges.OPEN,
+        Pledge.cluster_id.in_(
+            select(Cluster.id).where(
+                Cluster.year == bindparam("year"),
+                or_(
+                    Cluster.id.in_(
+                        select(ClusterMember.cluster_id).where(ClusterMember.unit_id == _UNIT)
+                    ),
+                    Cluster.lead_unit_id == _UNIT,
+                    Cluster.deputy_unit_id == _UNIT,
+                ),
+            )
+        ),
+        ~exists().where(
+            and_(PledgeSignature.pledge_id == Pledge.id, PledgeSignature.unit_id == _UNIT)
+        ),
+    ),
+)
 
 
 def notices(ctx: Ctx, state: ConversationState) -> list[Reply]:
     """New notices for the person behind `ctx`, remembered as seen in `state`."""
     found: list[tuple[str, Reply]] = []
     unit_id = ctx.actor.unit_id
-    if unit_id is not None and can(ctx.actor, Action.CONFIRM, unit_id):
+    regs = reports_waiting = pledges_waiting = False
+    if unit_id is not None and can(ctx.actor, Action.DRAFT, unit_id):
+        params = {"unit_id": unit_id, "year": ctx.today.year}
+        regs, reports_waiting, pledges_waiting = ctx.session.execute(_PROBE, params).one()
+    if regs and unit_id is not None and can(ctx.actor, Action.CONFIRM, unit_id):
         for reg in forms.registrations_with_status(ctx.session, forms.PENDING_HEAD, unit_id):
             by = forms.person_name(ctx.session, reg.drafted_by) or vi.SOMEONE
             reply = Reply(
@@ -33,14 +80,16 @@ def notices(ctx: Ctx, state: ConversationState) -> list[Reply]:
                 buttons=buttons((vi.BTN_OPEN_CONFIRM, "/xacnhan")),
             )
             found.append((f"confirm:{reg.id}:{reg.version}", reply))
-    if unit_id is not None and can(ctx.actor, Action.DRAFT, unit_id):
+    if regs and unit_id is not None and can(ctx.actor, Action.DRAFT, unit_id):
         for reg in forms.registrations_with_status(ctx.session, forms.RETURNED, unit_id):
             reply = Reply(
                 vi.NOTICE_RETURNED.format(reason=reg.return_reason),
                 buttons=buttons((vi.BTN_OPEN_EDIT, "/dangky")),
             )
             found.append((f"returned:{reg.id}:{reg.version}", reply))
-    found += _pledge_notices(ctx) + _report_notices(ctx)
+    found += _pledge_notices(ctx, pledges_waiting)
+    if reports_waiting:
+        found += _report_notices(ctx)
     if can(ctx.actor, Action.REVIEW, None):
         waiting = forms.registrations_with_status(ctx.session, forms.SUBMITTED)
         if waiting:
@@ -57,10 +106,10 @@ def notices(ctx: Ctx, state: ConversationState) -> list[Reply]:
     return [reply for _, reply in fresh]
 
 
-def _pledge_notices(ctx: Ctx) -> list[tuple[str, Reply]]:
+def _pledge_notices(ctx: Ctx, to_sign: bool) -> list[tuple[str, Reply]]:
     found: list[tuple[str, Reply]] = []
     unit_id = ctx.actor.unit_id
-    if unit_id is not None and can(ctx.actor, Action.CONFIRM, unit_id):
+    if to_sign and unit_id is not None and can(ctx.actor, Action.CONFIRM, unit_id):
         for pledge in pledges.to_sign(ctx.session, unit_id, ctx.today.year):
             cluster = ctx.session.get(Cluster, pledge.cluster_id)
             if cluster is None:

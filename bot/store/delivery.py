@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     Index,
+    delete,
     Integer,
     String,
     UniqueConstraint,
@@ -29,9 +30,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from bot.messages import Attachment, Button, Citation, Reply
-from bot.store.models import Base, Json, UTCDateTime
+from bot.store.models import Base, ChannelIdentity, Json, UTCDateTime
 
 LEASE = timedelta(seconds=60)
+RETENTION = timedelta(hours=48)  # dedupe rows outlive any platform's redelivery window
 
 
 class OutboxMessage(Base):
@@ -360,3 +362,38 @@ def release_inbox(session: Session, inbox_id: int, *, retry_at: datetime) -> Non
     session.execute(
         update(InboxUpdate).where(InboxUpdate.id == inbox_id).values(lease_until=retry_at)
     )
+
+
+def record_interaction(session: Session, *, channel: str, external_id: str, at: datetime) -> int:
+    """The person's last interaction on a linked identity; only ever moves forward.
+
+    Zalo OA lets us message a person only within 7 days of it; a late, redelivered or
+    out-of-order event never moves it back. Returns how many identities were updated (0 for an
+    account not linked to a person).
+    """
+    result = session.execute(
+        update(ChannelIdentity)
+        .where(
+            ChannelIdentity.channel == channel,
+            ChannelIdentity.external_id == external_id,
+            (ChannelIdentity.last_interaction_at.is_(None))
+            | (ChannelIdentity.last_interaction_at < at),
+        )
+        .values(last_interaction_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_dedupe(session: Session, *, before: datetime) -> tuple[int, int]:
+    """Forget updates handled before `before`: (processed_updates, inbox rows) deleted.
+
+    Only processed inbox rows go; one still waiting for its turn is kept however old it is.
+    """
+    seen = session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.received_at < before))
+    done = session.execute(
+        delete(InboxUpdate).where(
+            InboxUpdate.processed_at.is_not(None), InboxUpdate.processed_at < before
+        )
+    )
+    return int(getattr(seen, "rowcount", 0) or 0), int(getattr(done, "rowcount", 0) or 0)

@@ -10,13 +10,17 @@ writing anything, and the caller keeps the loser's draft so nothing typed is los
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from bot.store import org
 from bot.store.conversations import Conflict as Conflict  # re-exported for the flows
@@ -47,16 +51,42 @@ APPROVED = "approved"
 # --- registrations -------------------------------------------------------------------------
 
 
-def _catalog(session: Session) -> list[TitleCatalog]:
+class Title(NamedTuple):
+    """A row of the title catalogue as the forms show it."""
+
+    code: str
+    name: str
+    scope: str
+
+
+# Read as plain rows: building eleven ORM objects cost more than the query itself.
+_TITLES = select(TitleCatalog.code, TitleCatalog.name, TitleCatalog.scope).order_by(
+    TitleCatalog.sort_order
+)
+
+
+def _memo(session: Session) -> dict[Any, Any]:
+    """Reference rows read in the session's current transaction (forgotten with it)."""
+    transaction = session.get_transaction()
+    if transaction is None:  # none begun yet: the read below begins one; remember from then
+        return {}
+    kept = session.info.get("forms_memo")
+    if kept is None or kept[0] is not transaction:
+        kept = (transaction, {})
+        session.info["forms_memo"] = kept
+    memo: dict[Any, Any] = kept[1]
+    return memo
+
+
+def _catalog(session: Session) -> list[Title]:
     """The title catalogue, read once per transaction (prompts and summaries ask for it often)."""
-    cached = session.info.get("title_catalog")
-    if cached is None:
-        cached = list(session.scalars(select(TitleCatalog).order_by(TitleCatalog.sort_order)))
-        session.info["title_catalog"] = cached
-    return list(cached)
+    memo = _memo(session)
+    if "titles" not in memo:
+        memo["titles"] = [Title(*row) for row in session.execute(_TITLES)]
+    return list(memo["titles"])
 
 
-def titles(session: Session, scope: str) -> list[TitleCatalog]:
+def titles(session: Session, scope: str) -> list[Title]:
     return [t for t in _catalog(session) if t.scope == scope]
 
 
@@ -64,12 +94,14 @@ def title_names(session: Session) -> dict[str, str]:
     return {t.code: t.name for t in _catalog(session)}
 
 
+_REGISTRATION_OF = select(Registration).where(
+    Registration.unit_id == bindparam("unit_id"),
+    Registration.movement_id == bindparam("movement_id"),
+)
+
+
 def registration_of(session: Session, unit_id: int, movement_id: int) -> Registration | None:
-    return session.scalar(
-        select(Registration).where(
-            Registration.unit_id == unit_id, Registration.movement_id == movement_id
-        )
-    )
+    return session.scalar(_REGISTRATION_OF, {"unit_id": unit_id, "movement_id": movement_id})
 
 
 def to_draft(reg: Registration) -> Draft:
@@ -110,6 +142,15 @@ def snapshot(reg: Registration) -> Draft:
     return draft
 
 
+@dataclass(frozen=True)
+class Saved:
+    """What a write stored: the registration's id, its new version and status."""
+
+    id: int
+    version: int
+    status: str
+
+
 def write_registration(
     session: Session,
     draft: Draft,
@@ -118,28 +159,35 @@ def write_registration(
     person_id: int | None,
     now: datetime,
     force: bool = False,
-) -> Registration:
+) -> Saved:
     """Store the draft as the registration's next version, with a snapshot and an audit row.
 
     Raises Conflict (having written nothing) when the stored version is not the draft's
     `base_version`, unless `force` (the person saw the conflict and chose to save theirs).
     """
-    reg = _claim(session, draft, person_id, now, force=force)
-    before = snapshot(reg) if reg.version > 1 else None
-    reg.status = status
-    reg.collective_title = draft.get("collective", "")
-    if status in (SUBMITTED, PENDING_HEAD):
-        reg.return_reason = ""
-    if status == PENDING_HEAD or reg.drafted_by is None:
-        reg.drafted_by = person_id
-    if status == SUBMITTED:
-        reg.submitted_by = person_id
-        reg.submitted_at = now.astimezone(UTC)
-    _replace_lines(reg, draft.get("lines", []))
-    _replace_targets(reg, draft.get("targets", []))
-    session.flush()
-    session.refresh(reg)
-    _version_row(session, reg, person_id, now)
+
+    def fill(reg: Registration) -> None:
+        reg.status = status
+        reg.collective_title = draft.get("collective", "")
+        if status in (SUBMITTED, PENDING_HEAD):
+            reg.return_reason = ""
+        if status == PENDING_HEAD or reg.drafted_by is None:
+            reg.drafted_by = person_id
+        if status == SUBMITTED:
+            reg.submitted_by = person_id
+            reg.submitted_at = now.astimezone(UTC)
+        _replace_lines(reg, draft.get("lines", []))
+        _replace_targets(reg, draft.get("targets", []))
+
+    reg, created = _claim(session, draft, fill, force=force)
+    before = None
+    if not created:
+        before = snapshot(reg) if reg.version > 1 else None
+        fill(reg)
+        session.flush()
+        _reread_targets(session, reg)
+    after = snapshot(reg)
+    _version_row(session, reg, person_id, now, after)
     org.audit(
         session,
         person_id=person_id,
@@ -147,11 +195,47 @@ def write_registration(
         entity="registration",
         entity_id=reg.id,
         before=before,
-        after=snapshot(reg),
+        after=after,
         now=now,
     )
     draft["reg_id"], draft["base_version"], draft["status"] = reg.id, reg.version, reg.status
-    return reg
+    return Saved(reg.id, reg.version, reg.status)
+
+
+_REG_TABLE = cast(Table, Registration.__table__)
+_LINE_TABLE = cast(Table, RegistrationLine.__table__)
+_TARGET_TABLE = cast(Table, Target.__table__)
+_INSERT_REG = insert(_REG_TABLE).returning(_REG_TABLE.c.id)
+_INSERT_LINES = insert(_LINE_TABLE)
+_INSERT_TARGETS = insert(_TARGET_TABLE).returning(
+    _TARGET_TABLE.c.id, _TARGET_TABLE.c.target_value, sort_by_parameter_order=True
+)
+
+
+def _columns(row: Any, table: Table) -> dict[str, Any]:
+    """The column values set on an ORM object that was never added to a session."""
+    state = inspect(row)
+    return {c.key: state.dict[c.key] for c in table.columns if c.key in state.dict}
+
+
+def _insert_new(session: Session, reg: Registration) -> None:
+    """Insert a new registration built (transient) by `fill`, with Core statements.
+
+    The ORM object is never added: a flush of three new objects cost several times these
+    three statements. It gets the ids and the target values as stored (RETURNING), so
+    `snapshot(reg)` is what reading the rows back would give. The INSERT of the registration
+    row runs in a savepoint: a unit registering twice at once trips the unique key there.
+    """
+    with session.begin_nested():
+        reg.id = session.execute(_INSERT_REG, _columns(reg, _REG_TABLE)).scalar_one()
+    if reg.lines:
+        rows = [{**_columns(line, _LINE_TABLE), "registration_id": reg.id} for line in reg.lines]
+        session.execute(_INSERT_LINES, rows)
+    if reg.targets:
+        rows = [{**_columns(t, _TARGET_TABLE), "registration_id": reg.id} for t in reg.targets]
+        stored = session.execute(_INSERT_TARGETS, rows).all()
+        for target, (target_id, value) in zip(reg.targets, stored, strict=True):
+            target.id, target.registration_id, target.target_value = target_id, reg.id, value
 
 
 def set_status(
@@ -168,7 +252,7 @@ def set_status(
     reg = session.get(Registration, reg_id)
     assert reg is not None
     before = snapshot(reg)
-    reg = _bump(session, reg_id, expected_version, person_id, now)
+    reg = _bump(session, reg_id, expected_version)
     reg.status = status
     reg.return_reason = reason
     if status == SUBMITTED:
@@ -189,39 +273,72 @@ def set_status(
     return reg
 
 
+_MOVEMENT = (
+    select(Movement)
+    .where(Movement.id == bindparam("movement_id"))
+    .options(lazyload(Movement.periods))
+)
+_MOVEMENT_WITH_PERIODS = (
+    select(Movement)
+    .where(Movement.id == bindparam("movement_id"))
+    .options(joinedload(Movement.periods))
+)
+_TARGET_VALUES = select(Target.id, Target.target_value).where(
+    Target.registration_id == bindparam("registration_id")
+)
+
+
+def _reread_targets(session: Session, reg: Registration) -> None:
+    """The target values as the database now holds them (Numeric(20, 4): 95.5 is 95.5000).
+
+    One query instead of refreshing the registration and both its collections: every other
+    column written comes back exactly as it was set, and the collections are in position order.
+    """
+    rows = session.execute(_TARGET_VALUES, {"registration_id": reg.id})
+    stored = {target_id: value for target_id, value in rows}
+    for target in reg.targets:
+        set_committed_value(target, "target_value", stored[target.id])
+
+
 def _claim(
-    session: Session, draft: Draft, person_id: int | None, now: datetime, *, force: bool
-) -> Registration:
-    """The row to write, its version already bumped; a new row when the unit has none."""
+    session: Session, draft: Draft, fill: Callable[[Registration], None], *, force: bool
+) -> tuple[Registration, bool]:
+    """The row to write, its version already bumped, and whether it is new.
+
+    A new row is inserted already `fill`ed, lines and targets with it (see `_insert_new`); it
+    stays out of the session. Only a row someone else inserted first makes that a Conflict; any
+    other error is raised as is.
+    """
     reg_id = draft.get("reg_id")
     if reg_id is None:
-        existing = registration_of(session, draft["unit_id"], draft["movement_id"])
-        if existing is not None and not force:
-            raise _conflict_for(session, existing)
+        # Not forced, a registration someone else made meanwhile is a Conflict either way: the
+        # unique (unit, movement) key says so on the INSERT, without a SELECT before it.
+        existing = (
+            registration_of(session, draft["unit_id"], draft["movement_id"]) if force else None
+        )
         if existing is None:
+            reg = Registration(
+                unit_id=draft["unit_id"], movement_id=draft["movement_id"], version=1
+            )
+            reg.lines, reg.targets = [], []
+            fill(reg)
             try:
-                with session.begin_nested():
-                    reg = Registration(
-                        unit_id=draft["unit_id"], movement_id=draft["movement_id"], version=1
-                    )
-                    session.add(reg)
-                    session.flush()
+                _insert_new(session, reg)
             except IntegrityError:
                 raced = registration_of(session, draft["unit_id"], draft["movement_id"])
-                assert raced is not None
+                if raced is None:
+                    raise
                 raise _conflict_for(session, raced) from None
-            return reg
+            return reg, True
         reg_id = existing.id
     current = session.get(Registration, reg_id)
     assert current is not None
     session.refresh(current)
     expected = current.version if force else int(draft.get("base_version", 0))
-    return _bump(session, reg_id, expected, person_id, now)
+    return _bump(session, reg_id, expected), False
 
 
-def _bump(
-    session: Session, reg_id: int, expected: int, person_id: int | None, now: datetime
-) -> Registration:
+def _bump(session: Session, reg_id: int, expected: int) -> Registration:
     result = session.execute(
         update(Registration)
         .where(Registration.id == reg_id, Registration.version == expected)
@@ -233,7 +350,6 @@ def _bump(
     session.refresh(reg)
     if getattr(result, "rowcount", 0) != 1:
         raise _conflict_for(session, reg)
-    del person_id, now
     return reg
 
 
@@ -281,17 +397,30 @@ def _replace_targets(reg: Registration, targets: list[Draft]) -> None:
     del reg.targets[len(targets) :]
 
 
-def _version_row(session: Session, reg: Registration, person_id: int | None, now: datetime) -> None:
-    session.add(
-        RegistrationVersion(
-            registration_id=reg.id,
-            version=reg.version,
-            snapshot=snapshot(reg),
-            created_at=now.astimezone(UTC),
-            created_by=person_id,
-        )
-    )
-    session.flush()
+_VERSION_ROW = insert(cast(Table, RegistrationVersion.__table__))
+
+
+def _version_row(
+    session: Session,
+    reg: Registration,
+    person_id: int | None,
+    now: datetime,
+    frozen: Draft | None = None,
+) -> None:
+    """The frozen copy of this version (`frozen`: `snapshot(reg)` if already made), written now.
+
+    A Core INSERT: nothing reads the row back in this transaction through the ORM, and a flush
+    of one new object costs several times the statement.
+    """
+    row = {
+        "registration_id": reg.id,
+        "version": reg.version,
+        "snapshot": snapshot(reg) if frozen is None else frozen,
+        "created_at": now.astimezone(UTC),
+        "created_by": person_id,
+    }
+    session.flush()  # the registration's own changes go first, as when this was an ORM add
+    session.execute(_VERSION_ROW, row)
 
 
 def registrations_with_status(
@@ -314,13 +443,31 @@ def version_count(session: Session, reg_id: int) -> int:
     )
 
 
+_UNIT_NAME = select(Unit.name).where(Unit.id == bindparam("unit_id"))
+
+
 def unit_name(session: Session, unit_id: int | None) -> str:
-    unit = session.get(Unit, unit_id) if unit_id is not None else None
-    return unit.name if unit else ""
+    """The unit's name ("" for none); read once per transaction per unit."""
+    if unit_id is None:
+        return ""
+    memo = _memo(session)
+    key = ("unit_name", unit_id)
+    if key not in memo:
+        memo[key] = session.scalar(_UNIT_NAME, {"unit_id": unit_id}) or ""
+    name: str = memo[key]
+    return name
 
 
-def movement(session: Session, movement_id: int) -> Movement | None:
-    return session.get(Movement, movement_id)
+def movement(session: Session, movement_id: int, *, periods: bool = False) -> Movement | None:
+    """The movement; its periods are read only if used (most steps need a date or the title).
+
+    `periods=True`: they will be used, so they come in the same query (joined). A prebuilt
+    SELECT: `session.get` with loader options builds and keys a new statement on every call.
+    """
+    if identity_key(Movement, movement_id) in session.identity_map:
+        return session.get(Movement, movement_id)  # already in the session: no SQL
+    query = _MOVEMENT_WITH_PERIODS if periods else _MOVEMENT
+    return session.execute(query, {"movement_id": movement_id}).unique().scalar_one_or_none()
 
 
 def person_name(session: Session, person_id: int | None) -> str:

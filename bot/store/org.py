@@ -10,10 +10,10 @@ import secrets
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy.orm import Session, lazyload
 
 from bot.core.roles import Role
 from bot.i18n import vi
@@ -188,15 +188,18 @@ def cluster_led_by(session: Session, person: Person, year: int) -> Cluster | Non
     )
 
 
-def open_movements(session: Session, today: date) -> list[Movement]:
-    """Movements running today, earliest first."""
-    return list(
-        session.scalars(
-            select(Movement)
-            .where(Movement.start_date <= today, Movement.end_date >= today)
-            .order_by(Movement.start_date, Movement.id)
-        )
-    )
+_OPEN_MOVEMENTS = (
+    select(Movement)
+    .where(Movement.start_date <= bindparam("today"), Movement.end_date >= bindparam("today"))
+    .order_by(Movement.start_date, Movement.id)
+)
+_OPEN_MOVEMENTS_ONLY = _OPEN_MOVEMENTS.options(lazyload(Movement.periods))
+
+
+def open_movements(session: Session, today: date, *, periods: bool = True) -> list[Movement]:
+    """Movements running today, earliest first (`periods=False`: their periods read if used)."""
+    query = _OPEN_MOVEMENTS if periods else _OPEN_MOVEMENTS_ONLY
+    return list(session.scalars(query, {"today": today}))
 
 
 def seed_titles(session: Session) -> int:
@@ -220,6 +223,9 @@ def seed_titles(session: Session) -> int:
     return added
 
 
+_AUDIT = insert(cast(Table, AuditLog.__table__))
+
+
 def audit(
     session: Session,
     *,
@@ -231,18 +237,22 @@ def audit(
     after: dict[str, Any] | None,
     now: datetime,
 ) -> None:
-    """Append one row to the audit log; dates and decimals are stored as text, as JSON needs."""
-    session.add(
-        AuditLog(
-            at=_utc(now),
-            person_id=person_id,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            before=None if before is None else _jsonable(before),
-            after=None if after is None else _jsonable(after),
-        )
-    )
+    """Append one row to the audit log; dates and decimals are stored as text, as JSON needs.
+
+    Written at once with a Core INSERT (nothing reads audit rows back through the ORM in the
+    same transaction); pending ORM changes are flushed first, so rows keep the order of calls.
+    """
+    row = {
+        "at": _utc(now),
+        "person_id": person_id,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "before": None if before is None else _jsonable(before),
+        "after": None if after is None else _jsonable(after),
+    }
+    session.flush()
+    session.execute(_AUDIT, row)
 
 
 def _jsonable(value: Any) -> Any:

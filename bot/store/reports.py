@@ -9,13 +9,16 @@ hashes; the bytes live in the FileStore.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.store import org
 from bot.store.conversations import Conflict
@@ -26,6 +29,7 @@ from bot.store.models import (
     Registration,
     ReportAttachment,
     ReportValue,
+    Target,
 )
 
 Draft = dict[str, Any]
@@ -37,23 +41,39 @@ SUBMITTED = "submitted"
 REPORTABLE = ("submitted", "approved")  # registration statuses a unit may report against
 
 
+# Built once, run with parameters: building and keying a statement costs more than running it.
+_REPORTABLE = (
+    select(Registration)
+    .where(Registration.unit_id == bindparam("unit_id"), Registration.status.in_(REPORTABLE))
+    .order_by(Registration.id)
+    .options(lazyload(Registration.lines))  # a report needs the targets, not the titles
+)
+_REPORT_OF = select(ProgressReport).where(
+    ProgressReport.registration_id == bindparam("registration_id"),
+    ProgressReport.period_id == bindparam("period_id"),
+)
+_REPORTS_OF = select(ProgressReport).where(
+    ProgressReport.registration_id.in_(bindparam("registration_ids", expanding=True))
+)
+
+
 def reportable_registrations(session: Session, unit_id: int) -> list[Registration]:
-    return list(
-        session.scalars(
-            select(Registration)
-            .where(Registration.unit_id == unit_id, Registration.status.in_(REPORTABLE))
-            .order_by(Registration.id)
-        )
-    )
+    return list(session.scalars(_REPORTABLE, {"unit_id": unit_id}))
 
 
 def report_of(session: Session, registration_id: int, period_id: int) -> ProgressReport | None:
-    return session.scalar(
-        select(ProgressReport).where(
-            ProgressReport.registration_id == registration_id,
-            ProgressReport.period_id == period_id,
-        )
-    )
+    params = {"registration_id": registration_id, "period_id": period_id}
+    return session.scalar(_REPORT_OF, params)
+
+
+def reports_of(
+    session: Session, registration_ids: list[int]
+) -> dict[tuple[int, int], ProgressReport]:
+    """The reports filed against these registrations, by (registration id, period id)."""
+    if not registration_ids:
+        return {}
+    found = session.scalars(_REPORTS_OF, {"registration_ids": registration_ids})
+    return {(r.registration_id, r.period_id): r for r in found}
 
 
 def reports_with_status(session: Session, status: str, unit_id: int) -> list[ProgressReport]:
@@ -96,6 +116,13 @@ def snapshot(report: ProgressReport) -> Draft:
     }
 
 
+class _Unset:
+    """The caller did not look the stored report up (see `write_report`'s `existing`)."""
+
+
+UNSET = _Unset()
+
+
 def write_report(
     session: Session,
     draft: Draft,
@@ -105,36 +132,47 @@ def write_report(
     person_id: int | None,
     now: datetime,
     force: bool = False,
-) -> ProgressReport:
+    existing: ProgressReport | _Unset | None = UNSET,
+) -> SavedReport:
     """Store the draft as the report's next version, with an audit row holding before/after.
 
     Raises Conflict (having written nothing) when someone saved since `base_version`,
     unless `force` (the person saw the conflict and chose to save theirs on top).
+    `existing` is `report_of(reg_id, period_id)` when the caller has just read it in this
+    transaction (one query less); the version check below guards against a later save anyway.
     """
-    report = _claim(session, draft, force=force)
-    # Nothing but the version has changed yet: this is the stored report as it was.
-    before = {**snapshot(report), "version": report.version - 1} if report.version > 1 else None
-    report.status = status
-    report.narrative = draft.get("narrative", "")
-    report.submitted_by = person_id
-    if status == SUBMITTED:
-        report.late = late
-        report.submitted_at = now.astimezone(UTC)
-    registration = session.get(Registration, report.registration_id)
-    assert registration is not None
-    _replace_values(report, draft.get("values", {}), {t.id for t in registration.targets})
-    report.attachments.clear()
-    for item in draft.get("files", []):
-        report.attachments.append(
-            ReportAttachment(
-                content_hash=item["sha"],
-                filename=item["name"][:255],
-                content_type=item.get("type", "application/octet-stream")[:128],
-                size=int(item["size"]),
+    reg_id = draft["reg_id"]
+    target_ids = set(session.scalars(_TARGET_IDS, {"registration_id": reg_id}))
+    if isinstance(existing, _Unset):
+        existing = report_of(session, reg_id, draft["period_id"])
+
+    def fill(report: ProgressReport) -> None:
+        report.status = status
+        report.narrative = draft.get("narrative", "")
+        report.submitted_by = person_id
+        if status == SUBMITTED:
+            report.late = late
+            report.submitted_at = now.astimezone(UTC)
+        _replace_values(report, draft.get("values", {}), target_ids)
+        report.attachments.clear()
+        for item in draft.get("files", []):
+            report.attachments.append(
+                ReportAttachment(
+                    content_hash=item["sha"],
+                    filename=item["name"][:255],
+                    content_type=item.get("type", "application/octet-stream")[:128],
+                    size=int(item["size"]),
+                )
             )
-        )
-    session.flush()
-    session.refresh(report)
+
+    report, created = _claim(session, draft, existing, fill, force=force)
+    before = None
+    if not created:
+        # Nothing but the version has changed yet: this is the stored report as it was.
+        before = {**snapshot(report), "version": report.version - 1}
+        fill(report)
+        session.flush()
+        _reread_values(session, report)
     org.audit(
         session,
         person_id=person_id,
@@ -150,29 +188,108 @@ def write_report(
         report.version,
         report.status,
     )
-    return report
+    return SavedReport(report.id, report.version, report.status, bool(report.late))
 
 
-def _claim(session: Session, draft: Draft, *, force: bool) -> ProgressReport:
-    """The row to write with its version already bumped; a new row when there is none."""
+@dataclass(frozen=True)
+class SavedReport:
+    """What a write stored: the report's id, its new version, status and lateness."""
+
+    id: int
+    version: int
+    status: str
+    late: bool
+
+
+_REPORT_TABLE = cast(Table, ProgressReport.__table__)
+_VALUE_TABLE = cast(Table, ReportValue.__table__)
+_ATTACHMENT_TABLE = cast(Table, ReportAttachment.__table__)
+_INSERT_REPORT = insert(_REPORT_TABLE).returning(_REPORT_TABLE.c.id)
+_INSERT_VALUES = insert(_VALUE_TABLE).returning(
+    _VALUE_TABLE.c.id, _VALUE_TABLE.c.actual_value, sort_by_parameter_order=True
+)
+_INSERT_ATTACHMENTS = insert(_ATTACHMENT_TABLE).returning(
+    _ATTACHMENT_TABLE.c.id, sort_by_parameter_order=True
+)
+
+
+def _columns(row: Any, table: Table) -> dict[str, Any]:
+    """The column values set on an ORM object that was never added to a session."""
+    state = inspect(row)
+    return {c.key: state.dict[c.key] for c in table.columns if c.key in state.dict}
+
+
+def _insert_new(session: Session, report: ProgressReport) -> None:
+    """Insert a new report built (transient) by `fill`, with Core statements.
+
+    The ORM object is never added: a flush of the new objects cost several times these
+    statements. It gets the ids and the values as stored (RETURNING), so `snapshot(report)` is
+    what reading the rows back would give. The report row's INSERT runs in a savepoint: two
+    people filing the same period at once trip the unique key there.
+    """
+    with session.begin_nested():
+        report.id = session.execute(_INSERT_REPORT, _columns(report, _REPORT_TABLE)).scalar_one()
+    if report.values:
+        rows = [{**_columns(v, _VALUE_TABLE), "report_id": report.id} for v in report.values]
+        stored = session.execute(_INSERT_VALUES, rows).all()
+        for value, (value_id, actual) in zip(report.values, stored, strict=True):
+            value.id, value.report_id, value.actual_value = value_id, report.id, actual
+    if report.attachments:
+        files = report.attachments
+        rows = [{**_columns(a, _ATTACHMENT_TABLE), "report_id": report.id} for a in files]
+        ids = session.execute(_INSERT_ATTACHMENTS, rows).scalars().all()
+        for attachment, attachment_id in zip(files, ids, strict=True):
+            attachment.id, attachment.report_id = attachment_id, report.id
+
+
+_TARGET_IDS = select(Target.id).where(Target.registration_id == bindparam("registration_id"))
+_VALUES = select(ReportValue.id, ReportValue.actual_value).where(
+    ReportValue.report_id == bindparam("report_id")
+)
+
+
+def _reread_values(session: Session, report: ProgressReport) -> None:
+    """The values as the database now holds them (Numeric(20, 4): 85 comes back 85.0000).
+
+    One query instead of refreshing the report and both its collections: every other column
+    written comes back exactly as it was set.
+    """
+    rows = session.execute(_VALUES, {"report_id": report.id})
+    stored = {row_id: value for row_id, value in rows}
+    for row in report.values:
+        set_committed_value(row, "actual_value", stored[row.id])
+
+
+def _claim(
+    session: Session,
+    draft: Draft,
+    existing: ProgressReport | None,
+    fill: Callable[[ProgressReport], None],
+    *,
+    force: bool,
+) -> tuple[ProgressReport, bool]:
+    """The row to write with its version already bumped, and whether it is a new row.
+
+    A new row is inserted already `fill`ed, values and attachments with it (see `_insert_new`);
+    it stays out of the session. Only a row someone else inserted first makes that a Conflict;
+    any other error is raised as is.
+    """
     reg_id, period_id = draft["reg_id"], draft["period_id"]
-    existing = report_of(session, reg_id, period_id)
     if draft.get("report_id") is None and existing is None:
+        report = ProgressReport(registration_id=reg_id, period_id=period_id, version=1, late=False)
+        report.values, report.attachments = [], []
+        fill(report)
         try:
-            with session.begin_nested():
-                report = ProgressReport(
-                    registration_id=reg_id, period_id=period_id, version=1, status=PENDING_HEAD
-                )
-                session.add(report)
-                session.flush()
+            _insert_new(session, report)
         except IntegrityError:
             raced = report_of(session, reg_id, period_id)
-            assert raced is not None
+            if raced is None:
+                raise
             raise conflict_for(session, raced) from None
-        return report
+        return report, True
     if existing is None:  # the draft's report vanished: nothing to race with, start again
         draft["report_id"] = None
-        return _claim(session, draft, force=force)
+        return _claim(session, draft, report_of(session, reg_id, period_id), fill, force=force)
     session.refresh(existing)
     if draft.get("report_id") is None and not force:
         raise conflict_for(session, existing)
@@ -186,7 +303,7 @@ def _claim(session: Session, draft: Draft, *, force: bool) -> ProgressReport:
     session.refresh(existing)
     if getattr(result, "rowcount", 0) != 1:
         raise conflict_for(session, existing)
-    return existing
+    return existing, False
 
 
 def _replace_values(report: ProgressReport, values: dict[str, str], target_ids: set[int]) -> None:

@@ -54,6 +54,7 @@ def create_app(services: WebServices) -> FastAPI:
         stop = asyncio.Event()
         tasks: list[asyncio.Task[None]] = []
         if services.background:
+            services.worker.add_listener(services.sender.wake)
             tasks = [
                 asyncio.create_task(services.worker.run_forever(stop)),
                 asyncio.create_task(services.sender.run_forever(stop)),
@@ -81,6 +82,7 @@ def create_app(services: WebServices) -> FastAPI:
             if not isinstance(payload, dict):
                 raise ValueError("not an object")
             await asyncio.to_thread(receive, services.sessions, channel, payload, services.now())
+            services.worker.wake()
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("%s webhook: unreadable body (%s)", channel_name, type(exc).__name__)
             return Response(status_code=400)

@@ -20,7 +20,7 @@ from bot.i18n import vi
 from bot.messages import Incoming, Reply
 from bot.store import forms, org
 from bot.store.conversations import ConversationState
-from bot.store.models import Movement
+from bot.store.models import Movement, Registration
 from bot.store.titles import COLLECTIVE, INDIVIDUAL
 
 NAME = "registration"
@@ -29,6 +29,13 @@ TARGETS, T_DESC, T_UNIT, T_VALUE, T_DUE = "targets", "t_desc", "t_unit", "t_valu
 SUMMARY, CONFLICT = "summary", "conflict"
 NO_TITLE = "-"
 MAX_NAMES = 200
+
+
+class _Unread:
+    """The registration was not read yet in this turn."""
+
+
+UNREAD = _Unread()
 
 
 def _movement(ctx: Ctx, draft: Draft) -> Movement:
@@ -42,27 +49,36 @@ def _editable(ctx: Ctx, movement: Movement, status: str | None) -> bool:
     return ctx.today <= movement.registration_deadline or status == forms.RETURNED
 
 
-def _load(ctx: Ctx, movement: Movement) -> Draft:
+def _load(ctx: Ctx, movement: Movement, reg: Registration | _Unread | None = UNREAD) -> Draft:
+    """The unit's registration for `movement` as a draft (`reg`: already read in this turn)."""
     unit_id = ctx.actor.unit_id
     assert unit_id is not None
-    reg = forms.registration_of(ctx.session, unit_id, movement.id)
+    if isinstance(reg, _Unread):
+        reg = forms.registration_of(ctx.session, unit_id, movement.id)
     if reg is None:
         return {"movement_id": movement.id, "unit_id": unit_id, "reg_id": None, "base_version": 0}
     return forms.to_draft(reg)
 
 
-def _choosable(ctx: Ctx) -> list[Movement]:
+def _choosable_with_registrations(ctx: Ctx) -> list[tuple[Movement, Registration | None]]:
+    """Open movements the unit may still register for, with its registration for each."""
     unit_id = ctx.actor.unit_id
     found = []
-    for movement in org.open_movements(ctx.session, ctx.today):
+    for movement in org.open_movements(ctx.session, ctx.today, periods=False):
         reg = forms.registration_of(ctx.session, unit_id, movement.id) if unit_id else None
         if _editable(ctx, movement, reg.status if reg else None):
-            found.append(movement)
+            found.append((movement, reg))
     return found
 
 
-def _after_movement(ctx: Ctx, movement: Movement) -> Turn:
-    draft = _load(ctx, movement)
+def _choosable(ctx: Ctx) -> list[Movement]:
+    return [movement for movement, _reg in _choosable_with_registrations(ctx)]
+
+
+def _after_movement(
+    ctx: Ctx, movement: Movement, reg: Registration | _Unread | None = UNREAD
+) -> Turn:
+    draft = _load(ctx, movement, reg)
     if draft.get("reg_id") is None:
         return Turn(COLLECTIVE_TITLE, draft)
     notes = [Reply(vi.REG_EDITING.format(version=draft["base_version"]))]
@@ -334,16 +350,17 @@ def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
         return [Reply(vi.REG_NOT_FOR_YOU)]
     if engine.is_paused(state, NAME) and engine.known(state):
         return engine.resume(ctx, state)
-    movements = _choosable(ctx)
+    choosable = _choosable_with_registrations(ctx)
+    movements = [movement for movement, _reg in choosable]
     if not movements:
-        running = org.open_movements(ctx.session, ctx.today)
+        running = org.open_movements(ctx.session, ctx.today, periods=False)
         if running:
             deadline = summary.day(running[0].registration_deadline)
             return [Reply(vi.REG_PAST_DEADLINE.format(deadline=deadline))]
         return [Reply(vi.REG_NO_MOVEMENT)]
     if len(movements) > 1:
         return engine.start(ctx, state, NAME, MOVEMENT, {})
-    turn = _after_movement(ctx, movements[0])
+    turn = _after_movement(ctx, *choosable[0])
     header = Reply(vi.REG_START.format(movement=movements[0].title))
     return [
         header,

@@ -24,7 +24,7 @@ from bot.i18n import vi
 from bot.messages import Attachment, Incoming, Reply
 from bot.store import forms, reports
 from bot.store.conversations import ConversationState
-from bot.store.models import ProgressReport, Registration, ReportPeriod
+from bot.store.models import Movement, ProgressReport, Registration, ReportPeriod
 
 NAME = "report"
 PERIOD, NARRATIVE, FILES, SUMMARY, CONFLICT = "period", "narrative", "files", "summary", "conflict"
@@ -38,6 +38,7 @@ class Choice:
     registration: Registration
     period: ReportPeriod
     report: ProgressReport | None
+    movement: Movement
 
     @property
     def filed(self) -> bool:
@@ -49,20 +50,27 @@ def _editable(ctx: Ctx, period: ReportPeriod, report: ProgressReport | None) -> 
     return report is None or report.status != reports.SUBMITTED or ctx.today <= period.deadline
 
 
-def _choices(ctx: Ctx) -> list[Choice]:
-    """Started periods still open to this unit, the one most needing a report first."""
+def _choices(ctx: Ctx, registrations: list[Registration] | None = None) -> list[Choice]:
+    """Started periods still open to this unit, the one most needing a report first.
+
+    `registrations`: the unit's reportable registrations, when the caller has just read them.
+    """
     unit_id = ctx.actor.unit_id
     if unit_id is None:
         return []
+    if registrations is None:
+        registrations = reports.reportable_registrations(ctx.session, unit_id)
+    filed = reports.reports_of(ctx.session, [reg.id for reg in registrations])
     found = []
-    for reg in reports.reportable_registrations(ctx.session, unit_id):
-        movement = forms.movement(ctx.session, reg.movement_id)
+    for reg in registrations:
+        movement = forms.movement(ctx.session, reg.movement_id, periods=True)
         for period in movement.periods if movement else []:
             if period.start_date > ctx.today:
                 continue
-            report = reports.report_of(ctx.session, reg.id, period.id)
+            report = filed.get((reg.id, period.id))
             if _editable(ctx, period, report):
-                found.append(Choice(reg, period, report))
+                assert movement is not None
+                found.append(Choice(reg, period, report, movement))
     found.sort(key=lambda c: (c.filed, c.period.deadline, c.period.id))
     return found
 
@@ -309,6 +317,7 @@ def _save(ctx: Ctx, draft: Draft, *, force: bool) -> Turn:
             person_id=ctx.actor.person_id,
             now=ctx.now,
             force=force,
+            existing=stored,
         )
     except forms.Conflict as conflict:
         at = (
@@ -347,9 +356,10 @@ def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
         return [Reply(vi.REPORT_NOT_FOR_YOU)]
     if engine.is_paused(state, NAME) and engine.known(state):
         return engine.resume(ctx, state)
-    if not reports.reportable_registrations(ctx.session, unit_id):
+    registrations = reports.reportable_registrations(ctx.session, unit_id)
+    if not registrations:
         return [Reply(vi.REPORT_NO_REGISTRATION)]
-    choices = _choices(ctx)
+    choices = _choices(ctx, registrations)
     if not choices:
         return [Reply(vi.REPORT_NO_PERIOD)]
     waiting = [
@@ -361,11 +371,10 @@ def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
         return engine.start(ctx, state, NAME, PERIOD, {})
     choice = choices[0]
     turn = _start(ctx, choice)
-    movement = forms.movement(ctx.session, choice.registration.movement_id)
     header = Reply(
         vi.REPORT_START.format(
             period=choice.period.name,
-            movement=movement.title if movement else "",
+            movement=choice.movement.title,
             deadline=day(choice.period.deadline),
         )
     )
