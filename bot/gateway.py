@@ -11,12 +11,15 @@ point leaves either the stored update (processed again) or its committed turn (s
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import ChannelError, FileTooLarge, Update
@@ -25,6 +28,7 @@ from bot.messages import Incoming, Reply
 from bot.store import delivery
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class InboundChannel(Protocol):
@@ -81,13 +85,22 @@ class InboxWorker:
         now: Callable[[], datetime],
         file_too_large: Callable[[FileTooLarge], str],
         batch: int = 100,
+        retention: timedelta = delivery.RETENTION,
+        purge_every: timedelta = timedelta(minutes=10),
+        lease: timedelta = delivery.LEASE,
     ) -> None:
+        if retention < delivery.RETENTION:
+            raise ValueError(f"dedupe rows must be kept at least {delivery.RETENTION}")
         self._sessions = sessions
         self._router = router
         self._channels = dict(channels)
         self._now = now
         self._file_too_large = file_too_large
         self._batch = batch
+        self._retention = retention
+        self._purge_every = purge_every
+        self._next_purge: datetime | None = None
+        self._lease = lease
         self._wake = asyncio.Event()
         self._listeners: list[Callable[[], None]] = []
 
@@ -99,13 +112,30 @@ class InboxWorker:
         """Called after each processed update (e.g. the outbox sender's wake)."""
         self._listeners.append(listener)
 
-    def _claim(self, limit: int) -> list[tuple[int, str, dict[str, Any], int]]:
+    def purge_if_due(self) -> tuple[int, int] | None:
+        """Every `purge_every` (by the injected clock), forget updates handled more than
+        `retention` ago: (dedupe keys, inbox rows) deleted, or None when not yet due."""
+        now = self._now()
+        if self._next_purge is not None and now < self._next_purge:
+            return None
+        self._next_purge = now + self._purge_every
         with self._sessions.begin() as session:
-            rows = delivery.claim_inbox(session, now=self._now(), limit=limit)
+            purged = delivery.purge_dedupe(session, before=now - self._retention)
+        if any(purged):
+            log.info("purged %d dedupe keys and %d handled updates", *purged)
+        return purged
+
+    def _claim(self, limit: int) -> list[tuple[int, str, dict[str, Any], int]]:
+        try:
+            self.purge_if_due()
+        except Exception:  # housekeeping must never hold up the updates
+            log.exception("dedupe purge failed")
+        with self._sessions.begin() as session:
+            rows = delivery.claim_inbox(session, now=self._now(), limit=limit, lease=self._lease)
             return [(r.id, r.channel, dict(r.payload), r.attempts) for r in rows]
 
     async def run_once(self) -> int:
-        jobs = await asyncio.to_thread(self._claim, self._batch)
+        jobs = await in_db_thread(self._sessions, self._claim, self._batch)
         if not jobs:
             return 0
         done = await asyncio.gather(*(self._process(*job) for job in jobs))
@@ -124,7 +154,7 @@ class InboxWorker:
             jobs: list[tuple[int, str, dict[str, Any], int]] = []
             if room > 0:
                 try:
-                    jobs = await asyncio.to_thread(self._claim, room)
+                    jobs = await in_db_thread(self._sessions, self._claim, room)
                 except Exception:
                     log.exception("inbox round failed")
             for job in jobs:
@@ -158,11 +188,11 @@ class InboxWorker:
         except ChannelError as exc:  # the platform is unwell: try this update again later
             log.warning("update %s deferred: %s", inbox_id, exc.detail)
             retry = self._now() + timedelta(seconds=min(2**attempts, 300))
-            await asyncio.to_thread(self._release, inbox_id, retry)
+            await in_db_thread(self._sessions, self._release, inbox_id, retry)
             return 0
         except Exception:  # a payload we cannot handle must not block its chat forever
             log.exception("update %s could not be processed; dropped", inbox_id)
-        await asyncio.to_thread(self._done, inbox_id)
+        await in_db_thread(self._sessions, self._done, inbox_id)
         for listener in self._listeners:
             listener()
         return 1
@@ -181,16 +211,54 @@ class InboxWorker:
         except FileTooLarge as exc:
             log.info("file refused: %s", exc.detail)
             bare = replace(incoming, attachments=(), text="")
-            await asyncio.to_thread(
+            await in_db_thread(
+                self._sessions,
                 self._router.deliver,
                 bare,
                 [Reply(self._file_too_large(exc))],
                 update_key=update.dedupe_key,
             )
             return
-        await asyncio.to_thread(
-            self._router.handle, incoming, update_key=update.dedupe_key, outbox=True
+        await in_db_thread(
+            self._sessions, self._router.handle, incoming, update_key=update.dedupe_key, outbox=True
         )
+
+
+_DB_THREADS: dict[int, ThreadPoolExecutor] = {}
+
+
+def in_db_thread(
+    sessions: sessionmaker[Session], func: Callable[..., T], /, *args: Any, **kwargs: Any
+) -> asyncio.Future[T]:
+    """Runs blocking database work off the event loop, on the database's own threads.
+
+    SQLite has a single writer, and a connection that finds the write lock taken sleeps in
+    SQLite's busy handler with growing back-off (up to 100 ms a try) instead of queueing:
+    with many turns at once most of the time went to those sleeps. One thread per SQLite
+    database queues the work in Python instead (the GIL allows no more parallelism anyway);
+    PostgreSQL gets a pool of threads, as row locks let its transactions run side by side.
+    """
+    bind = sessions.kw.get("bind")
+    key = id(bind)
+    executor = _DB_THREADS.get(key)
+    if executor is None:
+        sqlite = bind is not None and bind.dialect.name == "sqlite"
+        executor = ThreadPoolExecutor(max_workers=1 if sqlite else 8, thread_name_prefix="db")
+        _DB_THREADS[key] = executor
+    loop = asyncio.get_running_loop()
+    return loop.run_in_executor(executor, functools.partial(func, *args, **kwargs))
+
+
+def write_first(session: Session, table: str) -> None:
+    """On SQLite, take the write lock before a read-then-update claim.
+
+    A deferred transaction that has read cannot upgrade to writing once another connection
+    has committed since its read: SQLite answers SQLITE_BUSY at once, without the busy
+    timeout, and the claim fails. A write that matches nothing takes the lock up front (and
+    waits for it properly); PostgreSQL needs nothing of the kind (FOR UPDATE SKIP LOCKED).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text(f"UPDATE {table} SET id = id WHERE 0"))
 
 
 async def _nap(wake: asyncio.Event, stop: asyncio.Event, idle_s: float) -> None:

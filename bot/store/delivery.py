@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlalchemy import (
     Index,
-    delete,
     Integer,
     String,
     UniqueConstraint,
     and_,
+    delete,
     func,
     select,
     update,
@@ -176,7 +176,9 @@ def enqueue(
     return len(session.execute(statement).all())
 
 
-def claim_due(session: Session, *, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+def claim_due(
+    session: Session, *, now: datetime, limit: int = 100, lease: timedelta = LEASE
+) -> list[OutboxMessage]:
     """The oldest unsent message of each chat that is due and not leased to a live worker.
 
     Later messages of a chat wait for the earlier ones, which keeps replies in order. On
@@ -210,7 +212,7 @@ def claim_due(session: Session, *, now: datetime, limit: int = 100) -> list[Outb
     for row in rows:
         row.status = "sending"
         row.attempts += 1
-        row.lease_until = now + LEASE
+        row.lease_until = now + lease
     return rows
 
 
@@ -318,7 +320,9 @@ def receive(
     return session.execute(statement).first() is not None
 
 
-def claim_inbox(session: Session, *, now: datetime, limit: int = 100) -> list[InboxUpdate]:
+def claim_inbox(
+    session: Session, *, now: datetime, limit: int = 100, lease: timedelta = LEASE
+) -> list[InboxUpdate]:
     """The oldest unprocessed update of each chat, leased like outbox rows."""
     earlier = aliased(InboxUpdate)
     first_of_chat = (
@@ -345,7 +349,7 @@ def claim_inbox(session: Session, *, now: datetime, limit: int = 100) -> list[In
     rows = list(session.scalars(query))
     for row in rows:
         row.attempts += 1
-        row.lease_until = now + LEASE
+        row.lease_until = now + lease
     return rows
 
 

@@ -1,0 +1,55 @@
+"""The process the crash test kills: the inbox worker and the outbox sender over a SQLite file.
+
+    python -m tests.integration.crash_child <db url> <fake telegram url> <files dir>
+
+Runs until killed, with a one-second lease so the next process takes over the rows this one
+left 'sending' soon after it dies. Uses the wall clock: it is a real process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.channels.telegram import TelegramChannel, make_bot
+from bot.core.router import Router
+from bot.gateway import InboxWorker
+from bot.outbox import OutboxSender, RateLimits
+from bot.store.db import make_engine, session_factory
+from bot.store.files import FileStore
+from bot.wiring import file_too_large_text
+from tests.chat import FakeQA
+
+TOKEN = "7012345678:AAH-crash-SECRET-token"
+LEASE = timedelta(seconds=1)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def main(db_url: str, api_url: str, files: str) -> None:
+    sessions = session_factory(make_engine(db_url))
+    channel = TelegramChannel(make_bot(TOKEN, base_url=api_url), bot_username="ThiDuaTestBot")
+    await channel.start()
+    channels = {"telegram": channel}
+    router = Router(FakeQA(), sessions=sessions, now=now, files=FileStore(Path(files)))
+    worker = InboxWorker(
+        sessions, router, channels, now=now, file_too_large=file_too_large_text, lease=LEASE
+    )
+    sender = OutboxSender(
+        sessions,
+        channels,
+        now=now,
+        lease=LEASE,
+        limits={"telegram": RateLimits(per_second=1000, per_chat_burst=100)},
+    )
+    print("ready", flush=True)
+    stop = asyncio.Event()  # never set: the test kills this process
+    await asyncio.gather(worker.run_forever(stop), sender.run_forever(stop, idle_s=0.05))
+
+
+if __name__ == "__main__":
+    asyncio.run(main(*sys.argv[1:4]))
