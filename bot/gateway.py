@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import weakref
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -102,6 +103,7 @@ class InboxWorker:
         self._next_purge: datetime | None = None
         self._lease = lease
         self._wake = asyncio.Event()
+        self._handled: list[int] = []  # processed, not yet marked so in the database
         self._listeners: list[Callable[[], None]] = []
 
     def wake(self) -> None:
@@ -109,7 +111,7 @@ class InboxWorker:
         self._wake.set()
 
     def add_listener(self, listener: Callable[[], None]) -> None:
-        """Called after each processed update (e.g. the outbox sender's wake)."""
+        """Called after each turn has committed (e.g. the outbox sender's wake)."""
         self._listeners.append(listener)
 
     def purge_if_due(self) -> tuple[int, int] | None:
@@ -125,13 +127,20 @@ class InboxWorker:
             log.info("purged %d dedupe keys and %d handled updates", *purged)
         return purged
 
-    def _claim(self, limit: int) -> list[tuple[int, str, dict[str, Any], int]]:
+    def _claim(
+        self, limit: int, done: list[int] | None = None
+    ) -> list[tuple[int, str, dict[str, Any], int]]:
+        """Marks `done` updates handled, then claims: one transaction for both."""
         try:
             self.purge_if_due()
         except Exception:  # housekeeping must never hold up the updates
             log.exception("dedupe purge failed")
         with self._sessions.begin() as session:
-            rows = delivery.claim_inbox(session, now=self._now(), limit=limit, lease=self._lease)
+            write_first(session, "inbox")
+            now = self._now()
+            for inbox_id in done or ():
+                delivery.mark_received_done(session, inbox_id, now=now)
+            rows = delivery.claim_inbox(session, now=now, limit=limit, lease=self._lease)
             return [(r.id, r.channel, dict(r.payload), r.attempts) for r in rows]
 
     async def run_once(self) -> int:
@@ -139,6 +148,8 @@ class InboxWorker:
         if not jobs:
             return 0
         done = await asyncio.gather(*(self._process(*job) for job in jobs))
+        finished, self._handled = self._handled, []
+        await in_db_thread(self._sessions, self._mark_done, finished)
         return sum(done)
 
     async def run_forever(self, stop: asyncio.Event, idle_s: float = 0.05) -> None:
@@ -152,11 +163,13 @@ class InboxWorker:
             self._wake.clear()
             room = self._batch - len(tasks)
             jobs: list[tuple[int, str, dict[str, Any], int]] = []
-            if room > 0:
+            if room > 0 or self._handled:
+                finished, self._handled = self._handled, []
                 try:
-                    jobs = await in_db_thread(self._sessions, self._claim, room)
+                    jobs = await in_db_thread(self._sessions, self._claim, max(room, 0), finished)
                 except Exception:
                     log.exception("inbox round failed")
+                    self._handled.extend(finished)  # marked with the next claim
             for job in jobs:
                 task = asyncio.create_task(self._process(*job))
                 tasks.add(task)
@@ -164,6 +177,15 @@ class InboxWorker:
             if not jobs:
                 await _nap(self._wake, stop, idle_s)
         await asyncio.gather(*tasks, return_exceptions=True)
+        finished, self._handled = self._handled, []
+        await in_db_thread(self._sessions, self._mark_done, finished)
+
+    def _mark_done(self, finished: list[int]) -> None:
+        if finished:
+            with self._sessions.begin() as session:
+                now = self._now()
+                for inbox_id in finished:
+                    delivery.mark_received_done(session, inbox_id, now=now)
 
     def _finished(self, tasks: set[asyncio.Task[int]]) -> Callable[[asyncio.Task[int]], None]:
         def done(task: asyncio.Task[int]) -> None:
@@ -182,6 +204,8 @@ class InboxWorker:
             update = channel.parse(payload)
             if update.incoming is not None:
                 await self._turn(channel, update, update.incoming)
+                for listener in self._listeners:  # its replies are committed: send them now
+                    listener()
             answer = getattr(channel, "answer_callback", None)
             if update.callback_id and answer is not None:
                 await answer(update.callback_id)
@@ -192,18 +216,15 @@ class InboxWorker:
             return 0
         except Exception:  # a payload we cannot handle must not block its chat forever
             log.exception("update %s could not be processed; dropped", inbox_id)
-        await in_db_thread(self._sessions, self._done, inbox_id)
-        for listener in self._listeners:
-            listener()
+        # Marked handled together with the next claim (one transaction for many); until then
+        # the chat's next update waits, and after a crash this one runs again and its turn,
+        # already committed, is recognised by its dedupe key.
+        self._handled.append(inbox_id)
         return 1
 
     def _release(self, inbox_id: int, retry: datetime) -> None:
         with self._sessions.begin() as session:
             delivery.release_inbox(session, inbox_id, retry_at=retry)
-
-    def _done(self, inbox_id: int) -> None:
-        with self._sessions.begin() as session:
-            delivery.mark_received_done(session, inbox_id, now=self._now())
 
     async def _turn(self, channel: InboundChannel, update: Update, incoming: Incoming) -> None:
         try:
@@ -245,8 +266,16 @@ def in_db_thread(
         sqlite = bind is not None and bind.dialect.name == "sqlite"
         executor = ThreadPoolExecutor(max_workers=1 if sqlite else 8, thread_name_prefix="db")
         _DB_THREADS[key] = executor
+        if bind is not None:  # the threads end with their engine (tests make many)
+            weakref.finalize(bind, _forget_db_threads, key)
     loop = asyncio.get_running_loop()
     return loop.run_in_executor(executor, functools.partial(func, *args, **kwargs))
+
+
+def _forget_db_threads(key: int) -> None:
+    executor = _DB_THREADS.pop(key, None)
+    if executor is not None:
+        executor.shutdown(wait=False)
 
 
 def write_first(session: Session, table: str) -> None:
@@ -261,11 +290,16 @@ def write_first(session: Session, table: str) -> None:
         session.execute(text(f"UPDATE {table} SET id = id WHERE 0"))
 
 
-async def _nap(wake: asyncio.Event, stop: asyncio.Event, idle_s: float) -> None:
-    """Sleeps until woken, stopped or idle_s has passed."""
+async def _nap(
+    wake: asyncio.Event, stop: asyncio.Event, idle_s: float, settle_s: float = 0.002
+) -> None:
+    """Sleeps until woken, stopped or idle_s has passed; once woken, lets settle_s pass so
+    that wake-ups arriving together are served by one claim (one transaction, not many)."""
     waiters = {asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())}
     try:
         await asyncio.wait(waiters, timeout=idle_s, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for waiter in waiters:
             waiter.cancel()
+    if wake.is_set() and not stop.is_set():
+        await asyncio.sleep(settle_s)

@@ -10,7 +10,8 @@ already delivered, so no part is sent twice.
 
 A crash between a successful send and the commit that records it is the one window in which
 a message can go out twice; the platforms give no way to detect it, so the row is retried
-once its lease expires (at-least-once), and the window is a single HTTP round trip.
+once its lease expires (at-least-once); the window is one HTTP round trip plus the few
+milliseconds until the next claim, whose transaction records the sends finished meanwhile.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from aiolimiter import AsyncLimiter
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import Channel, SendResult, SendStatus
+from bot.gateway import in_db_thread, write_first
 from bot.store import delivery
 
 log = logging.getLogger(__name__)
@@ -70,17 +72,29 @@ class OutboxSender:
         now: Callable[[], datetime],
         limits: Mapping[str, RateLimits] | None = None,
         batch: int = 200,
+        max_in_flight: int = 16,
         max_attempts: int = 8,
         is_group: Callable[[str, str], bool] = lambda _channel, chat: chat.startswith("-"),
+        lease: timedelta = delivery.LEASE,
     ) -> None:
+        """`lease`: how long a claimed row is ours; a row still 'sending' after it (its
+        sender died mid-send) is claimed again. Longer than any send, as the default is."""
+        self._lease = lease
+        self._sending: set[int] = set()
         self._sessions = sessions
         self._channels = dict(channels)
         self._now = now
         self._batch = batch
+        # httpx/httpcore polls every idle pooled connection on each request and response
+        # (~0.1-0.3 ms each here), so the cost of a send grows with the number of connections
+        # ever opened at once: bounded sends keep the pool small; 16 in flight still allow
+        # ~800 sends/s at a 20 ms API round trip.
+        self._max_in_flight = max_in_flight
         self._max_attempts = max_attempts
         self._is_group = is_group
         self._state: dict[str, _ChannelState] = {}
         self._wake = asyncio.Event()
+        self._sent: list[int] = []  # delivered, not yet recorded as sent
         for name in self._channels:
             chosen = (limits or {}).get(name, RateLimits())
             self._state[name] = _ChannelState(chosen, AsyncLimiter(chosen.per_second, 1.0))
@@ -91,10 +105,12 @@ class OutboxSender:
 
     async def run_once(self) -> int:
         """One claim-and-send round; returns how many messages were delivered."""
-        jobs = await asyncio.to_thread(self._claim)
+        jobs = await in_db_thread(self._sessions, self._claim)
         if not jobs:
             return 0
         outcomes = await asyncio.gather(*(self._deliver(job) for job in jobs))
+        sent, self._sent = self._sent, []
+        await in_db_thread(self._sessions, self._mark_sent, sent)
         return sum(outcomes)
 
     async def run_forever(self, stop: asyncio.Event, idle_s: float = 0.2) -> None:
@@ -106,13 +122,15 @@ class OutboxSender:
         tasks: set[asyncio.Task[int]] = set()
         while not stop.is_set():
             self._wake.clear()
-            room = self._batch - len(tasks)
+            room = min(self._batch, self._max_in_flight - len(tasks))
             jobs: list[_Job] = []
-            if room > 0:
+            if room > 0 or self._sent:
+                sent, self._sent = self._sent, []
                 try:
-                    jobs = await asyncio.to_thread(self._claim, room)
+                    jobs = await in_db_thread(self._sessions, self._claim, max(room, 0), sent)
                 except Exception:  # the loop must survive a bad row or a database hiccup
                     log.exception("outbox round failed")
+                    self._sent.extend(sent)  # recorded with the next claim
             for job in jobs:
                 task = asyncio.create_task(self._deliver(job))
                 tasks.add(task)
@@ -120,6 +138,15 @@ class OutboxSender:
             if not jobs:
                 await _nap(self._wake, stop, idle_s)
         await asyncio.gather(*tasks, return_exceptions=True)
+        sent, self._sent = self._sent, []
+        await in_db_thread(self._sessions, self._mark_sent, sent)
+
+    def _mark_sent(self, sent: list[int]) -> None:
+        if sent:
+            with self._sessions.begin() as session:
+                now = self._now()
+                for message_id in sent:
+                    delivery.mark_sent(session, message_id, now=now)
 
     def _finished(self, tasks: set[asyncio.Task[int]]) -> Callable[[asyncio.Task[int]], None]:
         def done(task: asyncio.Task[int]) -> None:
@@ -128,14 +155,24 @@ class OutboxSender:
 
         return done
 
-    def _claim(self, limit: int | None = None) -> list[_Job]:
+    def _claim(self, limit: int | None = None, sent: list[int] | None = None) -> list[_Job]:
+        """Records `sent` rows as sent, then claims: one transaction for both."""
         with self._sessions.begin() as session:
-            rows = delivery.claim_due(session, now=self._now(), limit=limit or self._batch)
+            write_first(session, "outbox")
+            for message_id in sent or ():
+                delivery.mark_sent(session, message_id, now=self._now())
+            rows = delivery.claim_due(
+                session,
+                now=self._now(),
+                limit=self._batch if limit is None else limit,
+                lease=self._lease,
+            )
             jobs = [
                 _Job(r.id, r.channel, r.chat_id, dict(r.payload), r.parts_sent, r.attempts)
                 for r in rows
             ]
-        return [job for job in jobs if self._runnable(job)]
+        # A row still being sent by this process whose lease ran out is not sent again here.
+        return [job for job in jobs if job.id not in self._sending and self._runnable(job)]
 
     def _runnable(self, job: _Job) -> bool:
         """A paused channel's rows go back with the pause as their not_before."""
@@ -169,6 +206,13 @@ class OutboxSender:
         return limiter
 
     async def _deliver(self, job: _Job) -> int:
+        self._sending.add(job.id)
+        try:
+            return await self._deliver_once(job)
+        finally:
+            self._sending.discard(job.id)
+
+    async def _deliver_once(self, job: _Job) -> int:
         state = self._state[job.channel]
         reply = delivery.reply_from_json(job.payload)
         async with self._chat_limiter(state, job), state.overall:
@@ -179,8 +223,14 @@ class OutboxSender:
             except Exception as exc:  # an adapter bug must not lose the row
                 log.exception("send crashed for outbox row %s", job.id)
                 result = SendResult(SendStatus.TRANSIENT, detail=type(exc).__name__)
-        await asyncio.to_thread(self._record, job, state, result)
-        return int(result.status is SendStatus.SENT)
+        if result.status is SendStatus.SENT:
+            # Recorded with the next claim, which the completion wakes at once: one
+            # transaction for many sends. Until then the row stays leased and holds back its
+            # chat's later rows; a crash in between resends it (the at-least-once window).
+            self._sent.append(job.id)
+            return 1
+        await in_db_thread(self._sessions, self._record, job, state, result)
+        return 0
 
     def _record(self, job: _Job, state: _ChannelState, result: SendResult) -> None:
         now = self._now()
@@ -216,11 +266,16 @@ class OutboxSender:
                     delivery.mark_failed(session, job.id, error=result.detail or "failed")
 
 
-async def _nap(wake: asyncio.Event, stop: asyncio.Event, idle_s: float) -> None:
-    """Sleeps until woken, stopped or idle_s has passed."""
+async def _nap(
+    wake: asyncio.Event, stop: asyncio.Event, idle_s: float, settle_s: float = 0.002
+) -> None:
+    """Sleeps until woken, stopped or idle_s has passed; once woken, lets settle_s pass so
+    that wake-ups arriving together are served by one claim (one transaction, not many)."""
     waiters = {asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())}
     try:
         await asyncio.wait(waiters, timeout=idle_s, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for waiter in waiters:
             waiter.cancel()
+    if wake.is_set() and not stop.is_set():
+        await asyncio.sleep(settle_s)

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.channels.base import ChannelError
-from bot.gateway import receive
+from bot.gateway import in_db_thread, receive
 from bot.web.app import WebServices
 
 log = logging.getLogger(__name__)
@@ -45,9 +45,10 @@ async def _loop(
         failures = 0
         for payload in payloads:
             try:
-                await asyncio.to_thread(
-                    receive, services.sessions, channel, payload, services.now()
+                await in_db_thread(
+                    services.sessions, receive, services.sessions, channel, payload, services.now()
                 )
+                services.worker.wake()
             except (ValueError, KeyError, TypeError):
                 log.warning("%s: an update we cannot read was skipped", name)
 

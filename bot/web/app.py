@@ -20,7 +20,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.gateway import InboundChannel, InboxWorker, receive
+from bot.gateway import InboundChannel, InboxWorker, in_db_thread, receive
 from bot.outbox import OutboxSender
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,9 @@ def create_app(services: WebServices) -> FastAPI:
             payload = json.loads(body)
             if not isinstance(payload, dict):
                 raise ValueError("not an object")
-            await asyncio.to_thread(receive, services.sessions, channel, payload, services.now())
+            await in_db_thread(
+                services.sessions, receive, services.sessions, channel, payload, services.now()
+            )
             services.worker.wake()
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("%s webhook: unreadable body (%s)", channel_name, type(exc).__name__)

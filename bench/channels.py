@@ -1,0 +1,871 @@
+"""Channel throughput: simulated Telegram chats through the webhook, ours against a PTB baseline.
+
+Each simulated chat does a whole registration (the sequence of
+tests/integration/test_telegram_webhook.py, 12 updates), one step at a time: it posts an update
+to the bot's webhook and waits for the bot's reply before its next step, as a person would.
+
+* ours: the real app (`create_app(WebServices(background=True))`: webhook -> inbox table ->
+  InboxWorker -> Router -> outbox -> OutboxSender -> TelegramChannel/PTB Bot) under uvicorn in a
+  subprocess of its own, on a fresh SQLite file, each chat its own unit and linked unit head.
+* baseline: a bot built the usual way in another subprocess: PTB `Application` +
+  `ConversationHandler` + `PicklePersistence`, default sequential update processing, the same
+  number of steps with similar replies and inline buttons, fed through a webhook endpoint that
+  puts `Update.de_json(...)` on `application.update_queue`.
+
+Both talk to the same fake Bot API (tests/fakes/telegram_api.py), which answers every call after
+a configurable delay. The fake and the simulated chats share this (driver) process; each bot is
+alone in its own process, so its CPU is what is measured. Latency is from posting an update to
+the fake receiving the (first) reply to it. A reference transcript per bot comes from one
+calibration chat; every chat's delivered replies are compared with it afterwards: lost,
+duplicated, out of order within the chat.
+
+Our sender runs with its rate limits raised (the fake enforces none): Telegram's real limit of
+~30 messages/s per bot would otherwise cap both bots far below the targets.
+
+Prints a table, then, as the last line, one JSON object.
+
+    python bench/channels.py [--chats 50,200] [--delays-ms 0,20] [--budget-s 150]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI, Request, Response  # module level: FastAPI resolves annotations here
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+START = datetime(2026, 3, 10, 9, 0, tzinfo=HCM)
+TOKEN = "7012345678:AAH-bench-SECRET-token"
+SECRET = "bench-webhook-secret"
+BOT_USERNAME = "ThiDuaTestBot"
+CHAT_BASE = 6_000_000_000
+STEP_TIMEOUT_S = 15.0
+
+# (kind, text): "say" types the text; "press" presses the button whose label contains it.
+SCRIPT: list[tuple[str, str]] = [
+    ("say", "Đăng ký thi đua"),
+    ("press", "Tập thể lao động xuất sắc"),
+    ("say", "1"),
+    ("say", "12"),
+    ("say", "xong"),
+    ("say", "thêm chỉ tiêu"),
+    ("say", "Thu ngân sách trên địa bàn"),
+    ("say", "triệu đồng"),
+    ("say", "1.234,5"),
+    ("say", "30/11"),
+    ("press", "Xong"),
+    ("press", "Xác nhận và nộp"),
+]
+
+
+# --- ours: the app in its own process --------------------------------------------------------
+
+
+def seed(db_url: str, chats: list[int]) -> None:
+    """A movement and, per chat, a unit with a unit head linked to the chat on Telegram."""
+    from bot.core.roles import Role
+    from bot.store import org
+    from bot.store.db import make_engine, migrate, session_factory
+    from bot.store.models import ChannelIdentity, Movement, Person, PersonRole, ReportPeriod, Unit
+
+    engine = make_engine(db_url)
+    migrate(engine)
+    sessions = session_factory(engine)
+    linked = datetime(2026, 1, 5, tzinfo=UTC)
+    with sessions.begin() as session:
+        org.seed_titles(session)
+        movement = Movement(
+            code="PT2026",
+            title="Thi đua thực hiện thắng lợi nhiệm vụ năm 2026",
+            year=2026,
+            start_date=date(2026, 1, 1),
+            end_date=date(2026, 12, 31),
+            registration_deadline=date(2026, 3, 31),
+            pledge_deadline=date(2026, 3, 31),
+        )
+        movement.periods = [
+            ReportPeriod(
+                code="Q1",
+                name="Quý 1",
+                kind="tiến độ",
+                start_date=date(2026, 1, 1),
+                end_date=date(2026, 3, 31),
+                deadline=date(2026, 4, 10),
+            )
+        ]
+        session.add(movement)
+        units = [Unit(code=f"U{chat}", name=f"Đơn vị {chat}") for chat in chats]
+        session.add_all(units)
+        session.flush()
+        people = []
+        for chat, unit in zip(chats, units, strict=True):
+            person = Person(full_name=f"Thủ trưởng {chat}", unit_id=unit.id)
+            person.roles = [PersonRole(role=Role.UNIT_HEAD.value)]
+            people.append(person)
+        session.add_all(people)
+        session.flush()
+        session.add_all(
+            ChannelIdentity(
+                channel="telegram", external_id=str(chat), person_id=person.id, linked_at=linked
+            )
+            for chat, person in zip(chats, people, strict=True)
+        )
+    engine.dispose()
+
+
+async def serve_ours(db_url: str, fake_url: str, port: int, files_dir: str) -> None:
+    from bot.channels.telegram import TelegramChannel, make_bot
+    from bot.core.router import Router
+    from bot.gateway import InboxWorker
+    from bot.messages import Incoming, Reply
+    from bot.outbox import OutboxSender, RateLimits
+    from bot.store.db import make_engine, session_factory
+    from bot.store.files import FileStore
+    from bot.web.app import WebServices, create_app
+    from bot.wiring import file_too_large_text
+
+    class StubQA:
+        def ask(self, message: Incoming) -> Reply:
+            return Reply("[Hỏi đáp]", found=False)
+
+    origin = time.monotonic()
+
+    def now() -> datetime:  # the movement's calendar, moving at real speed
+        return START + timedelta(seconds=time.monotonic() - origin)
+
+    engine = make_engine(db_url)
+    sessions = session_factory(engine)
+    router = Router(StubQA(), sessions=sessions, now=now, files=FileStore(Path(files_dir)))
+    channel = TelegramChannel(make_bot(TOKEN, base_url=fake_url), bot_username=BOT_USERNAME)
+    await channel.start()
+    channels = {"telegram": channel}
+    worker = InboxWorker(sessions, router, channels, now=now, file_too_large=file_too_large_text)
+    unlimited = RateLimits(per_second=100_000, per_chat_burst=1000, per_chat_period_s=1.0)
+    sender = OutboxSender(sessions, channels, now=now, limits={"telegram": unlimited})
+    services = WebServices(
+        sessions=sessions,
+        channels=channels,
+        worker=worker,
+        sender=sender,
+        now=now,
+        secrets={"telegram": SECRET},
+        background=True,
+    )
+    profile = os.environ.get("BENCH_PROFILE")  # a path: where every thread spends its time
+    samples: Counter[str] = Counter()
+    cpu: Counter[str] = Counter()
+    main_profile: Any = None
+    db_profile: Any = None
+    if profile:
+        import threading
+
+        handle = router.handle
+
+        def timed_handle(*a: Any, **kw: Any) -> Any:
+            t0 = time.thread_time()
+            try:
+                return handle(*a, **kw)
+            finally:
+                cpu["router.handle_s"] += time.thread_time() - t0
+                cpu["router.handle_n"] += 1
+
+        router.handle = timed_handle  # type: ignore[method-assign]
+
+        def sample() -> None:
+            me = threading.get_ident()
+            while True:
+                for ident, frame in sys._current_frames().items():
+                    if ident == me:
+                        continue
+                    leaf = f"{frame.f_code.co_filename.rsplit('/', 2)[-1]}:{frame.f_code.co_name}"
+                    if leaf.endswith(("threading.py:wait", "queue.py:get", "thread.py:_worker")):
+                        continue
+                    ours, f = "", frame
+                    while f is not None:
+                        name = f.f_code.co_filename
+                        if "/work/main/bot/" in name:
+                            ours = f"{name.rsplit('/bot/', 1)[-1]}:{f.f_code.co_name}"
+                            break
+                        f = f.f_back
+                    samples[f"{ours} <- {leaf}"] += 1
+                time.sleep(0.02)
+
+        threading.Thread(target=sample, daemon=True).start()
+        import cProfile
+
+        from bot.gateway import in_db_thread
+
+        main_profile = cProfile.Profile()
+        main_profile.enable()
+        db_profile = cProfile.Profile()
+        await in_db_thread(sessions, db_profile.enable)
+    try:
+        await _serve(create_app(services), port)
+    finally:  # uvicorn re-raises the SIGINT that stopped it
+        if profile:
+            _write_profiles(profile, samples, cpu, main_profile, db_profile)
+    engine.dispose()
+
+
+def _write_profiles(
+    profile: str, samples: Counter[str], cpu: Counter[str], main: Any, db: Any
+) -> None:
+    import pstats
+    import threading
+
+    main.disable()
+    with open(profile + ".main", "w") as stream:
+        pstats.Stats(main, stream=stream).sort_stats("cumulative").print_stats(60)
+    with open(profile + ".db", "w") as stream:
+        pstats.Stats(db, stream=stream).sort_stats("cumulative").print_stats(70)
+    lines = [f"{k} {v}" for k, v in cpu.items()]
+    lines.append(f"process cpu {time.process_time():.2f}")
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    for task in Path("/proc/self/task").iterdir():
+        tid = int(task.name)
+        lines.append(f"thread {names.get(tid, tid)} cpu {_cpu_seconds_of(task / 'stat'):.2f}")
+    lines += [f"{n:6d} {k}" for k, n in samples.most_common(60)]
+    Path(profile).write_text("\n".join(lines))
+
+
+async def _serve(app: Any, port: int) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        backlog=2048,
+        timeout_keep_alive=120,  # a chat may wait seconds between updates; keep its connection
+    )
+    server = uvicorn.Server(config)
+    await server.serve()
+
+
+# --- the baseline: PTB Application + ConversationHandler + PicklePersistence -----------------
+
+
+async def serve_baseline(fake_url: str, port: int, pickle_path: str) -> None:
+    import warnings
+
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+    from telegram.ext import (
+        Application,
+        CallbackQueryHandler,
+        ContextTypes,
+        ConversationHandler,
+        MessageHandler,
+        PicklePersistence,
+        filters,
+    )
+    from telegram.warnings import PTBUserWarning
+
+    warnings.simplefilter("ignore", PTBUserWarning)
+    (
+        COLLECTIVE,
+        INDIVIDUAL,
+        COUNT,
+        MORE,
+        TARGETS,
+        DESCRIPTION,
+        UNIT,
+        VALUE,
+        DUE,
+        TARGET_MENU,
+        CONFIRM,
+    ) = range(11)
+    Ctx = ContextTypes.DEFAULT_TYPE
+
+    def keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                for row in rows
+            ]
+        )
+
+    async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        assert update.effective_chat is not None
+        await update.effective_chat.send_message(text, reply_markup=markup)
+
+    def draft(context: Ctx) -> dict[str, Any]:
+        assert context.chat_data is not None
+        found: dict[str, Any] = context.chat_data.setdefault("draft", {"targets": []})
+        return found
+
+    async def start(update: Update, context: Ctx) -> int:
+        context.chat_data.clear() if context.chat_data is not None else None
+        draft(context)["movement"] = "PT2026"
+        await say(
+            update,
+            "Đăng ký thi đua — Phong trào: Thi đua thực hiện thắng lợi nhiệm vụ năm 2026.\n"
+            "Bước 1/5. Đơn vị đăng ký danh hiệu tập thể nào?",
+            keyboard(
+                [("Tập thể lao động xuất sắc", "c:TTLDXS")],
+                [("Tập thể lao động tiên tiến", "c:TTLDTT")],
+                [("Cờ thi đua của UBND tỉnh", "c:CTD")],
+                [("Bỏ qua", "c:none"), ("Huỷ", "cancel")],
+            ),
+        )
+        return COLLECTIVE
+
+    async def collective(update: Update, context: Ctx) -> int:
+        query = update.callback_query
+        assert query is not None and query.data is not None
+        await query.answer()
+        draft(context)["collective"] = query.data[2:]
+        await say(
+            update,
+            "Bước 2/5. Danh hiệu cá nhân đăng ký (gõ số):\n1. Lao động tiên tiến\n"
+            "2. Chiến sĩ thi đua cơ sở\n3. Chiến sĩ thi đua cấp tỉnh\n4. Không đăng ký",
+        )
+        return INDIVIDUAL
+
+    async def individual(update: Update, context: Ctx) -> int:
+        assert update.message is not None
+        draft(context)["individual"] = update.message.text
+        await say(update, "Bước 3/5. Số cá nhân đăng ký danh hiệu này? (gõ một số)")
+        return COUNT
+
+    async def count(update: Update, context: Ctx) -> int:
+        assert update.message is not None and update.message.text is not None
+        if not update.message.text.isdigit():
+            await say(update, "Xin gõ một số.")
+            return COUNT
+        draft(context)["count"] = int(update.message.text)
+        await say(update, f"Đã ghi {update.message.text} người. Gõ «xong» khi đủ danh hiệu.")
+        return MORE
+
+    async def more(update: Update, context: Ctx) -> int:
+        await say(update, "Bước 4/5. Chỉ tiêu thi đua: gõ «thêm chỉ tiêu» để thêm.")
+        return TARGETS
+
+    async def targets(update: Update, context: Ctx) -> int:
+        await say(update, "Mô tả chỉ tiêu? (ví dụ: Thu ngân sách trên địa bàn)")
+        return DESCRIPTION
+
+    async def description(update: Update, context: Ctx) -> int:
+        assert update.message is not None
+        draft(context)["targets"].append({"description": update.message.text})
+        await say(update, "Đơn vị tính? (ví dụ: %, triệu đồng, hồ sơ)")
+        return UNIT
+
+    async def unit(update: Update, context: Ctx) -> int:
+        assert update.message is not None
+        draft(context)["targets"][-1]["unit"] = update.message.text
+        await say(update, "Giá trị chỉ tiêu? (ví dụ: 1.234,5)")
+        return VALUE
+
+    async def value(update: Update, context: Ctx) -> int:
+        assert update.message is not None and update.message.text is not None
+        number = update.message.text.replace(".", "").replace(",", ".")
+        draft(context)["targets"][-1]["value"] = float(number)
+        await say(update, "Hạn hoàn thành? (dd/mm)")
+        return DUE
+
+    async def due(update: Update, context: Ctx) -> int:
+        assert update.message is not None
+        draft(context)["targets"][-1]["due"] = update.message.text
+        target = draft(context)["targets"][-1]
+        await say(
+            update,
+            f"Đã thêm chỉ tiêu: {target['description']} — {target['value']} {target['unit']},"
+            f" hạn {target['due']}.",
+            keyboard([("Thêm chỉ tiêu", "t:add"), ("Xong", "t:done")]),
+        )
+        return TARGET_MENU
+
+    async def target_done(update: Update, context: Ctx) -> int:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        d = draft(context)
+        await say(
+            update,
+            "Bước 5/5. Xem lại trước khi nộp:\n"
+            f"Danh hiệu tập thể: {d['collective']}\nDanh hiệu cá nhân: {d['individual']}"
+            f" ({d['count']} người)\nChỉ tiêu: {len(d['targets'])}",
+            keyboard([("Xác nhận và nộp", "s:ok")], [("Sửa", "s:edit"), ("Huỷ", "cancel")]),
+        )
+        return CONFIRM
+
+    async def submit(update: Update, context: Ctx) -> int:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        assert context.chat_data is not None
+        context.chat_data["submitted"] = dict(draft(context), version=1)
+        await say(update, "Đã nộp bản đăng ký thi đua, phiên bản 1. Cảm ơn đơn vị.")
+        return ConversationHandler.END
+
+    text = filters.TEXT & ~filters.COMMAND
+    conversation = ConversationHandler(
+        entry_points=[MessageHandler(filters.Regex("^Đăng ký thi đua$"), start)],
+        states={
+            COLLECTIVE: [CallbackQueryHandler(collective, pattern="^c:")],
+            INDIVIDUAL: [MessageHandler(text, individual)],
+            COUNT: [MessageHandler(text, count)],
+            MORE: [MessageHandler(filters.Regex("^xong$"), more)],
+            TARGETS: [MessageHandler(filters.Regex("^thêm chỉ tiêu$"), targets)],
+            DESCRIPTION: [MessageHandler(text, description)],
+            UNIT: [MessageHandler(text, unit)],
+            VALUE: [MessageHandler(text, value)],
+            DUE: [MessageHandler(text, due)],
+            TARGET_MENU: [CallbackQueryHandler(target_done, pattern="^t:done$")],
+            CONFIRM: [CallbackQueryHandler(submit, pattern="^s:ok$")],
+        },
+        fallbacks=[],
+        name="dang_ky",
+        persistent=True,
+    )
+    application = (
+        Application.builder()
+        .token(TOKEN)
+        .base_url(f"{fake_url}/bot")
+        .base_file_url(f"{fake_url}/file/bot")
+        .persistence(PicklePersistence(filepath=pickle_path))
+        .updater(None)
+        .build()
+    )
+    application.add_handler(conversation)
+
+    web = FastAPI()
+
+    @web.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @web.post("/webhooks/telegram")
+    async def webhook(request: Request) -> Response:
+        if request.headers.get("X-Telegram-Bot-Api-Secret-Token") != SECRET:
+            return Response(status_code=403)
+        body = await request.json()
+        await application.update_queue.put(Update.de_json(body, application.bot))
+        return Response(content='{"ok":true}', media_type="application/json")
+
+    async with application:
+        await application.start()
+        await _serve(web, port)
+        await application.stop()
+
+
+# --- the driver: the fake Bot API and the simulated chats -------------------------------------
+
+
+def _fake_class() -> Any:
+    from tests.fakes.telegram_api import Delivered, FakeTelegram
+
+    class RecordingFake(FakeTelegram):
+        """Wakes the waiting chat when a reply is delivered; notes when each send arrived."""
+
+        def __init__(self, **kw: Any) -> None:
+            super().__init__(**kw)
+            self.arrivals: dict[str, deque[float]] = {}
+            self.inboxes: dict[str, list[tuple[float, Delivered]]] = {}
+            self.events: dict[str, asyncio.Event] = {}
+
+        def record(self, method: str, params: dict[str, Any], request: Any) -> Any:
+            at = time.monotonic()
+            if method.lower() == "sendmessage":
+                chat = str(params.get("chat_id"))
+                self.arrivals.setdefault(chat, deque()).append(at)
+            return super().record(method, params, request)
+
+        def _deliver(self, delivered: Delivered) -> None:
+            super()._deliver(delivered)
+            chat = delivered.chat_id
+            queue = self.arrivals.get(chat)
+            at = queue.popleft() if queue else time.monotonic()
+            self.inboxes.setdefault(chat, []).append((at, delivered))
+            event = self.events.get(chat)
+            if event is not None:
+                event.set()
+
+    return RecordingFake
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\d+", "#", text)
+
+
+@dataclass
+class Outcome:
+    bot: str
+    delay_ms: int
+    chats: int
+    updates: int = 0
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    lost: int = 0
+    duplicated: int = 0
+    out_of_order: int = 0
+    timeouts: int = 0
+    unfinished_chats: int = 0
+    webhook_retries: int = 0  # posts retried after a connection error (as Telegram would)
+    bot_cpu_s: float = 0.0
+    load1: float = 0.0
+
+    @property
+    def updates_per_s(self) -> float:
+        return self.updates / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+class Driver:
+    def __init__(self, fake: Any, webhook: str, session: Any) -> None:
+        self.fake = fake
+        self.webhook = webhook
+        self.session = session
+        self.update_ids = itertools.count(1)
+        self.retries = 0
+
+    async def post(self, payload: dict[str, Any]) -> None:
+        """Posts like Telegram: a connection error is retried (the update's key dedupes it)."""
+        import aiohttp
+
+        for attempt in range(3):
+            try:
+                async with self.session.post(
+                    self.webhook,
+                    data=json.dumps(payload),
+                    headers={
+                        "Content-Type": "application/json",
+                        "X-Telegram-Bot-Api-Secret-Token": SECRET,
+                    },
+                ) as response:
+                    await response.read()
+                    if response.status != 200:
+                        raise RuntimeError(f"webhook answered {response.status}")
+                    return
+            except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError):
+                self.retries += 1
+                if attempt == 2:
+                    raise
+
+    def button(self, chat: str, label: str) -> str | None:
+        wanted = label.lower()
+        for _at, message in reversed(self.fake.inboxes.get(chat, [])):
+            for row in (message.reply_markup or {}).get("inline_keyboard", []):
+                for button in row:
+                    if wanted in button["text"].lower():
+                        return str(button["callback_data"])
+        return None
+
+    async def wait_for(self, chat: str, count: int, deadline: float) -> bool:
+        event = self.fake.events.setdefault(chat, asyncio.Event())
+        while len(self.fake.inboxes.get(chat, [])) < count:
+            event.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            try:
+                await asyncio.wait_for(event.wait(), remaining)
+            except TimeoutError:
+                return False
+        return True
+
+    async def chat(
+        self, chat_id: int, expected: list[int] | None, out: Outcome, stop_at: float
+    ) -> list[int]:
+        """One person's registration; returns how many replies each step got."""
+        from tests.fakes.telegram_updates import callback_update, message_update
+
+        chat = str(chat_id)
+        counts: list[int] = []
+        for index, (kind, text) in enumerate(SCRIPT):
+            if time.monotonic() > stop_at:
+                out.unfinished_chats += 1
+                break
+            if kind == "press":
+                data = self.button(chat, text)
+                if data is None:
+                    out.unfinished_chats += 1
+                    break
+                payload = callback_update(chat_id, data, update_id=next(self.update_ids))
+            else:
+                payload = message_update(chat_id, text, update_id=next(self.update_ids))
+            before = len(self.fake.inboxes.get(chat, []))
+            posted = time.monotonic()
+            await self.post(payload)
+            out.updates += 1
+            want = expected[index] if expected is not None else 1
+            if not await self.wait_for(chat, before + want, posted + STEP_TIMEOUT_S):
+                out.timeouts += 1
+            if expected is None:  # calibration: collect stragglers of this step too
+                await asyncio.sleep(0.3)
+            inbox = self.fake.inboxes.get(chat, [])
+            counts.append(len(inbox) - before)
+            if len(inbox) > before:
+                out.latencies_ms.append((inbox[before][0] - posted) * 1000)
+        return counts
+
+
+def compare(delivered: list[str], reference: list[str]) -> tuple[int, int, int]:
+    """(lost, duplicated, out of order) of one chat's replies against the reference."""
+    have, want = Counter(delivered), Counter(reference)
+    lost = sum(max(0, n - have[t]) for t, n in want.items())
+    duplicated = sum(max(0, n - want[t]) for t, n in have.items())
+    positions: dict[str, list[int]] = {}
+    for i, t in enumerate(reference):
+        positions.setdefault(t, []).append(i)
+    seen: Counter[str] = Counter()
+    disorder, highest = 0, -1
+    for t in delivered:
+        slots = positions.get(t, [])
+        if seen[t] < len(slots):
+            place = slots[seen[t]]
+            if place < highest:
+                disorder += 1
+            highest = max(highest, place)
+        seen[t] += 1
+    return lost, duplicated, disorder
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _cpu_seconds(pid: int) -> float:
+    return _cpu_seconds_of(Path(f"/proc/{pid}/stat"))
+
+
+def _cpu_seconds_of(stat: Path) -> float:
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _start_server(argv: list[str], port: int) -> subprocess.Popen[bytes]:
+    import aiohttp
+
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), *argv],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    deadline = time.monotonic() + 60
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server {argv[0]} exited with {proc.returncode}")
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    if response.status == 200:
+                        return proc
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"server {argv[0]} did not start")
+
+
+def _stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+async def run_config(
+    bot: str, fake: Any, delay_ms: int, chats: int, chat_ids: Any, work: Path, budget_s: float
+) -> Outcome:
+    import aiohttp
+
+    fake.delay_s = delay_ms / 1000
+    calibration = next(chat_ids)
+    ids = [next(chat_ids) for _ in range(chats)]
+    port = _free_port()
+    tag = f"{bot}-{delay_ms}ms-{chats}"
+    if bot == "ours":
+        db_url = f"sqlite:///{work / (tag + '.db')}"
+        seed(db_url, [calibration, *ids])
+        argv = ["serve-ours", db_url, fake.url, str(port), str(work / "files")]
+    else:
+        argv = ["serve-baseline", fake.url, str(port), str(work / (tag + ".pickle"))]
+    proc = await _start_server(argv, port)
+    out = Outcome(bot, delay_ms, chats)
+    try:
+        connector = aiohttp.TCPConnector(limit=0)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            driver = Driver(fake, f"http://127.0.0.1:{port}/webhooks/telegram", session)
+            probe = Outcome(bot, delay_ms, 1)
+            expected = await driver.chat(calibration, None, probe, time.monotonic() + 120)
+            if probe.unfinished_chats or probe.timeouts:
+                raise RuntimeError(f"{tag}: the calibration chat did not finish: {expected}")
+            reference = [normalise(d.text) for _at, d in fake.inboxes[str(calibration)]]
+            cpu0 = _cpu_seconds(proc.pid)
+            started = time.monotonic()
+            stop_at = started + budget_s
+            await asyncio.gather(*(driver.chat(i, expected, out, stop_at) for i in ids))
+            out.seconds = time.monotonic() - started
+            out.webhook_retries = driver.retries
+            out.bot_cpu_s = _cpu_seconds(proc.pid) - cpu0
+            out.load1 = os.getloadavg()[0]
+            await asyncio.sleep(0.5)  # late duplicates would show up here
+            for i in ids:
+                texts = [normalise(d.text) for _at, d in fake.inboxes.get(str(i), [])]
+                lost, duplicated, disorder = compare(texts, reference)
+                out.lost += lost
+                out.duplicated += duplicated
+                out.out_of_order += disorder
+    finally:
+        _stop_server(proc)
+    return out
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    chats_list = [int(x) for x in args.chats.split(",")]
+    delays = [int(x) for x in args.delays_ms.split(",")]
+    chat_ids = itertools.count(CHAT_BASE)
+    loads: list[float] = []
+
+    async def sample_load() -> None:
+        while True:
+            loads.append(os.getloadavg()[0])
+            await asyncio.sleep(5)
+
+    sampler = asyncio.create_task(sample_load())
+    results: list[Outcome] = []
+    with tempfile.TemporaryDirectory(prefix="bench-channels-") as tmp:
+        fake = _fake_class()(token=TOKEN, bot_username=BOT_USERNAME)
+        await fake.start()
+        try:
+            for delay in delays:
+                for chats in chats_list:
+                    for bot in ("ours", "baseline"):
+                        result = await run_config(
+                            bot, fake, delay, chats, chat_ids, Path(tmp), args.budget_s
+                        )
+                        results.append(result)
+                        print(
+                            f"  {bot:8s} {delay:3d} ms {chats:4d} chats: "
+                            f"{result.updates_per_s:7.1f} upd/s  p50 {result.pct(0.5):6.1f} ms"
+                            f"  p95 {result.pct(0.95):6.1f} ms  load {result.load1:.2f}",
+                            flush=True,
+                        )
+        finally:
+            await fake.stop()
+            sampler.cancel()
+    report(results, loads)
+
+
+def report(results: list[Outcome], loads: list[float]) -> None:
+    print()
+    header = (
+        f"{'bot':9s}{'delay':>6s}{'chats':>6s}{'updates':>8s}{'upd/s':>8s}{'p50 ms':>8s}"
+        f"{'p95 ms':>8s}{'lost':>6s}{'dup':>5s}{'order':>6s}{'tmout':>6s}{'unfin':>6s}"
+        f"{'cpu%':>6s}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        cpu = 100 * r.bot_cpu_s / r.seconds if r.seconds else 0.0
+        print(
+            f"{r.bot:9s}{r.delay_ms:>6d}{r.chats:>6d}{r.updates:>8d}{r.updates_per_s:>8.1f}"
+            f"{r.pct(0.5):>8.1f}{r.pct(0.95):>8.1f}{r.lost:>6d}{r.duplicated:>5d}"
+            f"{r.out_of_order:>6d}{r.timeouts:>6d}{r.unfinished_chats:>6d}{cpu:>6.0f}"
+        )
+    summary: dict[str, Any] = {}
+    for r in results:
+        key = f"{r.bot}_{r.delay_ms}ms_{r.chats}chats"
+        summary[f"{key}_updates_per_s"] = round(r.updates_per_s, 1)
+        summary[f"{key}_p50_ms"] = round(r.pct(0.5), 1)
+        summary[f"{key}_p95_ms"] = round(r.pct(0.95), 1)
+        summary[f"{key}_bot_cpu_pct"] = round(100 * r.bot_cpu_s / r.seconds, 1) if r.seconds else 0
+    by = {(r.bot, r.delay_ms, r.chats): r for r in results}
+    for r in results:
+        if r.bot == "ours" and ("baseline", r.delay_ms, r.chats) in by:
+            base = by[("baseline", r.delay_ms, r.chats)]
+            ratio = r.updates_per_s / base.updates_per_s if base.updates_per_s else 0.0
+            summary[f"ratio_{r.delay_ms}ms_{r.chats}chats_ours_vs_baseline"] = round(ratio, 2)
+    zero = [r for r in results if r.bot == "ours" and r.delay_ms == 0]
+    if zero:
+        biggest = max(zero, key=lambda r: r.chats)
+        summary["ratio_0ms_ours_vs_baseline"] = summary.get(
+            f"ratio_0ms_{biggest.chats}chats_ours_vs_baseline", 0.0
+        )
+    for bot in ("ours", "baseline"):
+        mine = [r for r in results if r.bot == bot]
+        prefix = "" if bot == "ours" else "baseline_"
+        summary[f"{prefix}lost"] = sum(r.lost for r in mine)
+        summary[f"{prefix}duplicated"] = sum(r.duplicated for r in mine)
+        summary[f"{prefix}out_of_order"] = sum(r.out_of_order for r in mine)
+        summary[f"{prefix}step_timeouts"] = sum(r.timeouts for r in mine)
+        summary[f"{prefix}unfinished_chats"] = sum(r.unfinished_chats for r in mine)
+        summary[f"{prefix}webhook_retries"] = sum(r.webhook_retries for r in mine)
+    summary["steps_per_chat"] = len(SCRIPT)
+    summary["load1_max"] = round(max(loads, default=0.0), 2)
+    summary["load1_mean"] = round(statistics.fmean(loads), 2) if loads else 0.0
+    summary["cpus"] = os.cpu_count()
+    print()
+    print(json.dumps(summary, ensure_ascii=False))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python bench/channels.py")
+    sub = parser.add_subparsers(dest="command")
+    ours = sub.add_parser("serve-ours")
+    ours.add_argument("db_url")
+    ours.add_argument("fake_url")
+    ours.add_argument("port", type=int)
+    ours.add_argument("files_dir")
+    base = sub.add_parser("serve-baseline")
+    base.add_argument("fake_url")
+    base.add_argument("port", type=int)
+    base.add_argument("pickle_path")
+    parser.add_argument("--chats", default="50,200")
+    parser.add_argument("--delays-ms", default="0,20")
+    parser.add_argument("--budget-s", type=float, default=150.0, help="per configuration")
+    args = parser.parse_args()
+    if args.command == "serve-ours":
+        serving = serve_ours(args.db_url, args.fake_url, args.port, args.files_dir)
+        _run(serving, quiet_interrupt=True)
+    elif args.command == "serve-baseline":
+        _run(serve_baseline(args.fake_url, args.port, args.pickle_path), quiet_interrupt=True)
+    else:
+        _run(main_async(args))
+
+
+def _run(coro: Any, *, quiet_interrupt: bool = False) -> None:
+    try:
+        import uvloop
+
+        uvloop.run(coro)
+    except KeyboardInterrupt:  # how the driver stops a server (uvicorn re-raises SIGINT)
+        if not quiet_interrupt:
+            raise
+
+
+if __name__ == "__main__":
+    main()
