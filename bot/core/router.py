@@ -121,27 +121,28 @@ class Router:
             log.exception("turn failed: %s/%s", message.channel, message.chat_id)
             replies = [Reply(vi.INTERNAL_ERROR, meta={"error": "1"})]
         if outbox or update_key:
-            with self._sessions.begin() as session:
-                now = self._now()
-                if update_key and not delivery.mark_processed(
-                    session, channel=message.channel, update_key=update_key, now=now
-                ):
-                    return []
-                if outbox:
-                    self._queue(session, message, replies, update_key, now)
+            return self._without_turn(message, replies, update_key=update_key, outbox=outbox)
         return replies
 
     def deliver(self, message: Incoming, replies: list[Reply], *, update_key: str) -> list[Reply]:
         """Queue replies that need no turn (e.g. a refused file), once per update."""
         if self._sessions is None or self._now is None:
             return replies
+        return self._without_turn(message, replies, update_key=update_key, outbox=True)
+
+    def _without_turn(
+        self, message: Incoming, replies: list[Reply], *, update_key: str | None, outbox: bool
+    ) -> list[Reply]:
+        """Mark the update handled and queue replies no turn produced, in one transaction."""
+        assert self._sessions is not None and self._now is not None
         with self._sessions.begin() as session:
             now = self._now()
-            if not delivery.mark_processed(
+            if update_key and not delivery.mark_processed(
                 session, channel=message.channel, update_key=update_key, now=now
             ):
                 return []
-            self._queue(session, message, replies, update_key, now)
+            if outbox:
+                self._queue(session, message, replies, update_key, now)
         return replies
 
     @staticmethod

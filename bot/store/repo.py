@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,7 +41,7 @@ class UnansweredLog:
         with self._sessions.begin() as session:
             session.add(
                 UnansweredQuestion(
-                    asked_at=asked_at.astimezone(UTC),
+                    asked_at=asked_at,
                     channel=channel,
                     chat_id=chat_id,
                     user_id=user_id,
@@ -59,11 +59,6 @@ class UnansweredLog:
                 .limit(limit)
             ).all()
             return [
-                UnansweredRecord(_aware(r.asked_at), r.channel, r.user_id, r.question, r.confidence)
+                UnansweredRecord(r.asked_at, r.channel, r.user_id, r.question, r.confidence)
                 for r in rows
             ]
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite hands datetimes back without their zone; they were written in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
