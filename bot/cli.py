@@ -17,6 +17,7 @@ from bot.admin.cli import register as register_admin
 from bot.channels_cli import register as register_channels
 from bot.config import Settings
 from bot.i18n import vi
+from bot.reminders_cli import register as register_reminders
 
 app = typer.Typer(
     help="Trợ lý Thi đua: hỏi đáp quy định thi đua, khen thưởng có căn cứ pháp lý.",
@@ -197,6 +198,7 @@ def unanswered(
 
 register_admin(app)
 register_channels(app)
+register_reminders(app)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -54,6 +55,12 @@ class Settings(BaseSettings):
     )
     zalo_oa_api_url: str = Field("https://openapi.zalo.me", description="Địa chỉ OA API.")
     zalo_oa_oauth_url: str = Field("https://oauth.zaloapp.com", description="Địa chỉ OAuth Zalo.")
+    reminders_enabled: bool = Field(
+        True, description="Tự động nhắc hạn, báo quá hạn và gửi tổng hợp tuần (khi có kênh chat)."
+    )
+    reminder_send_time: time = Field(time(8, 0), description="Giờ gửi nhắc việc trong ngày.")
+    quiet_hours_start: time = Field(time(21, 0), description="Bắt đầu giờ yên lặng (không gửi).")
+    quiet_hours_end: time = Field(time(7, 0), description="Hết giờ yên lặng.")
     web_host: str = Field("127.0.0.1", description="Địa chỉ lắng nghe của `thidua serve`.")
     web_port: int = Field(8080, ge=1, le=65535, description="Cổng của `thidua serve`.")
 

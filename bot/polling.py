@@ -60,6 +60,8 @@ async def run_polling(services: WebServices, stop: asyncio.Event) -> None:
         asyncio.create_task(services.worker.run_forever(stop)),
         asyncio.create_task(services.sender.run_forever(stop)),
     ]
+    if services.reminders is not None:
+        tasks.append(asyncio.create_task(services.reminders.run_forever(stop)))
     telegram = services.channels.get("telegram")
     if telegram is not None:
         await telegram.start()

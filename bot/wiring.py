@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import knowledge
 from bot.config import Settings
+from bot.core.chase import Chaser, default_route
 from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
+from bot.core.workdays import WorkCalendar
 from bot.i18n import channels_vi, vi
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.files import FileStore
@@ -32,6 +34,7 @@ from knowledge.retriever import HybridRetriever
 
 if TYPE_CHECKING:  # the web stack loads only for the commands that serve or poll
     from bot.channels.base import FileTooLarge
+    from bot.scheduler import ReminderScheduler
     from bot.web.app import WebServices
 
 BUNDLED_SOURCES = Path(knowledge.__file__).parent / "sources"
@@ -110,7 +113,7 @@ def build_assistant(settings: Settings) -> Assistant:
         retriever, answerer, UnansweredLog(sessions), now=now, top_k=settings.top_k
     )
     files = FileStore(settings.data_dir / "files")  # report attachments, by content hash
-    router = Router(qa, sessions=sessions, now=now, files=files)
+    router = Router(qa, sessions=sessions, now=now, files=files, calendar=work_calendar(settings))
     return Assistant(router=router, qa=qa, index=index, sessions=sessions, now=now)
 
 
@@ -187,6 +190,9 @@ def build_web_services(settings: Settings) -> WebServices:
         file_too_large=file_too_large_text,
     )
     sender = OutboxSender(assistant.sessions, channels, now=assistant.now)
+    reminders = None
+    if settings.reminders_enabled and channels:
+        reminders = build_reminders(settings, assistant.sessions, assistant.now, sender.wake)
     return WebServices(
         sessions=assistant.sessions,
         channels=channels,
@@ -194,7 +200,36 @@ def build_web_services(settings: Settings) -> WebServices:
         sender=sender,
         now=assistant.now,
         secrets=secrets,
+        reminders=reminders,
     )
+
+
+def work_calendar(settings: Settings) -> WorkCalendar:
+    return WorkCalendar(
+        tz=settings.tz,
+        quiet_start=settings.quiet_hours_start,
+        quiet_end=settings.quiet_hours_end,
+        send_at=settings.reminder_send_time,
+    )
+
+
+def build_chaser(settings: Settings, *, charts: bool = True) -> Chaser:
+    from bot.reports.charts import progress_png
+
+    return Chaser(
+        work_calendar(settings), default_route, render_chart=progress_png if charts else None
+    )
+
+
+def build_reminders(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    now: Callable[[], datetime],
+    on_queued: Callable[[], None] | None = None,
+) -> ReminderScheduler:
+    from bot.scheduler import ReminderScheduler
+
+    return ReminderScheduler(sessions, build_chaser(settings), now=now, on_queued=on_queued)
 
 
 def _megabytes(size: int) -> str:

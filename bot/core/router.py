@@ -15,12 +15,13 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core import operational
+from bot.core import operational, reminder_actions
 from bot.core.access import actor_for
 from bot.core.flows import pledge, registration, report, review
 from bot.core.flows.base import Ctx, Engine
 from bot.core.notices import notices
 from bot.core.text import fold
+from bot.core.workdays import WorkCalendar
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
 from bot.store import accounts, delivery, forms, org
@@ -62,6 +63,11 @@ INTENTS: dict[str, str] = {
     "nop bao cao": "baocao",
     "nop bao cao tien do": "baocao",
 }
+# The buttons under a reminder (bot.core.chase): snooze a day, or "filed on paper".
+REMINDER_BUTTONS: dict[str, Callable[[Ctx, str, WorkCalendar], list[Reply]]] = {
+    "nhaclai": reminder_actions.snooze,
+    "vanban": lambda ctx, arg, _calendar: reminder_actions.paper(ctx, arg),
+}
 RESUME_WORDS = {"tiep tuc", "/tieptuc"}
 _CODE = re.compile(r"[A-Za-z0-9]{4}[- ]?[A-Za-z0-9]{4}")
 
@@ -80,8 +86,10 @@ class Router:
         sessions: sessionmaker[Session] | None = None,
         now: Callable[[], datetime] | None = None,
         files: FileStore | None = None,
+        calendar: WorkCalendar | None = None,
     ) -> None:
         self._qa = qa
+        self._calendar = calendar or WorkCalendar()
         self._sessions = sessions
         self._now = now
         self._files = files
@@ -224,7 +232,13 @@ class Router:
                 return [Reply(vi.LINK_FIRST)]
             return FORM_COMMANDS[name](ctx, self._engine, state)
         handler = self._commands.get(name)
-        if handler is None:
+        if name in REMINDER_BUTTONS:
+            replies = (
+                REMINDER_BUTTONS[name](ctx, arg, self._calendar)
+                if ctx.person is not None
+                else [Reply(vi.LINK_FIRST)]
+            )
+        elif handler is None:
             replies = [Reply(vi.UNKNOWN_COMMAND.format(command="/" + name))]
         else:
             replies = handler(message)

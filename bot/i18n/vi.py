@@ -721,3 +721,64 @@ TELEGRAM_SETTINGS_MISSING = "Cần đặt THIDUA_TELEGRAM_TOKEN và THIDUA_TELEG
 ZALO_SETTINGS_MISSING = "Cần đặt THIDUA_ZALO_BOT_TOKEN và THIDUA_ZALO_BOT_WEBHOOK_SECRET."
 WEBHOOK_SET = "Đã đăng ký webhook: {url}"
 POLLING_STARTED = "Đang nhận tin qua {channels} (long polling). Nhấn Ctrl+C để dừng."
+
+# --- Reminders, escalation and weekly summaries -------------------------------------------------
+
+SUBJECT_REGISTRATION = "đăng ký thi đua «{movement}»"
+SUBJECT_REPORT = "{period} («{movement}»)"
+SUBJECT_PLEDGE = "ký kết giao ước thi đua {cluster} («{movement}»)"
+REMIND_BEFORE = "⏰ Nhắc việc: {subject} của {unit} hạn nộp ngày {deadline}, còn {days} ngày."
+REMIND_TODAY = "⏰ Nhắc việc: hôm nay ({deadline}) là hạn cuối {subject} của {unit}."
+REMIND_OVERDUE = (
+    "❗ {subject} của {unit} đã quá hạn {days} ngày (hạn {deadline}), đơn vị chưa nộp. "
+    "Đề nghị anh/chị hoàn thành sớm."
+)
+REMIND_PENDING = " Bản của đơn vị đang chờ thủ trưởng xác nhận."
+REMIND_RETURNED = " Bản của đơn vị đã bị trả lại, cần sửa và nộp lại."
+REMIND_PLEDGE_OPEN = " Cụm/khối chưa mở ký kết: đồng chí cụm/khối trưởng mở để các đơn vị ký."
+REMIND_AGAIN = "⏰ Nhắc lại theo hẹn: "
+BTN_SUBMIT_NOW = "📤 Nộp ngay"
+BTN_SNOOZE = "⏰ Nhắc lại sau"
+BTN_PAPER = "📄 Đã nộp bằng văn bản"
+ESCALATE_CLUSTER = (
+    "📣 {cluster}: {count} đơn vị chưa nộp {subject}, hạn {deadline} (quá {days} ngày):\n{units}"
+)
+ESCALATE_OFFICE = (
+    "📣 Gửi Ban Thi đua - Khen thưởng: {count} đơn vị chưa nộp {subject}, hạn {deadline} "
+    "(quá {days} ngày):\n{units}"
+)
+ESCALATE_UNIT_LINE = "• {unit}"
+ESCALATE_UNIT_IN_CLUSTER = "• {unit} ({cluster})"
+ESCALATE_UNREACHED = "\nChưa liên lạc được qua Telegram/Zalo: {people}."
+SNOOZED = "Đã hẹn: tôi sẽ nhắc lại {subject} lúc {at}."
+PAPER_RECORDED = (
+    "Đã ghi nhận {unit} báo đã nộp {subject} bằng văn bản. Ban Thi đua - Khen thưởng sẽ đối "
+    "chiếu; tôi không nhắc việc này nữa."
+)
+PAPER_ALREADY = "{unit} đã báo nộp {subject} bằng văn bản từ trước."
+PAPER_NOTE = "{name} báo đã nộp bằng văn bản qua trợ lý."
+REMINDER_UNKNOWN = "Không tìm thấy nhắc việc này; có thể nó đã cũ. Gõ /help để xem các việc."
+REMINDER_NOT_YOURS = "Nhắc việc này không gửi cho anh/chị nên anh/chị không thay đổi được."
+REMINDER_ALREADY_DONE = "{subject} của {unit} đã nộp rồi, không cần làm gì thêm."
+DATE_TIME = "{time} ngày {date}"
+
+SUMMARY_TITLE = "📊 Tổng hợp tuần {week} (đến {date}) — {scope}"
+SUMMARY_SCOPE_OFFICE = "toàn tỉnh"
+SUMMARY_SUBJECT = (
+    "• {subject}, hạn {deadline}: đã nộp {submitted}, nộp muộn {late}, "
+    "báo nộp bằng văn bản {paper}, chưa nộp {missing}"
+)
+SUMMARY_SUBJECT_UPCOMING = "• {subject}, hạn {deadline}: đã nộp {submitted}/{total}"
+SUMMARY_LATE_UNITS = "   Quá hạn chưa nộp: {units}"
+SUMMARY_PAPER_UNITS = "   Báo nộp bằng văn bản (cần đối chiếu): {units}"
+SUMMARY_NOTHING = "Không có hạn nộp nào trong các phong trào đang diễn ra."
+SUMMARY_UNREACHED = "Chưa liên lạc được trong tuần: {people}."
+SUMMARY_CHART_CAPTION = "Tiến độ thực hiện chỉ tiêu theo đơn vị — {movement}"
+SUMMARY_CHART_AXIS = "% chỉ tiêu đạt được (báo cáo gần nhất)"
+SUMMARY_CHART_NO_REPORT = "chưa báo cáo"
+SUMMARY_WRITTEN = "Đã ghi biểu đồ vào {path}."
+SUMMARY_QUEUED = "Đã xếp {count} tin tổng hợp vào hàng gửi."
+SUMMARY_NO_MOVEMENT = "Không có phong trào nào đang diễn ra để tổng hợp."
+SUMMARY_UNKNOWN_CLUSTER = "Không có cụm/khối mã {code} trong năm nay."
+PLAN_SUBJECT = "{subject} — hạn {deadline}: nhắc ngày {days}"
+PLAN_NOTHING = "Không có hạn nộp nào trong các phong trào đang diễn ra."

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.gateway import InboundChannel, InboxWorker, in_db_thread, receive
 from bot.outbox import OutboxSender
+from bot.scheduler import ReminderScheduler
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class WebServices:
     now: Callable[[], datetime]
     secrets: dict[str, str] = field(default_factory=dict)  # channel -> webhook secret
     background: bool = True  # run the worker and sender loops inside the app
+    reminders: ReminderScheduler | None = None  # the reminder loop, when this process runs it
 
 
 def _same(given: str | None, expected: str) -> bool:
@@ -59,6 +61,8 @@ def create_app(services: WebServices) -> FastAPI:
                 asyncio.create_task(services.worker.run_forever(stop)),
                 asyncio.create_task(services.sender.run_forever(stop)),
             ]
+            if services.reminders is not None:
+                tasks.append(asyncio.create_task(services.reminders.run_forever(stop)))
         try:
             yield
         finally:

@@ -1,0 +1,591 @@
+"""One pass of the reminder scheduler: what is due now, to whom, through which channel.
+
+Runs inside the caller's transaction (under its leader lock): each reminder's key row and the
+outbox row that carries it commit together, so a crash loses neither and a second pass, in this
+process or another, finds the key and sends nothing twice. Nothing here waits on a network.
+
+Unit heads and officers get the reminders of their unit; after `escalate_cluster_after` days
+overdue the cluster lead gets the cluster's late units, after `escalate_office_after` days the
+office gets the province's. Each Monday (the first working day of the week) the office and
+every cluster lead get the weekly summary.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.core import digest
+from bot.core import standing as st
+from bot.core.reminders import ReminderPolicy, Slot, due, plan
+from bot.core.roles import Role
+from bot.core.workdays import WorkCalendar
+from bot.i18n import vi
+from bot.messages import Attachment, Button, Reply
+from bot.store import delivery
+from bot.store import reminders as rows
+from bot.store.models import Cluster, ClusterMember, Person, PersonRole
+
+UNIT, CLUSTER, OFFICE, SUMMARY = "unit", "cluster", "office", "summary"
+SNOOZE_FOR = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where one person's message goes: a channel, a chat in it, and how (for the log)."""
+
+    channel: str
+    chat_id: str
+    kind: str = "direct"
+
+
+RouteFinder = Callable[[Session, int, datetime], Route | None]
+ChartRenderer = Callable[[digest.ChartData], bytes]
+
+
+@dataclass
+class TickReport:
+    sent: int = 0
+    skipped: int = 0
+    unreached: int = 0
+    escalations: int = 0
+    summaries: int = 0
+    keys: list[str] = field(default_factory=list)  # what was queued, for logs and tests
+
+
+@dataclass
+class _People:
+    """Who holds which role where, read once per pass."""
+
+    names: dict[int, str]
+    by_unit: dict[int, dict[str, list[int]]]
+    office: list[int]
+    clusters_of_unit: dict[int, list[Cluster]]
+    clusters: dict[int, Cluster]
+
+    def unit_role(self, unit_id: int, *roles: Role) -> list[int]:
+        held = self.by_unit.get(unit_id, {})
+        return sorted({p for role in roles for p in held.get(role.value, [])})
+
+    def cluster_leads(self, cluster: Cluster) -> list[int]:
+        if cluster.lead_unit_id is None:
+            return []
+        return self.unit_role(cluster.lead_unit_id, Role.CLUSTER_LEAD)
+
+
+class Chaser:
+    """Computes and queues the reminders due at `now`; the scheduler owns the lock and loop."""
+
+    def __init__(
+        self,
+        calendar: WorkCalendar,
+        route: RouteFinder,
+        *,
+        render_chart: ChartRenderer | None = None,
+    ) -> None:
+        self._calendar = calendar
+        self._route = route
+        self._render_chart = render_chart
+
+    def tick(self, session: Session, now: datetime) -> TickReport:
+        report = TickReport()
+        if not self._calendar.may_send(now):
+            return report  # nothing may go out now; what passed meanwhile is judged next pass
+        today = self._calendar.local(now).date()
+        movements = st.active_movements(session, today)
+        if not movements.items:
+            return report
+        standings = st.standings(session, movements)
+        people = _people(session, today.year)
+        subjects: dict[st.Subject, list[st.Standing]] = defaultdict(list)
+        for item in standings:
+            subjects[item.subject].append(item)
+        keys = {s.key for s in subjects} | {
+            f"{s.key}/c{c}" for s in subjects for c in people.clusters
+        }
+        keys.add(SUMMARY)
+        seen = _index(rows.recorded(session, keys))
+        snoozes = rows.pending_snoozes(session, [s.key for s in subjects])
+        for subject, items in subjects.items():
+            policy = movements.policies[subject.movement_id]
+            self._chase_units(session, now, subject, items, policy, people, seen, snoozes, report)
+            self._escalate(session, now, subject, items, policy, people, seen, report)
+        self._summaries(session, now, today, standings, movements, people, seen, report)
+        return report
+
+    # --- units ------------------------------------------------------------------------------
+
+    def _chase_units(
+        self,
+        session: Session,
+        now: datetime,
+        subject: st.Subject,
+        items: list[st.Standing],
+        policy: ReminderPolicy,
+        people: _People,
+        seen: Seen,
+        snoozes: list[rows.ReminderSnooze],
+        report: TickReport,
+    ) -> None:
+        slots = plan(
+            subject.deadline,
+            policy.unit_offsets(),
+            self._calendar,
+            working_days=policy.working_days,
+            until=subject.until,
+        )
+        if not slots or slots[0].moment > now:
+            return
+        snoozed = {(z.person_id, z.unit_id): z for z in snoozes if z.subject == subject.key}
+        for item in items:
+            if item.done or item.state == st.WAITING:
+                for person_id in _audience(item, people):
+                    if (z := snoozed.get((person_id, item.unit_id))) is not None:
+                        rows.mark_fired(session, z.id)
+                continue
+            for person_id in _audience(item, people):
+                done = seen.get((UNIT, person_id, subject.key), set())
+                pick = due(slots, done, now, self._calendar)
+                for slot in pick.skip:
+                    self._skip(
+                        session, UNIT, person_id, subject.key, slot, now, item.unit_id, report
+                    )
+                snooze = snoozed.get((person_id, item.unit_id))
+                again = False
+                if snooze is not None:
+                    if snooze.until > now:
+                        continue  # asked to be reminded later: the regular slots wait too
+                    rows.mark_fired(session, snooze.id)
+                    if pick.send is None:
+                        moment = self._calendar.next_allowed(snooze.until)
+                        slot = Slot(0, moment.date(), moment, label=f"z{snooze.id}")
+                        pick = due([slot], done, now, self._calendar)
+                        again = True
+                if pick.send is None:
+                    continue
+                reply = _unit_reminder(item, self._calendar.local(now).date(), again)
+                self._send(
+                    session,
+                    UNIT,
+                    person_id,
+                    subject.key,
+                    pick.send,
+                    now,
+                    item.unit_id,
+                    reply,
+                    report,
+                )
+
+    # --- escalation -------------------------------------------------------------------------
+
+    def _escalate(
+        self,
+        session: Session,
+        now: datetime,
+        subject: st.Subject,
+        items: list[st.Standing],
+        policy: ReminderPolicy,
+        people: _People,
+        seen: Seen,
+        report: TickReport,
+    ) -> None:
+        late = [i for i in items if not i.done and i.state != st.WAITING]
+        today = self._calendar.local(now).date()
+        if not late or today <= subject.deadline:
+            return
+        days = (today - subject.deadline).days
+        cluster_slots = self._overdue_slots(subject, policy, policy.escalate_cluster_after)
+        by_cluster: dict[int, list[st.Standing]] = defaultdict(list)
+        for item in late:
+            if subject.cluster_id is not None:
+                by_cluster[subject.cluster_id].append(item)
+                continue
+            for cluster in people.clusters_of_unit.get(item.unit_id, []):
+                by_cluster[cluster.id].append(item)
+        for cluster_id, units in by_cluster.items():
+            cluster = people.clusters[cluster_id]
+            key = f"{subject.key}/c{cluster_id}"
+            text = vi.ESCALATE_CLUSTER.format(
+                cluster=cluster.name,
+                count=len(units),
+                subject=subject.name,
+                deadline=_d(subject.deadline),
+                days=days,
+                units="\n".join(vi.ESCALATE_UNIT_LINE.format(unit=u.unit_name) for u in units),
+            )
+            for person_id in people.cluster_leads(cluster):
+                if self._escalation(
+                    session, CLUSTER, person_id, key, cluster_slots, seen, now, Reply(text), report
+                ):
+                    report.escalations += 1
+        office_slots = self._overdue_slots(subject, policy, policy.escalate_office_after)
+        lines = []
+        for item in late:
+            names = ", ".join(c.name for c in people.clusters_of_unit.get(item.unit_id, []))
+            line = vi.ESCALATE_UNIT_IN_CLUSTER if names else vi.ESCALATE_UNIT_LINE
+            lines.append(line.format(unit=item.unit_name, cluster=names))
+        text = vi.ESCALATE_OFFICE.format(
+            count=len(late),
+            subject=subject.name,
+            deadline=_d(subject.deadline),
+            days=days,
+            units="\n".join(lines),
+        )
+        unreached = _unreached_people(session, subject.key, people)
+        if unreached:
+            text += vi.ESCALATE_UNREACHED.format(people=", ".join(unreached))
+        for person_id in people.office:
+            if self._escalation(
+                session,
+                OFFICE,
+                person_id,
+                subject.key,
+                office_slots,
+                seen,
+                now,
+                Reply(text),
+                report,
+            ):
+                report.escalations += 1
+
+    def _overdue_slots(self, subject: st.Subject, policy: ReminderPolicy, after: int) -> list[Slot]:
+        return plan(
+            subject.deadline,
+            policy.overdue_offsets(after),
+            self._calendar,
+            working_days=policy.working_days,
+            until=subject.until,
+        )
+
+    def _escalation(
+        self,
+        session: Session,
+        rule: str,
+        person_id: int,
+        subject_key: str,
+        slots: list[Slot],
+        seen: Seen,
+        now: datetime,
+        reply: Reply,
+        report: TickReport,
+    ) -> bool:
+        done = seen.get((rule, person_id, subject_key), set())
+        pick = due(slots, done, now, self._calendar)
+        for slot in pick.skip:
+            self._skip(session, rule, person_id, subject_key, slot, now, None, report)
+        if pick.send is None:
+            return False
+        return self._send(
+            session, rule, person_id, subject_key, pick.send, now, None, reply, report
+        )
+
+    # --- weekly summary ---------------------------------------------------------------------
+
+    def _summaries(
+        self,
+        session: Session,
+        now: datetime,
+        today: date,
+        standings: list[st.Standing],
+        movements: st.Movements,
+        people: _People,
+        seen: Seen,
+        report: TickReport,
+        *,
+        slot: Slot | None = None,
+    ) -> None:
+        """The weekly summary on the week's first working day; `slot` forces one now."""
+        if slot is None:
+            monday = today - timedelta(days=today.weekday())
+            day = self._calendar.working_day_on_or_after(monday)
+            if day - monday >= timedelta(days=7):
+                return  # a week off (Tết): no summary of a week nobody worked
+            slot = Slot(0, day, self._calendar.at_send_time(day), label=digest.week_label(monday))
+        built: dict[int | None, Reply] = {}
+        for person_id, cluster in _summary_audience(people):
+            done = seen.get((SUMMARY, person_id, SUMMARY), set())
+            pick = due([slot], done, now, self._calendar)
+            for skipped in pick.skip:
+                self._skip(session, SUMMARY, person_id, SUMMARY, skipped, now, None, report)
+            if pick.send is None:
+                continue
+            scope = cluster.id if cluster else None
+            if scope not in built:
+                summary = _digest(session, now, today, standings, movements, people, cluster)
+                built[scope] = self._summary_reply(summary, slot.name)
+            reply = built[scope]
+            if self._send(
+                session, SUMMARY, person_id, SUMMARY, pick.send, now, None, reply, report
+            ):
+                report.summaries += 1
+
+    def summary_now(self, session: Session, now: datetime) -> TickReport:
+        """Queues the summary to the office and the cluster leads at once (`thidua summary`),
+        under a key of its own: once per minute at most, whatever the week's schedule did."""
+        report = TickReport()
+        today = self._calendar.local(now).date()
+        movements = st.active_movements(session, today)
+        standings = st.standings(session, movements)
+        people = _people(session, today.year)
+        label = "manual-" + self._calendar.local(now).strftime("%Y%m%d%H%M")
+        slot = Slot(0, today, now, label=label)
+        seen = _index(rows.recorded(session, [SUMMARY]))
+        self._summaries(session, now, today, standings, movements, people, seen, report, slot=slot)
+        return report
+
+    def _summary_reply(self, summary: digest.Digest, label: str) -> Reply:
+        if self._render_chart is None or not summary.charts:
+            return Reply(summary.text)
+        images = tuple(
+            Attachment("photo", f"tien-do-{label}-{n}.png", "image/png", data=self._render_chart(c))
+            for n, c in enumerate(summary.charts[:3], 1)
+        )
+        return Reply(summary.text, attachments=images)
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def _skip(
+        self,
+        session: Session,
+        rule: str,
+        person_id: int,
+        subject_key: str,
+        slot: Slot,
+        now: datetime,
+        unit_id: int | None,
+        report: TickReport,
+    ) -> None:
+        key = rows.Key(rule, person_id, subject_key, slot.name)
+        if rows.record(
+            session, key, status=rows.SKIPPED, due_at=slot.moment, now=now, unit_id=unit_id
+        ):
+            report.skipped += 1
+
+    def _send(
+        self,
+        session: Session,
+        rule: str,
+        person_id: int,
+        subject_key: str,
+        slot: Slot,
+        now: datetime,
+        unit_id: int | None,
+        reply: Reply,
+        report: TickReport,
+    ) -> bool:
+        key = rows.Key(rule, person_id, subject_key, slot.name)
+        route = self._route(session, person_id, now)
+        if route is None:
+            if rows.record(
+                session, key, status=rows.UNREACHED, due_at=slot.moment, now=now, unit_id=unit_id
+            ):
+                report.unreached += 1
+            return False
+        reminder_id = rows.record(
+            session,
+            key,
+            status=rows.SENT,
+            due_at=slot.moment,
+            now=now,
+            unit_id=unit_id,
+            channel=route.channel,
+            route=route.kind,
+        )
+        if reminder_id is None:
+            return False  # another worker wrote this key first: it sends it
+        reply = _with_reminder_id(reply, reminder_id)
+        delivery.enqueue(
+            session,
+            channel=route.channel,
+            chat_id=route.chat_id,
+            replies=[reply],
+            key=f"reminder:{reminder_id}",
+            now=now,
+        )
+        report.sent += 1
+        report.keys.append(f"{rule}|{person_id}|{subject_key}|{slot.name}")
+        return True
+
+
+Seen = dict[tuple[str, int, str], set[str]]
+
+
+def _index(keys: set[rows.Key]) -> Seen:
+    """Recorded slots by (rule, person, subject): each lookup is then a dict hit."""
+    seen: Seen = defaultdict(set)
+    for key in keys:
+        seen[(key.rule, key.person_id, key.subject)].add(key.slot)
+    return seen
+
+
+def _summary_audience(people: _People) -> list[tuple[int, Cluster | None]]:
+    """The office (the whole province) and each cluster lead (their cluster)."""
+    audience: list[tuple[int, Cluster | None]] = [(p, None) for p in people.office]
+    for cluster in people.clusters.values():
+        audience += [(p, cluster) for p in people.cluster_leads(cluster)]
+    return audience
+
+
+def _cluster_units(cluster: Cluster) -> set[int]:
+    return {m.unit_id for m in cluster.members} | {
+        u for u in (cluster.lead_unit_id, cluster.deputy_unit_id) if u is not None
+    }
+
+
+def _digest(
+    session: Session,
+    now: datetime,
+    today: date,
+    standings: list[st.Standing],
+    movements: st.Movements,
+    people: _People,
+    cluster: Cluster | None,
+) -> digest.Digest:
+    units = _cluster_units(cluster) if cluster is not None else None
+    mine = [s for s in standings if units is None or s.unit_id in units]
+    return digest.build(
+        mine,
+        today=today,
+        scope=cluster.name if cluster is not None else vi.SUMMARY_SCOPE_OFFICE,
+        completion={m.id: st.completion_by_unit(session, m.id) for m in movements.items},
+        movement_titles={m.id: m.title for m in movements.items},
+        unreached=_unreached_week(session, now, people) if cluster is None else [],
+    )
+
+
+def summary_for(
+    session: Session, now: datetime, calendar: WorkCalendar, cluster_code: str | None = None
+) -> digest.Digest | None:
+    """The summary the office (or one cluster's lead) would get now; None for an unknown
+    cluster. For `thidua summary --dry-run`."""
+    today = calendar.local(now).date()
+    movements = st.active_movements(session, today)
+    people = _people(session, today.year)
+    cluster = None
+    if cluster_code is not None:
+        cluster = next((c for c in people.clusters.values() if c.code == cluster_code), None)
+        if cluster is None:
+            return None
+    standings = st.standings(session, movements)
+    return _digest(session, now, today, standings, movements, people, cluster)
+
+
+def _audience(item: st.Standing, people: _People) -> list[int]:
+    """Unit head and officer; only the head for a draft waiting for the head's confirmation; the
+    cluster lead for a pledge nobody opened yet."""
+    if item.unopened:
+        leads = people.unit_role(item.unit_id, Role.CLUSTER_LEAD)
+        return leads or people.unit_role(item.unit_id, Role.UNIT_HEAD)
+    if item.state == st.PENDING:
+        return people.unit_role(item.unit_id, Role.UNIT_HEAD)
+    return people.unit_role(item.unit_id, Role.UNIT_HEAD, Role.UNIT_OFFICER)
+
+
+def _unit_reminder(item: st.Standing, today: date, again: bool) -> Reply:
+    subject = item.subject
+    left = (subject.deadline - today).days
+    fields = {"subject": subject.name, "unit": item.unit_name, "deadline": _d(subject.deadline)}
+    if left > 0:
+        text = vi.REMIND_BEFORE.format(days=left, **fields)
+        status = f"còn {left} ngày"
+    elif left == 0:
+        text = vi.REMIND_TODAY.format(**fields)
+        status = "hạn cuối hôm nay"
+    else:
+        text = vi.REMIND_OVERDUE.format(days=-left, **fields)
+        status = f"quá hạn {-left} ngày"
+    text = text[:1].upper() + text[1:]
+    if again:
+        text = vi.REMIND_AGAIN + text[:1].lower() + text[1:]
+    command = subject.command
+    if item.state == st.PENDING:
+        text += vi.REMIND_PENDING
+        command = "/xacnhan" if subject.kind == st.REGISTRATION else command
+    elif item.state == st.RETURNED:
+        text += vi.REMIND_RETURNED
+    elif item.unopened:
+        text += vi.REMIND_PLEDGE_OPEN
+    zns = {
+        "unit_name": item.unit_name,
+        "subject": subject.name,
+        "deadline": _d(subject.deadline),
+        "status": status,
+        "movement": subject.movement_title,
+    }
+    return Reply(
+        text,
+        buttons=((Button(vi.BTN_SUBMIT_NOW, command),),),
+        meta={"zns_fields": json.dumps(zns, ensure_ascii=False)},
+    )
+
+
+def _with_reminder_id(reply: Reply, reminder_id: int) -> Reply:
+    """Adds the snooze and paper buttons (they name the reminder) to a unit reminder."""
+    meta = {**reply.meta, "key": f"reminder:{reminder_id}"}
+    if not reply.buttons:
+        return Reply(reply.text, attachments=reply.attachments, meta=meta)
+    rows_ = (
+        *reply.buttons,
+        (Button(vi.BTN_SNOOZE, f"/nhaclai {reminder_id}"),),
+        (Button(vi.BTN_PAPER, f"/vanban {reminder_id}"),),
+    )
+    return Reply(reply.text, buttons=rows_, attachments=reply.attachments, meta=meta)
+
+
+def _people(session: Session, year: int) -> _People:
+    names: dict[int, str] = {}
+    by_unit: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    office: list[int] = []
+    query = select(Person.id, Person.full_name, Person.unit_id, PersonRole.role).join(
+        PersonRole, PersonRole.person_id == Person.id
+    )
+    for person_id, name, unit_id, role in session.execute(query.order_by(Person.id)):
+        names[person_id] = name
+        if role == Role.OFFICE_ADMIN.value:
+            office.append(person_id)
+        if unit_id is not None:
+            by_unit[unit_id][role].append(person_id)
+    clusters = {c.id: c for c in session.scalars(select(Cluster).where(Cluster.year == year))}
+    of_unit: dict[int, list[Cluster]] = defaultdict(list)
+    members = session.execute(
+        select(ClusterMember.cluster_id, ClusterMember.unit_id).where(
+            ClusterMember.cluster_id.in_(list(clusters))
+        )
+    )
+    pairs = {(cluster_id, unit_id) for cluster_id, unit_id in members}
+    for cluster in clusters.values():
+        pairs |= {(cluster.id, u) for u in (cluster.lead_unit_id, cluster.deputy_unit_id) if u}
+    for cluster_id, unit_id in sorted(pairs):
+        of_unit[unit_id].append(clusters[cluster_id])
+    return _People(names, by_unit, sorted(set(office)), of_unit, clusters)
+
+
+def _unreached_people(session: Session, subject_key: str, people: _People) -> list[str]:
+    """Names of people the unit reminders of a subject could not reach."""
+    ids = rows.unreached_for(session, subject_key)
+    return [people.names.get(i, str(i)) for i in ids]
+
+
+def _unreached_week(session: Session, now: datetime, people: _People) -> list[str]:
+    since = now - timedelta(days=7)
+    ids = sorted({r.person_id for r in rows.unreached_since(session, since)})
+    return [people.names.get(i, str(i)) for i in ids]
+
+
+def _d(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def default_route(session: Session, person_id: int, now: datetime) -> Route | None:
+    """The person's most recently used chat that has not refused us."""
+    del now
+    for contact in rows.contacts_of(session, person_id):
+        if not contact.unreachable:
+            return Route(contact.channel, contact.external_id)
+    return None

@@ -1,0 +1,285 @@
+"""Who owes what: each deadline of the running movements and every unit's standing against it.
+
+Reminders chase the units whose standing is not done; the weekly summary shows all of them.
+A subject is one deadline: a movement's registration, one report period, one cluster's pledge.
+A unit that declared it filed on paper ("Đã nộp bằng văn bản") counts as done for reminders
+and is shown apart, for the office to check.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.core.reminders import ReminderPolicy
+from bot.core.workdays import VN_TZ
+from bot.i18n import vi
+from bot.store import forms, pledges, reports
+from bot.store import reminders as reminder_rows
+from bot.store.models import (
+    Cluster,
+    Movement,
+    Pledge,
+    ProgressReport,
+    Registration,
+    ReportValue,
+    Target,
+    Unit,
+)
+
+REGISTRATION, REPORT, PLEDGE = "registration", "report", "pledge"
+SUBMITTED, LATE, PAPER, PENDING, RETURNED, MISSING, WAITING = (
+    "submitted",
+    "late",
+    "paper",
+    "pending",  # drafted, waiting for the unit head's confirmation
+    "returned",  # the office sent it back
+    "missing",
+    "waiting",  # cannot act yet: the cluster lead has not opened the pledge
+)
+DONE = frozenset({SUBMITTED, LATE, PAPER})
+LOOK_BEFORE = timedelta(days=45)  # a movement's reminders start before it opens…
+LOOK_AFTER = timedelta(days=120)  # …and overdue ones go on after it ends
+
+
+@dataclass(frozen=True)
+class Subject:
+    key: str  # stable and short: what reminder keys and paper declarations refer to
+    kind: str
+    movement_id: int
+    movement_title: str
+    name: str
+    deadline: date
+    until: date  # no repeat after this day
+    command: str  # the form that settles it
+    year: int
+    cluster_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Standing:
+    subject: Subject
+    unit_id: int
+    unit_name: str
+    state: str
+    submitted_at: datetime | None = None
+    unopened: bool = False  # a pledge its cluster lead has still to open
+
+    @property
+    def done(self) -> bool:
+        return self.state in DONE
+
+
+@dataclass(frozen=True)
+class Movements:
+    """The movements in their reminder window, with each one's policy."""
+
+    items: tuple[Movement, ...]
+    policies: dict[int, ReminderPolicy]
+
+
+def active_movements(session: Session, today: date) -> Movements:
+    rows = session.scalars(
+        select(Movement)
+        .where(
+            Movement.start_date <= today + LOOK_BEFORE,
+            Movement.end_date >= today - LOOK_AFTER,
+        )
+        .order_by(Movement.start_date, Movement.id)
+    )
+    items = tuple(rows)
+    stored = reminder_rows.policy_rows(session)
+    policies = {m.id: _policy(stored.get(m.id)) for m in items}
+    return Movements(items, policies)
+
+
+def _policy(row: reminder_rows.ReminderPolicyRow | None) -> ReminderPolicy:
+    if row is None:
+        return ReminderPolicy()
+    return ReminderPolicy(
+        offsets=tuple(int(n) for n in row.offsets),
+        repeat_every_days=row.repeat_every_days,
+        repeat_times=row.repeat_times,
+        working_days=row.working_days,
+        escalate_cluster_after=row.escalate_cluster_after,
+        escalate_office_after=row.escalate_office_after,
+    )
+
+
+def standings(session: Session, movements: Movements) -> list[Standing]:
+    """Every unit's standing against every subject of the given movements."""
+    units = {u.id: u.name for u in session.scalars(select(Unit).order_by(Unit.name, Unit.id))}
+    paper = reminder_rows.paper_submitted(session)
+    found: list[Standing] = []
+    for movement in movements.items:
+        regs = list(
+            session.scalars(select(Registration).where(Registration.movement_id == movement.id))
+        )
+        found += _registrations(movement, regs, units, paper)
+        found += _reports(session, movement, regs, units, paper)
+        found += _pledges(session, movement, units, paper)
+    return found
+
+
+def _until(movement: Movement, deadline: date) -> date:
+    return max(movement.end_date, deadline) + LOOK_AFTER
+
+
+def _registrations(
+    movement: Movement,
+    regs: list[Registration],
+    units: dict[int, str],
+    paper: set[tuple[int, str]],
+) -> list[Standing]:
+    subject = Subject(
+        key=f"dk:{movement.id}",
+        kind=REGISTRATION,
+        movement_id=movement.id,
+        movement_title=movement.title,
+        name=vi.SUBJECT_REGISTRATION.format(movement=movement.title),
+        deadline=movement.registration_deadline,
+        until=_until(movement, movement.registration_deadline),
+        command="/dangky",
+        year=movement.year,
+    )
+    by_unit = {r.unit_id: r for r in regs}
+    result = []
+    for unit_id, name in units.items():
+        reg = by_unit.get(unit_id)
+        state, at = MISSING, None
+        if reg is not None:
+            at = reg.submitted_at
+            if reg.status in (forms.SUBMITTED, forms.APPROVED):
+                state = _on_time(at, subject.deadline)
+            elif reg.status == forms.PENDING_HEAD:
+                state = PENDING
+            elif reg.status == forms.RETURNED:
+                state = RETURNED
+        if state not in DONE and (unit_id, subject.key) in paper:
+            state = PAPER
+        result.append(Standing(subject, unit_id, name, state, at))
+    return result
+
+
+def _on_time(at: datetime | None, deadline: date) -> str:
+    if at is None:
+        return SUBMITTED
+    return LATE if at.astimezone(VN_TZ).date() > deadline else SUBMITTED
+
+
+def _reports(
+    session: Session,
+    movement: Movement,
+    regs: list[Registration],
+    units: dict[int, str],
+    paper: set[tuple[int, str]],
+) -> list[Standing]:
+    reportable = [r for r in regs if r.status in reports.REPORTABLE]
+    if not reportable:
+        return []
+    filed: dict[tuple[int, int], ProgressReport] = {
+        (r.registration_id, r.period_id): r
+        for r in session.scalars(
+            select(ProgressReport).where(
+                ProgressReport.registration_id.in_([r.id for r in reportable])
+            )
+        )
+    }
+    result = []
+    for period in movement.periods:
+        subject = Subject(
+            key=f"bc:{period.id}",
+            kind=REPORT,
+            movement_id=movement.id,
+            movement_title=movement.title,
+            name=vi.SUBJECT_REPORT.format(period=period.name, movement=movement.title),
+            deadline=period.deadline,
+            until=_until(movement, period.deadline),
+            command="/baocao",
+            year=movement.year,
+        )
+        for reg in reportable:
+            report = filed.get((reg.id, period.id))
+            state, at = MISSING, None
+            if report is not None:
+                at = report.submitted_at
+                if report.status == reports.SUBMITTED:
+                    state = LATE if report.late else SUBMITTED
+                else:
+                    state = PENDING
+            if state not in DONE and (reg.unit_id, subject.key) in paper:
+                state = PAPER
+            result.append(Standing(subject, reg.unit_id, units.get(reg.unit_id, ""), state, at))
+    return result
+
+
+def _pledges(
+    session: Session, movement: Movement, units: dict[int, str], paper: set[tuple[int, str]]
+) -> list[Standing]:
+    if movement.pledge_deadline is None:
+        return []
+    result = []
+    clusters = session.scalars(
+        select(Cluster).where(Cluster.year == movement.year).order_by(Cluster.kind, Cluster.code)
+    )
+    for cluster in clusters:
+        pledge: Pledge | None = pledges.pledge_for(session, cluster.id, movement.id)
+        subject = Subject(
+            key=f"gu:{movement.id}:{cluster.id}",
+            kind=PLEDGE,
+            movement_id=movement.id,
+            movement_title=movement.title,
+            name=vi.SUBJECT_PLEDGE.format(cluster=cluster.name, movement=movement.title),
+            deadline=movement.pledge_deadline,
+            until=_until(movement, movement.pledge_deadline),
+            command="/giaouoc",
+            year=movement.year,
+            cluster_id=cluster.id,
+        )
+        signed = pledges.signed_units(pledge) if pledge is not None else set()
+        for unit_id in pledges.members(session, cluster):
+            if pledge is None:
+                state = MISSING if unit_id == cluster.lead_unit_id else WAITING
+            elif unit_id in signed or pledge.status == pledges.CLOSED:
+                state = SUBMITTED
+            else:
+                state = MISSING
+            if state not in DONE and (unit_id, subject.key) in paper:
+                state = PAPER
+            unopened = pledge is None and state == MISSING
+            result.append(Standing(subject, unit_id, units.get(unit_id, ""), state, None, unopened))
+    return result
+
+
+def completion_by_unit(session: Session, movement_id: int) -> dict[int, float]:
+    """Each reporting unit's mean share of its targets reached (latest report per target), in %.
+
+    A unit that has reported nothing is absent (the chart says "not reported", not 0 %); a
+    target left out of its reports counts 0. A target counts at most 150 % so one runaway
+    figure does not hide the rest.
+    """
+    rows = session.execute(
+        select(Registration.unit_id, Target.id, Target.target_value, ReportValue.actual_value)
+        .join(Target, Target.registration_id == Registration.id)
+        .join(ReportValue, ReportValue.target_id == Target.id, isouter=True)
+        .join(ProgressReport, ProgressReport.id == ReportValue.report_id, isouter=True)
+        .where(Registration.movement_id == movement_id)
+        .order_by(ProgressReport.submitted_at)
+    )
+    latest: dict[tuple[int, int], tuple[Decimal, Decimal | None]] = {}
+    for unit_id, target_id, target_value, reported in rows:
+        actual: Decimal | None = reported
+        if actual is not None or (unit_id, target_id) not in latest:
+            latest[(unit_id, target_id)] = (target_value, actual)
+    reporting = {unit_id for (unit_id, _t), (_g, actual) in latest.items() if actual is not None}
+    shares: dict[int, list[float]] = defaultdict(list)
+    for (unit_id, _target), (goal, actual) in latest.items():
+        if unit_id in reporting and goal and goal > 0:
+            share = float((actual or Decimal(0)) / goal) * 100
+            shares[unit_id].append(min(share, 150.0))
+    return {unit: sum(values) / len(values) for unit, values in shares.items() if values}

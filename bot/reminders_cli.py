@@ -1,0 +1,103 @@
+"""`thidua summary` and `thidua reminders plan` (composition root, like bot/cli.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.config import Settings
+from bot.i18n import vi
+
+reminders_app = typer.Typer(help="Nhắc việc: lịch nhắc của các hạn nộp.", no_args_is_help=True)
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings = ctx.obj if isinstance(ctx.obj, Settings) else ctx.find_root().obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def summary(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Chỉ in bản tổng hợp và ghi biểu đồ, không gửi.")
+    ] = False,
+    out: Annotated[Path, typer.Option("--out", help="Tệp PNG của biểu đồ (với --dry-run).")] = Path(
+        "tong-hop-tien-do.png"
+    ),
+    cluster: Annotated[
+        str | None, typer.Option("--cluster", help="Mã cụm/khối: bản tổng hợp của cụm/khối đó.")
+    ] = None,
+    at: Annotated[
+        datetime | None,
+        typer.Option("--at", formats=["%Y-%m-%d"], help="Tổng hợp tính đến ngày (YYYY-MM-DD)."),
+    ] = None,
+) -> None:
+    """Tổng hợp tuần: đơn vị đã nộp, nộp muộn, chưa nộp, kèm biểu đồ tiến độ theo đơn vị."""
+    from bot import wiring
+    from bot.core.chase import summary_for
+    from bot.reports.charts import progress_png
+
+    settings = _settings(ctx)
+    sessions = wiring.open_store(settings)
+    now = datetime.now(settings.tz)
+    if at is not None:
+        now = datetime.combine(at.date(), settings.reminder_send_time, tzinfo=settings.tz)
+    if not dry_run:
+        chaser = wiring.build_chaser(settings)
+        with sessions.begin() as session:
+            report = chaser.summary_now(session, now)
+        typer.echo(vi.SUMMARY_QUEUED.format(count=report.summaries))
+        return
+    with sessions() as session:
+        digest = summary_for(session, now, wiring.work_calendar(settings), cluster)
+    if digest is None:
+        typer.echo(vi.SUMMARY_UNKNOWN_CLUSTER.format(code=cluster), err=True)
+        raise typer.Exit(2)
+    typer.echo(digest.text)
+    for number, chart in enumerate(digest.charts, 1):
+        path = out if number == 1 else out.with_stem(f"{out.stem}-{number}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(progress_png(chart))
+        typer.echo(vi.SUMMARY_WRITTEN.format(path=path))
+
+
+@reminders_app.command("plan")
+def plan(ctx: typer.Context) -> None:
+    """In lịch nhắc của từng hạn nộp trong các phong trào đang diễn ra (đã tránh ngày nghỉ)."""
+    from bot import wiring
+    from bot.core import reminders, standing
+
+    settings = _settings(ctx)
+    calendar = wiring.work_calendar(settings)
+    sessions = wiring.open_store(settings)
+    today = datetime.now(settings.tz).date()
+    with sessions() as session:
+        movements = standing.active_movements(session, today)
+        subjects = {item.subject for item in standing.standings(session, movements)}
+    if not subjects:
+        typer.echo(vi.PLAN_NOTHING)
+    for subject in sorted(subjects, key=lambda s: (s.deadline, s.key)):
+        policy = movements.policies[subject.movement_id]
+        slots = reminders.plan(
+            subject.deadline,
+            policy.unit_offsets(),
+            calendar,
+            working_days=policy.working_days,
+            until=subject.until,
+        )
+        days = ", ".join(slot.day.strftime("%d/%m") for slot in slots)
+        name = subject.name[:1].upper() + subject.name[1:]
+        typer.echo(
+            vi.PLAN_SUBJECT.format(
+                subject=name, deadline=subject.deadline.strftime("%d/%m/%Y"), days=days
+            )
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("summary")(summary)
+    app.add_typer(reminders_app, name="reminders")

@@ -1,0 +1,1 @@
+"""Office outputs: charts (matplotlib) for summaries."""

@@ -1,0 +1,74 @@
+"""The reminder loop: one leader at a time runs a pass of bot.core.chase, every minute.
+
+On PostgreSQL the leader is whoever takes a transaction-scoped advisory lock first; the others
+skip that round (a pass takes well under a minute, so rounds do not pile up). On SQLite there is
+one process by design; the pass still takes the write lock first, so even two would queue
+rather than interleave. Either way each reminder key is a unique row written with its outbox
+row, so a pass repeated after a crash or by a second worker sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core.chase import Chaser, TickReport
+from bot.gateway import in_db_thread, write_first
+
+log = logging.getLogger(__name__)
+
+LOCK_KEY = 0x7468_6964_7561  # "thidua": the advisory lock id of the reminder leader
+
+
+class ReminderScheduler:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        chaser: Chaser,
+        *,
+        now: Callable[[], datetime],
+        on_queued: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._chaser = chaser
+        self._now = now
+        self._on_queued = on_queued
+
+    def tick(self, at: datetime | None = None) -> TickReport | None:
+        """One pass at `at` (default: now); None when another worker is the leader."""
+        with self._sessions.begin() as session:
+            if not _lead(session):
+                return None
+            return self._chaser.tick(session, at or self._now())
+
+    async def run_forever(self, stop: asyncio.Event, every_s: float = 60.0) -> None:
+        while not stop.is_set():
+            try:
+                report = await in_db_thread(self._sessions, self.tick)
+                if report and report.sent and self._on_queued is not None:
+                    self._on_queued()  # the sender claims the new rows now, not at its next poll
+                if report and (report.sent or report.skipped or report.unreached):
+                    log.info(
+                        "reminders: %d queued, %d skipped, %d unreached",
+                        report.sent,
+                        report.skipped,
+                        report.unreached,
+                    )
+            except Exception:  # a bad row must not stop the reminders for good
+                log.exception("reminder pass failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=every_s)
+
+
+def _lead(session: Session) -> bool:
+    if session.get_bind().dialect.name == "postgresql":
+        taken = session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+        return bool(taken.scalar())
+    write_first(session, "reminder_log")
+    return True

@@ -1,0 +1,128 @@
+"""The weekly summary: its text, its chart, its delivery, and `thidua summary --dry-run`."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date, time
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.core.chase import Chaser, default_route, summary_for
+from bot.core.workdays import WorkCalendar
+from bot.reports.charts import progress_png
+from bot.scheduler import ReminderScheduler
+from bot.store.models import ProgressReport, Registration, ReportPeriod, ReportValue, Target
+from tests.forms.conftest import World, build_world
+from tests.reminders.conftest import at, outbox
+
+MONDAY = date(2026, 4, 13)  # after the Q1 deadline (10 April)
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _progress(world: World) -> None:
+    """Sở Nội vụ registered and reported half of one target and all of another; Sở Tư pháp
+    registered and has not reported."""
+    with world.sessions.begin() as session:
+        period = session.scalar(select(ReportPeriod).where(ReportPeriod.code == "Q1"))
+        assert period is not None
+        regs = {}
+        for code in ("SNV", "STP"):
+            reg = Registration(
+                unit_id=world.units[code],
+                movement_id=world.movement_id,
+                status="submitted",
+                version=1,
+                submitted_at=at(date(2026, 3, 20)),
+            )
+            reg.targets = [
+                Target(position=1, description="Tỷ lệ hồ sơ đúng hạn", target_value=Decimal(100)),
+                Target(position=2, description="Số lớp tập huấn", target_value=Decimal(10)),
+            ]
+            session.add(reg)
+            session.flush()
+            regs[code] = reg
+        report = ProgressReport(
+            registration_id=regs["SNV"].id,
+            period_id=period.id,
+            status="submitted",
+            submitted_at=at(date(2026, 4, 8)),
+        )
+        report.values = [
+            ReportValue(target_id=regs["SNV"].targets[0].id, actual_value=Decimal(50)),
+            ReportValue(target_id=regs["SNV"].targets[1].id, actual_value=Decimal(10)),
+        ]
+        session.add(report)
+
+
+def test_the_office_summary_counts_each_deadline_and_names_the_late(sqlite_world: World) -> None:
+    world = sqlite_world
+    _progress(world)
+    with world.sessions() as session:
+        summary = summary_for(session, at(MONDAY), WorkCalendar())
+    assert summary is not None
+    lines = summary.text.splitlines()
+    assert lines[0] == "📊 Tổng hợp tuần 16 (đến 13/04/2026) — toàn tỉnh"
+    registration = next(i for i, line in enumerate(lines) if "Đăng ký thi đua" in line)
+    assert lines[registration].endswith(
+        "hạn 31/03/2026: đã nộp 2, nộp muộn 0, báo nộp bằng văn bản 0, chưa nộp 2"
+    )
+    assert lines[registration + 1] == "   Quá hạn chưa nộp: Ban TĐKT, Sở Y tế"
+    report = next(i for i, line in enumerate(lines) if line.startswith("• Quý 1"))
+    assert lines[report].endswith(
+        "hạn 10/04/2026: đã nộp 1, nộp muộn 0, báo nộp bằng văn bản 0, chưa nộp 1"
+    )
+    assert lines[report + 1] == "   Quá hạn chưa nộp: Sở Tư pháp"
+    (chart,) = summary.charts
+    assert chart.bars == (("Sở Nội vụ", 75.0), ("Sở Tư pháp", None))
+    assert progress_png(chart).startswith(PNG)
+
+
+def test_a_cluster_lead_reads_only_their_cluster(sqlite_world: World) -> None:
+    world = sqlite_world
+    _progress(world)
+    with world.sessions() as session:
+        summary = summary_for(session, at(MONDAY), WorkCalendar(), "K1")
+        unknown = summary_for(session, at(MONDAY), WorkCalendar(), "K9")
+    assert summary is not None and unknown is None
+    assert "Khối Nội chính" in summary.text.splitlines()[0]
+    assert "Sở Y tế" not in summary.text and "Ban TĐKT" not in summary.text
+
+
+def test_the_monday_summary_goes_out_with_its_chart(sqlite_world: World) -> None:
+    world = sqlite_world
+    _progress(world)
+    chaser = Chaser(WorkCalendar(), default_route, render_chart=progress_png)
+    world.clock.current = at(MONDAY, time(8, 0))
+    report = ReminderScheduler(world.sessions, chaser, now=world.clock).tick()
+    assert report is not None and report.summaries == 2  # the office and the khối lead
+    summaries = [m.payload for m in outbox(world, "office") if m.payload["attachments"]]
+    (message,) = summaries
+    (image,) = message["attachments"]
+    assert image["kind"] == "photo" and image["filename"] == "tien-do-2026-W16-1.png"
+    assert base64.b64decode(image["data"]).startswith(PNG)
+    assert message["text"].startswith("📊 Tổng hợp tuần 16")
+
+
+def test_summary_dry_run_prints_and_writes_the_chart(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    world = build_world(f"sqlite:///{data / 'thidua.db'}", tmp_path / "files")
+    _progress(world)
+    world.engine.dispose()
+    out = tmp_path / "charts" / "tuan.png"
+    result = CliRunner().invoke(
+        app,
+        ["--data-dir", str(data), "summary", "--dry-run", "--at", "2026-04-13", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "📊 Tổng hợp tuần 16 (đến 13/04/2026) — toàn tỉnh" in result.output
+    assert "Quá hạn chưa nộp: Sở Tư pháp" in result.output
+    assert f"Đã ghi biểu đồ vào {out}." in result.output
+    assert out.read_bytes().startswith(PNG)
+    bad = CliRunner().invoke(
+        app, ["--data-dir", str(data), "summary", "--dry-run", "--cluster", "K9"]
+    )
+    assert bad.exit_code == 2 and "Không có cụm/khối mã K9" in bad.output
