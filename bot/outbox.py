@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,12 +36,50 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class RateLimits:
     """Telegram's published limits by default: ~30 messages/s per bot, about 1/s per chat
-    (short bursts tolerated) and 20/min per group."""
+    (short bursts tolerated) and 20/min per group.
 
-    per_second: float = 30.0
+    The overall rate is paced, one message every 1/per_second s, never a burst: the platform
+    counts any sliding second, so a bucket that lets 30 out at once and then refills at
+    30/s puts up to 60 in one of them and earns a 429 pause. 29/s leaves room for jitter.
+    """
+
+    per_second: float = 29.0
     per_chat_burst: int = 3
     per_chat_period_s: float = 3.0
     per_group_per_minute: float = 20.0
+
+
+class Pacer:
+    """Evenly spaced starts at `rate` per second that never exceed `rate` in any sliding
+    window, which is how Telegram counts. aiolimiter's leaky bucket lets a burst of `rate`
+    out and refills at `rate`/s, so one sliding second can hold up to twice the limit and
+    earn a 429 pause. A start that woke late lets the next one come a little sooner, so the
+    average holds under load; the window cap stops that from turning into a burst."""
+
+    def __init__(self, rate: float, window_s: float = 1.0) -> None:
+        self._interval = 1.0 / rate
+        self._cap = max(1, int(rate * window_s))
+        self._window_s = window_s
+        self._starts: deque[float] = deque()
+        self._next = 0.0
+
+    async def __aenter__(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            while self._starts and now - self._starts[0] >= self._window_s:
+                self._starts.popleft()
+            wait = self._next - now
+            if len(self._starts) >= self._cap:
+                wait = max(wait, self._starts[0] + self._window_s - now)
+            if wait <= 0:
+                break
+            await asyncio.sleep(wait)
+        self._starts.append(now)
+        self._next = max(self._next, now - self._interval) + self._interval
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -56,7 +95,7 @@ class _Job:
 @dataclass
 class _ChannelState:
     limits: RateLimits
-    overall: AsyncLimiter
+    overall: Pacer
     chats: dict[str, AsyncLimiter] = field(default_factory=dict)
     paused_until: datetime | None = None
 
@@ -97,7 +136,7 @@ class OutboxSender:
         self._sent: list[int] = []  # delivered, not yet recorded as sent
         for name in self._channels:
             chosen = (limits or {}).get(name, RateLimits())
-            self._state[name] = _ChannelState(chosen, AsyncLimiter(chosen.per_second, 1.0))
+            self._state[name] = _ChannelState(chosen, Pacer(chosen.per_second))
 
     def wake(self) -> None:
         """New rows were queued: claim now instead of at the next idle poll."""

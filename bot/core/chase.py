@@ -45,7 +45,7 @@ class Route:
     kind: str = "direct"
 
 
-RouteFinder = Callable[[Session, int, datetime], Route | None]
+RouteFinder = Callable[[rows.Recipient, datetime], Route | None]
 ChartRenderer = Callable[[digest.ChartData], bytes]
 
 
@@ -92,6 +92,8 @@ class Chaser:
         self._calendar = calendar
         self._route = route
         self._render_chart = render_chart
+        self._skipped: list[rows.Skip] = []
+        self._pending: list[_Pending] = []
 
     def tick(self, session: Session, now: datetime) -> TickReport:
         report = TickReport()
@@ -117,6 +119,7 @@ class Chaser:
             self._chase_units(session, now, subject, items, policy, people, seen, snoozes, report)
             self._escalate(session, now, subject, items, policy, people, seen, report)
         self._summaries(session, now, today, standings, movements, people, seen, report)
+        self._flush(session, now, report)
         return report
 
     # --- units ------------------------------------------------------------------------------
@@ -220,10 +223,9 @@ class Chaser:
                 units="\n".join(vi.ESCALATE_UNIT_LINE.format(unit=u.unit_name) for u in units),
             )
             for person_id in people.cluster_leads(cluster):
-                if self._escalation(
+                self._escalation(
                     session, CLUSTER, person_id, key, cluster_slots, seen, now, Reply(text), report
-                ):
-                    report.escalations += 1
+                )
         office_slots = self._overdue_slots(subject, policy, policy.escalate_office_after)
         lines = []
         for item in late:
@@ -241,7 +243,7 @@ class Chaser:
         if unreached:
             text += vi.ESCALATE_UNREACHED.format(people=", ".join(unreached))
         for person_id in people.office:
-            if self._escalation(
+            self._escalation(
                 session,
                 OFFICE,
                 person_id,
@@ -251,8 +253,7 @@ class Chaser:
                 now,
                 Reply(text),
                 report,
-            ):
-                report.escalations += 1
+            )
 
     def _overdue_slots(self, subject: st.Subject, policy: ReminderPolicy, after: int) -> list[Slot]:
         return plan(
@@ -320,10 +321,7 @@ class Chaser:
                 summary = _digest(session, now, today, standings, movements, people, cluster)
                 built[scope] = self._summary_reply(summary, slot.name)
             reply = built[scope]
-            if self._send(
-                session, SUMMARY, person_id, SUMMARY, pick.send, now, None, reply, report
-            ):
-                report.summaries += 1
+            self._send(session, SUMMARY, person_id, SUMMARY, pick.send, now, None, reply, report)
 
     def summary_now(self, session: Session, now: datetime) -> TickReport:
         """Queues the summary to the office and the cluster leads at once (`thidua summary`),
@@ -361,11 +359,11 @@ class Chaser:
         unit_id: int | None,
         report: TickReport,
     ) -> None:
+        """Remembers a slot that passed unsent; written with the others at the end of the pass."""
+        del session, now
         key = rows.Key(rule, person_id, subject_key, slot.name)
-        if rows.record(
-            session, key, status=rows.SKIPPED, due_at=slot.moment, now=now, unit_id=unit_id
-        ):
-            report.skipped += 1
+        self._skipped.append(rows.Skip(key, slot.moment, unit_id))
+        report.skipped += 1
 
     def _send(
         self,
@@ -379,38 +377,66 @@ class Chaser:
         reply: Reply,
         report: TickReport,
     ) -> bool:
+        """Queues the reminder for the end of the pass, where all are written in a few trips."""
+        del session, now, report
         key = rows.Key(rule, person_id, subject_key, slot.name)
-        route = self._route(session, person_id, now)
-        if route is None:
-            if rows.record(
-                session, key, status=rows.UNREACHED, due_at=slot.moment, now=now, unit_id=unit_id
-            ):
-                report.unreached += 1
-            return False
-        reminder_id = rows.record(
-            session,
-            key,
-            status=rows.SENT,
-            due_at=slot.moment,
-            now=now,
-            unit_id=unit_id,
-            channel=route.channel,
-            route=route.kind,
-        )
-        if reminder_id is None:
-            return False  # another worker wrote this key first: it sends it
-        reply = _with_reminder_id(reply, reminder_id)
-        delivery.enqueue(
-            session,
-            channel=route.channel,
-            chat_id=route.chat_id,
-            replies=[reply],
-            key=f"reminder:{reminder_id}",
-            now=now,
-        )
-        report.sent += 1
-        report.keys.append(f"{rule}|{person_id}|{subject_key}|{slot.name}")
+        self._pending.append(_Pending(key, slot.moment, unit_id, reply))
         return True
+
+    def _flush(self, session: Session, now: datetime, report: TickReport) -> None:
+        """Routes every reminder of the pass, writes their keys and outbox rows together.
+
+        A key another worker wrote first comes back without an id and is not queued here.
+        """
+        pending, self._pending = self._pending, []
+        skipped, self._skipped = self._skipped, []
+        rows.record_skipped(session, skipped, now=now)
+        if not pending:
+            return
+        recipients = rows.recipients(session, {p.key.person_id for p in pending})
+        routes = {
+            person_id: self._route(recipient, now) for person_id, recipient in recipients.items()
+        }
+        entries = []
+        for item in pending:
+            route = routes.get(item.key.person_id)
+            entries.append(
+                rows.Entry(
+                    item.key,
+                    status=rows.SENT if route else rows.UNREACHED,
+                    due_at=item.due_at,
+                    unit_id=item.unit_id,
+                    channel=route.channel if route else "",
+                    route=route.kind if route else "",
+                )
+            )
+        ids = rows.record_many(session, entries, now=now)
+        queued = []
+        for item in pending:
+            reminder_id = ids.get(item.key)
+            route = routes.get(item.key.person_id)
+            if reminder_id is None:
+                continue  # another worker wrote this key first: it sends it
+            if route is None:
+                report.unreached += 1
+                continue
+            reply = _with_reminder_id(item.reply, reminder_id)
+            queued.append(
+                delivery.Queued(route.channel, route.chat_id, reply, f"reminder:{reminder_id}")
+            )
+            report.sent += 1
+            report.escalations += item.key.rule in (CLUSTER, OFFICE)
+            report.summaries += item.key.rule == SUMMARY
+            report.keys.append("|".join(map(str, (*vars(item.key).values(),))))
+        delivery.enqueue_many(session, queued, now=now)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    key: rows.Key
+    due_at: datetime
+    unit_id: int | None
+    reply: Reply
 
 
 Seen = dict[tuple[str, int, str], set[str]]
@@ -582,10 +608,10 @@ def _d(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def default_route(session: Session, person_id: int, now: datetime) -> Route | None:
+def default_route(recipient: rows.Recipient, now: datetime) -> Route | None:
     """The person's most recently used chat that has not refused us."""
     del now
-    for contact in rows.contacts_of(session, person_id):
+    for contact in recipient.contacts:
         if not contact.unreachable:
             return Route(contact.channel, contact.external_id)
     return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -174,6 +174,51 @@ def enqueue(
         .returning(OutboxMessage.id)
     )
     return len(session.execute(statement).all())
+
+
+@dataclass(frozen=True)
+class Queued:
+    """One message for `enqueue_many`: where it goes and its idempotency key."""
+
+    channel: str
+    chat_id: str
+    reply: Reply
+    key: str
+
+
+_ENQUEUE: dict[str, Any] = {}
+
+
+def enqueue_many(session: Session, messages: Sequence[Queued], *, now: datetime) -> None:
+    """Queue many single-message notifications (reminders) in one round trip, each under
+    `key:0` like `enqueue`; a key already queued is skipped."""
+    if not messages:
+        return
+    dialect = session.get_bind().dialect.name
+    statement = _ENQUEUE.get(dialect)
+    if statement is None:
+        statement = _insert(session, OutboxMessage).on_conflict_do_nothing(
+            index_elements=["idempotency_key"]
+        )
+        _ENQUEUE[dialect] = statement
+    params = [
+        {
+            "channel": m.channel,
+            "chat_id": m.chat_id,
+            "idempotency_key": f"{m.key}:0",
+            "payload": reply_to_json(m.reply),
+            "status": "pending",
+            "attempts": 0,
+            "parts_sent": 0,
+            "not_before": now,
+            "lease_until": None,
+            "created_at": now,
+            "sent_at": None,
+            "last_error": "",
+        }
+        for m in messages
+    ]
+    session.connection().execute(statement, params)
 
 
 def claim_due(

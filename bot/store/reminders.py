@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -28,7 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.store.delivery import UnreachableChat
-from bot.store.models import Base, ChannelIdentity, UTCDateTime
+from bot.store.models import Base, ChannelIdentity, Person, UTCDateTime
 
 SENT = "sent"  # queued in the outbox
 SKIPPED = "skipped"  # its sending window passed while nobody could send it
@@ -120,6 +121,44 @@ def recorded(session: Session, subjects: Iterable[str]) -> set[Key]:
     return found
 
 
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert_key(dialect: str) -> Any:
+    """One statement per dialect, built once: values go in as parameters, not literals (building
+    a statement per row cost more than running it)."""
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(ReminderLog).on_conflict_do_nothing()
+        _INSERTS[dialect] = statement
+    return statement
+
+
+def _values(
+    key: Key,
+    *,
+    status: str,
+    due_at: datetime,
+    now: datetime,
+    unit_id: int | None,
+    channel: str = "",
+    route: str = "",
+) -> dict[str, Any]:
+    return {
+        "rule": key.rule,
+        "person_id": key.person_id,
+        "subject": key.subject,
+        "slot": key.slot,
+        "unit_id": unit_id,
+        "status": status,
+        "channel": channel,
+        "route": route,
+        "due_at": due_at,
+        "created_at": now,
+    }
+
+
 def record(
     session: Session,
     key: Key,
@@ -132,23 +171,67 @@ def record(
     route: str = "",
 ) -> int | None:
     """Inserts the key; its id, or None when another worker wrote it first."""
-    values = {
-        "rule": key.rule,
-        "person_id": key.person_id,
-        "subject": key.subject,
-        "slot": key.slot,
-        "unit_id": unit_id,
-        "status": status,
-        "channel": channel,
-        "route": route,
-        "due_at": due_at,
-        "created_at": now,
-    }
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(ReminderLog).values(**values).on_conflict_do_nothing().returning(ReminderLog.id)
+    values = _values(
+        key, status=status, due_at=due_at, now=now, unit_id=unit_id, channel=channel, route=route
     )
-    return session.scalar(statement)
+    statement = _insert_key(session.get_bind().dialect.name).returning(ReminderLog.id)
+    found = session.connection().execute(statement, values).scalar()
+    return None if found is None else int(found)
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: Key
+    status: str
+    due_at: datetime
+    unit_id: int | None
+    channel: str = ""
+    route: str = ""
+
+
+def record_many(session: Session, entries: list[Entry], *, now: datetime) -> dict[Key, int]:
+    """Inserts the keys in one round trip; the ids of those this call wrote (a key another
+    worker wrote first is absent)."""
+    if not entries:
+        return {}
+    params = [
+        _values(
+            e.key,
+            status=e.status,
+            due_at=e.due_at,
+            now=now,
+            unit_id=e.unit_id,
+            channel=e.channel,
+            route=e.route,
+        )
+        for e in entries
+    ]
+    statement = _insert_key(session.get_bind().dialect.name).returning(
+        ReminderLog.id,
+        ReminderLog.rule,
+        ReminderLog.person_id,
+        ReminderLog.subject,
+        ReminderLog.slot,
+    )
+    result = session.connection().execute(statement, params)
+    return {Key(rule, person, subject, slot): int(i) for i, rule, person, subject, slot in result}
+
+
+@dataclass(frozen=True)
+class Skip:
+    key: Key
+    due_at: datetime
+    unit_id: int | None
+
+
+def record_skipped(session: Session, skipped: list[Skip], *, now: datetime) -> None:
+    """Writes the keys of slots that passed unsent, in one round trip."""
+    if skipped:
+        params = [
+            _values(s.key, status=SKIPPED, due_at=s.due_at, now=now, unit_id=s.unit_id)
+            for s in skipped
+        ]
+        session.connection().execute(_insert_key(session.get_bind().dialect.name), params)
 
 
 def reminder(session: Session, reminder_id: int) -> ReminderLog | None:
@@ -231,28 +314,52 @@ class Contact:
     unreachable: bool
 
 
-def contacts_of(session: Session, person_id: int) -> list[Contact]:
-    """The person's linked chats, the most recently used first, each flagged if it refused us."""
-    query = (
-        select(
-            ChannelIdentity.channel,
-            ChannelIdentity.external_id,
-            ChannelIdentity.last_interaction_at,
-            UnreachableChat.id.is_not(None),
+@dataclass(frozen=True)
+class Recipient:
+    person_id: int
+    phone: str
+    contacts: tuple[Contact, ...]  # the most recently used first
+
+
+def recipients(session: Session, person_ids: Iterable[int]) -> dict[int, Recipient]:
+    """Each person's phone and linked chats (each flagged if it refused us), in few queries."""
+    wanted = sorted(set(person_ids))
+    found: dict[int, Recipient] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        query_phones = select(Person.id, Person.phone).where(Person.id.in_(chunk))
+        phones = {person_id: phone for person_id, phone in session.execute(query_phones)}
+        query = (
+            select(
+                ChannelIdentity.person_id,
+                ChannelIdentity.channel,
+                ChannelIdentity.external_id,
+                ChannelIdentity.last_interaction_at,
+                UnreachableChat.id.is_not(None),
+            )
+            .outerjoin(
+                UnreachableChat,
+                and_(
+                    UnreachableChat.channel == ChannelIdentity.channel,
+                    UnreachableChat.chat_id == ChannelIdentity.external_id,
+                ),
+            )
+            .where(ChannelIdentity.person_id.in_(chunk))
+            .order_by(
+                ChannelIdentity.person_id,
+                ChannelIdentity.last_interaction_at.desc().nulls_last(),
+                ChannelIdentity.id.desc(),
+            )
         )
-        .outerjoin(
-            UnreachableChat,
-            and_(
-                UnreachableChat.channel == ChannelIdentity.channel,
-                UnreachableChat.chat_id == ChannelIdentity.external_id,
-            ),
-        )
-        .where(ChannelIdentity.person_id == person_id)
-        .order_by(
-            ChannelIdentity.last_interaction_at.desc().nulls_last(), ChannelIdentity.id.desc()
-        )
-    )
-    return [Contact(*row) for row in session.execute(query)]
+        contacts: dict[int, list[Contact]] = {p: [] for p in chunk}
+        for person_id, channel, external_id, last, refused in session.execute(query):
+            contacts[person_id].append(Contact(channel, external_id, last, bool(refused)))
+        for person_id in chunk:
+            if person_id in phones:
+                found[person_id] = Recipient(
+                    person_id, phones[person_id] or "", tuple(contacts[person_id])
+                )
+    return found
 
 
 def unreached_for(session: Session, subject: str) -> list[int]:
