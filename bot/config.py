@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, Json, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# What a reminder tells a ZNS template; the scheduler fills them, a setting maps them to the
+# parameter names of the template the office registered with Zalo.
+ZNS_FIELDS = ("person_name", "unit_name", "subject", "deadline", "status", "movement")
 
 
 class Settings(BaseSettings):
@@ -54,6 +59,26 @@ class Settings(BaseSettings):
     )
     zalo_oa_api_url: str = Field("https://openapi.zalo.me", description="Địa chỉ OA API.")
     zalo_oa_oauth_url: str = Field("https://oauth.zaloapp.com", description="Địa chỉ OAuth Zalo.")
+    zalo_oa_allow_paid_cs: bool = Field(
+        False,
+        description="Cho phép gửi tin tư vấn có tính phí (48 giờ – 7 ngày sau lần tương tác cuối).",
+    )
+    zalo_zns_template_id: str = Field(
+        "", description="ID mẫu tin ZNS nhắc hạn đã được Zalo duyệt; trống = không gửi ZNS."
+    )
+    # Json: a bad value is a validation error naming the setting (a dict field would make the
+    # env source fail first, with a traceback); so the default is JSON text too.
+    zalo_zns_template_params: Json[dict[str, str]] = Field(
+        json.dumps({field: field for field in ZNS_FIELDS}),  # type: ignore[arg-type]
+        description=(
+            "JSON: tên tham số của mẫu ZNS -> trường nhắc hạn ("
+            + ", ".join(ZNS_FIELDS)
+            + "); mặc định trùng tên."
+        ),
+    )
+    zalo_zns_api_url: str = Field(
+        "https://business.openapi.zalo.me", description="Địa chỉ ZNS API."
+    )
     web_host: str = Field("127.0.0.1", description="Địa chỉ lắng nghe của `thidua serve`.")
     web_port: int = Field(8080, ge=1, le=65535, description="Cổng của `thidua serve`.")
 
@@ -74,6 +99,19 @@ class Settings(BaseSettings):
     @classmethod
     def _bare_username(cls, value: str) -> str:
         return value.strip().removeprefix("@")
+
+    @field_validator("zalo_zns_template_params")
+    @classmethod
+    def _known_zns_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError("cần ít nhất một tham số")
+        if not all(name.strip() for name in value):
+            raise ValueError("tên tham số không được trống")
+        unknown = sorted(set(value.values()) - set(ZNS_FIELDS))
+        if unknown:
+            known = ", ".join(ZNS_FIELDS)
+            raise ValueError(f"không có trường {', '.join(unknown)}; các trường: {known}")
+        return value
 
     @property
     def db_url(self) -> str:
