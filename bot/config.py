@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, Json, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# What a reminder tells a ZNS template; the scheduler fills them, a setting maps them to the
+# parameter names of the template the office registered with Zalo.
+ZNS_FIELDS = ("person_name", "unit_name", "subject", "deadline", "status", "movement")
 
 
 class Settings(BaseSettings):
@@ -61,6 +66,26 @@ class Settings(BaseSettings):
     reminder_send_time: time = Field(time(8, 0), description="Giờ gửi nhắc việc trong ngày.")
     quiet_hours_start: time = Field(time(21, 0), description="Bắt đầu giờ yên lặng (không gửi).")
     quiet_hours_end: time = Field(time(7, 0), description="Hết giờ yên lặng.")
+    zalo_oa_allow_paid_cs: bool = Field(
+        False,
+        description="Cho phép gửi tin tư vấn có tính phí (48 giờ – 7 ngày sau lần tương tác cuối).",
+    )
+    zalo_zns_template_id: str = Field(
+        "", description="ID mẫu tin ZNS nhắc hạn đã được Zalo duyệt; trống = không gửi ZNS."
+    )
+    # Json: a bad value is a validation error naming the setting (a dict field would make the
+    # env source fail first, with a traceback); so the default is JSON text too.
+    zalo_zns_template_params: Json[dict[str, str]] = Field(
+        json.dumps({field: field for field in ZNS_FIELDS}),  # type: ignore[arg-type]
+        description=(
+            "JSON: tên tham số của mẫu ZNS -> trường nhắc hạn ("
+            + ", ".join(ZNS_FIELDS)
+            + "); mặc định trùng tên."
+        ),
+    )
+    zalo_zns_api_url: str = Field(
+        "https://business.openapi.zalo.me", description="Địa chỉ ZNS API."
+    )
     web_host: str = Field("127.0.0.1", description="Địa chỉ lắng nghe của `thidua serve`.")
     web_port: int = Field(8080, ge=1, le=65535, description="Cổng của `thidua serve`.")
 
@@ -81,6 +106,19 @@ class Settings(BaseSettings):
     @classmethod
     def _bare_username(cls, value: str) -> str:
         return value.strip().removeprefix("@")
+
+    @field_validator("zalo_zns_template_params")
+    @classmethod
+    def _known_zns_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError("cần ít nhất một tham số")
+        if not all(name.strip() for name in value):
+            raise ValueError("tên tham số không được trống")
+        unknown = sorted(set(value.values()) - set(ZNS_FIELDS))
+        if unknown:
+            known = ", ".join(ZNS_FIELDS)
+            raise ValueError(f"không có trường {', '.join(unknown)}; các trường: {known}")
+        return value
 
     @property
     def db_url(self) -> str:

@@ -162,6 +162,15 @@ def build_channels(settings: Settings, sessions: sessionmaker[Session]) -> dict[
             oauth_base=settings.zalo_oa_oauth_url,
             tz=settings.tz,
         )
+        if settings.zalo_zns_template_id:  # template messages from the same OA, its tokens
+            from bot.channels.zalo_zns import ZaloZNSChannel
+
+            channels["zalo_zns"] = ZaloZNSChannel(
+                channels["zalo_oa"],
+                template_id=settings.zalo_zns_template_id,
+                params=settings.zalo_zns_template_params,
+                api_base=settings.zalo_zns_api_url,
+            )
     return channels
 
 

@@ -55,8 +55,10 @@ URL_REF = "url:"
 CS_WINDOW = timedelta(days=7)
 RATE_RETRY_AFTER_S = 30.0  # −32 carries no wait; Zalo's quotas are per minute and per day
 REFRESH_MARGIN = timedelta(minutes=5)
-TOKEN_ERRORS = {-216, -220}  # access token invalid / expired
+TOKEN_ERRORS = frozenset({-216, -220})  # access token invalid / expired
 INCOMING_EVENTS = {"user_send_text", "user_send_image", "user_send_file"}
+
+Classifier = Callable[[int, str], SendResult]  # Zalo's error code and message -> outcome
 
 
 @dataclass(frozen=True)
@@ -264,23 +266,41 @@ class ZaloOAChannel:
     async def _authorized(
         self, method: str, path: str, **kwargs: Any
     ) -> tuple[SendResult, dict[str, Any]]:
-        """One API call with the current access token; on −216/−220 refresh once and retry."""
+        """One OA API call with the current access token; on −216/−220 refresh once and retry."""
+        return await self.authorized(method, f"{self._api}{path}", **kwargs)
+
+    async def authorized(
+        self,
+        method: str,
+        url: str,
+        *,
+        classify: Classifier | None = None,
+        token_errors: frozenset[int] = TOKEN_ERRORS,
+        **kwargs: Any,
+    ) -> tuple[SendResult, dict[str, Any]]:
+        """A call to any Zalo API that takes the OA access token (the OA API, ZNS).
+
+        `classify` turns Zalo's error code into a SendResult (the OA API's by default); a
+        code in `token_errors` refreshes the token once and retries, through the same
+        serialised refresh as every other call, so the single-use refresh token is spent once.
+        """
+        judge = classify or self._classify
         try:
             token = await self._access_token()
-            result, data, code = await self._request(method, path, token, **kwargs)
-            if code in TOKEN_ERRORS:
+            result, data, code = await self._request(method, url, token, judge, **kwargs)
+            if code in token_errors:
                 token = await self._access_token(stale=token)
-                result, data, code = await self._request(method, path, token, **kwargs)
+                result, data, code = await self._request(method, url, token, judge, **kwargs)
         except ChannelError as exc:
             return SendResult(exc.status, exc.retry_after_s, detail=exc.detail), {}
         return result, data
 
     async def _request(
-        self, method: str, path: str, token: str, **kwargs: Any
+        self, method: str, url: str, token: str, classify: Classifier, **kwargs: Any
     ) -> tuple[SendResult, dict[str, Any], int]:
         try:
             response = await self.client.request(
-                method, f"{self._api}{path}", headers={"access_token": token}, **kwargs
+                method, url, headers={"access_token": token}, **kwargs
             )
         except httpx.HTTPError as exc:
             return SendResult(SendStatus.TRANSIENT, detail=type(exc).__name__), {}, 0
@@ -293,7 +313,7 @@ class ZaloOAChannel:
         code = int(body.get("error") or 0)
         raw = body.get("data")
         data: dict[str, Any] = raw if isinstance(raw, dict) else {}
-        return self._classify(code, str(body.get("message", ""))), data, code
+        return classify(code, str(body.get("message", ""))), data, code
 
     def _classify(self, code: int, message: str) -> SendResult:
         detail = self._redact(f"{code}: {message}")
@@ -352,6 +372,10 @@ class ZaloOAChannel:
         expires_at = self._now() + timedelta(seconds=int(body.get("expires_in") or 3600))
         self.tokens.save(str(access), str(refresh), expires_at)
         return str(access)
+
+    def redact(self, text: str) -> str:
+        """`text` without the app secrets and the current tokens, for details and logs."""
+        return self._redact(text)
 
     def _redact(self, text: str) -> str:
         current = self.tokens.load()

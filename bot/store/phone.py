@@ -37,3 +37,12 @@ def normalize_phone(text: str) -> str:
 def display_phone(canonical: str) -> str:
     """The domestic form cadres read and type: +84912345678 -> 0912345678."""
     return "0" + canonical[3:] if canonical.startswith("+84") else canonical
+
+
+def zns_phone(text: str) -> str:
+    """The form Zalo's ZNS API takes a recipient in: +84912345678 -> 84912345678.
+
+    Accepts whatever `normalize_phone` accepts (the stored canonical form above all), so a
+    number typed by hand cannot reach Zalo with a leading 0 or +. Raises ValueError likewise.
+    """
+    return normalize_phone(text)[1:]

@@ -1,4 +1,5 @@
-"""A fake Zalo Official Account API: token refresh, customer-service messages, uploads.
+"""A fake Zalo Official Account API: token refresh, customer-service messages, uploads, and
+ZNS template messages (`POST /message/template`, served from the same base URL).
 
     async with FakeZaloOA() as fake:
         store = MemoryTokenStore(fake.initial_tokens())
@@ -8,6 +9,8 @@
         fake.expire_access_token()                 # next cs call answers −220
         fake.not_followers.add("u1")               # cs to u1 answers −213
         fake.fail_cs(-32)                          # next cs call answers −32
+        fake.fail_zns(-115)                        # next ZNS template send answers −115
+        fake.not_zalo_users.add("84912345678")     # ZNS to that phone answers −118
         body, headers = fake.signed(text_event("u1", "xin chào"))   # a webhook request
 
 Refresh tokens are single-use: a second refresh with the same token is refused, as on Zalo.
@@ -19,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -37,7 +41,27 @@ MESSAGES = {
     -230: "User has not interacted with the OA in the last 7 days",
     -213: "User has not followed the OA",
     -32: "Request exceeded the rate limit",
+    # ZNS (business.openapi.zalo.me/message/template)
+    -100: "Unknown error",
+    -108: "Phone number invalid",
+    -109: "Template ID invalid",
+    -112: "Template data invalid",
+    -115: "Out of quota",
+    -118: "Zalo account not existed",
+    -124: "Access token invalid",
+    -133: "Template is not allowed to send at night",
+    -144: "OA has exceeded the daily ZNS quota",
 }
+ZNS_PHONE = re.compile(r"84\d{9,10}")
+
+
+@dataclass
+class ZNSSent:
+    phone: str
+    template_id: str
+    template_data: dict[str, Any]
+    tracking_id: str
+    msg_id: str
 
 
 @dataclass
@@ -71,12 +95,16 @@ class FakeZaloOA(FakeServer):
         self.expired_access_tokens: set[str] = set()
         self.uploads: dict[str, bytes] = {}
         self._sent: list[OASent] = []
+        self.not_zalo_users: set[str] = set()
+        self.zns_templates: dict[str, set[str]] = {}  # id -> parameter names; empty: any
+        self._zns_sent: list[ZNSSent] = []
 
     def setup_routes(self, app: web.Application) -> None:
         app.router.add_post("/v4/oa/access_token", self._token)
         app.router.add_post("/v3.0/oa/message/cs", self._cs)
         app.router.add_post("/v2.0/oa/upload/{kind}", self._upload)
         app.router.add_get("/media/{name}", self._media)
+        app.router.add_post("/message/template", self._zns)
 
     # --- test controls --------------------------------------------------------------------
 
@@ -91,6 +119,14 @@ class FakeZaloOA(FakeServer):
     def fail_cs(self, error: int, *, times: int = 1, user_id: str | None = None) -> None:
         body = {"error": error, "message": MESSAGES.get(error, "error")}
         self.inject(200, body, method="cs", chat_id=user_id, times=times)
+
+    def fail_zns(self, error: int, *, times: int = 1, phone: str | None = None) -> None:
+        body = {"error": error, "message": MESSAGES.get(error, "error")}
+        self.inject(200, body, method="zns", chat_id=phone, times=times)
+
+    def zns_sent(self, phone: str | None = None) -> list[ZNSSent]:
+        with self._lock:
+            return [s for s in self._zns_sent if phone is None or s.phone == phone]
 
     def sent(self, user_id: str | None = None) -> list[OASent]:
         with self._lock:
@@ -184,6 +220,51 @@ class FakeZaloOA(FakeServer):
                 "error": 0,
                 "message": "Success",
                 "data": {"message_id": message_id, "user_id": user_id},
+            }
+        )
+
+    async def _zns(self, request: web.Request) -> web.Response:
+        """ZNS template send: the OA's access token in the header, JSON body."""
+        params, _ = await read_params(request)
+        call = self.record("zns", params, request)
+        await self.delay("zns")
+        response = self._zns_answer(request.headers.get("access_token", ""), params)
+        call.status = response.status
+        return response
+
+    def _zns_answer(self, token: str, params: dict[str, Any]) -> web.Response:
+        if self._token_error(token):
+            return _error(-124)  # ZNS has one code for a bad or expired token
+        phone = str(params.get("phone", ""))
+        fault = self.take_fault("zns", phone)
+        if fault is not None:
+            return web.json_response(fault.body, status=fault.status)
+        template_id = str(params.get("template_id", ""))
+        data = params.get("template_data")
+        if not ZNS_PHONE.fullmatch(phone):
+            return _error(-108)
+        if self.zns_templates and template_id not in self.zns_templates:
+            return _error(-109)
+        if not isinstance(data, dict) or (
+            self.zns_templates and set(data) != self.zns_templates[template_id]
+        ):
+            return _error(-112)
+        if phone in self.not_zalo_users:
+            return _error(-118)
+        msg_id = f"zns{next(self._serial):08d}"
+        with self._lock:
+            self._zns_sent.append(
+                ZNSSent(phone, template_id, data, str(params.get("tracking_id", "")), msg_id)
+            )
+        return web.json_response(
+            {
+                "error": 0,
+                "message": "Success",
+                "data": {
+                    "msg_id": msg_id,
+                    "sent_time": str(int(time.time() * 1000)),
+                    "quota": {"dailyQuota": "500", "remainingQuota": "499"},
+                },
             }
         )
 
