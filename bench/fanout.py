@@ -43,7 +43,8 @@ import httpx  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from bot.channels.telegram import TelegramChannel, make_bot  # noqa: E402
-from bot.core.chase import Chaser, default_route  # noqa: E402
+from bot.core.chase import Chaser, route_by  # noqa: E402
+from bot.core.routing import RoutingPolicy  # noqa: E402
 from bot.core.workdays import WorkCalendar  # noqa: E402
 from bot.outbox import OutboxSender  # noqa: E402
 from bot.scheduler import ReminderScheduler  # noqa: E402
@@ -171,7 +172,7 @@ async def run_ours(count: int, limit: float, workdir: Path) -> dict[str, Any]:
     seed(sessions, count)
     moment = datetime.combine(DEADLINE, clock_time(8, 0), tzinfo=HCM)
     scheduler = ReminderScheduler(
-        sessions, Chaser(WorkCalendar(), default_route), now=lambda: moment
+        sessions, Chaser(WorkCalendar(), route_by(RoutingPolicy())), now=lambda: moment
     )
     started = time.perf_counter()
     report = scheduler.tick()

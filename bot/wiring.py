@@ -5,7 +5,7 @@ Picks the concrete classes named by Settings; nothing below bot.core ever sees S
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import knowledge
 from bot.config import Settings
-from bot.core.chase import Chaser, default_route
+from bot.core.chase import Chaser, route_by
 from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
+from bot.core.routing import DIRECT_CHANNELS, OA_CHANNEL, ZNS_CHANNEL, RoutingPolicy
 from bot.core.workdays import WorkCalendar
 from bot.i18n import channels_vi, vi
 from bot.store.db import make_engine, migrate, session_factory
@@ -201,7 +202,9 @@ def build_web_services(settings: Settings) -> WebServices:
     sender = OutboxSender(assistant.sessions, channels, now=assistant.now)
     reminders = None
     if settings.reminders_enabled and channels:
-        reminders = build_reminders(settings, assistant.sessions, assistant.now, sender.wake)
+        reminders = build_reminders(
+            settings, assistant.sessions, assistant.now, channels, sender.wake
+        )
     return WebServices(
         sessions=assistant.sessions,
         channels=channels,
@@ -222,23 +225,31 @@ def work_calendar(settings: Settings) -> WorkCalendar:
     )
 
 
-def build_chaser(settings: Settings, *, charts: bool = True) -> Chaser:
+def build_chaser(settings: Settings, channels: Collection[str] | None = None) -> Chaser:
+    """The reminder pass over the running `channels` (None: every linked chat, for a command
+    that only queues and leaves the sending to the serving process)."""
     from bot.reports.charts import progress_png
 
-    return Chaser(
-        work_calendar(settings), default_route, render_chart=progress_png if charts else None
+    running = set(channels) if channels is not None else {*DIRECT_CHANNELS, OA_CHANNEL, ZNS_CHANNEL}
+    policy = RoutingPolicy(
+        allow_paid_cs=settings.zalo_oa_allow_paid_cs,
+        zns_enabled=bool(settings.zalo_zns_template_id) and ZNS_CHANNEL in running,
+        direct_channels=frozenset(DIRECT_CHANNELS & running),
     )
+    return Chaser(work_calendar(settings), route_by(policy, running), render_chart=progress_png)
 
 
 def build_reminders(
     settings: Settings,
     sessions: sessionmaker[Session],
     now: Callable[[], datetime],
+    channels: Collection[str],
     on_queued: Callable[[], None] | None = None,
 ) -> ReminderScheduler:
     from bot.scheduler import ReminderScheduler
 
-    return ReminderScheduler(sessions, build_chaser(settings), now=now, on_queued=on_queued)
+    chaser = build_chaser(settings, channels)
+    return ReminderScheduler(sessions, chaser, now=now, on_queued=on_queued)
 
 
 def _megabytes(size: int) -> str:

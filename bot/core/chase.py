@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -25,6 +25,7 @@ from bot.core import digest
 from bot.core import standing as st
 from bot.core.reminders import ReminderPolicy, Slot, due, plan
 from bot.core.roles import Role
+from bot.core.routing import Identity, Route, RoutingPolicy, choose_route
 from bot.core.workdays import WorkCalendar
 from bot.i18n import vi
 from bot.messages import Attachment, Button, Reply
@@ -34,15 +35,6 @@ from bot.store.models import Cluster, ClusterMember, Person, PersonRole
 
 UNIT, CLUSTER, OFFICE, SUMMARY = "unit", "cluster", "office", "summary"
 SNOOZE_FOR = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Route:
-    """Where one person's message goes: a channel, a chat in it, and how (for the log)."""
-
-    channel: str
-    chat_id: str
-    kind: str = "direct"
 
 
 RouteFinder = Callable[[rows.Recipient, datetime], Route | None]
@@ -172,7 +164,8 @@ class Chaser:
                         again = True
                 if pick.send is None:
                     continue
-                reply = _unit_reminder(item, self._calendar.local(now).date(), again)
+                today = self._calendar.local(now).date()
+                reply = _unit_reminder(item, today, again, people.names.get(person_id, ""))
                 self._send(
                     session,
                     UNIT,
@@ -513,7 +506,7 @@ def _audience(item: st.Standing, people: _People) -> list[int]:
     return people.unit_role(item.unit_id, Role.UNIT_HEAD, Role.UNIT_OFFICER)
 
 
-def _unit_reminder(item: st.Standing, today: date, again: bool) -> Reply:
+def _unit_reminder(item: st.Standing, today: date, again: bool, person_name: str) -> Reply:
     subject = item.subject
     left = (subject.deadline - today).days
     fields = {"subject": subject.name, "unit": item.unit_name, "deadline": _d(subject.deadline)}
@@ -538,6 +531,7 @@ def _unit_reminder(item: st.Standing, today: date, again: bool) -> Reply:
     elif item.unopened:
         text += vi.REMIND_PLEDGE_OPEN
     zns = {
+        "person_name": person_name,
         "unit_name": item.unit_name,
         "subject": subject.name,
         "deadline": _d(subject.deadline),
@@ -608,10 +602,22 @@ def _d(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def default_route(recipient: rows.Recipient, now: datetime) -> Route | None:
-    """The person's most recently used chat that has not refused us."""
-    del now
-    for contact in recipient.contacts:
-        if not contact.unreachable:
-            return Route(contact.channel, contact.external_id)
-    return None
+def route_by(policy: RoutingPolicy, channels: Collection[str] | None = None) -> RouteFinder:
+    """Routes by bot.core.routing over the person's chats on the running `channels` (all when
+    None): a Zalo OA chat only when the OA runs, ZNS only when the policy enables it."""
+
+    def find(recipient: rows.Recipient, now: datetime) -> Route | None:
+        identities = [
+            Identity(c.channel, c.external_id, c.last_interaction_at, c.unreachable)
+            for c in recipient.contacts
+            if channels is None or c.channel in channels
+        ]
+        return choose_route(
+            identities,
+            phone=recipient.phone,
+            now=now,
+            policy=policy,
+            phone_unreachable=recipient.phone_unreachable,
+        )
+
+    return find

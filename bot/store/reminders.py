@@ -30,10 +30,13 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.store.delivery import UnreachableChat
 from bot.store.models import Base, ChannelIdentity, Person, UTCDateTime
+from bot.store.phone import zns_phone
 
 SENT = "sent"  # queued in the outbox
 SKIPPED = "skipped"  # its sending window passed while nobody could send it
 UNREACHED = "unreached"  # no channel reaches the person: on the office's list
+NO_INTERACTION = "no_interaction"  # the Zalo OA adapter's reason for error −230
+ZNS_CHANNEL = "zalo_zns"
 
 
 class ReminderLog(Base):
@@ -319,6 +322,7 @@ class Recipient:
     person_id: int
     phone: str
     contacts: tuple[Contact, ...]  # the most recently used first
+    phone_unreachable: bool = False  # ZNS refused the number (not a Zalo user, invalid)
 
 
 def recipients(session: Session, person_ids: Iterable[int]) -> dict[int, Recipient]:
@@ -335,7 +339,7 @@ def recipients(session: Session, person_ids: Iterable[int]) -> dict[int, Recipie
                 ChannelIdentity.channel,
                 ChannelIdentity.external_id,
                 ChannelIdentity.last_interaction_at,
-                UnreachableChat.id.is_not(None),
+                UnreachableChat.reason,
             )
             .outerjoin(
                 UnreachableChat,
@@ -352,14 +356,34 @@ def recipients(session: Session, person_ids: Iterable[int]) -> dict[int, Recipie
             )
         )
         contacts: dict[int, list[Contact]] = {p: [] for p in chunk}
-        for person_id, channel, external_id, last, refused in session.execute(query):
-            contacts[person_id].append(Contact(channel, external_id, last, bool(refused)))
+        for person_id, channel, external_id, last, reason in session.execute(query):
+            # A closed OA window (−230) is the routing rules' business, not a refusal: it is
+            # what a ZNS message is for.
+            refused = reason is not None and reason != NO_INTERACTION
+            contacts[person_id].append(Contact(channel, external_id, last, refused))
+        numbers = {zns_phone(p): person for person, p in phones.items() if p and _valid(p)}
+        refused_numbers = set(
+            session.scalars(
+                select(UnreachableChat.chat_id).where(
+                    UnreachableChat.channel == ZNS_CHANNEL,
+                    UnreachableChat.chat_id.in_(list(numbers)),
+                )
+            )
+        )
         for person_id in chunk:
             if person_id in phones:
-                found[person_id] = Recipient(
-                    person_id, phones[person_id] or "", tuple(contacts[person_id])
-                )
+                phone = phones[person_id] or ""
+                blocked = bool(phone) and _valid(phone) and zns_phone(phone) in refused_numbers
+                found[person_id] = Recipient(person_id, phone, tuple(contacts[person_id]), blocked)
     return found
+
+
+def _valid(phone: str) -> bool:
+    try:
+        zns_phone(phone)
+    except ValueError:
+        return False
+    return True
 
 
 def unreached_for(session: Session, subject: str) -> list[int]:

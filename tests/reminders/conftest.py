@@ -9,13 +9,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.core.chase import Chaser, default_route
+from bot.core.chase import Chaser, route_by
+from bot.core.routing import DIRECT_CHANNELS, RoutingPolicy
 from bot.core.workdays import VN_TZ, WorkCalendar
 from bot.scheduler import ReminderScheduler
 from bot.store import reminders as rows
 from bot.store.delivery import OutboxMessage
 from bot.store.models import ChannelIdentity
 from tests.forms.conftest import World, _postgres_schema, build_world
+
+# The forms' world links everyone on the console; here it stands for a chat with no window.
+CONSOLE_ROUTES = route_by(RoutingPolicy(direct_channels=DIRECT_CHANNELS | {"console"}))
 
 
 def at(day: date, clock: time = time(8, 0)) -> datetime:
@@ -24,7 +28,7 @@ def at(day: date, clock: time = time(8, 0)) -> datetime:
 
 def scheduler(world: World) -> ReminderScheduler:
     """A fresh scheduler over the world's database: what a (re)started worker builds."""
-    chaser = Chaser(WorkCalendar(), default_route)
+    chaser = Chaser(WorkCalendar(), CONSOLE_ROUTES)
     return ReminderScheduler(world.sessions, chaser, now=world.clock)
 
 

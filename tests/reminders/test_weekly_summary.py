@@ -11,13 +11,13 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.core.chase import Chaser, default_route, summary_for
+from bot.core.chase import Chaser, summary_for
 from bot.core.workdays import WorkCalendar
 from bot.reports.charts import progress_png
 from bot.scheduler import ReminderScheduler
 from bot.store.models import ProgressReport, Registration, ReportPeriod, ReportValue, Target
 from tests.forms.conftest import World, build_world
-from tests.reminders.conftest import at, outbox
+from tests.reminders.conftest import CONSOLE_ROUTES, at, outbox
 
 MONDAY = date(2026, 4, 13)  # after the Q1 deadline (10 April)
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -95,7 +95,7 @@ def test_a_cluster_lead_reads_only_their_cluster(sqlite_world: World) -> None:
 def test_the_monday_summary_goes_out_with_its_chart(sqlite_world: World) -> None:
     world = sqlite_world
     _progress(world)
-    chaser = Chaser(WorkCalendar(), default_route, render_chart=progress_png)
+    chaser = Chaser(WorkCalendar(), CONSOLE_ROUTES, render_chart=progress_png)
     world.clock.current = at(MONDAY, time(8, 0))
     report = ReminderScheduler(world.sessions, chaser, now=world.clock).tick()
     assert report is not None and report.summaries == 2  # the office and the khối lead
