@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import Channel, SendResult, SendStatus
 from bot.gateway import in_db_thread, write_first
+from bot.messages import Reply
 from bot.store import delivery
 
 log = logging.getLogger(__name__)
@@ -254,6 +255,9 @@ class OutboxSender:
     async def _deliver_once(self, job: _Job) -> int:
         state = self._state[job.channel]
         reply = delivery.reply_from_json(job.payload)
+        if _expired(reply, self._now()):
+            await in_db_thread(self._sessions, self._expire, job.id)
+            return 0
         async with self._chat_limiter(state, job), state.overall:
             try:
                 result = await self._channels[job.channel].send(
@@ -270,6 +274,10 @@ class OutboxSender:
             return 1
         await in_db_thread(self._sessions, self._record, job, state, result)
         return 0
+
+    def _expire(self, message_id: int) -> None:
+        with self._sessions.begin() as session:
+            delivery.mark_failed(session, message_id, error="expired", status="expired")
 
     def _record(self, job: _Job, state: _ChannelState, result: SendResult) -> None:
         now = self._now()
@@ -303,6 +311,18 @@ class OutboxSender:
                     )
                 case _:
                     delivery.mark_failed(session, job.id, error=result.detail or "failed")
+
+
+def _expired(reply: Reply, now: datetime) -> bool:
+    """A notification that carries `expires_at` (ISO) and is past it is no longer worth
+    sending: a reminder whose day has ended."""
+    stamp = reply.meta.get("expires_at")
+    if not stamp:
+        return False
+    try:
+        return datetime.fromisoformat(stamp) <= now
+    except ValueError:
+        return False
 
 
 async def _nap(

@@ -18,9 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.admin.values import clean, fold, parse_date, parse_year
+from bot.core.reminders import ReminderPolicy
 from bot.i18n import vi
 from bot.store.models import Movement, ProgressReport, ReportPeriod
 from bot.store.org import audit
+from bot.store.reminders import ReminderPolicyRow
 
 MOVEMENT_KINDS = {"thuong xuyen": "thường xuyên", "chuyen de": "chuyên đề"}
 PERIOD_KINDS = {"tien do": "tiến độ", "so ket": "sơ kết", "tong ket": "tổng kết"}
@@ -36,7 +38,15 @@ FIELDS = (
     "registration_deadline",
     "pledge_deadline",
     "periods",
+    "reminders",
 )
+REMINDER_FIELDS = {  # field -> (smallest, largest); offsets are days around the deadline
+    "repeat_every_days": (0, 60),
+    "repeat_times": (0, 52),
+    "escalate_cluster_after": (1, 120),
+    "escalate_office_after": (1, 120),
+}
+OFFSET_RANGE = (-90, 90)
 
 
 class MovementError(Exception):
@@ -70,6 +80,19 @@ class MovementSpec:
     registration_deadline: date
     pledge_deadline: date | None
     periods: tuple[PeriodSpec, ...]
+    reminders: ReminderSpec | None = None
+
+
+@dataclass(frozen=True)
+class ReminderSpec:
+    """A movement's own reminder rhythm (bot.core.reminders.ReminderPolicy has the defaults)."""
+
+    offsets: tuple[int, ...]
+    repeat_every_days: int
+    repeat_times: int
+    working_days: bool
+    escalate_cluster_after: int
+    escalate_office_after: int
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
@@ -133,6 +156,7 @@ def parse_movement(data: Mapping[str, Any]) -> MovementSpec:
         except ValueError as error:
             reasons.append(vi.MOVEMENT_FIELD.format(field="year", reason=error))
     periods = _periods(data.get("periods") or [], reasons)
+    reminders = _reminders(data.get("reminders"), reasons)
     code = text("code").upper() or _derive_code(year, title)
     if reasons or start is None or end is None or registration_deadline is None:
         raise MovementError(reasons)
@@ -148,6 +172,54 @@ def parse_movement(data: Mapping[str, Any]) -> MovementSpec:
         registration_deadline=registration_deadline,
         pledge_deadline=pledge_deadline,
         periods=tuple(periods),
+        reminders=reminders,
+    )
+
+
+def _reminders(raw: Any, reasons: list[str]) -> ReminderSpec | None:
+    """The `reminders:` block; absent means the defaults. Every bad value is reported."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        reasons.append(vi.MOVEMENT_REMINDERS_NOT_MAP)
+        return None
+    defaults = ReminderPolicy()
+    unknown = sorted(set(raw) - {"offsets", "working_days", *REMINDER_FIELDS})
+    if unknown:
+        reasons.append(vi.MOVEMENT_UNKNOWN_FIELDS.format(fields=", ".join(unknown)))
+    count = len(reasons)
+    offsets = raw.get("offsets", list(defaults.offsets))
+    low, high = OFFSET_RANGE
+    if (
+        not isinstance(offsets, list)
+        or not offsets
+        or not all(
+            isinstance(n, int) and not isinstance(n, bool) and low <= n <= high for n in offsets
+        )
+    ):
+        reasons.append(vi.MOVEMENT_BAD_OFFSETS.format(low=low, high=high))
+    numbers: dict[str, int] = {}
+    for name, (smallest, largest) in REMINDER_FIELDS.items():
+        value = raw.get(name, getattr(defaults, name))
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not smallest <= value <= largest
+        ):
+            reasons.append(
+                vi.MOVEMENT_BAD_NUMBER.format(field=f"reminders.{name}", low=smallest, high=largest)
+            )
+        else:
+            numbers[name] = value
+    working = raw.get("working_days", defaults.working_days)
+    if not isinstance(working, bool):
+        reasons.append(vi.MOVEMENT_BAD_BOOL.format(field="reminders.working_days"))
+    if len(reasons) > count:
+        return None
+    return ReminderSpec(
+        offsets=tuple(sorted(set(offsets))),
+        working_days=bool(working),
+        **numbers,
     )
 
 
@@ -233,6 +305,7 @@ def save_movement(session: Session, spec: MovementSpec, *, now: datetime) -> tup
         period.name, period.kind = item.name, item.kind
         period.start_date, period.end_date, period.deadline = item.start, item.end, item.deadline
     session.flush()
+    _save_reminders(session, movement.id, spec.reminders)
     audit(
         session,
         person_id=None,
@@ -244,6 +317,23 @@ def save_movement(session: Session, spec: MovementSpec, *, now: datetime) -> tup
         now=now,
     )
     return movement, created
+
+
+def _save_reminders(session: Session, movement_id: int, spec: ReminderSpec | None) -> None:
+    """Stores the movement's rhythm; without a `reminders:` block the defaults apply again."""
+    row = session.get(ReminderPolicyRow, movement_id)
+    if spec is None:
+        if row is not None:
+            session.delete(row)
+        return
+    if row is None:
+        row = ReminderPolicyRow(movement_id=movement_id)
+        session.add(row)
+    row.offsets = list(spec.offsets)
+    row.repeat_every_days, row.repeat_times = spec.repeat_every_days, spec.repeat_times
+    row.working_days = spec.working_days
+    row.escalate_cluster_after = spec.escalate_cluster_after
+    row.escalate_office_after = spec.escalate_office_after
 
 
 def _snapshot(movement: Movement) -> dict[str, Any]:

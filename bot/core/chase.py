@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -35,6 +35,7 @@ from bot.store.models import Cluster, ClusterMember, Person, PersonRole
 
 UNIT, CLUSTER, OFFICE, SUMMARY = "unit", "cluster", "office", "summary"
 SNOOZE_FOR = timedelta(days=1)
+EXPIRES = "expires_at"  # Reply.meta key the outbox sender honours
 
 
 RouteFinder = Callable[[rows.Recipient, datetime], Route | None]
@@ -414,6 +415,10 @@ class Chaser:
                 report.unreached += 1
                 continue
             reply = _with_reminder_id(item.reply, reminder_id)
+            # A reminder held up (the platform's quota, a long outage) is dropped when its day's
+            # window closes rather than arriving at night or days late.
+            expires = self._calendar.window_end(item.due_at).isoformat()
+            reply = replace(reply, meta={**reply.meta, EXPIRES: expires})
             queued.append(
                 delivery.Queued(route.channel, route.chat_id, reply, f"reminder:{reminder_id}")
             )

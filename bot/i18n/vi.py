@@ -267,7 +267,21 @@ periods:                  # kind: tiến độ | sơ kết | tổng kết
   - {{code: Q3, name: Quý 3, kind: tiến độ, start: 1/7/2026, end: 30/9/2026, deadline: 5/10/2026}}
   - {{code: NAM, name: Tổng kết năm, kind: tổng kết, start: 1/1/2026, end: 31/12/2026,
       deadline: 15/12/2026}}
+# Nhắc việc (bỏ cả khối này để dùng mặc định): số ngày so với hạn nộp (âm: trước hạn),
+# rồi nhắc lại mỗi repeat_every_days ngày, tối đa repeat_times lần, khi vẫn chưa nộp.
+reminders:
+  offsets: [-7, -3, -1, 0, 1, 3]
+  repeat_every_days: 7
+  repeat_times: 8
+  working_days: false       # true: đếm theo ngày làm việc
+  escalate_cluster_after: 3 # quá hạn từng ấy ngày: báo cụm/khối trưởng
+  escalate_office_after: 7  # quá hạn từng ấy ngày: báo Ban Thi đua - Khen thưởng
 """
+
+MOVEMENT_REMINDERS_NOT_MAP = "reminders: phải là một khối các mục (offsets, repeat_every_days…)"
+MOVEMENT_BAD_OFFSETS = "reminders.offsets: phải là danh sách số ngày nguyên từ {low} đến {high}"
+MOVEMENT_BAD_NUMBER = "{field}: phải là số nguyên từ {low} đến {high}"
+MOVEMENT_BAD_BOOL = "{field}: phải là true hoặc false"
 
 # Invites
 INVITE_CREATED = "Mã mời cho {name} ({phone}): {code}\nDùng một lần, hết hạn lúc {expires}."

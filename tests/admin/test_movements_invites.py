@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.i18n import vi
 from bot.store.models import InviteCode, Movement, Person, ProgressReport, Registration, Unit
 from bot.store.org import aware, link_identity
+from bot.store.reminders import ReminderPolicyRow
 from tests.admin.conftest import Admin
 from tests.admin.files import import_units, write_csv
 
@@ -177,3 +178,49 @@ def test_invite_for_nobody_fails(admin: Admin, person_id: int, who: str) -> None
     assert f"«{who}»" in out
     with admin.sessions()() as session:
         assert session.scalars(select(InviteCode)).all() == []
+
+
+def _policy(admin: Admin) -> ReminderPolicyRow | None:
+    with admin.sessions()() as session:
+        return session.scalars(select(ReminderPolicyRow)).one_or_none()
+
+
+def test_the_template_sets_the_reminder_rhythm_and_dropping_it_restores_defaults(
+    admin: Admin, tmp_path: Path
+) -> None:
+    path = tmp_path / "phong-trao.yaml"
+    assert admin.run("movement", "template", "--out", path)[0] == 0
+    text = path.read_text(encoding="utf-8")
+    edited = text.replace("offsets: [-7, -3, -1, 0, 1, 3]", "offsets: [-5, 0, 2]").replace(
+        "working_days: false", "working_days: true"
+    )
+    assert admin.run("movement", "create", "--file", path)[0] == 0
+    assert _policy(admin) is not None
+    path.write_text(edited, encoding="utf-8")
+    assert admin.run("movement", "create", "--file", path)[0] == 0
+    policy = _policy(admin)
+    assert policy is not None
+    assert (policy.offsets, policy.working_days, policy.escalate_office_after) == (
+        [-5, 0, 2],
+        True,
+        7,
+    )
+    path.write_text(edited.split("# Nhắc việc")[0], encoding="utf-8")
+    assert admin.run("movement", "create", "--file", path)[0] == 0
+    assert _policy(admin) is None
+
+
+def test_bad_reminder_settings_are_named_and_nothing_is_written(
+    admin: Admin, tmp_path: Path
+) -> None:
+    path = tmp_path / "pt.yaml"
+    bad = "reminders:\n  offsets: [-7, xa]\n  repeat_times: -1\n  working_days: có\n  often: 3\n"
+    path.write_text(MOVEMENT_YAML + bad, encoding="utf-8")
+    assert admin.run("movement", "list")[0] == 0  # the database exists and is empty
+    code, output = admin.run("movement", "create", "--file", path)
+    assert code == 1
+    assert "reminders.offsets: phải là danh sách số ngày nguyên từ -90 đến 90" in output
+    assert "reminders.repeat_times: phải là số nguyên từ 0 đến 52" in output
+    assert "reminders.working_days: phải là true hoặc false" in output
+    assert "often" in output
+    assert movements(admin) == {}
