@@ -39,6 +39,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/flows.py
 	$(BIN)/python bench/channels.py
+	$(BIN)/python bench/fanout.py
 
 clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache
