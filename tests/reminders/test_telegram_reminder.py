@@ -1,0 +1,95 @@
+"""A reminder end to end over Telegram long polling: the reminder loop inside `run_polling`
+queues it, the sender delivers it through the real PTB client to the fake Bot API, and the
+unit head presses «Nhắc lại sau» and «Đã nộp bằng văn bản» under it."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import update
+
+from bot.channels.telegram import TelegramChannel, make_bot
+from bot.core.chase import Chaser, route_by
+from bot.core.routing import RoutingPolicy
+from bot.core.workdays import WorkCalendar
+from bot.gateway import InboxWorker
+from bot.outbox import OutboxSender
+from bot.polling import run_polling
+from bot.scheduler import ReminderScheduler
+from bot.store.models import ChannelIdentity, Movement
+from bot.web.app import WebServices
+from bot.wiring import file_too_large_text
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_updates import callback_update
+from tests.forms.conftest import build_world
+from tests.integration.test_telegram_polling import until
+from tests.reminders.conftest import at
+
+TOKEN = "7012345678:AAH-test-SECRET-token"
+CHAT = 5012345678
+
+
+async def test_a_reminder_reaches_telegram_and_its_buttons_work(tmp_path: Path) -> None:
+    world = build_world(f"sqlite:///{tmp_path / 'thidua.db'}", tmp_path / "files")
+    with world.sessions.begin() as session:
+        session.execute(update(Movement).values(pledge_deadline=None))
+        session.add(
+            ChannelIdentity(
+                channel="telegram",
+                external_id=str(CHAT),
+                person_id=world.people["head"],
+                linked_at=datetime(2026, 1, 5, tzinfo=UTC),
+                last_interaction_at=datetime(2026, 3, 1, tzinfo=UTC),
+            )
+        )
+    world.clock.current = at(date(2026, 3, 31))
+    async with FakeTelegram(token=TOKEN, bot_username="ThiDuaTestBot") as fake:
+        channel = TelegramChannel(make_bot(TOKEN, base_url=fake.url), bot_username="ThiDuaTestBot")
+        channels = {"telegram": channel}
+        sender = OutboxSender(world.sessions, channels, now=world.clock)
+        chaser = Chaser(WorkCalendar(), route_by(RoutingPolicy(), channels))
+        services = WebServices(
+            sessions=world.sessions,
+            channels=channels,
+            worker=InboxWorker(
+                world.sessions,
+                world.router(),
+                channels,
+                now=world.clock,
+                file_too_large=file_too_large_text,
+            ),
+            sender=sender,
+            now=world.clock,
+            reminders=ReminderScheduler(
+                world.sessions, chaser, now=world.clock, on_queued=sender.wake
+            ),
+        )
+        stop = asyncio.Event()
+        running = asyncio.create_task(run_polling(services, stop))
+
+        def texts() -> list[str]:
+            return fake.texts(CHAT)
+
+        def button(label: str) -> str:
+            for message in reversed(fake.delivered(CHAT)):
+                for row in (message.reply_markup or {}).get("inline_keyboard", []):
+                    for item in row:
+                        if label in item["text"]:
+                            return str(item["callback_data"])
+            raise AssertionError(f"no button {label!r}")
+
+        try:
+            await until(lambda: any("hạn cuối đăng ký thi đua" in t for t in texts()), "reminder")
+            [reminder] = texts()
+            assert reminder.startswith("⏰ Nhắc việc: hôm nay (31/03/2026) là hạn cuối")
+            fake.push_update(callback_update(CHAT, button("Nhắc lại sau")))
+            await until(lambda: any(t.startswith("Đã hẹn") for t in texts()), "snooze reply")
+            fake.push_update(callback_update(CHAT, button("Đã nộp bằng văn bản")))
+            await until(lambda: any(t.startswith("Đã ghi nhận") for t in texts()), "paper reply")
+        finally:
+            stop.set()
+            await running
+    assert len([t for t in texts() if t.startswith("⏰")]) == 1  # once, however many passes ran
+    world.engine.dispose()
