@@ -72,6 +72,43 @@ class _People:
         return self.unit_role(cluster.lead_unit_id, Role.CLUSTER_LEAD)
 
 
+@dataclass
+class _Pass:
+    """What one pass reads once and every step uses; the writes wait in it until the end."""
+
+    session: Session
+    now: datetime
+    today: date
+    people: _People
+    seen: Seen
+    report: TickReport = field(default_factory=TickReport)
+    skipped: list[rows.Skip] = field(default_factory=list)
+    pending: list[_Pending] = field(default_factory=list)
+
+    def done(self, rule: str, person_id: int, subject_key: str) -> set[str]:
+        return self.seen.get((rule, person_id, subject_key), set())
+
+    def skip(
+        self, rule: str, person_id: int, subject_key: str, slot: Slot, unit_id: int | None
+    ) -> None:
+        """A slot that passed unsent: its key is written at the end, so it never comes back."""
+        key = rows.Key(rule, person_id, subject_key, slot.name)
+        self.skipped.append(rows.Skip(key, slot.moment, unit_id))
+        self.report.skipped += 1
+
+    def send(
+        self,
+        rule: str,
+        person_id: int,
+        subject_key: str,
+        slot: Slot,
+        unit_id: int | None,
+        reply: Reply,
+    ) -> None:
+        key = rows.Key(rule, person_id, subject_key, slot.name)
+        self.pending.append(_Pending(key, slot.moment, unit_id, reply))
+
+
 class Chaser:
     """Computes and queues the reminders due at `now`; the scheduler owns the lock and loop."""
 
@@ -85,17 +122,14 @@ class Chaser:
         self._calendar = calendar
         self._route = route
         self._render_chart = render_chart
-        self._skipped: list[rows.Skip] = []
-        self._pending: list[_Pending] = []
 
     def tick(self, session: Session, now: datetime) -> TickReport:
-        report = TickReport()
         if not self._calendar.may_send(now):
-            return report  # nothing may go out now; what passed meanwhile is judged next pass
+            return TickReport()  # nothing may go out now; what passed is judged next pass
         today = self._calendar.local(now).date()
         movements = st.active_movements(session, today)
         if not movements.items:
-            return report
+            return TickReport()
         standings = st.standings(session, movements)
         people = _people(session, today.year)
         subjects: dict[st.Subject, list[st.Standing]] = defaultdict(list)
@@ -105,29 +139,38 @@ class Chaser:
             f"{s.key}/c{c}" for s in subjects for c in people.clusters
         }
         keys.add(SUMMARY)
-        seen = _index(rows.recorded(session, keys))
+        run = _Pass(session, now, today, people, _index(rows.recorded(session, keys)))
         snoozes = rows.pending_snoozes(session, [s.key for s in subjects])
         for subject, items in subjects.items():
             policy = movements.policies[subject.movement_id]
-            self._chase_units(session, now, subject, items, policy, people, seen, snoozes, report)
-            self._escalate(session, now, subject, items, policy, people, seen, report)
-        self._summaries(session, now, today, standings, movements, people, seen, report)
-        self._flush(session, now, report)
-        return report
+            self._chase_units(run, subject, items, policy, snoozes)
+            self._escalate(run, subject, items, policy)
+        self._summaries(run, standings, movements)
+        self._flush(run)
+        return run.report
+
+    def summary_now(self, session: Session, now: datetime) -> TickReport:
+        """Queues the summary to the office and the cluster leads at once (`thidua summary`),
+        under a key of its own: once per minute at most, whatever the week's schedule did."""
+        today = self._calendar.local(now).date()
+        movements = st.active_movements(session, today)
+        standings = st.standings(session, movements)
+        people = _people(session, today.year)
+        run = _Pass(session, now, today, people, _index(rows.recorded(session, [SUMMARY])))
+        label = "manual-" + self._calendar.local(now).strftime("%Y%m%d%H%M")
+        self._summaries(run, standings, movements, slot=Slot(0, today, now, label=label))
+        self._flush(run)
+        return run.report
 
     # --- units ------------------------------------------------------------------------------
 
     def _chase_units(
         self,
-        session: Session,
-        now: datetime,
+        run: _Pass,
         subject: st.Subject,
         items: list[st.Standing],
         policy: ReminderPolicy,
-        people: _People,
-        seen: Seen,
         snoozes: list[rows.ReminderSnooze],
-        report: TickReport,
     ) -> None:
         slots = plan(
             subject.deadline,
@@ -136,67 +179,48 @@ class Chaser:
             working_days=policy.working_days,
             until=subject.until,
         )
-        if not slots or slots[0].moment > now:
+        if not slots or slots[0].moment > run.now:
             return
         snoozed = {(z.person_id, z.unit_id): z for z in snoozes if z.subject == subject.key}
         for item in items:
+            audience = _audience(item, run.people)
             if item.done or item.state == st.WAITING:
-                for person_id in _audience(item, people):
+                for person_id in audience:
                     if (z := snoozed.get((person_id, item.unit_id))) is not None:
-                        rows.mark_fired(session, z.id)
+                        rows.mark_fired(run.session, z.id)
                 continue
-            for person_id in _audience(item, people):
-                done = seen.get((UNIT, person_id, subject.key), set())
-                pick = due(slots, done, now, self._calendar)
+            for person_id in audience:
+                done = run.done(UNIT, person_id, subject.key)
+                pick = due(slots, done, run.now, self._calendar)
                 for slot in pick.skip:
-                    self._skip(
-                        session, UNIT, person_id, subject.key, slot, now, item.unit_id, report
-                    )
+                    run.skip(UNIT, person_id, subject.key, slot, item.unit_id)
                 snooze = snoozed.get((person_id, item.unit_id))
                 again = False
                 if snooze is not None:
-                    if snooze.until > now:
+                    if snooze.until > run.now:
                         continue  # asked to be reminded later: the regular slots wait too
-                    rows.mark_fired(session, snooze.id)
+                    rows.mark_fired(run.session, snooze.id)
                     if pick.send is None:
                         moment = self._calendar.next_allowed(snooze.until)
                         slot = Slot(0, moment.date(), moment, label=f"z{snooze.id}")
-                        pick = due([slot], done, now, self._calendar)
+                        pick = due([slot], done, run.now, self._calendar)
                         again = True
                 if pick.send is None:
                     continue
-                today = self._calendar.local(now).date()
-                reply = _unit_reminder(item, today, again, people.names.get(person_id, ""))
-                self._send(
-                    session,
-                    UNIT,
-                    person_id,
-                    subject.key,
-                    pick.send,
-                    now,
-                    item.unit_id,
-                    reply,
-                    report,
-                )
+                name = run.people.names.get(person_id, "")
+                reply = _unit_reminder(item, run.today, again, name)
+                run.send(UNIT, person_id, subject.key, pick.send, item.unit_id, reply)
 
     # --- escalation -------------------------------------------------------------------------
 
     def _escalate(
-        self,
-        session: Session,
-        now: datetime,
-        subject: st.Subject,
-        items: list[st.Standing],
-        policy: ReminderPolicy,
-        people: _People,
-        seen: Seen,
-        report: TickReport,
+        self, run: _Pass, subject: st.Subject, items: list[st.Standing], policy: ReminderPolicy
     ) -> None:
         late = [i for i in items if not i.done and i.state != st.WAITING]
-        today = self._calendar.local(now).date()
-        if not late or today <= subject.deadline:
+        if not late or run.today <= subject.deadline:
             return
-        days = (today - subject.deadline).days
+        people = run.people
+        days = (run.today - subject.deadline).days
         cluster_slots = self._overdue_slots(subject, policy, policy.escalate_cluster_after)
         by_cluster: dict[int, list[st.Standing]] = defaultdict(list)
         for item in late:
@@ -207,7 +231,6 @@ class Chaser:
                 by_cluster[cluster.id].append(item)
         for cluster_id, units in by_cluster.items():
             cluster = people.clusters[cluster_id]
-            key = f"{subject.key}/c{cluster_id}"
             text = vi.ESCALATE_CLUSTER.format(
                 cluster=cluster.name,
                 count=len(units),
@@ -216,10 +239,9 @@ class Chaser:
                 days=days,
                 units="\n".join(vi.ESCALATE_UNIT_LINE.format(unit=u.unit_name) for u in units),
             )
+            key = f"{subject.key}/c{cluster_id}"
             for person_id in people.cluster_leads(cluster):
-                self._escalation(
-                    session, CLUSTER, person_id, key, cluster_slots, seen, now, Reply(text), report
-                )
+                self._escalation(run, CLUSTER, person_id, key, cluster_slots, Reply(text))
         office_slots = self._overdue_slots(subject, policy, policy.escalate_office_after)
         lines = []
         for item in late:
@@ -233,21 +255,11 @@ class Chaser:
             days=days,
             units="\n".join(lines),
         )
-        unreached = _unreached_people(session, subject.key, people)
+        unreached = _unreached_people(run.session, subject.key, people)
         if unreached:
             text += vi.ESCALATE_UNREACHED.format(people=", ".join(unreached))
         for person_id in people.office:
-            self._escalation(
-                session,
-                OFFICE,
-                person_id,
-                subject.key,
-                office_slots,
-                seen,
-                now,
-                Reply(text),
-                report,
-            )
+            self._escalation(run, OFFICE, person_id, subject.key, office_slots, Reply(text))
 
     def _overdue_slots(self, subject: st.Subject, policy: ReminderPolicy, after: int) -> list[Slot]:
         return plan(
@@ -260,76 +272,50 @@ class Chaser:
 
     def _escalation(
         self,
-        session: Session,
+        run: _Pass,
         rule: str,
         person_id: int,
         subject_key: str,
         slots: list[Slot],
-        seen: Seen,
-        now: datetime,
         reply: Reply,
-        report: TickReport,
-    ) -> bool:
-        done = seen.get((rule, person_id, subject_key), set())
-        pick = due(slots, done, now, self._calendar)
+    ) -> None:
+        pick = due(slots, run.done(rule, person_id, subject_key), run.now, self._calendar)
         for slot in pick.skip:
-            self._skip(session, rule, person_id, subject_key, slot, now, None, report)
-        if pick.send is None:
-            return False
-        return self._send(
-            session, rule, person_id, subject_key, pick.send, now, None, reply, report
-        )
+            run.skip(rule, person_id, subject_key, slot, None)
+        if pick.send is not None:
+            run.send(rule, person_id, subject_key, pick.send, None, reply)
 
     # --- weekly summary ---------------------------------------------------------------------
 
     def _summaries(
         self,
-        session: Session,
-        now: datetime,
-        today: date,
+        run: _Pass,
         standings: list[st.Standing],
         movements: st.Movements,
-        people: _People,
-        seen: Seen,
-        report: TickReport,
         *,
         slot: Slot | None = None,
     ) -> None:
         """The weekly summary on the week's first working day; `slot` forces one now."""
         if slot is None:
-            monday = today - timedelta(days=today.weekday())
+            monday = run.today - timedelta(days=run.today.weekday())
             day = self._calendar.working_day_on_or_after(monday)
             if day - monday >= timedelta(days=7):
                 return  # a week off (Tết): no summary of a week nobody worked
             slot = Slot(0, day, self._calendar.at_send_time(day), label=digest.week_label(monday))
         built: dict[int | None, Reply] = {}
-        for person_id, cluster in _summary_audience(people):
-            done = seen.get((SUMMARY, person_id, SUMMARY), set())
-            pick = due([slot], done, now, self._calendar)
+        for person_id, cluster in _summary_audience(run.people):
+            pick = due([slot], run.done(SUMMARY, person_id, SUMMARY), run.now, self._calendar)
             for skipped in pick.skip:
-                self._skip(session, SUMMARY, person_id, SUMMARY, skipped, now, None, report)
+                run.skip(SUMMARY, person_id, SUMMARY, skipped, None)
             if pick.send is None:
                 continue
             scope = cluster.id if cluster else None
             if scope not in built:
-                summary = _digest(session, now, today, standings, movements, people, cluster)
+                summary = _digest(
+                    run.session, run.now, run.today, standings, movements, run.people, cluster
+                )
                 built[scope] = self._summary_reply(summary, slot.name)
-            reply = built[scope]
-            self._send(session, SUMMARY, person_id, SUMMARY, pick.send, now, None, reply, report)
-
-    def summary_now(self, session: Session, now: datetime) -> TickReport:
-        """Queues the summary to the office and the cluster leads at once (`thidua summary`),
-        under a key of its own: once per minute at most, whatever the week's schedule did."""
-        report = TickReport()
-        today = self._calendar.local(now).date()
-        movements = st.active_movements(session, today)
-        standings = st.standings(session, movements)
-        people = _people(session, today.year)
-        label = "manual-" + self._calendar.local(now).strftime("%Y%m%d%H%M")
-        slot = Slot(0, today, now, label=label)
-        seen = _index(rows.recorded(session, [SUMMARY]))
-        self._summaries(session, now, today, standings, movements, people, seen, report, slot=slot)
-        return report
+            run.send(SUMMARY, person_id, SUMMARY, pick.send, None, built[scope])
 
     def _summary_reply(self, summary: digest.Digest, label: str) -> Reply:
         if self._render_chart is None or not summary.charts:
@@ -342,57 +328,21 @@ class Chaser:
 
     # --- writing ----------------------------------------------------------------------------
 
-    def _skip(
-        self,
-        session: Session,
-        rule: str,
-        person_id: int,
-        subject_key: str,
-        slot: Slot,
-        now: datetime,
-        unit_id: int | None,
-        report: TickReport,
-    ) -> None:
-        """Remembers a slot that passed unsent; written with the others at the end of the pass."""
-        del session, now
-        key = rows.Key(rule, person_id, subject_key, slot.name)
-        self._skipped.append(rows.Skip(key, slot.moment, unit_id))
-        report.skipped += 1
-
-    def _send(
-        self,
-        session: Session,
-        rule: str,
-        person_id: int,
-        subject_key: str,
-        slot: Slot,
-        now: datetime,
-        unit_id: int | None,
-        reply: Reply,
-        report: TickReport,
-    ) -> bool:
-        """Queues the reminder for the end of the pass, where all are written in a few trips."""
-        del session, now, report
-        key = rows.Key(rule, person_id, subject_key, slot.name)
-        self._pending.append(_Pending(key, slot.moment, unit_id, reply))
-        return True
-
-    def _flush(self, session: Session, now: datetime, report: TickReport) -> None:
+    def _flush(self, run: _Pass) -> None:
         """Routes every reminder of the pass, writes their keys and outbox rows together.
 
         A key another worker wrote first comes back without an id and is not queued here.
         """
-        pending, self._pending = self._pending, []
-        skipped, self._skipped = self._skipped, []
-        rows.record_skipped(session, skipped, now=now)
-        if not pending:
+        session, now, report = run.session, run.now, run.report
+        rows.record_skipped(session, run.skipped, now=now)
+        if not run.pending:
             return
-        recipients = rows.recipients(session, {p.key.person_id for p in pending})
+        recipients = rows.recipients(session, {p.key.person_id for p in run.pending})
         routes = {
             person_id: self._route(recipient, now) for person_id, recipient in recipients.items()
         }
         entries = []
-        for item in pending:
+        for item in run.pending:
             route = routes.get(item.key.person_id)
             entries.append(
                 rows.Entry(
@@ -406,7 +356,7 @@ class Chaser:
             )
         ids = rows.record_many(session, entries, now=now)
         queued = []
-        for item in pending:
+        for item in run.pending:
             reminder_id = ids.get(item.key)
             route = routes.get(item.key.person_id)
             if reminder_id is None:
@@ -425,7 +375,7 @@ class Chaser:
             report.sent += 1
             report.escalations += item.key.rule in (CLUSTER, OFFICE)
             report.summaries += item.key.rule == SUMMARY
-            report.keys.append("|".join(map(str, (*vars(item.key).values(),))))
+            report.keys.append("|".join(map(str, vars(item.key).values())))
         delivery.enqueue_many(session, queued, now=now)
 
 

@@ -126,8 +126,29 @@ def standings(session: Session, movements: Movements) -> list[Standing]:
     return found
 
 
-def _until(movement: Movement, deadline: date) -> date:
-    return max(movement.end_date, deadline) + LOOK_AFTER
+def _subject(
+    movement: Movement,
+    key: str,
+    kind: str,
+    name: str,
+    deadline: date,
+    command: str,
+    *,
+    cluster_id: int | None = None,
+) -> Subject:
+    """A deadline of the movement; its repeats stop LOOK_AFTER past the movement's end."""
+    return Subject(
+        key=key,
+        kind=kind,
+        movement_id=movement.id,
+        movement_title=movement.title,
+        name=name,
+        deadline=deadline,
+        until=max(movement.end_date, deadline) + LOOK_AFTER,
+        command=command,
+        year=movement.year,
+        cluster_id=cluster_id,
+    )
 
 
 def _registrations(
@@ -136,16 +157,13 @@ def _registrations(
     units: dict[int, str],
     paper: set[tuple[int, str]],
 ) -> list[Standing]:
-    subject = Subject(
-        key=f"dk:{movement.id}",
-        kind=REGISTRATION,
-        movement_id=movement.id,
-        movement_title=movement.title,
-        name=vi.SUBJECT_REGISTRATION.format(movement=movement.title),
-        deadline=movement.registration_deadline,
-        until=_until(movement, movement.registration_deadline),
-        command="/dangky",
-        year=movement.year,
+    subject = _subject(
+        movement,
+        f"dk:{movement.id}",
+        REGISTRATION,
+        vi.SUBJECT_REGISTRATION.format(movement=movement.title),
+        movement.registration_deadline,
+        "/dangky",
     )
     by_unit = {r.unit_id: r for r in regs}
     result = []
@@ -192,16 +210,13 @@ def _reports(
     }
     result = []
     for period in movement.periods:
-        subject = Subject(
-            key=f"bc:{period.id}",
-            kind=REPORT,
-            movement_id=movement.id,
-            movement_title=movement.title,
-            name=vi.SUBJECT_REPORT.format(period=period.name, movement=movement.title),
-            deadline=period.deadline,
-            until=_until(movement, period.deadline),
-            command="/baocao",
-            year=movement.year,
+        subject = _subject(
+            movement,
+            f"bc:{period.id}",
+            REPORT,
+            vi.SUBJECT_REPORT.format(period=period.name, movement=movement.title),
+            period.deadline,
+            "/baocao",
         )
         for reg in reportable:
             report = filed.get((reg.id, period.id))
@@ -229,16 +244,13 @@ def _pledges(
     )
     for cluster in clusters:
         pledge: Pledge | None = pledges.pledge_for(session, cluster.id, movement.id)
-        subject = Subject(
-            key=f"gu:{movement.id}:{cluster.id}",
-            kind=PLEDGE,
-            movement_id=movement.id,
-            movement_title=movement.title,
-            name=vi.SUBJECT_PLEDGE.format(cluster=cluster.name, movement=movement.title),
-            deadline=movement.pledge_deadline,
-            until=_until(movement, movement.pledge_deadline),
-            command="/giaouoc",
-            year=movement.year,
+        subject = _subject(
+            movement,
+            f"gu:{movement.id}:{cluster.id}",
+            PLEDGE,
+            vi.SUBJECT_PLEDGE.format(cluster=cluster.name, movement=movement.title),
+            movement.pledge_deadline,
+            "/giaouoc",
             cluster_id=cluster.id,
         )
         signed = pledges.signed_units(pledge) if pledge is not None else set()
