@@ -20,6 +20,14 @@ def _settings(ctx: typer.Context) -> Settings:
     return settings
 
 
+AtOption = Annotated[
+    datetime | None,
+    typer.Option(
+        "--at", formats=["%Y-%m-%d"], help="Tính đến ngày (YYYY-MM-DD); mặc định hôm nay."
+    ),
+]
+
+
 def summary(
     ctx: typer.Context,
     dry_run: Annotated[
@@ -31,10 +39,7 @@ def summary(
     cluster: Annotated[
         str | None, typer.Option("--cluster", help="Mã cụm/khối: bản tổng hợp của cụm/khối đó.")
     ] = None,
-    at: Annotated[
-        datetime | None,
-        typer.Option("--at", formats=["%Y-%m-%d"], help="Tổng hợp tính đến ngày (YYYY-MM-DD)."),
-    ] = None,
+    at: AtOption = None,
 ) -> None:
     """Tổng hợp tuần: đơn vị đã nộp, nộp muộn, chưa nộp, kèm biểu đồ tiến độ theo đơn vị."""
     from bot import wiring
@@ -66,7 +71,7 @@ def summary(
 
 
 @reminders_app.command("plan")
-def plan(ctx: typer.Context) -> None:
+def plan(ctx: typer.Context, at: AtOption = None) -> None:
     """In lịch nhắc của từng hạn nộp trong các phong trào đang diễn ra (đã tránh ngày nghỉ)."""
     from bot import wiring
     from bot.core import reminders, standing
@@ -74,10 +79,10 @@ def plan(ctx: typer.Context) -> None:
     settings = _settings(ctx)
     calendar = wiring.work_calendar(settings)
     sessions = wiring.open_store(settings)
-    today = datetime.now(settings.tz).date()
+    today = at.date() if at is not None else datetime.now(settings.tz).date()
     with sessions() as session:
         movements = standing.active_movements(session, today)
-        subjects = {item.subject for item in standing.standings(session, movements)}
+        subjects = standing.subjects(session, movements)
     if not subjects:
         typer.echo(vi.PLAN_NOTHING)
     for subject in sorted(subjects, key=lambda s: (s.deadline, s.key)):

@@ -27,6 +27,7 @@ from bot.store.models import (
     Pledge,
     ProgressReport,
     Registration,
+    ReportPeriod,
     ReportValue,
     Target,
     Unit,
@@ -126,6 +127,55 @@ def standings(session: Session, movements: Movements) -> list[Standing]:
     return found
 
 
+def subjects(session: Session, movements: Movements) -> list[Subject]:
+    """Every deadline of the movements, whether or not any unit owes it yet (for the plan)."""
+    found: list[Subject] = []
+    for movement in movements.items:
+        found.append(
+            _subject(
+                movement,
+                f"dk:{movement.id}",
+                REGISTRATION,
+                vi.SUBJECT_REGISTRATION.format(movement=movement.title),
+                movement.registration_deadline,
+                "/dangky",
+            )
+        )
+        found += [_period_subject(movement, period) for period in movement.periods]
+        if movement.pledge_deadline is not None:
+            clusters = session.scalars(
+                select(Cluster)
+                .where(Cluster.year == movement.year)
+                .order_by(Cluster.kind, Cluster.code)
+            )
+            found += [_pledge_subject(movement, cluster) for cluster in clusters]
+    return found
+
+
+def _period_subject(movement: Movement, period: ReportPeriod) -> Subject:
+    return _subject(
+        movement,
+        f"bc:{period.id}",
+        REPORT,
+        vi.SUBJECT_REPORT.format(period=period.name, movement=movement.title),
+        period.deadline,
+        "/baocao",
+    )
+
+
+def _pledge_subject(movement: Movement, cluster: Cluster) -> Subject:
+    assert movement.pledge_deadline is not None
+    return _subject(
+        movement,
+        f"gu:{movement.id}:{cluster.id}",
+        PLEDGE,
+        vi.SUBJECT_PLEDGE.format(cluster=cluster.name, movement=movement.title),
+        movement.pledge_deadline,
+        "/giaouoc",
+        cluster_id=cluster.id,
+    )
+
+
 def _subject(
     movement: Movement,
     key: str,
@@ -210,14 +260,7 @@ def _reports(
     }
     result = []
     for period in movement.periods:
-        subject = _subject(
-            movement,
-            f"bc:{period.id}",
-            REPORT,
-            vi.SUBJECT_REPORT.format(period=period.name, movement=movement.title),
-            period.deadline,
-            "/baocao",
-        )
+        subject = _period_subject(movement, period)
         for reg in reportable:
             report = filed.get((reg.id, period.id))
             state, at = MISSING, None
@@ -244,15 +287,7 @@ def _pledges(
     )
     for cluster in clusters:
         pledge: Pledge | None = pledges.pledge_for(session, cluster.id, movement.id)
-        subject = _subject(
-            movement,
-            f"gu:{movement.id}:{cluster.id}",
-            PLEDGE,
-            vi.SUBJECT_PLEDGE.format(cluster=cluster.name, movement=movement.title),
-            movement.pledge_deadline,
-            "/giaouoc",
-            cluster_id=cluster.id,
-        )
+        subject = _pledge_subject(movement, cluster)
         signed = pledges.signed_units(pledge) if pledge is not None else set()
         for unit_id in pledges.members(session, cluster):
             if pledge is None:

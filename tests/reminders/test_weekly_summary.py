@@ -126,3 +126,17 @@ def test_summary_dry_run_prints_and_writes_the_chart(tmp_path: Path) -> None:
         app, ["--data-dir", str(data), "summary", "--dry-run", "--cluster", "K9"]
     )
     assert bad.exit_code == 2 and "Không có cụm/khối mã K9" in bad.output
+
+
+def test_reminders_plan_lists_each_deadline_with_its_days(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    world = build_world(f"sqlite:///{data / 'thidua.db'}", tmp_path / "files")
+    world.engine.dispose()
+    args = ["--data-dir", str(data), "reminders", "plan", "--at", "2026-03-01"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    registration = next(line for line in lines if line.startswith("Đăng ký thi đua"))
+    # -3 is a Saturday (27/03, the Friday before); +31 is 1 May (Monday 4 May after it).
+    days = "24/03, 27/03, 30/03, 31/03, 01/04, 03/04, 10/04, 17/04, 24/04, 04/05, 08/05, 15/05"
+    assert registration.endswith(f"hạn 31/03/2026: nhắc ngày {days}, 22/05, 29/05")
