@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -99,6 +99,39 @@ def plan(ctx: typer.Context, at: AtOption = None) -> None:
         typer.echo(
             vi.PLAN_SUBJECT.format(
                 subject=name, deadline=subject.deadline.strftime("%d/%m/%Y"), days=days
+            )
+        )
+
+
+@reminders_app.command("unreached")
+def unreached(
+    ctx: typer.Context,
+    days: Annotated[int, typer.Option("--days", min=1, max=366, help="Số ngày nhìn lại.")] = 7,
+    at: AtOption = None,
+) -> None:
+    """Danh sách của Ban: cán bộ mà nhắc việc không gửi được qua kênh nào."""
+    from bot import wiring
+    from bot.store import reminders
+    from bot.store.phone import display_phone
+
+    settings = _settings(ctx)
+    sessions = wiring.open_store(settings)
+    now = datetime.now(settings.tz)
+    if at is not None:
+        now = datetime.combine(at.date(), time(23, 59), tzinfo=settings.tz)
+    since = now - timedelta(days=days)
+    with sessions() as session:
+        people = reminders.unreached_people(session, since)
+    if not people:
+        typer.echo(vi.UNREACHED_NONE.format(days=days))
+        return
+    typer.echo(vi.UNREACHED_HEADER.format(days=days))
+    for item in people:
+        phone = f", {display_phone(item.phone)}" if item.phone else ""
+        last = item.last.astimezone(settings.tz).strftime("%d/%m/%Y %H:%M")
+        typer.echo(
+            vi.UNREACHED_LINE.format(
+                name=item.name, unit=item.unit or "—", phone=phone, count=item.count, last=last
             )
         )
 

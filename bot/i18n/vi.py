@@ -796,3 +796,8 @@ SUMMARY_NO_MOVEMENT = "Không có phong trào nào đang diễn ra để tổng 
 SUMMARY_UNKNOWN_CLUSTER = "Không có cụm/khối mã {code} trong năm nay."
 PLAN_SUBJECT = "{subject} — hạn {deadline}: nhắc ngày {days}"
 PLAN_NOTHING = "Không có hạn nộp nào trong các phong trào đang diễn ra."
+UNREACHED_HEADER = (
+    "Cán bộ chưa liên lạc được trong {days} ngày qua (cần cập nhật Telegram/Zalo, số điện thoại):"
+)
+UNREACHED_LINE = "• {name} — {unit}{phone}: {count} nhắc việc, lần cuối {last}"
+UNREACHED_NONE = "Trong {days} ngày qua, mọi nhắc việc đều có kênh để gửi."

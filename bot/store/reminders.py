@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    func,
     select,
     update,
 )
@@ -29,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.store.delivery import UnreachableChat
-from bot.store.models import Base, ChannelIdentity, Person, UTCDateTime
+from bot.store.models import Base, ChannelIdentity, Person, Unit, UTCDateTime
 from bot.store.phone import zns_phone
 
 SENT = "sent"  # queued in the outbox
@@ -392,6 +393,39 @@ def unreached_for(session: Session, subject: str) -> list[int]:
         ReminderLog.subject == subject, ReminderLog.status == UNREACHED
     )
     return sorted(set(session.scalars(query)))
+
+
+@dataclass(frozen=True)
+class Unreached:
+    person_id: int
+    name: str
+    phone: str
+    unit: str
+    count: int
+    last: datetime
+
+
+def unreached_people(session: Session, since: datetime) -> list[Unreached]:
+    """The office's list: people reminders could not reach since `since`, most often first."""
+    query = (
+        select(
+            ReminderLog.person_id,
+            Person.full_name,
+            Person.phone,
+            Unit.name,
+            func.count(ReminderLog.id),
+            func.max(ReminderLog.created_at),
+        )
+        .join(Person, Person.id == ReminderLog.person_id)
+        .outerjoin(Unit, Unit.id == Person.unit_id)
+        .where(ReminderLog.status == UNREACHED, ReminderLog.created_at >= since)
+        .group_by(ReminderLog.person_id, Person.full_name, Person.phone, Unit.name)
+        .order_by(func.count(ReminderLog.id).desc(), Person.full_name)
+    )
+    return [
+        Unreached(pid, name, phone or "", unit or "", count, last)
+        for pid, name, phone, unit, count, last in session.execute(query)
+    ]
 
 
 def unreached_since(session: Session, since: datetime) -> list[ReminderLog]:

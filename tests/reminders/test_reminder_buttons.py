@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, time
+from pathlib import Path
 
 from sqlalchemy import select, update
+from typer.testing import CliRunner
 
+from bot.cli import app
 from bot.i18n import vi
 from bot.store import reminders as rows
 from bot.store.models import Movement
@@ -119,6 +122,22 @@ def test_nobody_reachable_goes_on_the_offices_list(sqlite_world: World) -> None:
     assert office.startswith("📣 Gửi Ban Thi đua - Khen thưởng: ")
     assert "• Sở Y tế (Khối Văn hoá - Xã hội)" in office
     assert "Chưa liên lạc được qua Telegram/Zalo: Võ Thị Hoa." in office
+    data_dir = Path(str(world.engine.url.database)).parent
+    args = [
+        "--data-dir",
+        str(data_dir),
+        "reminders",
+        "unreached",
+        "--at",
+        "2026-04-07",
+        "--days",
+        "8",
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Cán bộ chưa liên lạc được trong 8 ngày qua")
+    assert lines[1:] == ["• Võ Thị Hoa — Sở Y tế: 1 nhắc việc, lần cuối 31/03/2026 08:00"]
 
 
 def test_an_unopened_pledge_chases_the_cluster_lead_only(sqlite_world: World) -> None:
