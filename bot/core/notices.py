@@ -117,8 +117,10 @@ def _pledge_notices(ctx: Ctx, to_sign: bool) -> list[tuple[str, Reply]]:
             text = vi.NOTICE_PLEDGE.format(cluster=cluster.name)
             reply = Reply(text, buttons=buttons((vi.BTN_OPEN_PLEDGE, "/giaouoc")))
             found.append((f"pledge:{pledge.id}", reply))
-    if ctx.actor.cluster_units and ctx.person is not None:
-        cluster = org.cluster_led_by(ctx.session, ctx.person, ctx.today.year)
+    if ctx.actor.cluster_units and ctx.actor.linked:
+        cluster = org.cluster_led_from(
+            ctx.session, ctx.actor.unit_id, ctx.actor.roles, ctx.today.year
+        )
         for pledge in pledges.pledges_of_clusters(ctx.session, [cluster.id] if cluster else []):
             if pledge.status == pledges.CLOSED and cluster is not None:
                 text = vi.NOTICE_PLEDGE_CLOSED.format(cluster=cluster.name)

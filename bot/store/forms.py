@@ -82,7 +82,8 @@ def _catalog(session: Session) -> list[Title]:
     """The title catalogue, read once per transaction (prompts and summaries ask for it often)."""
     memo = _memo(session)
     if "titles" not in memo:
-        memo["titles"] = [Title(*row) for row in session.execute(_TITLES)]
+        # On the connection: the forms never write titles, so there is nothing to autoflush.
+        memo["titles"] = [Title(*row) for row in session.connection().execute(_TITLES)]
     return list(memo["titles"])
 
 
@@ -453,7 +454,8 @@ def unit_name(session: Session, unit_id: int | None) -> str:
     memo = _memo(session)
     key = ("unit_name", unit_id)
     if key not in memo:
-        memo[key] = session.scalar(_UNIT_NAME, {"unit_id": unit_id}) or ""
+        found = session.connection().execute(_UNIT_NAME, {"unit_id": unit_id}).scalar()
+        memo[key] = found or ""  # on the connection: the forms never write units
     name: str = memo[key]
     return name
 
