@@ -71,7 +71,9 @@ def notices(ctx: Ctx, state: ConversationState) -> list[Reply]:
     regs = reports_waiting = pledges_waiting = False
     if unit_id is not None and can(ctx.actor, Action.DRAFT, unit_id):
         params = {"unit_id": unit_id, "year": ctx.today.year}
-        regs, reports_waiting, pledges_waiting = ctx.session.execute(_PROBE, params).one()
+        ctx.session.flush()  # then Core on the connection, without the ORM's execution path
+        probe = ctx.session.connection().execute(_PROBE, params)
+        regs, reports_waiting, pledges_waiting = probe.one()
     if regs and unit_id is not None and can(ctx.actor, Action.CONFIRM, unit_id):
         for reg in forms.registrations_with_status(ctx.session, forms.PENDING_HEAD, unit_id):
             by = forms.person_name(ctx.session, reg.drafted_by) or vi.SOMEONE

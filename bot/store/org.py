@@ -267,7 +267,7 @@ def audit(
         "after": None if after is None else _jsonable(after),
     }
     session.flush()
-    session.execute(_AUDIT, row)
+    session.connection().execute(_AUDIT, row)  # flushed just above: no ORM execution needed
 
 
 def _jsonable(value: Any) -> Any:
