@@ -149,7 +149,7 @@ def touch_identity(session: Session, channel: str, external_id: str, now: dateti
     )
 
 
-_KNOWN_ROLES = frozenset(role.value for role in Role)
+_ROLES_BY_NAME = {role.value: role for role in Role}  # a lookup, not Role(name), per message
 
 
 def roles_of(person: Person) -> set[Role]:
@@ -159,7 +159,7 @@ def roles_of(person: Person) -> set[Role]:
 
 def known_roles(names: Iterable[str]) -> set[Role]:
     """Stored role names as Roles; a value this version does not know is ignored, not fatal."""
-    return {Role(name) for name in names if name in _KNOWN_ROLES}
+    return {_ROLES_BY_NAME[name] for name in names if name in _ROLES_BY_NAME}
 
 
 def clusters_of_unit(session: Session, unit_id: int, year: int) -> list[Cluster]:
