@@ -93,6 +93,11 @@ class Result:
         return self.cpu_seconds / self.seconds if self.seconds else 0.0
 
     @property
+    def cpu_ms_per_step(self) -> float:
+        """This process's CPU per step: steadier than steps/s on a machine others are using."""
+        return 1000 * self.cpu_seconds / self.steps if self.steps else 0.0
+
+    @property
     def steps_per_s(self) -> float:
         return self.steps / self.seconds if self.seconds else 0.0
 
@@ -238,12 +243,13 @@ def main() -> None:
                 results.append(run(pg, "postgres", args.units, Path(tmp) / "f"))
     print(
         f"{'backend':<10} {'steps':>6} {'steps/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}"
-        f" {'cpu %':>6}"
+        f" {'cpu %':>6} {'cpu ms/step':>11}"
     )
     for r in results:
         print(
             f"{r.backend:<10} {r.steps:>6} {r.steps_per_s:>9.0f} {r.percentile(0.5):>8.2f} "
             f"{r.percentile(0.95):>8.2f} {max(r.latencies_ms):>8.2f} {100 * r.cpu_share:>6.0f}"
+            f" {r.cpu_ms_per_step:>11.2f}"
         )
     print(f"(load average before the run: {load:.2f}; {os.cpu_count()} CPUs)")
     figures: dict[str, float | int] = {"units": args.units, "load_avg_1m": round(load, 2)}
@@ -254,6 +260,7 @@ def main() -> None:
         figures[f"{r.backend}_p95_ms"] = round(r.percentile(0.95), 2)
         figures[f"{r.backend}_mean_ms"] = round(statistics.fmean(r.latencies_ms), 2)
         figures[f"{r.backend}_cpu_share"] = round(r.cpu_share, 2)
+        figures[f"{r.backend}_cpu_ms_per_step"] = round(r.cpu_ms_per_step, 3)
     figures["steps"] = sum(r.steps for r in results)
     print(json.dumps(figures))
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.roles import Role
 from bot.store import org
+from bot.store.accounts import Caller
 from bot.store.models import ClusterMember, Person
 
 
@@ -77,13 +78,21 @@ def actor_for(session: Session, person: Person | None, today: date) -> Actor:
     """The actor for a linked person (their roles, unit, and the cluster they lead this year)."""
     if person is None:
         return UNLINKED
-    roles = frozenset(org.roles_of(person))
+    caller = Caller(person.id, person.unit_id, frozenset(row.role for row in person.roles))
+    return actor_of(session, caller, today)
+
+
+def actor_of(session: Session, caller: Caller | None, today: date) -> Actor:
+    """`actor_for` from the plain row the router reads on every message (no ORM Person)."""
+    if caller is None:
+        return UNLINKED
+    roles = frozenset(org.known_roles(caller.roles))
     cluster_units: frozenset[int] = frozenset()
-    cluster = org.cluster_led_by(session, person, today.year)
+    cluster = org.cluster_led_from(session, caller.unit_id, roles, today.year)
     if cluster is not None:
         members = session.scalars(
             select(ClusterMember.unit_id).where(ClusterMember.cluster_id == cluster.id)
         )
         extra = {cluster.lead_unit_id, cluster.deputy_unit_id} - {None}
         cluster_units = frozenset({*members, *(u for u in extra if u is not None)})
-    return Actor(person.id, person.unit_id, roles, cluster_units)
+    return Actor(caller.person_id, caller.unit_id, roles, cluster_units)

@@ -71,7 +71,9 @@ def notices(ctx: Ctx, state: ConversationState) -> list[Reply]:
     regs = reports_waiting = pledges_waiting = False
     if unit_id is not None and can(ctx.actor, Action.DRAFT, unit_id):
         params = {"unit_id": unit_id, "year": ctx.today.year}
-        regs, reports_waiting, pledges_waiting = ctx.session.execute(_PROBE, params).one()
+        ctx.session.flush()  # then Core on the connection, without the ORM's execution path
+        probe = ctx.session.connection().execute(_PROBE, params)
+        regs, reports_waiting, pledges_waiting = probe.one()
     if regs and unit_id is not None and can(ctx.actor, Action.CONFIRM, unit_id):
         for reg in forms.registrations_with_status(ctx.session, forms.PENDING_HEAD, unit_id):
             by = forms.person_name(ctx.session, reg.drafted_by) or vi.SOMEONE
@@ -117,8 +119,10 @@ def _pledge_notices(ctx: Ctx, to_sign: bool) -> list[tuple[str, Reply]]:
             text = vi.NOTICE_PLEDGE.format(cluster=cluster.name)
             reply = Reply(text, buttons=buttons((vi.BTN_OPEN_PLEDGE, "/giaouoc")))
             found.append((f"pledge:{pledge.id}", reply))
-    if ctx.actor.cluster_units and ctx.person is not None:
-        cluster = org.cluster_led_by(ctx.session, ctx.person, ctx.today.year)
+    if ctx.actor.cluster_units and ctx.actor.linked:
+        cluster = org.cluster_led_from(
+            ctx.session, ctx.actor.unit_id, ctx.actor.roles, ctx.today.year
+        )
         for pledge in pledges.pledges_of_clusters(ctx.session, [cluster.id] if cluster else []):
             if pledge.status == pledges.CLOSED and cluster is not None:
                 text = vi.NOTICE_PLEDGE_CLOSED.format(cluster=cluster.name)

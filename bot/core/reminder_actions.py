@@ -40,7 +40,8 @@ def paper(ctx: Ctx, arg: str) -> list[Reply]:
     found = _reminder(ctx, arg)
     if isinstance(found, Reply):
         return [found]
-    assert ctx.person is not None and found.unit_id is not None
+    person = ctx.person
+    assert person is not None and found.unit_id is not None
     item = _standing(ctx, found)
     subject = item.subject.name if item else found.subject
     unit = forms.unit_name(ctx.session, found.unit_id) or vi.SOMEONE
@@ -56,8 +57,8 @@ def paper(ctx: Ctx, arg: str) -> list[Reply]:
         ctx.session,
         unit_id=found.unit_id,
         subject=found.subject,
-        person_id=ctx.person.id,
-        note=vi.PAPER_NOTE.format(name=ctx.person.full_name),
+        person_id=person.id,
+        note=vi.PAPER_NOTE.format(name=person.full_name),
         now=ctx.now,
     )
     if not recorded:
@@ -69,7 +70,7 @@ def _reminder(ctx: Ctx, arg: str) -> rows.ReminderLog | Reply:
     reminder = rows.reminder(ctx.session, int(arg)) if arg.strip().isdigit() else None
     if reminder is None or reminder.unit_id is None:
         return Reply(vi.REMINDER_UNKNOWN)
-    if ctx.person is None or reminder.person_id != ctx.person.id:
+    if ctx.actor.person_id is None or reminder.person_id != ctx.actor.person_id:
         return Reply(vi.REMINDER_NOT_YOURS)
     return reminder
 

@@ -16,7 +16,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core import operational, reminder_actions
-from bot.core.access import actor_for
+from bot.core.access import actor_of
 from bot.core.flows import pledge, registration, report, review
 from bot.core.flows.base import Ctx, Engine
 from bot.core.notices import notices
@@ -24,7 +24,7 @@ from bot.core.text import fold
 from bot.core.workdays import WorkCalendar
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
-from bot.store import accounts, delivery, forms, org
+from bot.store import delivery, forms, org, turns
 from bot.store.conversations import ConversationState
 from bot.store.files import FileStore
 
@@ -181,14 +181,15 @@ class Router:
         return handler(message)
 
     def _turn(self, session: Session, message: Incoming, now: datetime) -> list[Reply]:
-        person = accounts.person_and_touch(session, message.channel, message.user_id, now)
-        actor = actor_for(session, person, now.date())
-        ctx = Ctx(session, actor, person, now, self._qa.ask, self._files)
+        caller, state = turns.open_turn(
+            session, message.channel, message.user_id, message.chat_id, now
+        )
+        actor = actor_of(session, caller, now.date())
+        ctx = Ctx(session, actor, now, self._qa.ask, self._files)
         ctx.ask = lambda m: operational.answer(ctx, m.text) or self._qa.ask(m)
-        state = forms.load_conversation(session, message.channel, message.chat_id)
-        state.person_id = person.id if person else None
+        state.person_id = actor.person_id
         replies = self._dispatch(ctx, state, message)
-        if not self._engine.is_active(state) and person is not None:
+        if not self._engine.is_active(state) and actor.linked:
             replies = [*notices(ctx, state), *replies]
         forms.save_conversation(session, state, now)
         return replies
@@ -206,10 +207,10 @@ class Router:
         if folded in RESUME_WORDS and self._engine.known(state):
             return self._engine.resume(ctx, state)
         if folded in INTENTS:
-            if ctx.person is None:
+            if not ctx.actor.linked:
                 return [Reply(vi.LINK_FIRST)]
             return FORM_COMMANDS[INTENTS[folded]](ctx, self._engine, state)
-        if ctx.person is None and _CODE.fullmatch(message.text.strip()):
+        if not ctx.actor.linked and _CODE.fullmatch(message.text.strip()):
             return self._link(ctx, message, message.text.strip())
         return [ctx.ask(message)]
 
@@ -223,26 +224,26 @@ class Router:
         active: bool,
     ) -> list[Reply]:
         """A slash command (or a button whose payload is one); an active form's prompt follows."""
-        if name == "start" and arg and ctx.person is None:
+        if name == "start" and arg and not ctx.actor.linked:
             return self._link(ctx, message, arg)
         if name == "tieptuc" and self._engine.known(state) and not active:
             return self._engine.resume(ctx, state)
         if name in FORM_COMMANDS:
-            if ctx.person is None:
+            if not ctx.actor.linked:
                 return [Reply(vi.LINK_FIRST)]
             return FORM_COMMANDS[name](ctx, self._engine, state)
         handler = self._commands.get(name)
         if name in REMINDER_BUTTONS:
             replies = (
                 REMINDER_BUTTONS[name](ctx, arg, self._calendar)
-                if ctx.person is not None
+                if ctx.actor.linked
                 else [Reply(vi.LINK_FIRST)]
             )
         elif handler is None:
             replies = [Reply(vi.UNKNOWN_COMMAND.format(command="/" + name))]
         else:
             replies = handler(message)
-            if name == "start" and ctx.person is None:
+            if name == "start" and not ctx.actor.linked:
                 replies.append(Reply(vi.LINK_HOW))
         if active:
             replies += self._engine.prompt(ctx, state)

@@ -24,10 +24,15 @@ import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 
 
+@lru_cache(maxsize=4096)
 def fold(text: str) -> str:
-    """Lowercase, no diacritics, `đ`→`d`, single spaces: how typed commands are compared."""
+    """Lowercase, no diacritics, `đ`→`d`, single spaces: how typed commands are compared.
+
+    Cached: the same button labels and commands are folded on nearly every message.
+    """
     decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return " ".join(stripped.split())

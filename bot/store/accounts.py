@@ -1,33 +1,32 @@
-"""The person behind a chat account, read once per message with their roles, in one query.
+"""Who wrote: the person behind a chat account as the access rules need them, and its seen mark.
 
-Every message starts here, so it is kept to one round trip: the person, their roles (joined, not
-a second SELECT) and when the account was last marked as seen. The mark is what reminders use
-to prefer accounts still in use; rewriting it on every message would add a write per message
-for a value that only matters to the hour, so it is refreshed when older than `TOUCH_EVERY`.
+Read on every message (see `bot.store.turns`) as plain values, no ORM object: a flow that needs
+the `Person` itself loads it then. The mark is what reminders use to prefer accounts still in
+use; rewriting it on every message would add a write per message for a value that only matters
+to the hour, so it is refreshed when older than `TOUCH_EVERY`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy import Connection, bindparam, update
 
-from bot.store.models import ChannelIdentity, Person, PersonRole
+from bot.store.models import ChannelIdentity
 
 TOUCH_EVERY = timedelta(minutes=10)
 
-# Built once: constructing a statement costs more than running it on SQLite (see bench/flows.py).
-_PERSON = (
-    select(Person, ChannelIdentity.last_interaction_at)
-    .join(ChannelIdentity, ChannelIdentity.person_id == Person.id)
-    .outerjoin(PersonRole, PersonRole.person_id == Person.id)
-    .options(contains_eager(Person.roles))
-    .where(
-        ChannelIdentity.channel == bindparam("channel"),
-        ChannelIdentity.external_id == bindparam("external_id"),
-    )
-)
+
+@dataclass(frozen=True)
+class Caller:
+    """A linked person as the access rules need them: id, unit and stored role names."""
+
+    person_id: int
+    unit_id: int | None
+    roles: frozenset[str]
+
+
 _TOUCH = (
     update(ChannelIdentity)
     .where(
@@ -35,21 +34,13 @@ _TOUCH = (
         ChannelIdentity.external_id == bindparam("key_external_id"),
     )
     .values(last_interaction_at=bindparam("at", type_=ChannelIdentity.last_interaction_at.type))
-    .execution_options(synchronize_session=False)
 )
 
 
-def person_and_touch(
-    session: Session, channel: str, external_id: str, now: datetime
-) -> Person | None:
-    """The linked person (roles loaded), marking the account as seen if the mark is stale."""
-    key = {"channel": channel, "external_id": external_id}
-    # One row per role: unique() folds them into one person with the whole roles collection.
-    rows = session.execute(_PERSON, key).unique().all()
-    if not rows:
-        return None
-    person, seen = rows[0]
+def touch_if_stale(
+    connection: Connection, channel: str, external_id: str, seen: datetime | None, now: datetime
+) -> None:
+    """Mark the account as seen at `now` if its mark (`seen`, as read) is older than TOUCH_EVERY."""
     if seen is None or now - seen >= TOUCH_EVERY:
-        touch = {"key_channel": channel, "key_external_id": external_id}
-        session.execute(_TOUCH, {**touch, "at": now.astimezone(UTC)})
-    return person
+        key = {"key_channel": channel, "key_external_id": external_id}
+        connection.execute(_TOUCH, {**key, "at": now.astimezone(UTC)})

@@ -77,6 +77,11 @@ class ConversationState:
 def load_conversation(session: Session, channel: str, chat_id: str) -> ConversationState:
     """Read with Core, not the ORM: this runs on every message and needs no identity map."""
     row = session.connection().execute(_LOAD, {"channel": channel, "chat_id": chat_id}).first()
+    return from_row(channel, chat_id, row)
+
+
+def from_row(channel: str, chat_id: str, row: Any | None) -> ConversationState:
+    """The state from a row with the columns of `_LOAD` (None: the chat has no row yet)."""
     if row is None:
         return ConversationState(channel, chat_id)
     state = ConversationState(
@@ -105,7 +110,8 @@ def save_conversation(session: Session, state: ConversationState, now: datetime)
     An unchanged state (a question answered outside any form) is not rewritten: one write less
     per message, and nothing another worker wrote meanwhile can be lost by skipping it.
     """
-    if state.exists and state.loaded == _fingerprint(state):
+    fingerprint = _fingerprint(state)
+    if state.exists and state.loaded == fingerprint:
         return
     values = {
         "person_id": state.person_id,
@@ -138,4 +144,4 @@ def save_conversation(session: Session, state: ConversationState, now: datetime)
             raise Conflict(state.version + 1, "", None)
     state.version += 1
     state.exists = True
-    state.loaded = _fingerprint(state)
+    state.loaded = fingerprint

@@ -82,7 +82,8 @@ def _catalog(session: Session) -> list[Title]:
     """The title catalogue, read once per transaction (prompts and summaries ask for it often)."""
     memo = _memo(session)
     if "titles" not in memo:
-        memo["titles"] = [Title(*row) for row in session.execute(_TITLES)]
+        # On the connection: the forms never write titles, so there is nothing to autoflush.
+        memo["titles"] = [Title(*row) for row in session.connection().execute(_TITLES)]
     return list(memo["titles"])
 
 
@@ -226,14 +227,16 @@ def _insert_new(session: Session, reg: Registration) -> None:
     `snapshot(reg)` is what reading the rows back would give. The INSERT of the registration
     row runs in a savepoint: a unit registering twice at once trips the unique key there.
     """
-    with session.begin_nested():
-        reg.id = session.execute(_INSERT_REG, _columns(reg, _REG_TABLE)).scalar_one()
+    session.flush()  # what the ORM would flush before these statements (usually nothing)
+    connection = session.connection()  # Core on the connection: no ORM execution around it
+    with connection.begin_nested():
+        reg.id = connection.execute(_INSERT_REG, _columns(reg, _REG_TABLE)).scalar_one()
     if reg.lines:
         rows = [{**_columns(line, _LINE_TABLE), "registration_id": reg.id} for line in reg.lines]
-        session.execute(_INSERT_LINES, rows)
+        connection.execute(_INSERT_LINES, rows)
     if reg.targets:
         rows = [{**_columns(t, _TARGET_TABLE), "registration_id": reg.id} for t in reg.targets]
-        stored = session.execute(_INSERT_TARGETS, rows).all()
+        stored = connection.execute(_INSERT_TARGETS, rows).all()
         for target, (target_id, value) in zip(reg.targets, stored, strict=True):
             target.id, target.registration_id, target.target_value = target_id, reg.id, value
 
@@ -420,7 +423,7 @@ def _version_row(
         "created_by": person_id,
     }
     session.flush()  # the registration's own changes go first, as when this was an ORM add
-    session.execute(_VERSION_ROW, row)
+    session.connection().execute(_VERSION_ROW, row)
 
 
 def registrations_with_status(
@@ -453,7 +456,8 @@ def unit_name(session: Session, unit_id: int | None) -> str:
     memo = _memo(session)
     key = ("unit_name", unit_id)
     if key not in memo:
-        memo[key] = session.scalar(_UNIT_NAME, {"unit_id": unit_id}) or ""
+        found = session.connection().execute(_UNIT_NAME, {"unit_id": unit_id}).scalar()
+        memo[key] = found or ""  # on the connection: the forms never write units
     name: str = memo[key]
     return name
 

@@ -7,6 +7,7 @@ and the rows it writes succeed or fail together. Moments are aware; the models s
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection, Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -148,10 +149,17 @@ def touch_identity(session: Session, channel: str, external_id: str, now: dateti
     )
 
 
+_ROLES_BY_NAME = {role.value: role for role in Role}  # a lookup, not Role(name), per message
+
+
 def roles_of(person: Person) -> set[Role]:
     """The person's stored roles; a value this version does not know is ignored, not fatal."""
-    known = {role.value for role in Role}
-    return {Role(row.role) for row in person.roles if row.role in known}
+    return known_roles(row.role for row in person.roles)
+
+
+def known_roles(names: Iterable[str]) -> set[Role]:
+    """Stored role names as Roles; a value this version does not know is ignored, not fatal."""
+    return {_ROLES_BY_NAME[name] for name in names if name in _ROLES_BY_NAME}
 
 
 def clusters_of_unit(session: Session, unit_id: int, year: int) -> list[Cluster]:
@@ -178,11 +186,18 @@ def cluster_led_by(session: Session, person: Person, year: int) -> Cluster | Non
 
     Leadership belongs to the unit (it rotates yearly); the role says which of its people act.
     """
-    if person.unit_id is None or Role.CLUSTER_LEAD not in roles_of(person):
+    return cluster_led_from(session, person.unit_id, roles_of(person), year)
+
+
+def cluster_led_from(
+    session: Session, unit_id: int | None, roles: Collection[Role], year: int
+) -> Cluster | None:
+    """`cluster_led_by` for whoever holds `roles` in `unit_id`, without their Person row."""
+    if unit_id is None or Role.CLUSTER_LEAD not in roles:
         return None
     return session.scalar(
         select(Cluster)
-        .where(Cluster.lead_unit_id == person.unit_id, Cluster.year == year)
+        .where(Cluster.lead_unit_id == unit_id, Cluster.year == year)
         .order_by(Cluster.kind, Cluster.code)
         .limit(1)
     )
@@ -252,7 +267,7 @@ def audit(
         "after": None if after is None else _jsonable(after),
     }
     session.flush()
-    session.execute(_AUDIT, row)
+    session.connection().execute(_AUDIT, row)  # flushed just above: no ORM execution needed
 
 
 def _jsonable(value: Any) -> Any:

@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.store import org
@@ -46,7 +46,8 @@ _REPORTABLE = (
     select(Registration)
     .where(Registration.unit_id == bindparam("unit_id"), Registration.status.in_(REPORTABLE))
     .order_by(Registration.id)
-    .options(lazyload(Registration.lines))  # a report needs the targets, not the titles
+    # A report needs the targets (joined: one statement, not a second SELECT), not the titles.
+    .options(lazyload(Registration.lines), joinedload(Registration.targets))
 )
 _REPORT_OF = select(ProgressReport).where(
     ProgressReport.registration_id == bindparam("registration_id"),
@@ -58,7 +59,7 @@ _REPORTS_OF = select(ProgressReport).where(
 
 
 def reportable_registrations(session: Session, unit_id: int) -> list[Registration]:
-    return list(session.scalars(_REPORTABLE, {"unit_id": unit_id}))
+    return list(session.scalars(_REPORTABLE, {"unit_id": unit_id}).unique())
 
 
 def report_of(session: Session, registration_id: int, period_id: int) -> ProgressReport | None:
@@ -227,17 +228,19 @@ def _insert_new(session: Session, report: ProgressReport) -> None:
     what reading the rows back would give. The report row's INSERT runs in a savepoint: two
     people filing the same period at once trip the unique key there.
     """
-    with session.begin_nested():
-        report.id = session.execute(_INSERT_REPORT, _columns(report, _REPORT_TABLE)).scalar_one()
+    session.flush()  # what the ORM would flush before these statements (usually nothing)
+    connection = session.connection()  # Core on the connection: no ORM execution around it
+    with connection.begin_nested():
+        report.id = connection.execute(_INSERT_REPORT, _columns(report, _REPORT_TABLE)).scalar_one()
     if report.values:
         rows = [{**_columns(v, _VALUE_TABLE), "report_id": report.id} for v in report.values]
-        stored = session.execute(_INSERT_VALUES, rows).all()
+        stored = connection.execute(_INSERT_VALUES, rows).all()
         for value, (value_id, actual) in zip(report.values, stored, strict=True):
             value.id, value.report_id, value.actual_value = value_id, report.id, actual
     if report.attachments:
         files = report.attachments
         rows = [{**_columns(a, _ATTACHMENT_TABLE), "report_id": report.id} for a in files]
-        ids = session.execute(_INSERT_ATTACHMENTS, rows).scalars().all()
+        ids = connection.execute(_INSERT_ATTACHMENTS, rows).scalars().all()
         for attachment, attachment_id in zip(files, ids, strict=True):
             attachment.id, attachment.report_id = attachment_id, report.id
 

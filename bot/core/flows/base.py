@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -49,7 +50,6 @@ class Ctx:
 
     session: Session
     actor: Actor
-    person: Person | None
     now: datetime
     ask: Callable[[Incoming], Reply]
     files: FileStore | None = None
@@ -57,6 +57,13 @@ class Ctx:
     @property
     def today(self) -> date:
         return self.now.date()
+
+    @cached_property
+    def person(self) -> Person | None:
+        """The asker's row, read only by a step that needs more than `actor` says (rarely)."""
+        if self.actor.person_id is None:
+            return None
+        return self.session.get(Person, self.actor.person_id)
 
 
 @dataclass

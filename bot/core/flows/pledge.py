@@ -29,9 +29,9 @@ MAX_COMMITMENTS = 30
 
 
 def _led_cluster(ctx: Ctx) -> Cluster | None:
-    if ctx.person is None:
+    if not ctx.actor.linked:
         return None
-    cluster = org.cluster_led_by(ctx.session, ctx.person, ctx.today.year)
+    cluster = org.cluster_led_from(ctx.session, ctx.actor.unit_id, ctx.actor.roles, ctx.today.year)
     if cluster is None or not can(ctx.actor, Action.LEAD_PLEDGE, cluster.lead_unit_id):
         return None
     return cluster

@@ -1,0 +1,122 @@
+"""What every message reads first (bot.store.turns), and the one transaction it runs in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.store.accounts import TOUCH_EVERY, Caller
+from bot.store.conversations import save_conversation
+from bot.store.models import ChannelIdentity, Conversation, Unit
+from bot.store.turns import open_turn
+
+from .test_store_contract import NOW, add_person, add_unit
+
+
+def _link(session: Session, person_id: int, external_id: str, seen_ago: timedelta | None) -> None:
+    seen = None if seen_ago is None else NOW - seen_ago
+    session.add(
+        ChannelIdentity(
+            channel="zalo",
+            external_id=external_id,
+            person_id=person_id,
+            linked_at=NOW - timedelta(days=30),
+            last_interaction_at=seen,
+        )
+    )
+    session.flush()
+
+
+def _seen(sessions: sessionmaker[Session], external_id: str) -> object:
+    with sessions() as session:
+        return session.scalar(
+            select(ChannelIdentity.last_interaction_at).where(
+                ChannelIdentity.external_id == external_id
+            )
+        )
+
+
+def test_an_unlinked_account_in_a_new_chat(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        caller, state = open_turn(session, "zalo", "nobody", "chat-1", NOW)
+    assert caller is None
+    assert (state.channel, state.chat_id, state.exists, state.flow, state.version) == (
+        "zalo",
+        "chat-1",
+        False,
+        "",
+        0,
+    )
+
+
+def test_the_caller_with_every_role_and_the_chats_conversation(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        unit = add_unit(session, "STP")
+        person_id = add_person(session, "Lê Thị Hoa", unit, ["unit_head", "unit_officer"]).id
+        _link(session, person_id, "z1", timedelta(minutes=1))
+        caller, state = open_turn(session, "zalo", "z1", "group-9", NOW)
+        state.flow, state.step, state.data["k"] = "registration", "targets", [1, "hai"]
+        save_conversation(session, state, NOW)
+    assert caller == Caller(person_id, unit.id, frozenset({"unit_head", "unit_officer"}))
+    with sessions.begin() as session:
+        again, state = open_turn(session, "zalo", "z1", "group-9", NOW)
+        other_caller, other_chat = open_turn(session, "zalo", "z1", "group-10", NOW)
+    assert again == caller == other_caller
+    assert (state.exists, state.flow, state.step, state.version) == (
+        True,
+        "registration",
+        "targets",
+        1,
+    )
+    assert state.data == {"k": [1, "hai"]}
+    assert not other_chat.exists
+
+
+def test_a_person_without_roles_or_unit(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        person_id = add_person(session, "Trần Văn Bình").id
+        _link(session, person_id, "z2", None)
+        caller, _state = open_turn(session, "zalo", "z2", "z2", NOW)
+    assert caller == Caller(person_id, None, frozenset())
+
+
+@pytest.mark.parametrize(
+    ("seen_ago", "touched"),
+    [(None, True), (TOUCH_EVERY, True), (TOUCH_EVERY - timedelta(seconds=1), False)],
+)
+def test_the_seen_mark_is_rewritten_only_when_stale(
+    sessions: sessionmaker[Session], seen_ago: timedelta | None, touched: bool
+) -> None:
+    with sessions.begin() as session:
+        person_id = add_person(session, "Phạm Thị Cúc").id
+        _link(session, person_id, "z3", seen_ago)
+    before = _seen(sessions, "z3")
+    with sessions.begin() as session:
+        open_turn(session, "zalo", "z3", "z3", NOW)
+    after = _seen(sessions, "z3")
+    assert (after == NOW) is touched
+    if not touched:
+        assert after == before
+
+
+def test_a_savepoint_after_reads_only_stays_inside_the_transaction(
+    sessions: sessionmaker[Session],
+) -> None:
+    """SQLite's driver begins only before a write: BEGIN is emitted when the session begins."""
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), sessions.begin() as session:
+        open_turn(session, "zalo", "nobody", "chat-2", NOW)  # reads only
+        with session.begin_nested():
+            session.add(Unit(code="SAVE", name="Đơn vị trong savepoint"))
+        raise Abort
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Unit)) == 0
+        assert session.scalar(select(func.count()).select_from(Conversation)) == 0
