@@ -14,7 +14,7 @@ import asyncio
 import functools
 import logging
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -52,26 +52,112 @@ def receive(
     messages are allowed only within 7 days of the person's last one) has it recorded on the
     person's linked identity, for events we otherwise ignore (a follow) as well.
     """
-    update = channel.parse(payload)
-    interaction = getattr(channel, "last_interaction", None)
-    seen = interaction(payload) if interaction is not None else None
-    if seen is not None:
+    [outcome] = receive_many(sessions, [(channel, payload)], now)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def receive_many(
+    sessions: sessionmaker[Session],
+    items: Sequence[tuple[InboundChannel, Mapping[str, Any]]],
+    now: datetime,
+) -> list[Update | Exception]:
+    """Parse and store several updates in one transaction: one commit for many webhooks.
+
+    Each item's outcome is its Update, or the ValueError/KeyError/TypeError that says its
+    body is not an update (that item alone is refused). Nothing is acknowledged before the
+    commit, so an update whose request got 200 is durable.
+    """
+    outcomes: list[Update | Exception] = []
+    rows: list[tuple[InboundChannel, Mapping[str, Any], Update]] = []
+    seen: list[tuple[str, str, datetime]] = []
+    for channel, payload in items:
+        try:
+            update = channel.parse(payload)
+            interaction = getattr(channel, "last_interaction", None)
+            at = interaction(payload) if interaction is not None else None
+        except (ValueError, KeyError, TypeError) as exc:
+            outcomes.append(exc)
+            continue
+        outcomes.append(update)
+        if at is not None:
+            seen.append((channel.name, at[0], at[1]))
+        if update.incoming is not None:  # else acknowledged, nothing to do (e.g. a group
+            rows.append((channel, payload, update))  # message not for us)
+    if rows or seen:
         with sessions.begin() as session:
-            delivery.record_interaction(
-                session, channel=channel.name, external_id=seen[0], at=seen[1]
-            )
-    if update.incoming is None:
-        return update  # acknowledged, nothing to do (e.g. a group message not for us)
-    with sessions.begin() as session:
-        delivery.receive(
-            session,
-            channel=channel.name,
-            update_key=update.dedupe_key,
-            chat_id=update.incoming.chat_id,
-            payload=dict(payload),
-            now=now,
-        )
-    return update
+            for name, external_id, at_time in seen:
+                delivery.record_interaction(
+                    session, channel=name, external_id=external_id, at=at_time
+                )
+            for channel, payload, update in rows:
+                assert update.incoming is not None
+                delivery.receive(
+                    session,
+                    channel=channel.name,
+                    update_key=update.dedupe_key,
+                    chat_id=update.incoming.chat_id,
+                    payload=dict(payload),
+                    now=now,
+                )
+    return outcomes
+
+
+class Receiver:
+    """Stores webhook updates in batches: requests arriving together share one commit.
+
+    Each caller waits for the commit that holds its update (durable before the 200); while
+    one batch is being written the next one gathers, so under load a commit serves many
+    requests and when idle an update is written at once.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        now: Callable[[], datetime],
+        on_stored: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._sessions = sessions
+        self._now = now
+        self._on_stored = on_stored
+        self._pending: list[
+            tuple[InboundChannel, Mapping[str, Any], asyncio.Future[Update | Exception]]
+        ] = []
+        self._writing = False
+
+    async def store(self, channel: InboundChannel, payload: Mapping[str, Any]) -> Update:
+        """Returns once the update is committed; raises ValueError etc. for a bad body."""
+        future: asyncio.Future[Update | Exception] = asyncio.get_running_loop().create_future()
+        self._pending.append((channel, payload, future))
+        if not self._writing:
+            self._writing = True
+            asyncio.get_running_loop().create_task(self._write())
+        outcome = await future
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    async def _write(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    outcomes = await in_db_thread(
+                        self._sessions,
+                        receive_many,
+                        self._sessions,
+                        [(channel, payload) for channel, payload, _ in batch],
+                        self._now(),
+                    )
+                except Exception as exc:  # the commit failed: every request in it fails
+                    outcomes = [exc] * len(batch)
+                for (_, _, future), outcome in zip(batch, outcomes, strict=True):
+                    if not future.done():
+                        future.set_result(outcome)
+                self._on_stored()
+        finally:
+            self._writing = False
 
 
 class InboxWorker:
@@ -138,10 +224,9 @@ class InboxWorker:
         with self._sessions.begin() as session:
             write_first(session, "inbox")
             now = self._now()
-            for inbox_id in done or ():
-                delivery.mark_received_done(session, inbox_id, now=now)
+            delivery.mark_all_received_done(session, done or (), now=now)
             rows = delivery.claim_inbox(session, now=now, limit=limit, lease=self._lease)
-            return [(r.id, r.channel, dict(r.payload), r.attempts) for r in rows]
+            return [(r.id, r.channel, r.payload, r.attempts) for r in rows]
 
     async def run_once(self) -> int:
         jobs = await in_db_thread(self._sessions, self._claim, self._batch)
@@ -183,9 +268,7 @@ class InboxWorker:
     def _mark_done(self, finished: list[int]) -> None:
         if finished:
             with self._sessions.begin() as session:
-                now = self._now()
-                for inbox_id in finished:
-                    delivery.mark_received_done(session, inbox_id, now=now)
+                delivery.mark_all_received_done(session, finished, now=self._now())
 
     def _finished(self, tasks: set[asyncio.Task[int]]) -> Callable[[asyncio.Task[int]], None]:
         def done(task: asyncio.Task[int]) -> None:

@@ -9,6 +9,7 @@ PTB types never leave this module; updates are parsed from dicts in telegram_par
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import html
 import logging
@@ -58,19 +59,26 @@ PHOTO_LIMIT = 10 * 1024 * 1024  # sendPhoto by upload
 DOCUMENT_LIMIT = 50 * 1024 * 1024  # sendDocument by upload
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile serves at most 20 MB
 UPDATE_TYPES = ("message", "callback_query")
+ANSWERS_IN_FLIGHT = 4  # answerCallbackQuery calls at once (each inbox update may make one)
 
 
 def make_bot(
     token: str,
     *,
     base_url: str = "https://api.telegram.org",
-    pool_size: int = 256,
+    pool_size: int = 20,
     timeout_s: float = 10.0,
 ) -> Bot:
     """A bare PTB Bot whose API and file URLs can point at a fake server in tests.
 
     Registers the token with the log filter first: PTB logs the API URL (which holds the
     token) while it is constructed, and httpx logs every request URL.
+
+    The pool is small on purpose: httpcore checks every pooled connection for expiry on each
+    request (a poll() per connection), so a pool grown to a hundred connections by a burst
+    of callback answers made every later send several times dearer. The outbox sender keeps
+    16 sends in flight and callback answers go at most ANSWERS_IN_FLIGHT at a time, so the
+    pool stays at about 20 connections; downloads wait for a free one if need be.
     """
     protect_logs(token)
     base = base_url.rstrip("/")
@@ -119,6 +127,7 @@ class TelegramChannel:
         self.tz = tz
         self.download_limit = download_limit
         self._secrets = (bot.token,)
+        self._answers = asyncio.Semaphore(ANSWERS_IN_FLIGHT)
         protect_logs(bot.token)
 
     async def start(self) -> None:
@@ -257,7 +266,8 @@ class TelegramChannel:
     async def answer_callback(self, callback_id: str, text: str = "") -> SendResult:
         """Stops the button's spinner; the real answer is a normal reply through the outbox."""
         try:
-            await self.bot.answer_callback_query(callback_id, text=text or None)
+            async with self._answers:
+                await self.bot.answer_callback_query(callback_id, text=text or None)
         except tg_error.TelegramError as exc:
             return self._failure(exc)
         return SendResult(SendStatus.SENT)
