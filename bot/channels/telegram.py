@@ -33,7 +33,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import ChannelError, FileTooLarge, SendResult, SendStatus, Update
-from bot.channels.common import NODELAY, VN_TZ, protect_logs, redact, split_text, utf16_len
+from bot.channels.common import VN_TZ, protect_logs, redact, split_text, utf16_len
 from bot.channels.telegram_parse import (
     CALLBACK_PREFIX,
     FILE_REF,
@@ -41,6 +41,7 @@ from bot.channels.telegram_parse import (
     MemoryCallbackStore,
     parse_update,
 )
+from bot.channels.telegram_request import AiohttpRequest
 from bot.i18n import channels_vi
 from bot.messages import Attachment, Button, Incoming, Reply
 
@@ -74,17 +75,15 @@ def make_bot(
     Registers the token with the log filter first: PTB logs the API URL (which holds the
     token) while it is constructed, and httpx logs every request URL.
 
-    The pool is small on purpose: httpcore checks every pooled connection for expiry on each
-    request (a poll() per connection), so a pool grown to a hundred connections by a burst
-    of callback answers made every later send several times dearer. The outbox sender keeps
-    16 sends in flight and callback answers go at most ANSWERS_IN_FLIGHT at a time, so the
-    pool stays at about 20 connections; downloads wait for a free one if need be.
+    API calls go through aiohttp (telegram_request: a quarter of httpx's CPU per call); the
+    long poll keeps PTB's httpx backend, one request per poll. The pool bounds the calls in
+    flight: the outbox sender keeps 16 and callback answers at most ANSWERS_IN_FLIGHT, and
+    downloads wait for a free connection (up to the pool timeout) if need be.
     """
     protect_logs(token)
     base = base_url.rstrip("/")
-    request = HTTPXRequest(
-        connection_pool_size=pool_size,
-        socket_options=NODELAY,
+    request = AiohttpRequest(
+        pool_size=pool_size,
         read_timeout=timeout_s,
         write_timeout=timeout_s,
         connect_timeout=timeout_s,
