@@ -109,4 +109,4 @@ class AiohttpRequest(BaseRequest):
         return response.status, content
 
     def _pick(self, given: Any, default: float | None) -> float | None:
-        return default if isinstance(given, _DEFAULT) else given  # type: ignore[no-any-return]
+        return default if isinstance(given, _DEFAULT) else given
