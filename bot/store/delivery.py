@@ -239,17 +239,15 @@ class Claimed:
     attempts: int  # this attempt included
 
 
-def _first_open(table: Any, open_clause: Any) -> Any:
-    """The oldest open row of the same chat: later rows of a chat wait for the earlier ones."""
-    earlier = table.alias("earlier")
+def _firsts(table: Any, open_clause: Any) -> Any:
+    """The oldest open row of each chat, as a derived table of ids: later rows of a chat wait
+    for the earlier ones. One grouped pass over the open rows; a correlated MIN per candidate
+    row made a claim quadratic in the number of chats waiting (17% of the bot's CPU at 200)."""
     return (
-        select(func.min(earlier.c.id))
-        .where(
-            earlier.c.channel == table.c.channel,
-            earlier.c.chat_id == table.c.chat_id,
-            open_clause(earlier),
-        )
-        .scalar_subquery()
+        select(func.min(table.c.id).label("id"))
+        .where(open_clause(table))
+        .group_by(table.c.channel, table.c.chat_id)
+        .subquery("firsts")
     )
 
 
@@ -269,9 +267,8 @@ def _due_statement(dialect: str) -> Any:
             table.c.parts_sent,
             table.c.attempts,
         )
+        .join(firsts := _firsts(table, open_rows), firsts.c.id == table.c.id)
         .where(
-            open_rows(table),
-            table.c.id == _first_open(table, open_rows),
             table.c.not_before <= now,
             table.c.lease_until.is_(None) | (table.c.lease_until <= now),
         )
@@ -479,9 +476,8 @@ def _inbox_statement(dialect: str) -> Any:
     now = bindparam("now", type_=UTCDateTime())
     query = (
         select(table.c.id, table.c.channel, table.c.payload, table.c.attempts)
+        .join(firsts := _firsts(table, open_rows), firsts.c.id == table.c.id)
         .where(
-            open_rows(table),
-            table.c.id == _first_open(table, open_rows),
             table.c.lease_until.is_(None) | (table.c.lease_until <= now),
         )
         .order_by(table.c.id)
