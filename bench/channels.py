@@ -24,7 +24,7 @@ Our sender runs with its rate limits raised (the fake enforces none): Telegram's
 
 Prints a table, then, as the last line, one JSON object.
 
-    python bench/channels.py [--chats 50,200] [--delays-ms 0,20] [--budget-s 150]
+    python bench/channels.py [--chats 50,200] [--delays-ms 0,20] [--budget-s 150] [--bots ours]
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ TOKEN = "7012345678:AAH-bench-SECRET-token"
 SECRET = "bench-webhook-secret"
 BOT_USERNAME = "ThiDuaTestBot"
 CHAT_BASE = 6_000_000_000
+BOT_DIR = str(ROOT / "bot") + "/"
 STEP_TIMEOUT_S = 15.0
 
 # (kind, text): "say" types the text; "press" presses the button whose label contains it.
@@ -205,7 +206,7 @@ async def serve_ours(db_url: str, fake_url: str, port: int, files_dir: str) -> N
                     ours, f = "", frame
                     while f is not None:
                         name = f.f_code.co_filename
-                        if "/work/main/bot/" in name:
+                        if BOT_DIR in name:
                             ours = f"{name.rsplit('/bot/', 1)[-1]}:{f.f_code.co_name}"
                             break
                         f = f.f_back
@@ -534,6 +535,11 @@ class Outcome:
     def updates_per_s(self) -> float:
         return self.updates / self.seconds if self.seconds else 0.0
 
+    @property
+    def cpu_ms_per_update(self) -> float:
+        """The bot process's CPU time per update: the figure a busy machine distorts least."""
+        return 1000 * self.bot_cpu_s / self.updates if self.updates else 0.0
+
     def pct(self, q: float) -> float:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
@@ -763,7 +769,7 @@ async def main_async(args: argparse.Namespace) -> None:
         try:
             for delay in delays:
                 for chats in chats_list:
-                    for bot in ("ours", "baseline"):
+                    for bot in args.bots.split(","):
                         result = await run_config(
                             bot, fake, delay, chats, chat_ids, Path(tmp), args.budget_s
                         )
@@ -771,7 +777,9 @@ async def main_async(args: argparse.Namespace) -> None:
                         print(
                             f"  {bot:8s} {delay:3d} ms {chats:4d} chats: "
                             f"{result.updates_per_s:7.1f} upd/s  p50 {result.pct(0.5):6.1f} ms"
-                            f"  p95 {result.pct(0.95):6.1f} ms  load {result.load1:.2f}",
+                            f"  p95 {result.pct(0.95):6.1f} ms"
+                            f"  cpu {result.cpu_ms_per_update:5.2f} ms/upd"
+                            f"  load {result.load1:.2f}",
                             flush=True,
                         )
         finally:
@@ -785,7 +793,7 @@ def report(results: list[Outcome], loads: list[float]) -> None:
     header = (
         f"{'bot':9s}{'delay':>6s}{'chats':>6s}{'updates':>8s}{'upd/s':>8s}{'p50 ms':>8s}"
         f"{'p95 ms':>8s}{'lost':>6s}{'dup':>5s}{'order':>6s}{'tmout':>6s}{'unfin':>6s}"
-        f"{'cpu%':>6s}"
+        f"{'cpu%':>6s}{'cpu ms/upd':>11s}{'load':>6s}"
     )
     print(header)
     print("-" * len(header))
@@ -795,6 +803,7 @@ def report(results: list[Outcome], loads: list[float]) -> None:
             f"{r.bot:9s}{r.delay_ms:>6d}{r.chats:>6d}{r.updates:>8d}{r.updates_per_s:>8.1f}"
             f"{r.pct(0.5):>8.1f}{r.pct(0.95):>8.1f}{r.lost:>6d}{r.duplicated:>5d}"
             f"{r.out_of_order:>6d}{r.timeouts:>6d}{r.unfinished_chats:>6d}{cpu:>6.0f}"
+            f"{r.cpu_ms_per_update:>11.2f}{r.load1:>6.2f}"
         )
     summary: dict[str, Any] = {}
     for r in results:
@@ -803,6 +812,8 @@ def report(results: list[Outcome], loads: list[float]) -> None:
         summary[f"{key}_p50_ms"] = round(r.pct(0.5), 1)
         summary[f"{key}_p95_ms"] = round(r.pct(0.95), 1)
         summary[f"{key}_bot_cpu_pct"] = round(100 * r.bot_cpu_s / r.seconds, 1) if r.seconds else 0
+        summary[f"{key}_cpu_ms_per_update"] = round(r.cpu_ms_per_update, 2)
+        summary[f"{key}_load1"] = round(r.load1, 2)
     by = {(r.bot, r.delay_ms, r.chats): r for r in results}
     for r in results:
         if r.bot == "ours" and ("baseline", r.delay_ms, r.chats) in by:
@@ -847,6 +858,7 @@ def main() -> None:
     parser.add_argument("--chats", default="50,200")
     parser.add_argument("--delays-ms", default="0,20")
     parser.add_argument("--budget-s", type=float, default=150.0, help="per configuration")
+    parser.add_argument("--bots", default="ours,baseline", help="ours, baseline or both")
     args = parser.parse_args()
     if args.command == "serve-ours":
         serving = serve_ours(args.db_url, args.fake_url, args.port, args.files_dir)

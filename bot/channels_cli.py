@@ -34,7 +34,11 @@ def serve(ctx: typer.Context) -> None:
     if not services.channels:
         typer.echo(vi.NO_CHANNEL_CONFIGURED, err=True)
     uvicorn.run(
-        create_app(services), host=settings.web_host, port=settings.web_port, log_level="warning"
+        create_app(services),
+        host=settings.web_host,
+        port=settings.web_port,
+        log_level="warning",
+        access_log=False,  # one line per webhook costs CPU and says nothing the inbox does not
     )
 
 

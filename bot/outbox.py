@@ -184,9 +184,7 @@ class OutboxSender:
     def _mark_sent(self, sent: list[int]) -> None:
         if sent:
             with self._sessions.begin() as session:
-                now = self._now()
-                for message_id in sent:
-                    delivery.mark_sent(session, message_id, now=now)
+                delivery.mark_all_sent(session, sent, now=self._now())
 
     def _finished(self, tasks: set[asyncio.Task[int]]) -> Callable[[asyncio.Task[int]], None]:
         def done(task: asyncio.Task[int]) -> None:
@@ -199,8 +197,7 @@ class OutboxSender:
         """Records `sent` rows as sent, then claims: one transaction for both."""
         with self._sessions.begin() as session:
             write_first(session, "outbox")
-            for message_id in sent or ():
-                delivery.mark_sent(session, message_id, now=self._now())
+            delivery.mark_all_sent(session, sent or (), now=self._now())
             rows = delivery.claim_due(
                 session,
                 now=self._now(),
@@ -208,8 +205,7 @@ class OutboxSender:
                 lease=self._lease,
             )
             jobs = [
-                _Job(r.id, r.channel, r.chat_id, dict(r.payload), r.parts_sent, r.attempts)
-                for r in rows
+                _Job(r.id, r.channel, r.chat_id, r.payload, r.parts_sent, r.attempts) for r in rows
             ]
         # A row still being sent by this process whose lease ran out is not sent again here.
         return [job for job in jobs if job.id not in self._sending and self._runnable(job)]

@@ -1,7 +1,8 @@
 """Long polling for the embedded default: no public URL needed, same inbox and outbox path.
 
-Each received update is stored (bot.gateway.receive) before the poll that confirms it, so a
-crash never drops one; the inbox worker and the outbox sender run beside the polls.
+Each poll's updates are stored (bot.gateway.receive_many, one commit for all) before the poll
+that confirms them, so a crash never drops one; the inbox worker and the outbox sender run
+beside the polls.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.channels.base import ChannelError
-from bot.gateway import in_db_thread, receive
+from bot.gateway import in_db_thread, receive_many
 from bot.web.app import WebServices
 
 log = logging.getLogger(__name__)
@@ -43,13 +44,15 @@ async def _loop(
             await _pause(stop, wait)
             continue
         failures = 0
-        for payload in payloads:
-            try:
-                await in_db_thread(
-                    services.sessions, receive, services.sessions, channel, payload, services.now()
-                )
-                services.worker.wake()
-            except (ValueError, KeyError, TypeError):
+        if not payloads:
+            continue
+        items = [(channel, payload) for payload in payloads]
+        outcomes = await in_db_thread(
+            services.sessions, receive_many, services.sessions, items, services.now()
+        )  # one commit for the whole poll; a failure propagates before the next poll confirms
+        services.worker.wake()
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):
                 log.warning("%s: an update we cannot read was skipped", name)
 
 

@@ -9,6 +9,7 @@ PTB types never leave this module; updates are parsed from dicts in telegram_par
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import html
 import logging
@@ -32,7 +33,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import ChannelError, FileTooLarge, SendResult, SendStatus, Update
-from bot.channels.common import NODELAY, VN_TZ, protect_logs, redact, split_text, utf16_len
+from bot.channels.common import VN_TZ, protect_logs, redact, split_text, utf16_len
 from bot.channels.telegram_parse import (
     CALLBACK_PREFIX,
     FILE_REF,
@@ -40,6 +41,7 @@ from bot.channels.telegram_parse import (
     MemoryCallbackStore,
     parse_update,
 )
+from bot.channels.telegram_request import AiohttpRequest
 from bot.i18n import channels_vi
 from bot.messages import Attachment, Button, Incoming, Reply
 
@@ -58,25 +60,30 @@ PHOTO_LIMIT = 10 * 1024 * 1024  # sendPhoto by upload
 DOCUMENT_LIMIT = 50 * 1024 * 1024  # sendDocument by upload
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile serves at most 20 MB
 UPDATE_TYPES = ("message", "callback_query")
+ANSWERS_IN_FLIGHT = 4  # answerCallbackQuery calls at once (each inbox update may make one)
 
 
 def make_bot(
     token: str,
     *,
     base_url: str = "https://api.telegram.org",
-    pool_size: int = 256,
+    pool_size: int = 20,
     timeout_s: float = 10.0,
 ) -> Bot:
     """A bare PTB Bot whose API and file URLs can point at a fake server in tests.
 
     Registers the token with the log filter first: PTB logs the API URL (which holds the
     token) while it is constructed, and httpx logs every request URL.
+
+    API calls go through aiohttp (telegram_request: a quarter of httpx's CPU per call); the
+    long poll keeps PTB's httpx backend, one request per poll. The pool bounds the calls in
+    flight: the outbox sender keeps 16 and callback answers at most ANSWERS_IN_FLIGHT, and
+    downloads wait for a free connection (up to the pool timeout) if need be.
     """
     protect_logs(token)
     base = base_url.rstrip("/")
-    request = HTTPXRequest(
-        connection_pool_size=pool_size,
-        socket_options=NODELAY,
+    request = AiohttpRequest(
+        pool_size=pool_size,
         read_timeout=timeout_s,
         write_timeout=timeout_s,
         connect_timeout=timeout_s,
@@ -119,6 +126,7 @@ class TelegramChannel:
         self.tz = tz
         self.download_limit = download_limit
         self._secrets = (bot.token,)
+        self._answers = asyncio.Semaphore(ANSWERS_IN_FLIGHT)
         protect_logs(bot.token)
 
     async def start(self) -> None:
@@ -257,7 +265,8 @@ class TelegramChannel:
     async def answer_callback(self, callback_id: str, text: str = "") -> SendResult:
         """Stops the button's spinner; the real answer is a normal reply through the outbox."""
         try:
-            await self.bot.answer_callback_query(callback_id, text=text or None)
+            async with self._answers:
+                await self.bot.answer_callback_query(callback_id, text=text or None)
         except tg_error.TelegramError as exc:
             return self._failure(exc)
         return SendResult(SendStatus.SENT)

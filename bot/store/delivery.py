@@ -9,7 +9,7 @@ that dies mid-send hands its rows to the next one when the lease runs out.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     and_,
+    bindparam,
     delete,
     func,
     select,
@@ -27,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.messages import Attachment, Button, Citation, Reply
 from bot.store.models import Base, ChannelIdentity, Json, UTCDateTime
@@ -124,20 +125,77 @@ def _insert(session: Session, table: Any) -> Any:
     return pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
 
 
+def _cached(session: Session, name: str, build: Callable[[str], Any]) -> Any:
+    """A statement built once per dialect and reused, so its compiled form stays cached.
+
+    Building an INSERT ... ON CONFLICT ... RETURNING anew on every message cost more CPU
+    than running it (a multi-row VALUES list is compiled afresh each time); a prebuilt
+    statement with bound parameters is compiled once and then only executed. These run for
+    every update and every message, through the session's connection (no ORM objects).
+    """
+    dialect = session.get_bind().dialect.name
+    key = (name, dialect)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = build(dialect)
+    return statement
+
+
+_STATEMENTS: dict[tuple[str, str], Any] = {}
+
+
+def _insert_for(dialect: str) -> Any:
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+def _mark_statement(dialect: str) -> Any:
+    insert = _insert_for(dialect)
+    table: Any = ProcessedUpdate.__table__
+    return (
+        insert(table)
+        .values(
+            channel=bindparam("channel"),
+            update_key=bindparam("update_key"),
+            received_at=bindparam("received_at", type_=UTCDateTime()),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        .returning(table.c.id)
+    )
+
+
 def mark_processed(session: Session, *, channel: str, update_key: str, now: datetime) -> bool:
     """True the first time an update is seen; False for a redelivery (nothing is written)."""
-    statement = (
-        _insert(session, ProcessedUpdate)
-        .values(channel=channel, update_key=update_key, received_at=now)
-        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
-        .returning(ProcessedUpdate.id)
-    )
-    return session.execute(statement).first() is not None
+    statement = _cached(session, "mark_processed", _mark_statement)
+    params = {"channel": channel, "update_key": update_key, "received_at": now}
+    return session.connection().execute(statement, params).first() is not None
 
 
 def purge_processed(session: Session, *, older_than: datetime) -> int:
     rows = session.query(ProcessedUpdate).filter(ProcessedUpdate.received_at < older_than)
     return rows.delete(synchronize_session=False)
+
+
+def _enqueue_statement(dialect: str) -> Any:
+    insert = _insert_for(dialect)
+    table: Any = OutboxMessage.__table__
+    when = UTCDateTime()
+    return (
+        insert(table)
+        .values(
+            channel=bindparam("channel"),
+            chat_id=bindparam("chat_id"),
+            idempotency_key=bindparam("idempotency_key"),
+            payload=bindparam("payload", type_=table.c.payload.type),
+            status="pending",
+            attempts=0,
+            parts_sent=0,
+            not_before=bindparam("not_before", type_=when),
+            created_at=bindparam("created_at", type_=when),
+            last_error="",
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(table.c.id)
+    )
 
 
 def enqueue(
@@ -152,28 +210,86 @@ def enqueue(
     """Queue replies under `key:n`; queuing the same key twice queues nothing more."""
     if not replies:
         return 0
-    values = [
-        {
+    statement = _cached(session, "enqueue", _enqueue_statement)
+    connection = session.connection()
+    queued = 0
+    for n, reply in enumerate(replies):  # usually one or two: a row each, in order
+        params = {
             "channel": channel,
             "chat_id": chat_id,
             "idempotency_key": f"{key}:{n}",
             "payload": reply_to_json(reply),
-            "status": "pending",
-            "attempts": 0,
-            "parts_sent": 0,
             "not_before": now,
             "created_at": now,
-            "last_error": "",
         }
-        for n, reply in enumerate(replies)
-    ]
-    statement = (
-        _insert(session, OutboxMessage)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(OutboxMessage.id)
+        if connection.execute(statement, params).first() is not None:
+            queued += 1
+    return queued
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """An outbox row leased to this worker: what the sender needs, without ORM tracking."""
+
+    id: int
+    channel: str
+    chat_id: str
+    payload: Json
+    parts_sent: int
+    attempts: int  # this attempt included
+
+
+def _firsts(table: Any, open_clause: Any) -> Any:
+    """The oldest open row of each chat, as a derived table of ids: later rows of a chat wait
+    for the earlier ones. One grouped pass over the open rows; a correlated MIN per candidate
+    row made a claim quadratic in the number of chats waiting (17% of the bot's CPU at 200)."""
+    return (
+        select(func.min(table.c.id).label("id"))
+        .where(open_clause(table))
+        .group_by(table.c.channel, table.c.chat_id)
+        .subquery("firsts")
     )
-    return len(session.execute(statement).all())
+
+
+def _due_statement(dialect: str) -> Any:
+    table: Any = OutboxMessage.__table__
+
+    def open_rows(t: Any) -> Any:
+        return t.c.status.in_(("pending", "sending"))
+
+    now = bindparam("now", type_=UTCDateTime())
+    query = (
+        select(
+            table.c.id,
+            table.c.channel,
+            table.c.chat_id,
+            table.c.payload,
+            table.c.parts_sent,
+            table.c.attempts,
+        )
+        .join(firsts := _firsts(table, open_rows), firsts.c.id == table.c.id)
+        .where(
+            table.c.not_before <= now,
+            table.c.lease_until.is_(None) | (table.c.lease_until <= now),
+        )
+        .order_by(table.c.id)
+        .limit(bindparam("limit"))
+    )
+    if dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=table)
+    return query
+
+
+def _lease_statement(table: Any, **values: Any) -> Any:
+    return (
+        update(table)
+        .where(table.c.id.in_(bindparam("ids", expanding=True)))
+        .values(
+            attempts=table.c.attempts + 1,
+            lease_until=bindparam("lease_until", type_=UTCDateTime()),
+            **values,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -223,50 +339,58 @@ def enqueue_many(session: Session, messages: Sequence[Queued], *, now: datetime)
 
 def claim_due(
     session: Session, *, now: datetime, limit: int = 100, lease: timedelta = LEASE
-) -> list[OutboxMessage]:
+) -> list[Claimed]:
     """The oldest unsent message of each chat that is due and not leased to a live worker.
 
     Later messages of a chat wait for the earlier ones, which keeps replies in order. On
     PostgreSQL the rows are locked with SKIP LOCKED so several workers claim disjoint sets.
+    Two prebuilt statements (select, then one UPDATE for all claimed ids): a claim runs for
+    every few messages, and ORM objects cost more than the queries.
     """
-    earlier = aliased(OutboxMessage)
-    open_states = ("pending", "sending")
-    first_of_chat = (
-        select(func.min(earlier.id))
-        .where(
-            earlier.channel == OutboxMessage.channel,
-            earlier.chat_id == OutboxMessage.chat_id,
-            earlier.status.in_(open_states),
-        )
-        .scalar_subquery()
+    if limit <= 0:
+        return []
+    connection = session.connection()
+    found = connection.execute(
+        _cached(session, "claim_due", _due_statement), {"now": now, "limit": limit}
+    ).all()
+    if not found:
+        return []
+    lease_rows = _cached(
+        session, "lease_due", lambda _d: _lease_statement(OutboxMessage.__table__, status="sending")
     )
-    query = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.status.in_(open_states),
-            OutboxMessage.id == first_of_chat,
-            OutboxMessage.not_before <= now,
-            (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until <= now),
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
-    rows = list(session.scalars(query))
-    for row in rows:
-        row.status = "sending"
-        row.attempts += 1
-        row.lease_until = now + lease
-    return rows
+    connection.execute(lease_rows, {"ids": [r.id for r in found], "lease_until": now + lease})
+    return [
+        Claimed(r.id, r.channel, r.chat_id, r.payload, r.parts_sent, r.attempts + 1) for r in found
+    ]
 
 
 def _finish(session: Session, message_id: int, **values: Any) -> None:
     session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
 
 
+def _sent_statement(_dialect: str) -> Any:
+    table: Any = OutboxMessage.__table__
+    return (
+        update(table)
+        .where(table.c.id.in_(bindparam("ids", expanding=True)))
+        .values(
+            status="sent",
+            sent_at=bindparam("sent_at", type_=UTCDateTime()),
+            lease_until=None,
+            last_error="",
+        )
+    )
+
+
 def mark_sent(session: Session, message_id: int, *, now: datetime) -> None:
-    _finish(session, message_id, status="sent", sent_at=now, lease_until=None, last_error="")
+    mark_all_sent(session, [message_id], now=now)
+
+
+def mark_all_sent(session: Session, message_ids: Sequence[int], *, now: datetime) -> None:
+    """Many sends recorded by one statement (the sender batches them with its next claim)."""
+    if message_ids:
+        statement = _cached(session, "mark_sent", _sent_statement)
+        session.connection().execute(statement, {"ids": list(message_ids), "sent_at": now})
 
 
 def record_progress(session: Session, message_id: int, *, parts_sent: int) -> None:
@@ -339,6 +463,34 @@ def reply_from_json(data: Json) -> Reply:
     )
 
 
+@dataclass(frozen=True)
+class ClaimedUpdate:
+    """An inbox row leased to this worker."""
+
+    id: int
+    channel: str
+    payload: Json
+    attempts: int  # this attempt included
+
+
+def _receive_statement(dialect: str) -> Any:
+    insert = _insert_for(dialect)
+    table: Any = InboxUpdate.__table__
+    return (
+        insert(table)
+        .values(
+            channel=bindparam("channel"),
+            update_key=bindparam("update_key"),
+            chat_id=bindparam("chat_id"),
+            payload=bindparam("payload", type_=table.c.payload.type),
+            received_at=bindparam("received_at", type_=UTCDateTime()),
+            attempts=0,
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        .returning(table.c.id)
+    )
+
+
 def receive(
     session: Session,
     *,
@@ -349,61 +501,73 @@ def receive(
     now: datetime,
 ) -> bool:
     """Store an update once; False for a redelivery of one already stored."""
-    statement = (
-        _insert(session, InboxUpdate)
-        .values(
-            channel=channel,
-            update_key=update_key,
-            chat_id=chat_id,
-            payload=payload,
-            received_at=now,
-            attempts=0,
+    statement = _cached(session, "receive", _receive_statement)
+    params = {
+        "channel": channel,
+        "update_key": update_key,
+        "chat_id": chat_id,
+        "payload": payload,
+        "received_at": now,
+    }
+    return session.connection().execute(statement, params).first() is not None
+
+
+def _inbox_statement(dialect: str) -> Any:
+    table: Any = InboxUpdate.__table__
+
+    def open_rows(t: Any) -> Any:
+        return t.c.processed_at.is_(None)
+
+    now = bindparam("now", type_=UTCDateTime())
+    query = (
+        select(table.c.id, table.c.channel, table.c.payload, table.c.attempts)
+        .join(firsts := _firsts(table, open_rows), firsts.c.id == table.c.id)
+        .where(
+            table.c.lease_until.is_(None) | (table.c.lease_until <= now),
         )
-        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
-        .returning(InboxUpdate.id)
+        .order_by(table.c.id)
+        .limit(bindparam("limit"))
     )
-    return session.execute(statement).first() is not None
+    if dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=table)
+    return query
 
 
 def claim_inbox(
     session: Session, *, now: datetime, limit: int = 100, lease: timedelta = LEASE
-) -> list[InboxUpdate]:
+) -> list[ClaimedUpdate]:
     """The oldest unprocessed update of each chat, leased like outbox rows."""
-    earlier = aliased(InboxUpdate)
-    first_of_chat = (
-        select(func.min(earlier.id))
-        .where(
-            earlier.channel == InboxUpdate.channel,
-            earlier.chat_id == InboxUpdate.chat_id,
-            earlier.processed_at.is_(None),
-        )
-        .scalar_subquery()
+    if limit <= 0:
+        return []
+    connection = session.connection()
+    found = connection.execute(
+        _cached(session, "claim_inbox", _inbox_statement), {"now": now, "limit": limit}
+    ).all()
+    if not found:
+        return []
+    lease_rows = _cached(session, "lease_inbox", lambda _d: _lease_statement(InboxUpdate.__table__))
+    connection.execute(lease_rows, {"ids": [r.id for r in found], "lease_until": now + lease})
+    return [ClaimedUpdate(r.id, r.channel, r.payload, r.attempts + 1) for r in found]
+
+
+def _done_statement(_dialect: str) -> Any:
+    table: Any = InboxUpdate.__table__
+    return (
+        update(table)
+        .where(table.c.id.in_(bindparam("ids", expanding=True)))
+        .values(processed_at=bindparam("processed_at", type_=UTCDateTime()), lease_until=None)
     )
-    query = (
-        select(InboxUpdate)
-        .where(
-            InboxUpdate.processed_at.is_(None),
-            InboxUpdate.id == first_of_chat,
-            (InboxUpdate.lease_until.is_(None)) | (InboxUpdate.lease_until <= now),
-        )
-        .order_by(InboxUpdate.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=InboxUpdate)
-    rows = list(session.scalars(query))
-    for row in rows:
-        row.attempts += 1
-        row.lease_until = now + lease
-    return rows
 
 
 def mark_received_done(session: Session, inbox_id: int, *, now: datetime) -> None:
-    session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.id == inbox_id)
-        .values(processed_at=now, lease_until=None)
-    )
+    mark_all_received_done(session, [inbox_id], now=now)
+
+
+def mark_all_received_done(session: Session, inbox_ids: Sequence[int], *, now: datetime) -> None:
+    """Many handled updates recorded by one statement."""
+    if inbox_ids:
+        statement = _cached(session, "mark_done", _done_statement)
+        session.connection().execute(statement, {"ids": list(inbox_ids), "processed_at": now})
 
 
 def release_inbox(session: Session, inbox_id: int, *, retry_at: datetime) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.gateway import InboundChannel, InboxWorker, in_db_thread, receive
+from bot.gateway import InboundChannel, InboxWorker, Receiver
 from bot.outbox import OutboxSender
 from bot.scheduler import ReminderScheduler
 
@@ -74,6 +74,7 @@ def create_app(services: WebServices) -> FastAPI:
                     await close()
 
     app = FastAPI(title="Trợ lý Thi đua", lifespan=lifespan, docs_url=None, redoc_url=None)
+    receiver = Receiver(services.sessions, services.now, services.worker.wake)
 
     async def accept(channel_name: str, body: bytes) -> Response:
         channel: InboundChannel | None = services.channels.get(channel_name)
@@ -85,10 +86,7 @@ def create_app(services: WebServices) -> FastAPI:
             payload = json.loads(body)
             if not isinstance(payload, dict):
                 raise ValueError("not an object")
-            await in_db_thread(
-                services.sessions, receive, services.sessions, channel, payload, services.now()
-            )
-            services.worker.wake()
+            await receiver.store(channel, payload)
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("%s webhook: unreadable body (%s)", channel_name, type(exc).__name__)
             return Response(status_code=400)

@@ -1,0 +1,118 @@
+"""Webhook requests that arrive together share a commit, and each is still durable before 200.
+
+The app stores updates through bot.gateway.Receiver: while one batch is written the next one
+gathers. Batching must not weaken the promise of the webhook: an update answered 200 is in the
+inbox, a bad body is refused alone, a redelivery is stored once, and a failed commit answers
+every request in it with an error (the platform retries) instead of a 200.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.channels.telegram import TelegramChannel, make_bot
+from bot.gateway import InboxWorker
+from bot.outbox import OutboxSender
+from bot.store import delivery
+from bot.store.delivery import InboxUpdate
+from bot.web.app import TELEGRAM_SECRET_HEADER, WebServices, create_app
+from bot.wiring import file_too_large_text
+from tests.fakes.telegram_updates import message_update
+from tests.forms.conftest import World, build_world
+
+TOKEN = "7012345678:AAH-test-SECRET-token"
+SECRET = "webhook-secret-42"
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> AsyncIterator[tuple[World, httpx.AsyncClient]]:
+    world = build_world(f"sqlite:///{tmp_path / 'thidua.db'}", tmp_path / "files")
+    channel = TelegramChannel(
+        make_bot(TOKEN, base_url="http://127.0.0.1:9"), bot_username="ThiDuaTestBot"
+    )
+    channels = {"telegram": channel}
+    services = WebServices(
+        sessions=world.sessions,
+        channels=channels,
+        worker=InboxWorker(
+            world.sessions,
+            world.router(),
+            channels,
+            now=world.clock,
+            file_too_large=file_too_large_text,
+        ),
+        sender=OutboxSender(world.sessions, channels, now=world.clock),
+        now=world.clock,
+        secrets={"telegram": SECRET},
+        background=False,  # only receipt is under test
+    )
+    transport = httpx.ASGITransport(app=create_app(services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+        yield world, client
+    await channel.close()
+    world.engine.dispose()
+
+
+async def post(client: httpx.AsyncClient, body: str) -> int:
+    response = await client.post(
+        "/webhooks/telegram", content=body, headers={TELEGRAM_SECRET_HEADER: SECRET}
+    )
+    return response.status_code
+
+
+def stored(world: World) -> list[str]:
+    with world.sessions() as session:
+        return sorted(session.scalars(select(InboxUpdate.update_key)))
+
+
+async def test_concurrent_updates_are_each_stored_once(
+    app: tuple[World, httpx.AsyncClient],
+) -> None:
+    world, client = app
+    updates: list[dict[str, Any]] = [
+        message_update(7_000_000 + n % 5, f"tin {n}", update_id=100 + n) for n in range(30)
+    ]
+    bodies = [json.dumps(u) for u in updates]
+    bodies.append(bodies[3])  # a redelivery in the same burst
+    bodies.append('["not", "an", "update"]')
+    statuses = await asyncio.gather(*(post(client, body) for body in bodies))
+    assert statuses[:31] == [200] * 31
+    assert statuses[31] == 400  # refused alone; the others in its batch are stored
+    assert stored(world) == sorted(f"tg:{100 + n}" for n in range(30))
+
+
+async def test_a_failed_commit_answers_no_request_with_200(
+    app: tuple[World, httpx.AsyncClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world, client = app
+    real = delivery.receive
+
+    def failing(session: Any, **kw: Any) -> bool:
+        if kw["update_key"] == "tg:205":
+            raise RuntimeError("disk full")
+        return real(session, **kw)
+
+    monkeypatch.setattr(delivery, "receive", failing)
+    bodies = [json.dumps(message_update(7_100_000 + n, "x", update_id=200 + n)) for n in range(10)]
+    statuses = await asyncio.gather(
+        *(post(client, body) for body in bodies), return_exceptions=True
+    )
+    keys = set(stored(world))
+    for n, status in enumerate(statuses):
+        if status == 200:
+            assert f"tg:{200 + n}" in keys  # every 200 is durable
+        else:
+            assert f"tg:{200 + n}" not in keys  # the rest were rolled back together
+    assert statuses[5] != 200
+    assert "tg:205" not in keys
+    monkeypatch.setattr(delivery, "receive", real)  # the receiver goes on after a failure
+    assert await post(client, bodies[5]) == 200
+    assert "tg:205" in stored(world)
