@@ -1,5 +1,6 @@
-"""Tuning on the ALQAC `dev` split only: the dense weight of the hybrid sum and the answer
-threshold (dev questions should be answered, out-of-scope questions refused).
+"""Tuning on the ALQAC `dev` split only: the dense weight of the hybrid sum, BM25's lead from
+which a query is not embedded, and the answer threshold (dev questions should be answered,
+out-of-scope questions refused).
 
 The out-of-scope questions in bench/data/out_of_scope.txt were written for this project.
 Prints a table, then one JSON line; the chosen values are the defaults in knowledge/.
@@ -14,15 +15,70 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from alqac import build_index, cached_embedder, evaluate, load_queries, strip_diacritics
+from alqac import (
+    Query,
+    build_index,
+    cached_embedder,
+    evaluate,
+    load_queries,
+    strip_diacritics,
+)
 
 from knowledge.answer import ExtractiveAnswerer
 from knowledge.confidence import DEFAULT_THRESHOLD
-from knowledge.retriever import HybridRetriever
+from knowledge.index import KnowledgeIndex
+from knowledge.retriever import DEFAULT_LEXICAL_LEAD, HybridRetriever, lexical_lead
 
 WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7)
+LEADS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+TOLERANCE = 0.001  # MRR@10 a skip rule may cost on dev
 THRESHOLDS = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65)
 OUT_OF_SCOPE = Path(__file__).resolve().parent / "data" / "out_of_scope.txt"
+
+
+def reciprocal_rank(ranked: list[str], relevant: frozenset[str]) -> float:
+    hits = [i for i, doc_id in enumerate(ranked[:10]) if doc_id in relevant]
+    return 1.0 / (hits[0] + 1) if hits else 0.0
+
+
+def lead_sweep(index: KnowledgeIndex, dev: list[Query]) -> dict[str, float]:
+    """MRR@10 and the share of queries not embedded, for each lead from which dense is skipped.
+
+    The pick: the smallest lead (most queries skipped) whose MRR@10 on dev, overall and on
+    real questions, is less than TOLERANCE below never skipping.
+    """
+    always = HybridRetriever(index, lexical_lead=None)
+    never = HybridRetriever(index, lexical_lead=0.0)  # skips whenever BM25 matches anything
+    rows = []
+    for query in dev:
+        lead = lexical_lead(index.view().lexical.scores(query.text, folded=False))
+        full = reciprocal_rank([p.chunk.id for p in always.search(query.text, 10)], query.relevant)
+        lex = reciprocal_rank([p.chunk.id for p in never.search(query.text, 10)], query.relevant)
+        rows.append((lead, full, lex, query.is_real_question))
+    n, n_real = len(rows), sum(r[3] for r in rows)
+    base = sum(r[1] for r in rows) / n
+    base_real = sum(r[1] for r in rows if r[3]) / n_real
+    print(f"BM25 lead sweep (dense skipped from the lead on); never skipping: MRR@10 {base:.4f}")
+    figures: dict[str, float] = {"dev_mrr10_never_skip": round(base, 4)}
+    pick = None
+    for threshold in LEADS:
+        picked = [(r[2] if r[0] >= threshold else r[1], r[3]) for r in rows]
+        mrr = sum(rr for rr, _ in picked) / n
+        mrr_real = sum(rr for rr, real in picked if real) / n_real
+        skipped = sum(r[0] >= threshold for r in rows) / n
+        mark = "  <- default" if threshold == DEFAULT_LEXICAL_LEAD else ""
+        print(
+            f"  lead {threshold:.1f}: MRR@10 {mrr:.4f} (real {mrr_real:.4f}), "
+            f"not embedded {skipped:.3f}{mark}"
+        )
+        key = f"lead{int(threshold * 10):02d}"
+        figures[f"dev_mrr10_{key}"] = round(mrr, 4)
+        figures[f"dev_skipped_ratio_{key}"] = round(skipped, 4)
+        if pick is None and mrr > base - TOLERANCE and mrr_real > base_real - TOLERANCE:
+            pick = threshold
+    print(f"  pick: {pick}")
+    figures["lead_pick"] = -1.0 if pick is None else pick
+    return figures
 
 
 def main() -> None:
@@ -39,6 +95,8 @@ def main() -> None:
             scores = evaluate(lambda q, r=retriever: [p.chunk.id for p in r.search(q, 10)], dev)
             print(f"  dense_weight {weight:.1f}: MRR@10 {scores.mrr10:.4f}  R@1 {scores.r1:.4f}")
             figures[f"dev_mrr10_w{int(weight * 10):02d}"] = round(scores.mrr10, 4)
+
+        figures.update(lead_sweep(index, dev))
 
         retriever = HybridRetriever(index)
         answerer = ExtractiveAnswerer()

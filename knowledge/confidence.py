@@ -40,6 +40,7 @@ class Features:
     bigram_coverage: float  # share of the question's content syllable pairs found
     unaccented: bool  # coverage was measured on the diacritic-free forms; dense ignored
     direct: bool  # the passage is the provision the question names
+    embedded: bool = True  # False: the query was not embedded, confidence is lexical only
 
 
 def is_direct(passage: Passage) -> bool:
@@ -73,6 +74,7 @@ class QuestionTerms:
             bigram_coverage=bigram_coverage,
             unaccented=self.unaccented,
             direct=is_direct(passage),
+            embedded=passage.embedded,
         )
 
 
@@ -95,7 +97,7 @@ def confidence(f: Features) -> float:
     if f.direct:
         return 1.0
     lexical = (1 - BIGRAM_SHARE) * f.coverage + BIGRAM_SHARE * f.bigram_coverage
-    if f.unaccented:
+    if f.unaccented or not f.embedded:
         return lexical
     dense = min(max((f.dense - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR), 0.0), 1.0)
     return DENSE_SHARE * dense + (1 - DENSE_SHARE) * lexical

@@ -131,9 +131,13 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk with its fused score and the two scores it came from."""
+    """A retrieved chunk with its fused score and the two scores it came from.
+
+    `embedded` is False when the query was not embedded (typed without diacritics, or BM25
+    alone was decisive): `dense` is then 0 and means nothing."""
 
     chunk: Chunk
     score: float
     dense: float = 0.0
     lexical: float = 0.0
+    embedded: bool = True

