@@ -31,6 +31,15 @@ class Settings(BaseSettings):
         le=1.0,
         description="Ngưỡng tin cậy để trả lời; trống = mặc định đã hiệu chỉnh.",
     )
+    lexical_lead: float | None = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Bỏ phần ngữ nghĩa khi điểm BM25 cao nhất hơn điểm thứ hai từng ấy phần (nhanh hơn); "
+            "trống = luôn tính cả hai."
+        ),
+    )
     top_k: int = Field(5, ge=1, le=50, description="Số nguồn tối đa trong một câu trả lời.")
     timezone: str = Field("Asia/Ho_Chi_Minh", description="Múi giờ của mọi mốc thời gian.")
     sources_dir: Path | None = Field(None, description="Kho văn bản mẫu; trống = kho kèm gói.")
@@ -88,6 +97,12 @@ class Settings(BaseSettings):
     )
     web_host: str = Field("127.0.0.1", description="Địa chỉ lắng nghe của `thidua serve`.")
     web_port: int = Field(8080, ge=1, le=65535, description="Cổng của `thidua serve`.")
+
+    @field_validator("lexical_lead", "answer_threshold", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        """`THIDUA_LEXICAL_LEAD=` (empty) means "not set", as the table in the README says."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("timezone")
     @classmethod

@@ -103,7 +103,12 @@ def build_assistant(settings: Settings) -> Assistant:
         DEFAULT_THRESHOLD if settings.answer_threshold is None else settings.answer_threshold
     )
     # The same threshold decides when superseded texts may fill in for in-force ones.
-    retriever = HybridRetriever(index, dense_weight=settings.dense_weight, good_enough=threshold)
+    retriever = HybridRetriever(
+        index,
+        dense_weight=settings.dense_weight,
+        good_enough=threshold,
+        lexical_lead=settings.lexical_lead,
+    )
     answerer = ExtractiveAnswerer(threshold=threshold)
     sessions = open_store(settings)
 
