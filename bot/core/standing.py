@@ -131,25 +131,28 @@ def subjects(session: Session, movements: Movements) -> list[Subject]:
     """Every deadline of the movements, whether or not any unit owes it yet (for the plan)."""
     found: list[Subject] = []
     for movement in movements.items:
-        found.append(
-            _subject(
-                movement,
-                f"dk:{movement.id}",
-                REGISTRATION,
-                vi.SUBJECT_REGISTRATION.format(movement=movement.title),
-                movement.registration_deadline,
-                "/dangky",
-            )
-        )
+        found.append(_registration_subject(movement))
         found += [_period_subject(movement, period) for period in movement.periods]
         if movement.pledge_deadline is not None:
-            clusters = session.scalars(
-                select(Cluster)
-                .where(Cluster.year == movement.year)
-                .order_by(Cluster.kind, Cluster.code)
-            )
+            clusters = _clusters(session, movement.year)
             found += [_pledge_subject(movement, cluster) for cluster in clusters]
     return found
+
+
+def _registration_subject(movement: Movement) -> Subject:
+    return _subject(
+        movement,
+        f"dk:{movement.id}",
+        REGISTRATION,
+        vi.SUBJECT_REGISTRATION.format(movement=movement.title),
+        movement.registration_deadline,
+        "/dangky",
+    )
+
+
+def _clusters(session: Session, year: int) -> list[Cluster]:
+    query = select(Cluster).where(Cluster.year == year).order_by(Cluster.kind, Cluster.code)
+    return list(session.scalars(query))
 
 
 def _period_subject(movement: Movement, period: ReportPeriod) -> Subject:
@@ -207,14 +210,7 @@ def _registrations(
     units: dict[int, str],
     paper: set[tuple[int, str]],
 ) -> list[Standing]:
-    subject = _subject(
-        movement,
-        f"dk:{movement.id}",
-        REGISTRATION,
-        vi.SUBJECT_REGISTRATION.format(movement=movement.title),
-        movement.registration_deadline,
-        "/dangky",
-    )
+    subject = _registration_subject(movement)
     by_unit = {r.unit_id: r for r in regs}
     result = []
     for unit_id, name in units.items():
@@ -282,10 +278,7 @@ def _pledges(
     if movement.pledge_deadline is None:
         return []
     result = []
-    clusters = session.scalars(
-        select(Cluster).where(Cluster.year == movement.year).order_by(Cluster.kind, Cluster.code)
-    )
-    for cluster in clusters:
+    for cluster in _clusters(session, movement.year):
         pledge: Pledge | None = pledges.pledge_for(session, cluster.id, movement.id)
         subject = _pledge_subject(movement, cluster)
         signed = pledges.signed_units(pledge) if pledge is not None else set()
