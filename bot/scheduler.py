@@ -2,9 +2,10 @@
 
 On PostgreSQL the leader is whoever takes a transaction-scoped advisory lock first; the others
 skip that round (a pass takes well under a minute, so rounds do not pile up). On SQLite there is
-one process by design; the pass still takes the write lock first, so even two would queue
-rather than interleave. Either way each reminder key is a unique row written with its outbox
-row, so a pass repeated after a crash or by a second worker sends nothing twice.
+one process by design; a pass reads without the write lock (chats are not held up while it
+works out what is due) and takes it only to write what it found. Either way each reminder key
+is a unique row written with its outbox row, so a pass repeated after a crash or by a second
+worker sends nothing twice.
 """
 
 from __future__ import annotations
@@ -42,10 +43,22 @@ class ReminderScheduler:
 
     def tick(self, at: datetime | None = None) -> TickReport | None:
         """One pass at `at` (default: now); None when another worker is the leader."""
+        now = at or self._now()
+        if self._sessions.kw["bind"].dialect.name == "postgresql":
+            with self._sessions.begin() as session:
+                if not _lead(session):
+                    return None
+                return self._chaser.tick(session, now)
+        # SQLite: decide in a read transaction, and take the single write lock only when
+        # something is to be written, for as long as the writing takes.
+        with self._sessions() as session:
+            run = self._chaser.decide(session, now)
+        if run is None or not run.writes:
+            return run.report if run is not None else TickReport()
         with self._sessions.begin() as session:
-            if not _lead(session):
-                return None
-            return self._chaser.tick(session, at or self._now())
+            write_first(session, "reminder_log")
+            self._chaser.write(session, run)
+        return run.report
 
     async def run_forever(self, stop: asyncio.Event, every_s: float = 60.0) -> None:
         while not stop.is_set():
@@ -67,8 +80,5 @@ class ReminderScheduler:
 
 
 def _lead(session: Session) -> bool:
-    if session.get_bind().dialect.name == "postgresql":
-        taken = session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
-        return bool(taken.scalar())
-    write_first(session, "reminder_log")
-    return True
+    taken = session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    return bool(taken.scalar())

@@ -73,7 +73,7 @@ class _People:
 
 
 @dataclass
-class _Pass:
+class ReminderPass:
     """What one pass reads once and every step uses; the writes wait in it until the end."""
 
     session: Session
@@ -84,6 +84,11 @@ class _Pass:
     report: TickReport = field(default_factory=TickReport)
     skipped: list[rows.Skip] = field(default_factory=list)
     pending: list[_Pending] = field(default_factory=list)
+    fired: set[int] = field(default_factory=set)  # snoozes used up or moot
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.skipped or self.pending or self.fired)
 
     def done(self, rule: str, person_id: int, subject_key: str) -> set[str]:
         return self.seen.get((rule, person_id, subject_key), set())
@@ -124,12 +129,24 @@ class Chaser:
         self._render_chart = render_chart
 
     def tick(self, session: Session, now: datetime) -> TickReport:
+        """One pass in one transaction: decide, then write."""
+        run = self.decide(session, now)
+        if run is not None:
+            self.write(session, run)
+        return run.report if run is not None else TickReport()
+
+    def decide(self, session: Session, now: datetime) -> ReminderPass | None:
+        """Everything due at `now`, read but not written (None: nothing may go out now).
+
+        Reads only, so on SQLite it runs without the write lock: most passes find nothing due
+        and never take it.
+        """
         if not self._calendar.may_send(now):
-            return TickReport()  # nothing may go out now; what passed is judged next pass
+            return None  # nothing may go out now; what passed is judged next pass
         today = self._calendar.local(now).date()
         movements = st.active_movements(session, today)
         if not movements.items:
-            return TickReport()
+            return None
         standings = st.standings(session, movements)
         people = _people(session, today.year)
         subjects: dict[st.Subject, list[st.Standing]] = defaultdict(list)
@@ -139,15 +156,22 @@ class Chaser:
             f"{s.key}/c{c}" for s in subjects for c in people.clusters
         }
         keys.add(SUMMARY)
-        run = _Pass(session, now, today, people, _index(rows.recorded(session, keys)))
+        run = ReminderPass(session, now, today, people, _index(rows.recorded(session, keys)))
         snoozes = rows.pending_snoozes(session, [s.key for s in subjects])
         for subject, items in subjects.items():
             policy = movements.policies[subject.movement_id]
             self._chase_units(run, subject, items, policy, snoozes)
             self._escalate(run, subject, items, policy)
         self._summaries(run, standings, movements)
+        return run
+
+    def write(self, session: Session, run: ReminderPass) -> None:
+        """Writes what `decide` found, in `session` (which may be a later transaction than the
+        one it read in: a key written meanwhile by another pass is simply not written again)."""
+        run.session = session
+        for snooze_id in sorted(run.fired):
+            rows.mark_fired(session, snooze_id)
         self._flush(run)
-        return run.report
 
     def summary_now(self, session: Session, now: datetime) -> TickReport:
         """Queues the summary to the office and the cluster leads at once (`thidua summary`),
@@ -156,7 +180,7 @@ class Chaser:
         movements = st.active_movements(session, today)
         standings = st.standings(session, movements)
         people = _people(session, today.year)
-        run = _Pass(session, now, today, people, _index(rows.recorded(session, [SUMMARY])))
+        run = ReminderPass(session, now, today, people, _index(rows.recorded(session, [SUMMARY])))
         label = "manual-" + self._calendar.local(now).strftime("%Y%m%d%H%M")
         self._summaries(run, standings, movements, slot=Slot(0, today, now, label=label))
         self._flush(run)
@@ -166,7 +190,7 @@ class Chaser:
 
     def _chase_units(
         self,
-        run: _Pass,
+        run: ReminderPass,
         subject: st.Subject,
         items: list[st.Standing],
         policy: ReminderPolicy,
@@ -187,7 +211,7 @@ class Chaser:
             if item.done or item.state == st.WAITING:
                 for person_id in audience:
                     if (z := snoozed.get((person_id, item.unit_id))) is not None:
-                        rows.mark_fired(run.session, z.id)
+                        run.fired.add(z.id)
                 continue
             for person_id in audience:
                 done = run.done(UNIT, person_id, subject.key)
@@ -199,7 +223,7 @@ class Chaser:
                 if snooze is not None:
                     if snooze.until > run.now:
                         continue  # asked to be reminded later: the regular slots wait too
-                    rows.mark_fired(run.session, snooze.id)
+                    run.fired.add(snooze.id)
                     if pick.send is None:
                         moment = self._calendar.next_allowed(snooze.until)
                         slot = Slot(0, moment.date(), moment, label=f"z{snooze.id}")
@@ -214,7 +238,11 @@ class Chaser:
     # --- escalation -------------------------------------------------------------------------
 
     def _escalate(
-        self, run: _Pass, subject: st.Subject, items: list[st.Standing], policy: ReminderPolicy
+        self,
+        run: ReminderPass,
+        subject: st.Subject,
+        items: list[st.Standing],
+        policy: ReminderPolicy,
     ) -> None:
         late = [i for i in items if not i.done and i.state != st.WAITING]
         if not late or run.today <= subject.deadline:
@@ -272,7 +300,7 @@ class Chaser:
 
     def _escalation(
         self,
-        run: _Pass,
+        run: ReminderPass,
         rule: str,
         person_id: int,
         subject_key: str,
@@ -289,7 +317,7 @@ class Chaser:
 
     def _summaries(
         self,
-        run: _Pass,
+        run: ReminderPass,
         standings: list[st.Standing],
         movements: st.Movements,
         *,
@@ -328,7 +356,7 @@ class Chaser:
 
     # --- writing ----------------------------------------------------------------------------
 
-    def _flush(self, run: _Pass) -> None:
+    def _flush(self, run: ReminderPass) -> None:
         """Routes every reminder of the pass, writes their keys and outbox rows together.
 
         A key another worker wrote first comes back without an id and is not queued here.
