@@ -267,7 +267,7 @@ class InboxWorker:
                 tasks.add(task)
                 task.add_done_callback(self._finished(tasks, in_flight, len(jobs)))
             else:
-                await _nap(self._wake, stop, idle_s)
+                await nap(self._wake, stop, idle_s)
         await asyncio.gather(*tasks, return_exceptions=True)
         finished, self._handled = self._handled, []
         await in_db_thread(self._sessions, self._mark_done, finished)
@@ -431,7 +431,7 @@ def write_first(session: Session, table: str) -> None:
         session.execute(text(f"UPDATE {table} SET id = id WHERE 0"))
 
 
-async def _nap(
+async def nap(
     wake: asyncio.Event, stop: asyncio.Event, idle_s: float, settle_s: float = 0.002
 ) -> None:
     """Sleeps until woken, stopped or idle_s has passed; once woken, lets settle_s pass so

@@ -27,7 +27,7 @@ from aiolimiter import AsyncLimiter
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import Channel, SendResult, SendStatus
-from bot.gateway import in_db_thread, write_first
+from bot.gateway import in_db_thread, nap, write_first
 from bot.messages import Reply
 from bot.store import delivery
 
@@ -176,7 +176,7 @@ class OutboxSender:
                 tasks.add(task)
                 task.add_done_callback(self._finished(tasks))
             if not jobs:
-                await _nap(self._wake, stop, idle_s)
+                await nap(self._wake, stop, idle_s)
         await asyncio.gather(*tasks, return_exceptions=True)
         sent, self._sent = self._sent, []
         await in_db_thread(self._sessions, self._mark_sent, sent)
@@ -312,25 +312,10 @@ class OutboxSender:
 def _expired(reply: Reply, now: datetime) -> bool:
     """A notification that carries `expires_at` (ISO) and is past it is no longer worth
     sending: a reminder whose day has ended."""
-    stamp = reply.meta.get("expires_at")
+    stamp = reply.meta.get(delivery.EXPIRES_AT)
     if not stamp:
         return False
     try:
         return datetime.fromisoformat(stamp) <= now
     except ValueError:
         return False
-
-
-async def _nap(
-    wake: asyncio.Event, stop: asyncio.Event, idle_s: float, settle_s: float = 0.002
-) -> None:
-    """Sleeps until woken, stopped or idle_s has passed; once woken, lets settle_s pass so
-    that wake-ups arriving together are served by one claim (one transaction, not many)."""
-    waiters = {asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())}
-    try:
-        await asyncio.wait(waiters, timeout=idle_s, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
-    if wake.is_set() and not stop.is_set():
-        await asyncio.sleep(settle_s)

@@ -12,6 +12,7 @@ every cluster lead get the weekly summary.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Callable, Collection
@@ -35,7 +36,6 @@ from bot.store.models import Cluster, ClusterMember, Person, PersonRole
 
 UNIT, CLUSTER, OFFICE, SUMMARY = "unit", "cluster", "office", "summary"
 SNOOZE_FOR = timedelta(days=1)
-EXPIRES = "expires_at"  # Reply.meta key the outbox sender honours
 
 
 RouteFinder = Callable[[rows.Recipient, datetime], Route | None]
@@ -49,7 +49,6 @@ class TickReport:
     unreached: int = 0
     escalations: int = 0
     summaries: int = 0
-    keys: list[str] = field(default_factory=list)  # what was queued, for logs and tests
 
 
 @dataclass
@@ -259,35 +258,47 @@ class Chaser:
                 by_cluster[cluster.id].append(item)
         for cluster_id, units in by_cluster.items():
             cluster = people.clusters[cluster_id]
-            text = vi.ESCALATE_CLUSTER.format(
-                cluster=cluster.name,
-                count=len(units),
+
+            @functools.cache  # one text for every lead of the cluster
+            def to_cluster(cluster: Cluster = cluster, units: list[st.Standing] = units) -> Reply:
+                lines = (vi.ESCALATE_UNIT_LINE.format(unit=u.unit_name) for u in units)
+                return Reply(
+                    vi.ESCALATE_CLUSTER.format(
+                        cluster=cluster.name,
+                        count=len(units),
+                        subject=subject.name,
+                        deadline=_d(subject.deadline),
+                        days=days,
+                        units="\n".join(lines),
+                    )
+                )
+
+            key = f"{subject.key}/c{cluster_id}"
+            for person_id in people.cluster_leads(cluster):
+                self._escalation(run, CLUSTER, person_id, key, cluster_slots, to_cluster)
+
+        @functools.cache  # one text for every office admin
+        def to_office() -> Reply:
+            lines = []
+            for item in late:
+                names = ", ".join(c.name for c in people.clusters_of_unit.get(item.unit_id, []))
+                line = vi.ESCALATE_UNIT_IN_CLUSTER if names else vi.ESCALATE_UNIT_LINE
+                lines.append(line.format(unit=item.unit_name, cluster=names))
+            text = vi.ESCALATE_OFFICE.format(
+                count=len(late),
                 subject=subject.name,
                 deadline=_d(subject.deadline),
                 days=days,
-                units="\n".join(vi.ESCALATE_UNIT_LINE.format(unit=u.unit_name) for u in units),
+                units="\n".join(lines),
             )
-            key = f"{subject.key}/c{cluster_id}"
-            for person_id in people.cluster_leads(cluster):
-                self._escalation(run, CLUSTER, person_id, key, cluster_slots, Reply(text))
+            unreached = _unreached_people(run.session, subject.key, people)
+            if unreached:
+                text += vi.ESCALATE_UNREACHED.format(people=", ".join(unreached))
+            return Reply(text)
+
         office_slots = self._overdue_slots(subject, policy, policy.escalate_office_after)
-        lines = []
-        for item in late:
-            names = ", ".join(c.name for c in people.clusters_of_unit.get(item.unit_id, []))
-            line = vi.ESCALATE_UNIT_IN_CLUSTER if names else vi.ESCALATE_UNIT_LINE
-            lines.append(line.format(unit=item.unit_name, cluster=names))
-        text = vi.ESCALATE_OFFICE.format(
-            count=len(late),
-            subject=subject.name,
-            deadline=_d(subject.deadline),
-            days=days,
-            units="\n".join(lines),
-        )
-        unreached = _unreached_people(run.session, subject.key, people)
-        if unreached:
-            text += vi.ESCALATE_UNREACHED.format(people=", ".join(unreached))
         for person_id in people.office:
-            self._escalation(run, OFFICE, person_id, subject.key, office_slots, Reply(text))
+            self._escalation(run, OFFICE, person_id, subject.key, office_slots, to_office)
 
     def _overdue_slots(self, subject: st.Subject, policy: ReminderPolicy, after: int) -> list[Slot]:
         return plan(
@@ -305,13 +316,15 @@ class Chaser:
         person_id: int,
         subject_key: str,
         slots: list[Slot],
-        reply: Reply,
+        reply: Callable[[], Reply],
     ) -> None:
+        """`reply` is built only when a slot is due: most passes send no escalation, and the
+        office's text reads the unreached list from the database."""
         pick = due(slots, run.done(rule, person_id, subject_key), run.now, self._calendar)
         for slot in pick.skip:
             run.skip(rule, person_id, subject_key, slot, None)
         if pick.send is not None:
-            run.send(rule, person_id, subject_key, pick.send, None, reply)
+            run.send(rule, person_id, subject_key, pick.send, None, reply())
 
     # --- weekly summary ---------------------------------------------------------------------
 
@@ -396,14 +409,13 @@ class Chaser:
             # A reminder held up (the platform's quota, a long outage) is dropped when its day's
             # window closes rather than arriving at night or days late.
             expires = self._calendar.window_end(item.due_at).isoformat()
-            reply = replace(reply, meta={**reply.meta, EXPIRES: expires})
+            reply = replace(reply, meta={**reply.meta, delivery.EXPIRES_AT: expires})
             queued.append(
                 delivery.Queued(route.channel, route.chat_id, reply, f"reminder:{reminder_id}")
             )
             report.sent += 1
             report.escalations += item.key.rule in (CLUSTER, OFFICE)
             report.summaries += item.key.rule == SUMMARY
-            report.keys.append("|".join(map(str, vars(item.key).values())))
         delivery.enqueue_many(session, queued, now=now)
 
 

@@ -96,7 +96,3 @@ def due(slots: Sequence[Slot], done: set[str], now: datetime, calendar: WorkCale
     if now >= calendar.window_end(latest.moment):
         return Due(None, tuple(passed))
     return Due(None, ())  # quiet hours of its own day: wait, it is still today's
-
-
-def days_left(deadline: date, today: date) -> int:
-    return (deadline - today).days

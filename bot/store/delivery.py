@@ -34,6 +34,7 @@ from bot.messages import Attachment, Button, Citation, Reply
 from bot.store.models import Base, ChannelIdentity, Json, UTCDateTime
 
 LEASE = timedelta(seconds=60)
+EXPIRES_AT = "expires_at"  # Reply.meta: a notification not worth sending after this (ISO time)
 RETENTION = timedelta(hours=48)  # dedupe rows outlive any platform's redelivery window
 
 
@@ -125,7 +126,7 @@ def _insert(session: Session, table: Any) -> Any:
     return pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
 
 
-def _cached(session: Session, name: str, build: Callable[[str], Any]) -> Any:
+def prebuilt(session: Session, name: str, build: Callable[[str], Any]) -> Any:
     """A statement built once per dialect and reused, so its compiled form stays cached.
 
     Building an INSERT ... ON CONFLICT ... RETURNING anew on every message cost more CPU
@@ -144,12 +145,12 @@ def _cached(session: Session, name: str, build: Callable[[str], Any]) -> Any:
 _STATEMENTS: dict[tuple[str, str], Any] = {}
 
 
-def _insert_for(dialect: str) -> Any:
+def insert_for(dialect: str) -> Any:
     return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 def _mark_statement(dialect: str) -> Any:
-    insert = _insert_for(dialect)
+    insert = insert_for(dialect)
     table: Any = ProcessedUpdate.__table__
     return (
         insert(table)
@@ -165,7 +166,7 @@ def _mark_statement(dialect: str) -> Any:
 
 def mark_processed(session: Session, *, channel: str, update_key: str, now: datetime) -> bool:
     """True the first time an update is seen; False for a redelivery (nothing is written)."""
-    statement = _cached(session, "mark_processed", _mark_statement)
+    statement = prebuilt(session, "mark_processed", _mark_statement)
     params = {"channel": channel, "update_key": update_key, "received_at": now}
     return session.connection().execute(statement, params).first() is not None
 
@@ -176,7 +177,7 @@ def purge_processed(session: Session, *, older_than: datetime) -> int:
 
 
 def _enqueue_statement(dialect: str) -> Any:
-    insert = _insert_for(dialect)
+    insert = insert_for(dialect)
     table: Any = OutboxMessage.__table__
     when = UTCDateTime()
     return (
@@ -210,7 +211,7 @@ def enqueue(
     """Queue replies under `key:n`; queuing the same key twice queues nothing more."""
     if not replies:
         return 0
-    statement = _cached(session, "enqueue", _enqueue_statement)
+    statement = prebuilt(session, "enqueue", _enqueue_statement)
     connection = session.connection()
     queued = 0
     for n, reply in enumerate(replies):  # usually one or two: a row each, in order
@@ -302,35 +303,20 @@ class Queued:
     key: str
 
 
-_ENQUEUE: dict[str, Any] = {}
-
-
 def enqueue_many(session: Session, messages: Sequence[Queued], *, now: datetime) -> None:
     """Queue many single-message notifications (reminders) in one round trip, each under
     `key:0` like `enqueue`; a key already queued is skipped."""
     if not messages:
         return
-    dialect = session.get_bind().dialect.name
-    statement = _ENQUEUE.get(dialect)
-    if statement is None:
-        statement = _insert(session, OutboxMessage).on_conflict_do_nothing(
-            index_elements=["idempotency_key"]
-        )
-        _ENQUEUE[dialect] = statement
+    statement = prebuilt(session, "enqueue", _enqueue_statement)
     params = [
         {
             "channel": m.channel,
             "chat_id": m.chat_id,
             "idempotency_key": f"{m.key}:0",
             "payload": reply_to_json(m.reply),
-            "status": "pending",
-            "attempts": 0,
-            "parts_sent": 0,
             "not_before": now,
-            "lease_until": None,
             "created_at": now,
-            "sent_at": None,
-            "last_error": "",
         }
         for m in messages
     ]
@@ -351,11 +337,11 @@ def claim_due(
         return []
     connection = session.connection()
     found = connection.execute(
-        _cached(session, "claim_due", _due_statement), {"now": now, "limit": limit}
+        prebuilt(session, "claim_due", _due_statement), {"now": now, "limit": limit}
     ).all()
     if not found:
         return []
-    lease_rows = _cached(
+    lease_rows = prebuilt(
         session, "lease_due", lambda _d: _lease_statement(OutboxMessage.__table__, status="sending")
     )
     connection.execute(lease_rows, {"ids": [r.id for r in found], "lease_until": now + lease})
@@ -389,7 +375,7 @@ def mark_sent(session: Session, message_id: int, *, now: datetime) -> None:
 def mark_all_sent(session: Session, message_ids: Sequence[int], *, now: datetime) -> None:
     """Many sends recorded by one statement (the sender batches them with its next claim)."""
     if message_ids:
-        statement = _cached(session, "mark_sent", _sent_statement)
+        statement = prebuilt(session, "mark_sent", _sent_statement)
         session.connection().execute(statement, {"ids": list(message_ids), "sent_at": now})
 
 
@@ -474,7 +460,7 @@ class ClaimedUpdate:
 
 
 def _receive_statement(dialect: str) -> Any:
-    insert = _insert_for(dialect)
+    insert = insert_for(dialect)
     table: Any = InboxUpdate.__table__
     return (
         insert(table)
@@ -501,7 +487,7 @@ def receive(
     now: datetime,
 ) -> bool:
     """Store an update once; False for a redelivery of one already stored."""
-    statement = _cached(session, "receive", _receive_statement)
+    statement = prebuilt(session, "receive", _receive_statement)
     params = {
         "channel": channel,
         "update_key": update_key,
@@ -541,11 +527,13 @@ def claim_inbox(
         return []
     connection = session.connection()
     found = connection.execute(
-        _cached(session, "claim_inbox", _inbox_statement), {"now": now, "limit": limit}
+        prebuilt(session, "claim_inbox", _inbox_statement), {"now": now, "limit": limit}
     ).all()
     if not found:
         return []
-    lease_rows = _cached(session, "lease_inbox", lambda _d: _lease_statement(InboxUpdate.__table__))
+    lease_rows = prebuilt(
+        session, "lease_inbox", lambda _d: _lease_statement(InboxUpdate.__table__)
+    )
     connection.execute(lease_rows, {"ids": [r.id for r in found], "lease_until": now + lease})
     return [ClaimedUpdate(r.id, r.channel, r.payload, r.attempts + 1) for r in found]
 
@@ -566,7 +554,7 @@ def mark_received_done(session: Session, inbox_id: int, *, now: datetime) -> Non
 def mark_all_received_done(session: Session, inbox_ids: Sequence[int], *, now: datetime) -> None:
     """Many handled updates recorded by one statement."""
     if inbox_ids:
-        statement = _cached(session, "mark_done", _done_statement)
+        statement = prebuilt(session, "mark_done", _done_statement)
         session.connection().execute(statement, {"ids": list(inbox_ids), "processed_at": now})
 
 

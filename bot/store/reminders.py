@@ -25,11 +25,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.store.delivery import UnreachableChat
+from bot.store.delivery import UnreachableChat, insert_for, prebuilt
 from bot.store.models import Base, ChannelIdentity, Person, Unit, UTCDateTime
 from bot.store.phone import zns_phone
 
@@ -125,18 +123,20 @@ def recorded(session: Session, subjects: Iterable[str]) -> set[Key]:
     return found
 
 
-_INSERTS: dict[str, Any] = {}
+def _insert_keys(dialect: str) -> Any:
+    """Built once per dialect (delivery.prebuilt): values go in as parameters, not literals;
+    building a statement per row cost more than running it."""
+    return insert_for(dialect)(ReminderLog).on_conflict_do_nothing()
 
 
-def _insert_key(dialect: str) -> Any:
-    """One statement per dialect, built once: values go in as parameters, not literals (building
-    a statement per row cost more than running it)."""
-    statement = _INSERTS.get(dialect)
-    if statement is None:
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(ReminderLog).on_conflict_do_nothing()
-        _INSERTS[dialect] = statement
-    return statement
+def _insert_keys_returning(dialect: str) -> Any:
+    return _insert_keys(dialect).returning(
+        ReminderLog.id,
+        ReminderLog.rule,
+        ReminderLog.person_id,
+        ReminderLog.subject,
+        ReminderLog.slot,
+    )
 
 
 def _values(
@@ -161,26 +161,6 @@ def _values(
         "due_at": due_at,
         "created_at": now,
     }
-
-
-def record(
-    session: Session,
-    key: Key,
-    *,
-    status: str,
-    due_at: datetime,
-    now: datetime,
-    unit_id: int | None = None,
-    channel: str = "",
-    route: str = "",
-) -> int | None:
-    """Inserts the key; its id, or None when another worker wrote it first."""
-    values = _values(
-        key, status=status, due_at=due_at, now=now, unit_id=unit_id, channel=channel, route=route
-    )
-    statement = _insert_key(session.get_bind().dialect.name).returning(ReminderLog.id)
-    found = session.connection().execute(statement, values).scalar()
-    return None if found is None else int(found)
 
 
 @dataclass(frozen=True)
@@ -210,13 +190,7 @@ def record_many(session: Session, entries: list[Entry], *, now: datetime) -> dic
         )
         for e in entries
     ]
-    statement = _insert_key(session.get_bind().dialect.name).returning(
-        ReminderLog.id,
-        ReminderLog.rule,
-        ReminderLog.person_id,
-        ReminderLog.subject,
-        ReminderLog.slot,
-    )
+    statement = prebuilt(session, "reminder_keys_returning", _insert_keys_returning)
     result = session.connection().execute(statement, params)
     return {Key(rule, person, subject, slot): int(i) for i, rule, person, subject, slot in result}
 
@@ -235,7 +209,7 @@ def record_skipped(session: Session, skipped: list[Skip], *, now: datetime) -> N
             _values(s.key, status=SKIPPED, due_at=s.due_at, now=now, unit_id=s.unit_id)
             for s in skipped
         ]
-        session.connection().execute(_insert_key(session.get_bind().dialect.name), params)
+        session.connection().execute(prebuilt(session, "reminder_keys", _insert_keys), params)
 
 
 def reminder(session: Session, reminder_id: int) -> ReminderLog | None:
@@ -296,9 +270,8 @@ def mark_paper(
     session: Session, *, unit_id: int, subject: str, person_id: int, note: str, now: datetime
 ) -> bool:
     """Records the declaration once; False when the unit had already declared it."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(PaperSubmission)
+        insert_for(session.get_bind().dialect.name)(PaperSubmission)
         .values(unit_id=unit_id, subject=subject, person_id=person_id, note=note, at=now)
         .on_conflict_do_nothing()
         .returning(PaperSubmission.id)
