@@ -184,6 +184,15 @@ class FakeTelegram(FakeServer):
         with self._lock:
             return [d for d in self._delivered if chat_id is None or d.chat_id == str(chat_id)]
 
+    def callback_data(self, chat_id: str | int, label: str) -> str:
+        """The callback_data of the newest button in the chat whose text contains `label`."""
+        for message in reversed(self.delivered(chat_id)):
+            for row in (message.reply_markup or {}).get("inline_keyboard", []):
+                for item in row:
+                    if label in item["text"]:
+                        return str(item["callback_data"])
+        raise AssertionError(f"no button {label!r}")
+
     def texts(self, chat_id: str | int) -> list[str]:
         return [d.text for d in self.delivered(chat_id) if d.method == "sendmessage"]
 

@@ -12,16 +12,14 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.channels.telegram import TelegramChannel, make_bot
-from bot.gateway import InboxWorker
 from bot.outbox import OutboxSender, RateLimits
 from bot.polling import run_polling
 from bot.store.models import ChannelIdentity, ProgressReport
-from bot.web.app import WebServices
-from bot.wiring import file_too_large_text
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import callback_update, message_update, photo_update
 from tests.forms.conftest import build_world
 from tests.forms.test_report import NARRATIVE, register
+from tests.integration.services import web_services
 
 TOKEN = "7012345678:AAH-test-SECRET-token"
 CHAT = 5012345678
@@ -52,24 +50,13 @@ async def test_report_with_a_photo_over_polling(tmp_path: Path) -> None:
     async with FakeTelegram(token=TOKEN, bot_username="ThiDuaTestBot") as fake:
         channel = TelegramChannel(make_bot(TOKEN, base_url=fake.url), bot_username="ThiDuaTestBot")
         channels = {"telegram": channel}
-        services = WebServices(
-            sessions=world.sessions,
-            channels=channels,
-            worker=InboxWorker(
-                world.sessions,
-                world.router(),
-                channels,
-                now=world.clock,
-                file_too_large=file_too_large_text,
-            ),
-            sender=OutboxSender(
-                world.sessions,
-                channels,
-                now=world.clock,
-                limits={"telegram": RateLimits(per_chat_burst=100, per_chat_period_s=1.0)},
-            ),
+        sender = OutboxSender(
+            world.sessions,
+            channels,
             now=world.clock,
+            limits={"telegram": RateLimits(per_chat_burst=100, per_chat_period_s=1.0)},
         )
+        services = web_services(world, channels, sender=sender)
         stop = asyncio.Event()
         running = asyncio.create_task(run_polling(services, stop))
 
@@ -83,22 +70,17 @@ async def test_report_with_a_photo_over_polling(tmp_path: Path) -> None:
                 lambda: len(texts()) > before and expect in "\n".join(texts()[before:]), expect
             )
 
-        def button(label: str) -> str:
-            for message in reversed(fake.delivered(CHAT)):
-                for row in (message.reply_markup or {}).get("inline_keyboard", []):
-                    for item in row:
-                        if label in item["text"]:
-                            return str(item["callback_data"])
-            raise AssertionError(f"no button {label!r}")
-
         try:
             await send(message_update(CHAT, "báo cáo tiến độ"), "Chỉ tiêu 1/2")
             await send(message_update(CHAT, "85%"), "Chỉ tiêu 2/2")
             await send(message_update(CHAT, "1.234,5"), "")
             await send(message_update(CHAT, NARRATIVE), "tối đa 10 tệp")
             await send(photo_update(fake, CHAT, PHOTO), "Đã nhận tệp")
-            await send(callback_update(CHAT, button("Xong")), "BÁO CÁO TIẾN ĐỘ")
-            await send(callback_update(CHAT, button("Xác nhận và nộp")), "Đã nộp báo cáo Quý 1")
+            await send(callback_update(CHAT, fake.callback_data(CHAT, "Xong")), "BÁO CÁO TIẾN ĐỘ")
+            await send(
+                callback_update(CHAT, fake.callback_data(CHAT, "Xác nhận và nộp")),
+                "Đã nộp báo cáo Quý 1",
+            )
         finally:
             stop.set()
             await running

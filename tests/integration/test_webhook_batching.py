@@ -19,14 +19,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.telegram import TelegramChannel, make_bot
-from bot.gateway import InboxWorker
-from bot.outbox import OutboxSender
 from bot.store import delivery
 from bot.store.delivery import InboxUpdate
-from bot.web.app import TELEGRAM_SECRET_HEADER, WebServices, create_app
-from bot.wiring import file_too_large_text
+from bot.web.app import TELEGRAM_SECRET_HEADER, create_app
 from tests.fakes.telegram_updates import message_update
 from tests.forms.conftest import World, build_world
+from tests.integration.services import web_services
 
 TOKEN = "7012345678:AAH-test-SECRET-token"
 SECRET = "webhook-secret-42"
@@ -39,18 +37,9 @@ async def app(tmp_path: Path) -> AsyncIterator[tuple[World, httpx.AsyncClient]]:
         make_bot(TOKEN, base_url="http://127.0.0.1:9"), bot_username="ThiDuaTestBot"
     )
     channels = {"telegram": channel}
-    services = WebServices(
-        sessions=world.sessions,
-        channels=channels,
-        worker=InboxWorker(
-            world.sessions,
-            world.router(),
-            channels,
-            now=world.clock,
-            file_too_large=file_too_large_text,
-        ),
-        sender=OutboxSender(world.sessions, channels, now=world.clock),
-        now=world.clock,
+    services = web_services(
+        world,
+        channels,
         secrets={"telegram": SECRET},
         background=False,  # only receipt is under test
     )

@@ -14,16 +14,14 @@ from bot.channels.telegram import TelegramChannel, make_bot
 from bot.core.chase import Chaser, route_by
 from bot.core.routing import RoutingPolicy
 from bot.core.workdays import WorkCalendar
-from bot.gateway import InboxWorker
 from bot.outbox import OutboxSender
 from bot.polling import run_polling
 from bot.scheduler import ReminderScheduler
 from bot.store.models import ChannelIdentity, Movement
-from bot.web.app import WebServices
-from bot.wiring import file_too_large_text
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import callback_update
 from tests.forms.conftest import build_world
+from tests.integration.services import web_services
 from tests.integration.test_telegram_polling import until
 from tests.reminders.conftest import at
 
@@ -50,18 +48,10 @@ async def test_a_reminder_reaches_telegram_and_its_buttons_work(tmp_path: Path) 
         channels = {"telegram": channel}
         sender = OutboxSender(world.sessions, channels, now=world.clock)
         chaser = Chaser(WorkCalendar(), route_by(RoutingPolicy(), channels))
-        services = WebServices(
-            sessions=world.sessions,
-            channels=channels,
-            worker=InboxWorker(
-                world.sessions,
-                world.router(),
-                channels,
-                now=world.clock,
-                file_too_large=file_too_large_text,
-            ),
+        services = web_services(
+            world,
+            channels,
             sender=sender,
-            now=world.clock,
             reminders=ReminderScheduler(
                 world.sessions, chaser, now=world.clock, on_queued=sender.wake
             ),
@@ -72,21 +62,13 @@ async def test_a_reminder_reaches_telegram_and_its_buttons_work(tmp_path: Path) 
         def texts() -> list[str]:
             return fake.texts(CHAT)
 
-        def button(label: str) -> str:
-            for message in reversed(fake.delivered(CHAT)):
-                for row in (message.reply_markup or {}).get("inline_keyboard", []):
-                    for item in row:
-                        if label in item["text"]:
-                            return str(item["callback_data"])
-            raise AssertionError(f"no button {label!r}")
-
         try:
             await until(lambda: any("hạn cuối đăng ký thi đua" in t for t in texts()), "reminder")
             [reminder] = texts()
             assert reminder.startswith("⏰ Nhắc việc: hôm nay (31/03/2026) là hạn cuối")
-            fake.push_update(callback_update(CHAT, button("Nhắc lại sau")))
+            fake.push_update(callback_update(CHAT, fake.callback_data(CHAT, "Nhắc lại sau")))
             await until(lambda: any(t.startswith("Đã hẹn") for t in texts()), "snooze reply")
-            fake.push_update(callback_update(CHAT, button("Đã nộp bằng văn bản")))
+            fake.push_update(callback_update(CHAT, fake.callback_data(CHAT, "Đã nộp bằng văn bản")))
             await until(lambda: any(t.startswith("Đã ghi nhận") for t in texts()), "paper reply")
         finally:
             stop.set()
