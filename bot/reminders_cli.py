@@ -28,6 +28,13 @@ AtOption = Annotated[
 ]
 
 
+def _as_of(settings: Settings, at: datetime | None, clock: time) -> datetime:
+    """Now, or the `--at` day at `clock`: the moment a command's answer is worked out for."""
+    if at is None:
+        return datetime.now(settings.tz)
+    return datetime.combine(at.date(), clock, tzinfo=settings.tz)
+
+
 def summary(
     ctx: typer.Context,
     dry_run: Annotated[
@@ -48,9 +55,7 @@ def summary(
 
     settings = _settings(ctx)
     sessions = wiring.open_store(settings)
-    now = datetime.now(settings.tz)
-    if at is not None:
-        now = datetime.combine(at.date(), settings.reminder_send_time, tzinfo=settings.tz)
+    now = _as_of(settings, at, settings.reminder_send_time)
     if not dry_run:
         chaser = wiring.build_chaser(settings)
         with sessions.begin() as session:
@@ -79,7 +84,7 @@ def plan(ctx: typer.Context, at: AtOption = None) -> None:
     settings = _settings(ctx)
     calendar = wiring.work_calendar(settings)
     sessions = wiring.open_store(settings)
-    today = at.date() if at is not None else datetime.now(settings.tz).date()
+    today = _as_of(settings, at, settings.reminder_send_time).date()
     with sessions() as session:
         movements = standing.active_movements(session, today)
         subjects = standing.subjects(session, movements)
@@ -116,10 +121,7 @@ def unreached(
 
     settings = _settings(ctx)
     sessions = wiring.open_store(settings)
-    now = datetime.now(settings.tz)
-    if at is not None:
-        now = datetime.combine(at.date(), time(23, 59), tzinfo=settings.tz)
-    since = now - timedelta(days=days)
+    since = _as_of(settings, at, time(23, 59)) - timedelta(days=days)
     with sessions() as session:
         people = reminders.unreached_people(session, since)
     if not people:
