@@ -59,12 +59,19 @@ def build(
     if unreached:
         lines.append(vi.SUMMARY_UNREACHED.format(people=", ".join(unreached)))
     units_in_scope = {item.unit_id: item.unit_name for item in standings}
+    # Units that owe reports in a movement belong on its chart, reported or not yet.
+    reporting = {
+        (subject.movement_id, item.unit_id)
+        for subject, items in by_subject.items()
+        if subject.kind == st.REPORT
+        for item in items
+    }
     charts = []
     for movement_id, shares in sorted((completion or {}).items()):
         bars = tuple(
             (name, shares.get(unit_id))
             for unit_id, name in sorted(units_in_scope.items(), key=lambda kv: kv[1])
-            if unit_id in shares or _reports_for(by_subject, movement_id, unit_id)
+            if unit_id in shares or (movement_id, unit_id) in reporting
         )
         if bars:
             title = (movement_titles or {}).get(movement_id, "")
@@ -81,18 +88,6 @@ def _worth_showing(subject: st.Subject, items: list[st.Standing], today: date) -
         return False
     settled = all(item.done for item in items)
     return not (settled and subject.deadline < today - SHOW_SETTLED)
-
-
-def _reports_for(
-    by_subject: dict[st.Subject, list[st.Standing]], movement_id: int, unit_id: int
-) -> bool:
-    """Whether the unit owes reports in the movement (so it belongs on the progress chart)."""
-    return any(
-        s.kind == st.REPORT
-        and s.movement_id == movement_id
-        and any(i.unit_id == unit_id for i in v)
-        for s, v in by_subject.items()
-    )
 
 
 def _subject_lines(subject: st.Subject, items: list[st.Standing], today: date) -> list[str]:
