@@ -344,6 +344,7 @@ class Chaser:
                 return  # a week off (Tết): no summary of a week nobody worked
             slot = Slot(0, day, self._calendar.at_send_time(day), label=digest.week_label(monday))
         built: dict[int | None, Reply] = {}
+        completion: dict[int, dict[int, float]] | None = None
         for person_id, cluster in _summary_audience(run.people):
             pick = due([slot], run.done(SUMMARY, person_id, SUMMARY), run.now, self._calendar)
             for skipped in pick.skip:
@@ -352,8 +353,17 @@ class Chaser:
                 continue
             scope = cluster.id if cluster else None
             if scope not in built:
+                if completion is None:
+                    completion = _completion(run.session, movements)
                 summary = _digest(
-                    run.session, run.now, run.today, standings, movements, run.people, cluster
+                    run.session,
+                    run.now,
+                    run.today,
+                    standings,
+                    movements,
+                    run.people,
+                    cluster,
+                    completion,
                 )
                 built[scope] = self._summary_reply(summary, slot.name)
             run.send(SUMMARY, person_id, SUMMARY, pick.send, None, built[scope])
@@ -460,14 +470,17 @@ def _digest(
     movements: st.Movements,
     people: _People,
     cluster: Cluster | None,
+    completion: dict[int, dict[int, float]],
 ) -> digest.Digest:
+    """`completion`: each movement's share of targets reached by unit, read once per pass
+    for every reader's summary (`_completion`)."""
     units = _cluster_units(cluster) if cluster is not None else None
     mine = [s for s in standings if units is None or s.unit_id in units]
     return digest.build(
         mine,
         today=today,
         scope=cluster.name if cluster is not None else vi.SUMMARY_SCOPE_OFFICE,
-        completion={m.id: st.completion_by_unit(session, m.id) for m in movements.items},
+        completion=completion,
         movement_titles={m.id: m.title for m in movements.items},
         unreached=_unreached_week(session, now, people) if cluster is None else [],
     )
@@ -487,7 +500,12 @@ def summary_for(
         if cluster is None:
             return None
     standings = st.standings(session, movements)
-    return _digest(session, now, today, standings, movements, people, cluster)
+    completion = _completion(session, movements)
+    return _digest(session, now, today, standings, movements, people, cluster, completion)
+
+
+def _completion(session: Session, movements: st.Movements) -> dict[int, dict[int, float]]:
+    return {m.id: st.completion_by_unit(session, m.id) for m in movements.items}
 
 
 def _audience(item: st.Standing, people: _People) -> list[int]:
