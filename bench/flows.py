@@ -75,7 +75,7 @@ SCRIPT: list[tuple[str, str]] = [
 
 
 class StubQA:
-    def ask(self, message: Incoming) -> Reply:
+    def ask(self, message: Incoming, *, session: Session | None = None) -> Reply:
         return Reply("[Hỏi đáp]", found=False)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.router import Router
@@ -36,7 +37,7 @@ class FakeQA:
     def __init__(self) -> None:
         self.asked: list[str] = []
 
-    def ask(self, message: Incoming) -> Reply:
+    def ask(self, message: Incoming, *, session: Any = None) -> Reply:
         self.asked.append(message.text)
         return Reply(f"[Hỏi đáp] {message.text}", found=True)
 

@@ -8,6 +8,8 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Protocol
 
+from sqlalchemy.orm import Session
+
 from bot.i18n import vi
 from bot.messages import Citation, Incoming, Reply
 from knowledge.answer import Answer
@@ -35,6 +37,7 @@ class UnansweredSink(Protocol):
         question: str,
         confidence: float,
         best_chunk_id: str = "",
+        session: Session | None = None,
     ) -> None: ...
 
 
@@ -94,7 +97,11 @@ class QuestionAnswering:
         self._now = now
         self.top_k = top_k
 
-    def ask(self, message: Incoming, top_k: int | None = None) -> Reply:
+    def ask(
+        self, message: Incoming, top_k: int | None = None, *, session: Session | None = None
+    ) -> Reply:
+        """`session`: the turn's open transaction, which a question without a basis is logged
+        in (a second connection would wait on the SQLite write lock that turn holds)."""
         question = unicodedata.normalize("NFC", message.text).strip()
         if not question:
             return Reply(vi.EMPTY_QUESTION, found=False)
@@ -119,6 +126,7 @@ class QuestionAnswering:
                 question=question,
                 confidence=float(answer.confidence),
                 best_chunk_id=passages[0].chunk.id if passages else "",
+                session=session,
             )
             return Reply(prefix + vi.NOT_FOUND, found=False)
 

@@ -73,7 +73,7 @@ _CODE = re.compile(r"[A-Za-z0-9]{4}[- ]?[A-Za-z0-9]{4}")
 
 
 class Asker(Protocol):
-    def ask(self, message: Incoming) -> Reply: ...
+    def ask(self, message: Incoming, *, session: Session | None = None) -> Reply: ...
 
 
 class Router:
@@ -186,7 +186,7 @@ class Router:
         )
         actor = actor_of(session, caller, now.date())
         ctx = Ctx(session, actor, now, self._qa.ask, self._files)
-        ctx.ask = lambda m: operational.answer(ctx, m.text) or self._qa.ask(m)
+        ctx.ask = lambda m: operational.answer(ctx, m.text) or self._qa.ask(m, session=session)
         state.person_id = actor.person_id
         replies = self._dispatch(ctx, state, message)
         if not self._engine.is_active(state) and actor.linked:

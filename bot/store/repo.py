@@ -37,19 +37,24 @@ class UnansweredLog:
         question: str,
         confidence: float,
         best_chunk_id: str = "",
+        session: Session | None = None,
     ) -> None:
-        with self._sessions.begin() as session:
-            session.add(
-                UnansweredQuestion(
-                    asked_at=asked_at,
-                    channel=channel,
-                    chat_id=chat_id,
-                    user_id=user_id,
-                    question=question,
-                    confidence=confidence,
-                    best_chunk_id=best_chunk_id,
-                )
-            )
+        """In `session` when given (the chat turn's transaction: logged once with the turn,
+        even if the update is redelivered), else in a transaction of its own."""
+        row = UnansweredQuestion(
+            asked_at=asked_at,
+            channel=channel,
+            chat_id=chat_id,
+            user_id=user_id,
+            question=question,
+            confidence=confidence,
+            best_chunk_id=best_chunk_id,
+        )
+        if session is not None:
+            session.add(row)
+            return
+        with self._sessions.begin() as own:
+            own.add(row)
 
     def latest(self, limit: int = 50) -> Sequence[UnansweredRecord]:
         with self._sessions() as session:
