@@ -4,7 +4,7 @@ Each simulated chat does a whole registration (the sequence of
 tests/integration/test_telegram_webhook.py, 12 updates), one step at a time: it posts an update
 to the bot's webhook and waits for the bot's reply before its next step, as a person would.
 
-* ours: the real app (`create_app(WebServices(background=True))`: webhook -> inbox table ->
+* ours / oursN: the real app (`create_app(WebServices(background=True))`: webhook -> inbox ->
   InboxWorker -> Router -> outbox -> OutboxSender -> TelegramChannel/PTB Bot) under uvicorn in a
   subprocess of its own, on a fresh SQLite file, each chat its own unit and linked unit head.
 * baseline: a bot built the usual way in another subprocess: PTB `Application` +
@@ -24,7 +24,12 @@ Our sender runs with its rate limits raised (the fake enforces none): Telegram's
 
 Prints a table, then, as the last line, one JSON object.
 
-    python bench/channels.py [--chats 50,200] [--delays-ms 0,20] [--budget-s 150] [--bots ours]
+`oursN` runs N such processes on one listening socket and one SQLite file, as
+`thidua serve --workers N` does; their transactions take turns (bot.store.db.QueuedConnection).
+The driver's own CPU per update (fake API and chats, on the same two cores) is printed too.
+
+    python bench/channels.py [--chats 50,200] [--delays-ms 0,20] [--budget-s 60]
+                             [--bots ours,ours2,baseline]
 """
 
 from __future__ import annotations
@@ -136,7 +141,9 @@ def seed(db_url: str, chats: list[int]) -> None:
     engine.dispose()
 
 
-async def serve_ours(db_url: str, fake_url: str, port: int, files_dir: str) -> None:
+async def serve_ours(
+    db_url: str, fake_url: str, port: int, files_dir: str, sock: Any = None
+) -> None:
     from bot.channels.telegram import TelegramChannel, make_bot
     from bot.core.router import Router
     from bot.gateway import InboxWorker
@@ -148,7 +155,7 @@ async def serve_ours(db_url: str, fake_url: str, port: int, files_dir: str) -> N
     from bot.wiring import file_too_large_text
 
     class StubQA:
-        def ask(self, message: Incoming) -> Reply:
+        def ask(self, message: Incoming, *, session: Any = None) -> Reply:
             return Reply("[Hỏi đáp]", found=False)
 
     origin = time.monotonic()
@@ -156,7 +163,7 @@ async def serve_ours(db_url: str, fake_url: str, port: int, files_dir: str) -> N
     def now() -> datetime:  # the movement's calendar, moving at real speed
         return START + timedelta(seconds=time.monotonic() - origin)
 
-    engine = make_engine(db_url)
+    engine = make_engine(db_url, queue_writers=sock is not None)
     sessions = session_factory(engine)
     router = Router(StubQA(), sessions=sessions, now=now, files=FileStore(Path(files_dir)))
     channel = TelegramChannel(make_bot(TOKEN, base_url=fake_url), bot_username=BOT_USERNAME)
@@ -223,7 +230,7 @@ async def serve_ours(db_url: str, fake_url: str, port: int, files_dir: str) -> N
         db_profile = cProfile.Profile()
         await in_db_thread(sessions, db_profile.enable)
     try:
-        await _serve(create_app(services), port)
+        await _serve(create_app(services), port, sock)
     finally:  # uvicorn re-raises the SIGINT that stopped it
         if profile:
             _write_profiles(profile, samples, cpu, main_profile, db_profile)
@@ -251,7 +258,7 @@ def _write_profiles(
     Path(profile).write_text("\n".join(lines))
 
 
-async def _serve(app: Any, port: int) -> None:
+async def _serve(app: Any, port: int, sock: Any = None) -> None:
     import uvicorn
 
     config = uvicorn.Config(
@@ -265,7 +272,7 @@ async def _serve(app: Any, port: int) -> None:
         timeout_keep_alive=120,  # a chat may wait seconds between updates; keep its connection
     )
     server = uvicorn.Server(config)
-    await server.serve()
+    await server.serve(sockets=[sock] if sock is not None else None)
 
 
 # --- the baseline: PTB Application + ConversationHandler + PicklePersistence -----------------
@@ -529,6 +536,7 @@ class Outcome:
     unfinished_chats: int = 0
     webhook_retries: int = 0  # posts retried after a connection error (as Telegram would)
     bot_cpu_s: float = 0.0
+    driver_cpu_s: float = 0.0  # this process: the fake Bot API and the simulated chats
     load1: float = 0.0
 
     @property
@@ -662,7 +670,16 @@ def _free_port() -> int:
 
 
 def _cpu_seconds(pid: int) -> float:
-    return _cpu_seconds_of(Path(f"/proc/{pid}/stat"))
+    """The process's CPU and its worker processes' (they share its parent pid)."""
+    total = _cpu_seconds_of(Path(f"/proc/{pid}/stat"))
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if int(text.rsplit(")", 1)[1].split()[1]) == pid:
+            total += _cpu_seconds_of(stat)
+    return total
 
 
 def _cpu_seconds_of(stat: Path) -> float:
@@ -713,10 +730,11 @@ async def run_config(
     ids = [next(chat_ids) for _ in range(chats)]
     port = _free_port()
     tag = f"{bot}-{delay_ms}ms-{chats}"
-    if bot == "ours":
+    if bot.startswith("ours"):
         db_url = f"sqlite:///{work / (tag + '.db')}"
         seed(db_url, [calibration, *ids])
-        argv = ["serve-ours", db_url, fake.url, str(port), str(work / "files")]
+        workers = bot.removeprefix("ours") or "1"
+        argv = ["serve-ours", db_url, fake.url, str(port), str(work / "files"), workers]
     else:
         argv = ["serve-baseline", fake.url, str(port), str(work / (tag + ".pickle"))]
     proc = await _start_server(argv, port)
@@ -731,12 +749,14 @@ async def run_config(
                 raise RuntimeError(f"{tag}: the calibration chat did not finish: {expected}")
             reference = [normalise(d.text) for _at, d in fake.inboxes[str(calibration)]]
             cpu0 = _cpu_seconds(proc.pid)
+            driver0 = time.process_time()
             started = time.monotonic()
             stop_at = started + budget_s
             await asyncio.gather(*(driver.chat(i, expected, out, stop_at) for i in ids))
             out.seconds = time.monotonic() - started
             out.webhook_retries = driver.retries
             out.bot_cpu_s = _cpu_seconds(proc.pid) - cpu0
+            out.driver_cpu_s = time.process_time() - driver0
             out.load1 = os.getloadavg()[0]
             await asyncio.sleep(0.5)  # late duplicates would show up here
             for i in ids:
@@ -779,6 +799,7 @@ async def main_async(args: argparse.Namespace) -> None:
                             f"{result.updates_per_s:7.1f} upd/s  p50 {result.pct(0.5):6.1f} ms"
                             f"  p95 {result.pct(0.95):6.1f} ms"
                             f"  cpu {result.cpu_ms_per_update:5.2f} ms/upd"
+                            f"  driver {1000 * result.driver_cpu_s / max(result.updates, 1):5.2f}"
                             f"  load {result.load1:.2f}",
                             flush=True,
                         )
@@ -814,20 +835,28 @@ def report(results: list[Outcome], loads: list[float]) -> None:
         summary[f"{key}_bot_cpu_pct"] = round(100 * r.bot_cpu_s / r.seconds, 1) if r.seconds else 0
         summary[f"{key}_cpu_ms_per_update"] = round(r.cpu_ms_per_update, 2)
         summary[f"{key}_load1"] = round(r.load1, 2)
+        summary[f"{key}_driver_cpu_ms_per_update"] = (
+            round(1000 * r.driver_cpu_s / r.updates, 2) if r.updates else 0.0
+        )
     by = {(r.bot, r.delay_ms, r.chats): r for r in results}
     for r in results:
-        if r.bot == "ours" and ("baseline", r.delay_ms, r.chats) in by:
+        if r.bot.startswith("ours") and ("baseline", r.delay_ms, r.chats) in by:
             base = by[("baseline", r.delay_ms, r.chats)]
             ratio = r.updates_per_s / base.updates_per_s if base.updates_per_s else 0.0
-            summary[f"ratio_{r.delay_ms}ms_{r.chats}chats_ours_vs_baseline"] = round(ratio, 2)
-    zero = [r for r in results if r.bot == "ours" and r.delay_ms == 0]
-    if zero:
-        biggest = max(zero, key=lambda r: r.chats)
-        summary["ratio_0ms_ours_vs_baseline"] = summary.get(
-            f"ratio_0ms_{biggest.chats}chats_ours_vs_baseline", 0.0
-        )
+            summary[f"ratio_{r.delay_ms}ms_{r.chats}chats_{r.bot}_vs_baseline"] = round(ratio, 2)
+        if r.bot.startswith("ours") and r.bot != "ours" and ("ours", r.delay_ms, r.chats) in by:
+            one = by[("ours", r.delay_ms, r.chats)]
+            ratio = r.updates_per_s / one.updates_per_s if one.updates_per_s else 0.0
+            summary[f"ratio_{r.delay_ms}ms_{r.chats}chats_{r.bot}_vs_ours"] = round(ratio, 2)
+    for variant in sorted({r.bot for r in results if r.bot.startswith("ours")}):
+        zero = [r for r in results if r.bot == variant and r.delay_ms == 0]
+        if zero:
+            biggest = max(zero, key=lambda r: r.chats)
+            summary[f"ratio_0ms_{variant}_vs_baseline"] = summary.get(
+                f"ratio_0ms_{biggest.chats}chats_{variant}_vs_baseline", 0.0
+            )
     for bot in ("ours", "baseline"):
-        mine = [r for r in results if r.bot == bot]
+        mine = [r for r in results if r.bot.startswith(bot)]
         prefix = "" if bot == "ours" else "baseline_"
         summary[f"{prefix}lost"] = sum(r.lost for r in mine)
         summary[f"{prefix}duplicated"] = sum(r.duplicated for r in mine)
@@ -851,22 +880,63 @@ def main() -> None:
     ours.add_argument("fake_url")
     ours.add_argument("port", type=int)
     ours.add_argument("files_dir")
+    ours.add_argument("workers", type=int)
     base = sub.add_parser("serve-baseline")
     base.add_argument("fake_url")
     base.add_argument("port", type=int)
     base.add_argument("pickle_path")
     parser.add_argument("--chats", default="50,200")
     parser.add_argument("--delays-ms", default="0,20")
-    parser.add_argument("--budget-s", type=float, default=150.0, help="per configuration")
-    parser.add_argument("--bots", default="ours,baseline", help="ours, baseline or both")
+    parser.add_argument("--budget-s", type=float, default=60.0, help="per configuration")
+    parser.add_argument(
+        "--bots",
+        default="ours,ours2,baseline",
+        help="ours (one process), oursN (N worker processes), baseline",
+    )
     args = parser.parse_args()
     if args.command == "serve-ours":
-        serving = serve_ours(args.db_url, args.fake_url, args.port, args.files_dir)
-        _run(serving, quiet_interrupt=True)
+        serve_ours_procs(args)
     elif args.command == "serve-baseline":
         _run(serve_baseline(args.fake_url, args.port, args.pickle_path), quiet_interrupt=True)
     else:
         _run(main_async(args))
+
+
+def serve_ours_procs(args: argparse.Namespace) -> None:
+    """`workers` processes share one listening socket, as `thidua serve --workers N`'s
+    uvicorn workers do (forked here, so that each builds the bench's own app)."""
+    procs = args.workers
+    if procs <= 1:
+        _run(
+            serve_ours(args.db_url, args.fake_url, args.port, args.files_dir), quiet_interrupt=True
+        )
+        return
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", args.port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    children = []
+    for _ in range(procs - 1):
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            _run(
+                serve_ours(args.db_url, args.fake_url, args.port, args.files_dir, sock),
+                quiet_interrupt=True,
+            )
+            os._exit(0)
+        children.append(pid)
+    try:
+        _run(
+            serve_ours(args.db_url, args.fake_url, args.port, args.files_dir, sock),
+            quiet_interrupt=True,
+        )
+    finally:
+        for pid in children:
+            os.kill(pid, signal.SIGINT)
+        for pid in children:
+            os.waitpid(pid, 0)
 
 
 def _run(coro: Any, *, quiet_interrupt: bool = False) -> None:

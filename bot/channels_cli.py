@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+import os
+from typing import Annotated, Any
 
 import typer
 
@@ -22,7 +23,19 @@ def _settings(ctx: typer.Context) -> Settings:
     return settings
 
 
-def serve(ctx: typer.Context) -> None:
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        max=16,
+        help="Số tiến trình (mặc định THIDUA_WEB_WORKERS, 1).",
+        show_default=False,
+    ),
+]
+
+
+def serve(ctx: typer.Context, workers: WorkersOption = None) -> None:
     """Chạy máy chủ web: webhook Telegram/Zalo, bộ xử lý tin đến và bộ gửi tin."""
     import uvicorn
 
@@ -30,16 +43,26 @@ def serve(ctx: typer.Context) -> None:
     from bot.web.app import create_app
 
     settings = _settings(ctx)
-    services = wiring.build_web_services(settings)
-    if not services.channels:
-        typer.echo(vi.NO_CHANNEL_CONFIGURED, err=True)
-    uvicorn.run(
-        create_app(services),
-        host=settings.web_host,
-        port=settings.web_port,
-        log_level="warning",
-        access_log=False,  # one line per webhook costs CPU and says nothing the inbox does not
-    )
+    if workers is not None:
+        settings = settings.model_copy(update={"web_workers": workers})
+    common: dict[str, Any] = {
+        "host": settings.web_host,
+        "port": settings.web_port,
+        "log_level": "warning",
+        "access_log": False,  # a line per webhook costs CPU and says nothing the inbox does not
+    }
+    if settings.web_workers == 1:
+        services = wiring.build_web_services(settings)
+        if not services.channels:
+            typer.echo(vi.NO_CHANNEL_CONFIGURED, err=True)
+        uvicorn.run(create_app(services), **common)
+        return
+    # uvicorn starts each worker afresh: they read their Settings from the environment, so the
+    # command line's choices go there; the shared parts are made once, before any starts.
+    wiring.prepare_shared(settings)
+    os.environ["THIDUA_DATA_DIR"] = str(settings.data_dir)
+    os.environ["THIDUA_WEB_WORKERS"] = str(settings.web_workers)
+    uvicorn.run("bot.web.app:worker_app", factory=True, workers=settings.web_workers, **common)
 
 
 @telegram_app.command("set-webhook")

@@ -97,6 +97,15 @@ class Settings(BaseSettings):
     )
     web_host: str = Field("127.0.0.1", description="Địa chỉ lắng nghe của `thidua serve`.")
     web_port: int = Field(8080, ge=1, le=65535, description="Cổng của `thidua serve`.")
+    web_workers: int = Field(
+        1,
+        ge=1,
+        le=16,
+        description=(
+            "Số tiến trình của `thidua serve` (mỗi tiến trình nhận webhook, xử lý và gửi tin;"
+            " SQLite: các tiến trình lần lượt ghi)."
+        ),
+    )
 
     @field_validator("lexical_lead", "answer_threshold", mode="before")
     @classmethod

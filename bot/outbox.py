@@ -20,7 +20,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from aiolimiter import AsyncLimiter
@@ -48,6 +48,20 @@ class RateLimits:
     per_chat_burst: int = 3
     per_chat_period_s: float = 3.0
     per_group_per_minute: float = 20.0
+
+
+def worker_share(limits: RateLimits, workers: int) -> RateLimits:
+    """Each of `workers` server processes sends with this share of the bot's overall and
+    per-group limits: the platform counts them together, and the processes do not talk to
+    each other. A chat's own limit stays whole: its messages go one at a time, in order,
+    whichever process sends each, so they cannot add up beyond it."""
+    if workers <= 1:
+        return limits
+    return replace(
+        limits,
+        per_second=limits.per_second / workers,
+        per_group_per_minute=limits.per_group_per_minute / workers,
+    )
 
 
 class Pacer:

@@ -62,8 +62,11 @@ def open_index(settings: Settings) -> KnowledgeIndex:
 
 
 def open_store(settings: Settings) -> sessionmaker[Session]:
-    """The records database, migrated to the newest schema (SQLite file or PostgreSQL)."""
-    engine = make_engine(settings.db_url)
+    """The records database, migrated to the newest schema (SQLite file or PostgreSQL).
+
+    With several server processes (`web_workers` > 1) every process that opens a SQLite file
+    queues its transactions with theirs (see `bot.store.db.QueuedConnection`)."""
+    engine = make_engine(settings.db_url, queue_writers=settings.web_workers > 1)
     migrate(engine)
     sessions = session_factory(engine)
     with sessions.begin() as session:
@@ -183,7 +186,7 @@ def build_channels(settings: Settings, sessions: sessionmaker[Session]) -> dict[
 def build_web_services(settings: Settings) -> WebServices:
     """The web app's parts: the assistant, the platforms, the inbox worker and the sender."""
     from bot.gateway import InboxWorker
-    from bot.outbox import OutboxSender
+    from bot.outbox import OutboxSender, RateLimits, worker_share
     from bot.web.app import WebServices
 
     assistant = build_assistant(settings)
@@ -204,7 +207,12 @@ def build_web_services(settings: Settings) -> WebServices:
         now=assistant.now,
         file_too_large=file_too_large_text,
     )
-    sender = OutboxSender(assistant.sessions, channels, now=assistant.now)
+    sender = OutboxSender(
+        assistant.sessions,
+        channels,
+        now=assistant.now,
+        limits={name: worker_share(RateLimits(), settings.web_workers) for name in channels},
+    )
     reminders = None
     if settings.reminders_enabled and channels:
         reminders = build_reminders(
@@ -219,6 +227,13 @@ def build_web_services(settings: Settings) -> WebServices:
         secrets=secrets,
         reminders=reminders,
     )
+
+
+def prepare_shared(settings: Settings) -> None:
+    """What the server's worker processes share, made once before they start: the migrated
+    database and the bundled texts' index (two processes indexing one folder would race)."""
+    open_store(settings).kw["bind"].dispose()
+    ensure_bundled_index(open_index(settings), settings)
 
 
 def work_calendar(settings: Settings) -> WorkCalendar:

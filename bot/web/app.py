@@ -46,6 +46,19 @@ class WebServices:
     reminders: ReminderScheduler | None = None  # the reminder loop, when this process runs it
 
 
+def worker_app() -> FastAPI:
+    """One process of `thidua serve --workers N` (uvicorn's app factory, run in each worker).
+
+    Every worker takes webhooks, runs turns and sends: the inbox and the outbox already keep
+    one update and one message in flight per chat whichever process claims them, SQLite
+    writers take turns (bot.store.db) and each sender keeps its share of the rate limits.
+    """
+    from bot import wiring
+    from bot.config import Settings
+
+    return create_app(wiring.build_web_services(Settings()))
+
+
 def _same(given: str | None, expected: str) -> bool:
     return bool(expected) and hmac.compare_digest((given or "").encode(), expected.encode())
 
