@@ -306,14 +306,21 @@ class InboxWorker:
             else:
                 quick.append((job[0], channel, update))
         pending = asyncio.gather(*(self._process(*job) for job in slow))
+        answers: list[asyncio.Future[list[None]]] = []
         for start in range(0, len(quick), TURNS_PER_TRIP):
             group = quick[start : start + TURNS_PER_TRIP]
             await in_db_thread(self._sessions, self._turns, [update for _, _, update in group])
             for listener in self._listeners:  # their replies are committed: send them now
                 listener()
-            await asyncio.gather(*(self._answer(channel, update) for _, channel, update in group))
-            # Marked handled with the next claim, as in _process.
+            # Marked handled with the next claim, as in _process: the turns are committed, so
+            # a crash from here on runs none of them again (their dedupe keys are written).
             self._handled.extend(inbox_id for inbox_id, _, _ in group)
+            # Buttons' spinners are stopped while the next group runs: waiting for a round
+            # trip to the platform here held every later group (and its replies) back by one.
+            answers.append(
+                asyncio.gather(*(self._answer(channel, update) for _, channel, update in group))
+            )
+        await asyncio.gather(*answers)
         return len(quick) + sum(await pending)
 
     def _turns(self, updates: list[Update]) -> None:
@@ -326,9 +333,14 @@ class InboxWorker:
 
     @staticmethod
     async def _answer(channel: InboundChannel, update: Update) -> None:
+        """Stops a pressed button's spinner; a failure costs only the spinner (the reply is
+        already queued), so it is logged, not raised."""
         answer = getattr(channel, "answer_callback", None)
         if update.callback_id and answer is not None:
-            await answer(update.callback_id)
+            try:
+                await answer(update.callback_id)
+            except Exception:
+                log.warning("callback %s not answered", update.callback_id, exc_info=True)
 
     async def _process(
         self, inbox_id: int, channel_name: str, payload: dict[str, Any], attempts: int
