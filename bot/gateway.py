@@ -21,7 +21,7 @@ import logging
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -64,22 +64,6 @@ def receive(
     return outcome
 
 
-@dataclass(frozen=True)
-class HandedOff:
-    """An update stored already leased to this process: processed at once, without a claim."""
-
-    inbox_id: int
-    channel: InboundChannel
-    update: Update
-
-
-@dataclass
-class Received:
-    outcomes: list[Update | Exception]  # per item: its Update, or why it is not one
-    handed: list[HandedOff] = field(default_factory=list)
-    waiting: bool = False  # some update was stored open, for a claim to take
-
-
 def receive_many(
     sessions: sessionmaker[Session],
     items: Sequence[tuple[InboundChannel, Mapping[str, Any]]],
@@ -91,19 +75,7 @@ def receive_many(
     body is not an update (that item alone is refused). Nothing is acknowledged before the
     commit, so an update whose request got 200 is durable.
     """
-    return store_many(sessions, items, now).outcomes
-
-
-def store_many(
-    sessions: sessionmaker[Session],
-    items: Sequence[tuple[InboundChannel, Mapping[str, Any]]],
-    now: datetime,
-    lease: timedelta | None = None,
-) -> Received:
-    """`receive_many`, and with `lease` the updates of chats with nothing earlier open come
-    back leased to the caller (see `delivery.store_update`)."""
-    received = Received([])
-    outcomes = received.outcomes
+    outcomes: list[Update | Exception] = []
     rows: list[tuple[InboundChannel, Mapping[str, Any], Update]] = []
     seen: list[tuple[str, str, datetime]] = []
     for channel, payload in items:
@@ -127,20 +99,15 @@ def store_many(
                 )
             for channel, payload, update in rows:
                 assert update.incoming is not None
-                stored = delivery.store_update(
+                delivery.receive(
                     session,
                     channel=channel.name,
                     update_key=update.dedupe_key,
                     chat_id=update.incoming.chat_id,
                     payload=dict(payload),
                     now=now,
-                    lease=lease if _plain(update) else None,
                 )
-                if stored is not None and stored.leased:
-                    received.handed.append(HandedOff(stored.id, channel, update))
-                elif stored is not None:
-                    received.waiting = True
-    return received
+    return outcomes
 
 
 class Receiver:
@@ -156,19 +123,10 @@ class Receiver:
         sessions: sessionmaker[Session],
         now: Callable[[], datetime],
         on_stored: Callable[[], None] = lambda: None,
-        take: Callable[[list[HandedOff]], None] | None = None,
-        lease: timedelta = delivery.LEASE,
     ) -> None:
-        """`on_stored`: updates were stored for a claim to take. `take`: updates stored
-        already leased, to process at once; only on SQLite, whose writers take turns (a
-        chat's earlier open update could otherwise be missed by a concurrent transaction)."""
         self._sessions = sessions
         self._now = now
         self._on_stored = on_stored
-        bind = sessions.kw.get("bind")
-        sqlite = bind is not None and bind.dialect.name == "sqlite"
-        self._take = take if sqlite else None
-        self._lease = lease
         self._pending: list[
             tuple[InboundChannel, Mapping[str, Any], asyncio.Future[Update | Exception]]
         ] = []
@@ -190,23 +148,19 @@ class Receiver:
             while self._pending:
                 batch, self._pending = self._pending, []
                 try:
-                    received = await in_db_thread(
+                    outcomes = await in_db_thread(
                         self._sessions,
-                        store_many,
+                        receive_many,
                         self._sessions,
                         [(channel, payload) for channel, payload, _ in batch],
                         self._now(),
-                        self._lease if self._take is not None else None,
                     )
                 except Exception as exc:  # the commit failed: every request in it fails
-                    received = Received([exc] * len(batch), waiting=True)
-                for (_, _, future), outcome in zip(batch, received.outcomes, strict=True):
+                    outcomes = [exc] * len(batch)
+                for (_, _, future), outcome in zip(batch, outcomes, strict=True):
                     if not future.done():
                         future.set_result(outcome)
-                if received.handed and self._take is not None:
-                    self._take(received.handed)
-                if received.waiting or self._take is None:
-                    self._on_stored()
+                self._on_stored()
         finally:
             self._writer = None
 
@@ -242,30 +196,9 @@ class InboxWorker:
         self._wake = asyncio.Event()
         self._handled: list[int] = []  # processed, not yet marked so in the database
         self._listeners: list[Callable[[], None]] = []
-        self._tasks: set[asyncio.Task[int]] = set()
-        self._in_flight = 0
-        self._wakes = 0  # how many times updates were stored open (see `take`)
-
-    def take(self, handed: list[HandedOff]) -> None:
-        """Process updates the receiver stored already leased to this worker, at once.
-
-        They skip the claim: the receiver leased each only because nothing earlier of its
-        chat was open, and later updates of the chat are stored open (the claim takes them
-        once this one is done). Their completion wakes a claim only if updates were stored
-        open meanwhile: one of them may have been waiting for these."""
-        quick = [(h.inbox_id, h.channel, h.update) for h in handed]
-        self._in_flight += len(quick)
-        task = asyncio.get_running_loop().create_task(self._run_quick(quick))
-        self._tasks.add(task)
-        task.add_done_callback(self._finished(len(quick), wakes_before=self._wakes))
-
-    @property
-    def lease(self) -> timedelta:
-        return self._lease
 
     def wake(self) -> None:
         """A new update was stored: claim now instead of at the next idle poll."""
-        self._wakes += 1
         self._wake.set()
 
     def add_listener(self, listener: Callable[[], None]) -> None:
@@ -315,9 +248,11 @@ class InboxWorker:
         A leased row is not claimed again and a chat's next update is not claimable before
         its earlier one is done, so overlapping claims keep one update in flight per chat.
         """
+        tasks: set[asyncio.Task[int]] = set()
+        in_flight = [0]
         while not stop.is_set():
             self._wake.clear()
-            room = self._batch - self._in_flight
+            room = self._batch - in_flight[0]
             jobs: list[tuple[int, str, dict[str, Any], int]] = []
             if room > 0 or self._handled:
                 finished, self._handled = self._handled, []
@@ -327,13 +262,13 @@ class InboxWorker:
                     log.exception("inbox round failed")
                     self._handled.extend(finished)  # marked with the next claim
             if jobs:
-                self._in_flight += len(jobs)
+                in_flight[0] += len(jobs)
                 task = asyncio.create_task(self._process_all(jobs))
-                self._tasks.add(task)
-                task.add_done_callback(self._finished(len(jobs)))
+                tasks.add(task)
+                task.add_done_callback(self._finished(tasks, in_flight, len(jobs)))
             else:
                 await nap(self._wake, stop, idle_s)
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         finished, self._handled = self._handled, []
         await in_db_thread(self._sessions, self._mark_done, finished)
 
@@ -343,13 +278,12 @@ class InboxWorker:
                 delivery.mark_all_received_done(session, finished, now=self._now())
 
     def _finished(
-        self, count: int, *, wakes_before: int | None = None
+        self, tasks: set[asyncio.Task[int]], in_flight: list[int], count: int
     ) -> Callable[[asyncio.Task[int]], None]:
         def done(task: asyncio.Task[int]) -> None:
-            self._tasks.discard(task)
-            self._in_flight -= count
-            if wakes_before is None or self._wakes != wakes_before:
-                self._wake.set()  # room for more, and the chat's next update may be due
+            tasks.discard(task)
+            in_flight[0] -= count
+            self._wake.set()  # room for more, and the chat's next update may be due
 
         return done
 
@@ -372,44 +306,30 @@ class InboxWorker:
             else:
                 quick.append((job[0], channel, update))
         pending = asyncio.gather(*(self._process(*job) for job in slow))
-        return await self._run_quick(quick) + sum(await pending)
-
-    async def _run_quick(self, quick: list[tuple[int, InboundChannel, Update]]) -> int:
-        """Plain updates' turns, in groups per trip to the database thread."""
         answers: list[asyncio.Future[list[None]]] = []
         for start in range(0, len(quick), TURNS_PER_TRIP):
             group = quick[start : start + TURNS_PER_TRIP]
-            await in_db_thread(
-                self._sessions, self._turns, [(inbox_id, update) for inbox_id, _, update in group]
-            )
+            await in_db_thread(self._sessions, self._turns, [update for _, _, update in group])
             for listener in self._listeners:  # their replies are committed: send them now
                 listener()
+            # Marked handled with the next claim, as in _process: the turns are committed, so
+            # a crash from here on runs none of them again (their dedupe keys are written).
+            self._handled.extend(inbox_id for inbox_id, _, _ in group)
             # Buttons' spinners are stopped while the next group runs: waiting for a round
             # trip to the platform here held every later group (and its replies) back by one.
             answers.append(
                 asyncio.gather(*(self._answer(channel, update) for _, channel, update in group))
             )
         await asyncio.gather(*answers)
-        return len(quick)
+        return len(quick) + sum(await pending)
 
-    def _turns(self, updates: list[tuple[int, Update]]) -> None:
-        """Each turn marks its inbox row done in its own transaction: a committed turn is
-        never left with its update open, and no later transaction is needed to record it."""
-        for inbox_id, update in updates:
+    def _turns(self, updates: list[Update]) -> None:
+        for update in updates:
             assert update.incoming is not None
             try:
-                self._router.handle(
-                    update.incoming,
-                    update_key=update.dedupe_key,
-                    outbox=True,
-                    handled=functools.partial(self._mark_in, inbox_id),
-                )
+                self._router.handle(update.incoming, update_key=update.dedupe_key, outbox=True)
             except Exception:  # a turn that cannot run must not block its chat forever
                 log.exception("update %s could not be processed; dropped", update.dedupe_key)
-                self._handled.append(inbox_id)
-
-    def _mark_in(self, inbox_id: int, session: Session) -> None:
-        delivery.mark_received_done(session, inbox_id, now=self._now())
 
     @staticmethod
     async def _answer(channel: InboundChannel, update: Update) -> None:

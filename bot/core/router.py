@@ -101,21 +101,14 @@ class Router:
         }
 
     def handle(
-        self,
-        message: Incoming,
-        *,
-        update_key: str | None = None,
-        outbox: bool = False,
-        handled: Callable[[Session], None] | None = None,
+        self, message: Incoming, *, update_key: str | None = None, outbox: bool = False
     ) -> list[Reply]:
         """One turn in one transaction.
 
         With `update_key`, a redelivered update does nothing and returns no replies; with
         `outbox`, the replies are queued for the sender in the same transaction as the change
         that caused them, so a crash after the commit loses none and a crash before it
-        leaves the update to be processed again. `handled` runs in that transaction too,
-        whatever the turn's outcome: the caller's record that the update is done (its inbox
-        row), so that no moment exists in which the turn is committed and the update open.
+        leaves the update to be processed again.
         """
         if self._sessions is None or self._now is None:
             return self._stateless(message)
@@ -125,14 +118,10 @@ class Router:
                 if update_key and not delivery.mark_processed(
                     session, channel=message.channel, update_key=update_key, now=now
                 ):
-                    if handled is not None:
-                        handled(session)
                     return []
                 replies = self._turn(session, message, now)
                 if outbox:
                     self._queue(session, message, replies, update_key, now)
-                if handled is not None:
-                    handled(session)
                 return replies
         except forms.Conflict:
             replies = [Reply(vi.BUSY, meta={"conflict": "1"})]
@@ -140,9 +129,7 @@ class Router:
             log.exception("turn failed: %s/%s", message.channel, message.chat_id)
             replies = [Reply(vi.INTERNAL_ERROR, meta={"error": "1"})]
         if outbox or update_key:
-            return self._without_turn(
-                message, replies, update_key=update_key, outbox=outbox, handled=handled
-            )
+            return self._without_turn(message, replies, update_key=update_key, outbox=outbox)
         return replies
 
     def deliver(self, message: Incoming, replies: list[Reply], *, update_key: str) -> list[Reply]:
@@ -152,20 +139,12 @@ class Router:
         return self._without_turn(message, replies, update_key=update_key, outbox=True)
 
     def _without_turn(
-        self,
-        message: Incoming,
-        replies: list[Reply],
-        *,
-        update_key: str | None,
-        outbox: bool,
-        handled: Callable[[Session], None] | None = None,
+        self, message: Incoming, replies: list[Reply], *, update_key: str | None, outbox: bool
     ) -> list[Reply]:
         """Mark the update handled and queue replies no turn produced, in one transaction."""
         assert self._sessions is not None and self._now is not None
         with self._sessions.begin() as session:
             now = self._now()
-            if handled is not None:
-                handled(session)
             if update_key and not delivery.mark_processed(
                 session, channel=message.channel, update_key=update_key, now=now
             ):

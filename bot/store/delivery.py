@@ -469,10 +469,9 @@ class ClaimedUpdate:
     attempts: int  # this attempt included
 
 
-def _receive_statement(dialect: str, *, leased: bool = False) -> Any:
+def _receive_statement(dialect: str) -> Any:
     insert = insert_for(dialect)
     table: Any = InboxUpdate.__table__
-    lease = {"lease_until": bindparam("lease_until", type_=UTCDateTime())} if leased else {}
     return (
         insert(table)
         .values(
@@ -481,33 +480,11 @@ def _receive_statement(dialect: str, *, leased: bool = False) -> Any:
             chat_id=bindparam("chat_id"),
             payload=bindparam("payload", type_=table.c.payload.type),
             received_at=bindparam("received_at", type_=UTCDateTime()),
-            attempts=1 if leased else 0,
-            **lease,
+            attempts=0,
         )
         .on_conflict_do_nothing(index_elements=["channel", "update_key"])
         .returning(table.c.id)
     )
-
-
-def _chat_open_statement(_dialect: str) -> Any:
-    table: Any = InboxUpdate.__table__
-    return (
-        select(table.c.id)
-        .where(
-            table.c.processed_at.is_(None),
-            table.c.chat_id == bindparam("chat_id"),
-            table.c.channel == bindparam("channel"),
-        )
-        .limit(1)
-    )
-
-
-@dataclass(frozen=True)
-class Stored:
-    """An update newly stored; `leased`: to the caller, to be processed at once."""
-
-    id: int
-    leased: bool
 
 
 def receive(
@@ -520,37 +497,7 @@ def receive(
     now: datetime,
 ) -> bool:
     """Store an update once; False for a redelivery of one already stored."""
-    return (
-        store_update(
-            session,
-            channel=channel,
-            update_key=update_key,
-            chat_id=chat_id,
-            payload=payload,
-            now=now,
-        )
-        is not None
-    )
-
-
-def store_update(
-    session: Session,
-    *,
-    channel: str,
-    update_key: str,
-    chat_id: str,
-    payload: Json,
-    now: datetime,
-    lease: timedelta | None = None,
-) -> Stored | None:
-    """Store an update once (None for a redelivery of one already stored).
-
-    With `lease`, an update whose chat has no earlier one still open is stored already leased
-    to the caller, who processes it at once: no claim is needed for it. A later update of a
-    busy chat is stored open, for the claim to take once the earlier one is done. Only where
-    writers take turns (SQLite) is the look at the chat's open rows and the insert one atomic
-    step; under PostgreSQL's concurrent transactions the caller must not ask for a lease.
-    """
+    statement = prebuilt(session, "receive", _receive_statement)
     params = {
         "channel": channel,
         "update_key": update_key,
@@ -558,24 +505,7 @@ def store_update(
         "payload": payload,
         "received_at": now,
     }
-    connection = session.connection()
-    leased = lease is not None and (
-        connection.execute(
-            prebuilt(session, "chat_open", _chat_open_statement),
-            {"channel": channel, "chat_id": chat_id},
-        ).first()
-        is None
-    )
-    if leased:
-        assert lease is not None
-        statement = prebuilt(
-            session, "receive_leased", lambda d: _receive_statement(d, leased=True)
-        )
-        params["lease_until"] = now + lease
-    else:
-        statement = prebuilt(session, "receive", _receive_statement)
-    row = connection.execute(statement, params).first()
-    return None if row is None else Stored(row.id, leased)
+    return session.connection().execute(statement, params).first() is not None
 
 
 def _inbox_statement(dialect: str) -> Any:

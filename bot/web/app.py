@@ -87,13 +87,7 @@ def create_app(services: WebServices) -> FastAPI:
                     await close()
 
     app = FastAPI(title="Trợ lý Thi đua", lifespan=lifespan, docs_url=None, redoc_url=None)
-    receiver = Receiver(
-        services.sessions,
-        services.now,
-        services.worker.wake,
-        take=services.worker.take if services.background else None,
-        lease=services.worker.lease,
-    )
+    receiver = Receiver(services.sessions, services.now, services.worker.wake)
 
     async def accept(channel_name: str, body: bytes) -> Response:
         channel: InboundChannel | None = services.channels.get(channel_name)

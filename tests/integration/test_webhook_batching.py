@@ -82,14 +82,14 @@ async def test_a_failed_commit_answers_no_request_with_200(
     app: tuple[World, httpx.AsyncClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world, client = app
-    real = delivery.store_update
+    real = delivery.receive
 
-    def failing(session: Any, **kw: Any) -> delivery.Stored | None:
+    def failing(session: Any, **kw: Any) -> bool:
         if kw["update_key"] == "tg:205":
             raise RuntimeError("disk full")
         return real(session, **kw)
 
-    monkeypatch.setattr(delivery, "store_update", failing)
+    monkeypatch.setattr(delivery, "receive", failing)
     bodies = [json.dumps(message_update(7_100_000 + n, "x", update_id=200 + n)) for n in range(10)]
     statuses = await asyncio.gather(
         *(post(client, body) for body in bodies), return_exceptions=True
@@ -102,6 +102,6 @@ async def test_a_failed_commit_answers_no_request_with_200(
             assert f"tg:{200 + n}" not in keys  # the rest were rolled back together
     assert statuses[5] != 200
     assert "tg:205" not in keys
-    monkeypatch.setattr(delivery, "store_update", real)  # the receiver goes on after a failure
+    monkeypatch.setattr(delivery, "receive", real)  # the receiver goes on after a failure
     assert await post(client, bodies[5]) == 200
     assert "tg:205" in stored(world)
