@@ -306,21 +306,16 @@ class InboxWorker:
             else:
                 quick.append((job[0], channel, update))
         pending = asyncio.gather(*(self._process(*job) for job in slow))
-        answers: list[asyncio.Future[list[None]]] = []
         for start in range(0, len(quick), TURNS_PER_TRIP):
             group = quick[start : start + TURNS_PER_TRIP]
             await in_db_thread(self._sessions, self._turns, [update for _, _, update in group])
             for listener in self._listeners:  # their replies are committed: send them now
                 listener()
-            # Marked handled with the next claim, as in _process: the turns are committed, so
-            # a crash from here on runs none of them again (their dedupe keys are written).
+            # Measured: stopping the spinners while the next group runs instead (no wait here)
+            # was no faster at 50 chats and ~5% slower at 200 (bench/channels, 20 ms API).
+            await asyncio.gather(*(self._answer(channel, update) for _, channel, update in group))
+            # Marked handled with the next claim, as in _process.
             self._handled.extend(inbox_id for inbox_id, _, _ in group)
-            # Buttons' spinners are stopped while the next group runs: waiting for a round
-            # trip to the platform here held every later group (and its replies) back by one.
-            answers.append(
-                asyncio.gather(*(self._answer(channel, update) for _, channel, update in group))
-            )
-        await asyncio.gather(*answers)
         return len(quick) + sum(await pending)
 
     def _turns(self, updates: list[Update]) -> None:
