@@ -60,6 +60,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.fakes.scripts import REGISTRATION  # noqa: E402
+
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 START = datetime(2026, 3, 10, 9, 0, tzinfo=HCM)
 TOKEN = "7012345678:AAH-bench-SECRET-token"
@@ -69,21 +71,7 @@ CHAT_BASE = 6_000_000_000
 BOT_DIR = str(ROOT / "bot") + "/"
 STEP_TIMEOUT_S = 15.0
 
-# (kind, text): "say" types the text; "press" presses the button whose label contains it.
-SCRIPT: list[tuple[str, str]] = [
-    ("say", "Đăng ký thi đua"),
-    ("press", "Tập thể lao động xuất sắc"),
-    ("say", "1"),
-    ("say", "12"),
-    ("say", "xong"),
-    ("say", "thêm chỉ tiêu"),
-    ("say", "Thu ngân sách trên địa bàn"),
-    ("say", "triệu đồng"),
-    ("say", "1.234,5"),
-    ("say", "30/11"),
-    ("press", "Xong"),
-    ("press", "Xác nhận và nộp"),
-]
+SCRIPT = REGISTRATION  # tests/fakes/scripts.py: a whole registration, 12 steps
 
 
 # --- ours: the app in its own process --------------------------------------------------------

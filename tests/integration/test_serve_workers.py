@@ -40,6 +40,7 @@ from bot.store.models import (
     Unit,
 )
 from bot.web.app import TELEGRAM_SECRET_HEADER
+from tests.fakes.scripts import REGISTRATION
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import callback_update, message_update
 
@@ -47,20 +48,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "7012345678:AAH-workers-SECRET-token"
 SECRET = "workers-webhook-secret"
 CHATS = [7_100_000_000 + n for n in range(8)]
-STEPS: list[tuple[str, str]] = [  # (say | press, text or button label)
-    ("say", "Đăng ký thi đua"),
-    ("press", "Tập thể lao động xuất sắc"),
-    ("say", "1"),
-    ("say", "12"),
-    ("say", "xong"),
-    ("say", "thêm chỉ tiêu"),
-    ("say", "Thu ngân sách trên địa bàn"),
-    ("say", "triệu đồng"),
-    ("say", "1.234,5"),
-    ("say", "30/11"),
-    ("press", "Xong"),
-    ("press", "Xác nhận và nộp"),
-]
+STEPS = REGISTRATION
 
 
 def seed(db_url: str) -> None:
