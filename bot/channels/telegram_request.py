@@ -10,6 +10,7 @@ Sending was a third of the bot's CPU per update, more than the router's turn.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -73,7 +74,8 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """Form fields as PTB's HTTPXRequest sends them; multipart when there are files."""
+        """A JSON body; multipart, with form fields as PTB's HTTPXRequest sends them, when
+        there are files."""
         has_files = request_data is not None and request_data.contains_files
         files = request_data.multipart_data if request_data and has_files else None
         fields = request_data.json_parameters if request_data else None
@@ -89,8 +91,16 @@ class AiohttpRequest(BaseRequest):
             sock_connect=connect,
             sock_read=read,
         )
-        body: Any = fields
+        # Without files the parameters go as one JSON body (objects nested, not JSON strings in
+        # form fields), which the Bot API accepts. A dict of form fields made aiohttp build a
+        # multipart writer (random boundary) and URL-encode it: six interleaved runs gave 0.48
+        # against 0.41 ms of client CPU per sendMessage, 0.22 against 0.17 per answer.
+        body: Any = (
+            json.dumps(request_data.parameters).encode() if request_data is not None else None
+        )
+        headers = {"Content-Type": "application/json"} if body is not None else None
         if files:
+            headers = None
             form = aiohttp.FormData(quote_fields=False)  # UTF-8 file names as httpx sends them
             for name, value in (fields or {}).items():
                 form.add_field(name, value)
@@ -98,7 +108,9 @@ class AiohttpRequest(BaseRequest):
                 form.add_field(name, data, filename=filename, content_type=mimetype)
             body = form
         try:
-            async with self._client().request(method, url, data=body, timeout=timeout) as response:
+            async with self._client().request(
+                method, url, data=body, headers=headers, timeout=timeout
+            ) as response:
                 content = await response.read()
         except TimeoutError as err:
             raise TimedOut from err

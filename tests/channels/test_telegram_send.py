@@ -87,6 +87,24 @@ async def test_payload_looking_like_a_key_is_mapped_too(tg: TelegramChannel) -> 
     assert tg.callbacks.get(data) == "~not-a-key"
 
 
+async def test_a_message_goes_as_a_json_body_and_a_file_as_multipart(
+    tg: TelegramChannel, tg_fake: FakeTelegram
+) -> None:
+    reply = Reply("Chọn danh hiệu", buttons=((Button("Lao động tiên tiến", "t:LDTT"),),))
+    await tg.send("42", reply)
+    photo = Attachment(kind="photo", filename="a.png", content_type="image/png", data=PNG)
+    await tg.send("42", Reply("", attachments=(photo,)))
+    (message,) = tg_fake.calls_to("sendMessage")
+    assert message.headers["Content-Type"].startswith("application/json")
+    assert message.params["chat_id"] == "42"
+    assert message.params["reply_markup"] == {  # an object, not a JSON string in a field
+        "inline_keyboard": [[{"text": "Lao động tiên tiến", "callback_data": "t:LDTT"}]]
+    }
+    (upload,) = tg_fake.calls_to("sendPhoto")
+    assert upload.headers["Content-Type"].startswith("multipart/form-data")
+    assert upload.files["photo"] == PNG
+
+
 async def test_photo_out_and_back_in_through_get_file(
     tg: TelegramChannel, tg_fake: FakeTelegram
 ) -> None:
