@@ -78,7 +78,6 @@ class AiohttpRequest(BaseRequest):
         there are files."""
         has_files = request_data is not None and request_data.contains_files
         files = request_data.multipart_data if request_data and has_files else None
-        fields = request_data.json_parameters if request_data else None
         read = self._pick(read_timeout, self._read)
         write = self._pick(write_timeout, self._media_write if files else self._write)
         connect = self._pick(connect_timeout, self._connect)
@@ -95,18 +94,18 @@ class AiohttpRequest(BaseRequest):
         # form fields), which the Bot API accepts. A dict of form fields made aiohttp build a
         # multipart writer (random boundary) and URL-encode it: six interleaved runs gave 0.48
         # against 0.41 ms of client CPU per sendMessage, 0.22 against 0.17 per answer.
-        body: Any = (
-            json.dumps(request_data.parameters).encode() if request_data is not None else None
-        )
-        headers = {"Content-Type": "application/json"} if body is not None else None
-        if files:
-            headers = None
+        body: Any = None
+        headers: dict[str, str] | None = None
+        if request_data is not None and files:
             form = aiohttp.FormData(quote_fields=False)  # UTF-8 file names as httpx sends them
-            for name, value in (fields or {}).items():
+            for name, value in request_data.json_parameters.items():
                 form.add_field(name, value)
             for name, (filename, data, mimetype) in files.items():
                 form.add_field(name, data, filename=filename, content_type=mimetype)
             body = form
+        elif request_data is not None:
+            body = json.dumps(request_data.parameters).encode()
+            headers = {"Content-Type": "application/json"}
         try:
             async with self._client().request(
                 method, url, data=body, headers=headers, timeout=timeout
