@@ -16,6 +16,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.store.driver import DriverStatement
 from bot.store.models import Conversation
 
 _T = cast(Table, Conversation.__table__)
@@ -39,6 +40,8 @@ _SAVE = (
         updated_at=bindparam("new_updated_at", type_=_T.c.updated_at.type),
     )
 )
+_RUN_LOAD = DriverStatement(lambda _dialect: _LOAD)
+_RUN_SAVE = DriverStatement(lambda _dialect: _SAVE)
 
 Draft = dict[str, Any]
 
@@ -76,7 +79,7 @@ class ConversationState:
 
 def load_conversation(session: Session, channel: str, chat_id: str) -> ConversationState:
     """Read with Core, not the ORM: this runs on every message and needs no identity map."""
-    row = session.connection().execute(_LOAD, {"channel": channel, "chat_id": chat_id}).first()
+    row = _RUN_LOAD.run(session.connection(), {"channel": channel, "chat_id": chat_id}).first()
     return from_row(channel, chat_id, row)
 
 
@@ -131,8 +134,8 @@ def save_conversation(session: Session, state: ConversationState, now: datetime)
         except IntegrityError:
             raise Conflict(1, "", None) from None
     else:
-        result = connection.execute(
-            _SAVE,
+        result = _RUN_SAVE.run(
+            connection,
             {
                 **{f"new_{key}": value for key, value in values.items()},
                 "key_channel": state.channel,

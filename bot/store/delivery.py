@@ -31,6 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.messages import Attachment, Button, Citation, Reply
+from bot.store.driver import DriverStatement
 from bot.store.models import Base, ChannelIdentity, Json, UTCDateTime
 
 LEASE = timedelta(seconds=60)
@@ -164,11 +165,13 @@ def _mark_statement(dialect: str) -> Any:
     )
 
 
+_MARK = DriverStatement(_mark_statement)
+
+
 def mark_processed(session: Session, *, channel: str, update_key: str, now: datetime) -> bool:
     """True the first time an update is seen; False for a redelivery (nothing is written)."""
-    statement = prebuilt(session, "mark_processed", _mark_statement)
     params = {"channel": channel, "update_key": update_key, "received_at": now}
-    return session.connection().execute(statement, params).first() is not None
+    return _MARK.run(session.connection(), params).first() is not None
 
 
 def purge_processed(session: Session, *, older_than: datetime) -> int:
@@ -199,6 +202,9 @@ def _enqueue_statement(dialect: str) -> Any:
     )
 
 
+_ENQUEUE = DriverStatement(_enqueue_statement)
+
+
 def enqueue(
     session: Session,
     *,
@@ -211,7 +217,6 @@ def enqueue(
     """Queue replies under `key:n`; queuing the same key twice queues nothing more."""
     if not replies:
         return 0
-    statement = prebuilt(session, "enqueue", _enqueue_statement)
     connection = session.connection()
     queued = 0
     for n, reply in enumerate(replies):  # usually one or two: a row each, in order
@@ -223,7 +228,7 @@ def enqueue(
             "not_before": now,
             "created_at": now,
         }
-        if connection.execute(statement, params).first() is not None:
+        if _ENQUEUE.run(connection, params).first() is not None:
             queued += 1
     return queued
 
@@ -487,6 +492,9 @@ def _receive_statement(dialect: str) -> Any:
     )
 
 
+_RECEIVE = DriverStatement(_receive_statement)
+
+
 def receive(
     session: Session,
     *,
@@ -497,7 +505,6 @@ def receive(
     now: datetime,
 ) -> bool:
     """Store an update once; False for a redelivery of one already stored."""
-    statement = prebuilt(session, "receive", _receive_statement)
     params = {
         "channel": channel,
         "update_key": update_key,
@@ -505,7 +512,7 @@ def receive(
         "payload": payload,
         "received_at": now,
     }
-    return session.connection().execute(statement, params).first() is not None
+    return _RECEIVE.run(session.connection(), params).first() is not None
 
 
 def _inbox_statement(dialect: str) -> Any:

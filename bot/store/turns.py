@@ -1,7 +1,8 @@
 """What every message reads first, in one round trip: who wrote, and where their chat stands.
 
 The caller (person, unit, role names) and the chat's conversation row come back as one row of
-one Core query: a statement less on every message, and no ORM object built. Either side may be
+one Core query, run on the driver (`bot.store.driver`): a statement less on every message, and
+no ORM object built. Either side may be
 missing (an unlinked account, a chat with no conversation yet); the query still returns its row.
 """
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.store.accounts import Caller, touch_if_stale
 from bot.store.conversations import ConversationState, from_row
+from bot.store.driver import DriverStatement
 from bot.store.models import ChannelIdentity, Conversation, Person, PersonRole
 
 _T = cast(Table, Conversation.__table__)
@@ -48,6 +50,8 @@ _TURN = select(
     .outerjoin(_T, and_(_T.c.channel == bindparam("channel"), _T.c.chat_id == bindparam("chat_id")))
 )
 
+_RUN_TURN = DriverStatement(lambda _dialect: _TURN)
+
 
 def open_turn(
     session: Session, channel: str, user_id: str, chat_id: str, now: datetime
@@ -59,7 +63,7 @@ def open_turn(
     """
     connection = session.connection()
     params = {"channel": channel, "user_id": user_id, "chat_id": chat_id}
-    row = connection.execute(_TURN, params).one()
+    row = _RUN_TURN.run(connection, params).rows[0]
     state = from_row(channel, chat_id, row if row.version is not None else None)
     if row.caller_id is None:
         return None, state
