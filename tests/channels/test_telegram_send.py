@@ -266,3 +266,30 @@ async def test_polling_while_a_webhook_is_set_raises(
         await tg.get_updates(None, timeout=0)
     assert caught.value.status is SendStatus.FAILED
     assert TG_TOKEN not in str(caught.value)
+
+
+async def test_a_file_without_text_carries_the_keyboard(
+    tg: TelegramChannel, tg_fake: FakeTelegram
+) -> None:
+    photo = Attachment(kind="photo", filename="a.png", content_type="image/png", data=PNG)
+    reply = Reply("", buttons=((Button("Tải lại", "/baocao"),),), attachments=(photo,))
+    result = await tg.send("42", reply)
+    assert result.status is SendStatus.SENT
+    (upload,) = tg_fake.calls_to("sendPhoto")
+    (sent,) = tg_fake.delivered("42")
+    assert result.platform_message_ids == (str(sent.message_id),)
+    rows = sent.reply_markup["inline_keyboard"] if sent.reply_markup else []
+    assert [[b["text"], b["callback_data"]] for b in rows[0]] == [["Tải lại", "/baocao"]]
+    assert upload.files["photo"] == PNG
+
+
+async def test_a_button_press_is_answered_through_the_api(
+    tg: TelegramChannel, tg_fake: FakeTelegram
+) -> None:
+    assert (await tg.answer_callback("cb-1")).status is SendStatus.SENT
+    assert (await tg.answer_callback("cb-2", "Đã lưu")).status is SendStatus.SENT
+    answers = [call.params for call in tg_fake.calls_to("answerCallbackQuery")]
+    assert answers == [
+        {"callback_query_id": "cb-1"},
+        {"callback_query_id": "cb-2", "text": "Đã lưu"},
+    ]
