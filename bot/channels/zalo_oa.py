@@ -4,8 +4,9 @@ Webhook events are verified by `X-ZEvent-Signature: mac=<hex>`, hex = SHA-256(ap
 body + timestamp + OA secret key). Replies go out as customer-service messages
 (`POST /v3.0/oa/message/cs`, `access_token` header), allowed within 7 days of the person's
 last interaction. Access tokens last ~25 h; the refresh token is SINGLE-USE, so every refresh
-is saved through a TokenStore at once (the lead persists it atomically in the database) and
-refreshes within a process are serialised. Zalo answers HTTP 200 with `{"error": <code>}`.
+is saved through a TokenStore at once (the lead persists it atomically in the database),
+refreshes within a process are serialised, and workers sharing the store take a lease on it
+before refreshing. Zalo answers HTTP 200 with `{"error": <code>}`.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ URL_REF = "url:"
 CS_WINDOW = timedelta(days=7)
 RATE_RETRY_AFTER_S = 30.0  # −32 carries no wait; Zalo's quotas are per minute and per day
 REFRESH_MARGIN = timedelta(minutes=5)
+REFRESH_POLL_S = 0.2  # how often a worker waiting for another's refresh looks at the store
 TOKEN_ERRORS = frozenset({-216, -220})  # access token invalid / expired
 INCOMING_EVENTS = {"user_send_text", "user_send_image", "user_send_file"}
 
@@ -76,6 +78,12 @@ class TokenStore(Protocol):
 
     def save(self, access: str, refresh: str, expires_at: datetime) -> None: ...
 
+    def claim_refresh(self, now: datetime, lease: timedelta) -> bool:
+        """May this caller refresh now? Workers sharing a store refresh one at a time."""
+        ...
+
+    def release_refresh(self) -> None: ...
+
 
 class MemoryTokenStore:
     """TokenStore for tests; `saves` counts rotations."""
@@ -83,6 +91,7 @@ class MemoryTokenStore:
     def __init__(self, tokens: OATokens | None = None) -> None:
         self.tokens = tokens
         self.saves = 0
+        self.lease_until: datetime | None = None
 
     def load(self) -> OATokens | None:
         return self.tokens
@@ -90,6 +99,16 @@ class MemoryTokenStore:
     def save(self, access: str, refresh: str, expires_at: datetime) -> None:
         self.tokens = OATokens(access, refresh, expires_at)
         self.saves += 1
+        self.lease_until = None
+
+    def claim_refresh(self, now: datetime, lease: timedelta) -> bool:
+        if self.lease_until is not None and self.lease_until > now:
+            return False
+        self.lease_until = now + lease
+        return True
+
+    def release_refresh(self) -> None:
+        self.lease_until = None
 
 
 def sign(app_id: str, body: bytes, timestamp: str, oa_secret: str) -> str:
@@ -135,6 +154,7 @@ class ZaloOAChannel:
         self._now = now or (lambda: datetime.now(tz))
         self.download_limit = download_limit
         self._refresh_lock = asyncio.Lock()
+        self._timeout_s = timeout_s
 
     async def close(self) -> None:
         if self._own_client:
@@ -342,13 +362,37 @@ class ZaloOAChannel:
         if current and stale is None and current.expires_at - REFRESH_MARGIN > self._now():
             return current.access_token
         async with self._refresh_lock:
+            usable = await self._usable_or_lease(stale)
+            if isinstance(usable, str):
+                return usable
+            try:
+                return await self._refresh(usable.refresh_token)
+            except BaseException:
+                self.tokens.release_refresh()
+                raise
+
+    async def _usable_or_lease(self, stale: str | None) -> str | OATokens:
+        """A usable access token from the store, or, once this worker holds the refresh lease,
+        the pair to refresh. Another worker's refresh is waited for (up to its lease), then
+        its pair is used: the single-use refresh token is spent once across workers."""
+        lease = timedelta(seconds=self._timeout_s * 2 + 5)
+        deadline = self._now() + lease + timedelta(seconds=1)
+        while True:
             current = self.tokens.load()
             if current is None:
                 raise ChannelError(SendStatus.TRANSIENT, "no_tokens")
             fresh = current.expires_at - REFRESH_MARGIN > self._now()
             if fresh and current.access_token != stale:
                 return current.access_token
-            return await self._refresh(current.refresh_token)
+            if self.tokens.claim_refresh(self._now(), lease):
+                again = self.tokens.load()  # saved by another worker since the read above?
+                if again is not None and again.access_token != current.access_token:
+                    self.tokens.release_refresh()
+                    continue
+                return current
+            if self._now() > deadline:
+                raise ChannelError(SendStatus.TRANSIENT, "token_refresh_pending")
+            await asyncio.sleep(REFRESH_POLL_S)
 
     async def _refresh(self, refresh_token: str) -> str:
         try:

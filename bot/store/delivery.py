@@ -120,6 +120,9 @@ class PlatformToken(Base):
     refresh_token: Mapped[str] = mapped_column(String(2048))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A worker refreshing the pair holds this lease: the others wait for its new pair instead
+    # of spending the single-use refresh token a second time.
+    refresh_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 def _insert(session: Session, table: Any) -> Any:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.zalo_oa import OATokens
-from bot.store.delivery import PlatformToken
+from bot.store.delivery import PlatformToken, insert_for
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class DatabaseTokenStore:
-    """TokenStore over one `platform_tokens` row; `save` commits before it returns."""
+    """TokenStore over one `platform_tokens` row; `save` commits before it returns.
+
+    Shared by every worker process: `claim_refresh` is a lease on the row (a conditional
+    UPDATE, atomic on SQLite and PostgreSQL alike), so one worker at a time spends the
+    single-use refresh token and the others read the pair it saves.
+    """
 
     def __init__(
         self, sessions: sessionmaker[Session], name: str, initial_refresh: str = ""
@@ -53,3 +58,41 @@ class DatabaseTokenStore:
             else:
                 row.access_token, row.refresh_token = access, refresh
                 row.expires_at, row.updated_at = expires_at, now
+                row.refresh_lease_until = None
+
+    def claim_refresh(self, now: datetime, lease: timedelta) -> bool:
+        """True when this caller may refresh now (the lease is free or has run out)."""
+        with self._sessions.begin() as session:
+            if self._initial_refresh:  # first start: the row to lease may not exist yet
+                dialect = session.get_bind().dialect.name
+                session.execute(
+                    insert_for(dialect)(PlatformToken)
+                    .values(
+                        name=self._name,
+                        access_token="",
+                        refresh_token=self._initial_refresh,
+                        expires_at=EPOCH,
+                        updated_at=now,
+                    )
+                    .on_conflict_do_nothing(index_elements=["name"])
+                )
+            free = (PlatformToken.refresh_lease_until.is_(None)) | (
+                PlatformToken.refresh_lease_until <= now
+            )
+            result = session.execute(
+                update(PlatformToken)
+                .where(PlatformToken.name == self._name, free)
+                .values(refresh_lease_until=now + lease)
+                .execution_options(synchronize_session=False)
+            )
+            return int(getattr(result, "rowcount", 0) or 0) == 1
+
+    def release_refresh(self) -> None:
+        """A refresh that failed gives the lease back at once."""
+        with self._sessions.begin() as session:
+            session.execute(
+                update(PlatformToken)
+                .where(PlatformToken.name == self._name)
+                .values(refresh_lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
