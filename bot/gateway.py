@@ -32,6 +32,7 @@ from bot.channels.base import ChannelError, FileTooLarge, Update
 from bot.core.router import Router
 from bot.messages import Incoming, Reply
 from bot.store import delivery
+from bot.store.driver import DriverStatement
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -426,6 +427,9 @@ def _forget_db_threads(key: int) -> None:
         executor.shutdown(wait=False)
 
 
+_WRITE_FIRST: dict[str, DriverStatement] = {}
+
+
 def write_first(session: Session, table: str) -> None:
     """On SQLite, take the write lock before a read-then-update claim.
 
@@ -434,8 +438,13 @@ def write_first(session: Session, table: str) -> None:
     timeout, and the claim fails. A write that matches nothing takes the lock up front (and
     waits for it properly); PostgreSQL needs nothing of the kind (FOR UPDATE SKIP LOCKED).
     """
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text(f"UPDATE {table} SET id = id WHERE 0"))
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        statement = _WRITE_FIRST.get(table)
+        if statement is None:
+            sql = text(f"UPDATE {table} SET id = id WHERE 0")
+            statement = _WRITE_FIRST[table] = DriverStatement(lambda _d: sql)
+        statement.run(connection, {})
 
 
 async def nap(

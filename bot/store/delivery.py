@@ -290,9 +290,10 @@ def _due_statement(dialect: str) -> Any:
 
 
 def _lease_statement(table: Any, **values: Any) -> Any:
+    """One claimed row's lease, run for all the claimed ids at once (executemany)."""
     return (
         update(table)
-        .where(table.c.id.in_(bindparam("ids", expanding=True)))
+        .where(table.c.id == bindparam("row_id"))
         .values(
             attempts=table.c.attempts + 1,
             lease_until=bindparam("lease_until", type_=UTCDateTime()),
@@ -349,10 +350,8 @@ def claim_due(
     ).all()
     if not found:
         return []
-    lease_rows = prebuilt(
-        session, "lease_due", lambda _d: _lease_statement(OutboxMessage.__table__, status="sending")
-    )
-    connection.execute(lease_rows, {"ids": [r.id for r in found], "lease_until": now + lease})
+    until = now + lease
+    _LEASE_DUE.run_many(connection, [{"row_id": r.id, "lease_until": until} for r in found])
     return [
         Claimed(r.id, r.channel, r.chat_id, r.payload, r.parts_sent, r.attempts + 1) for r in found
     ]
@@ -366,7 +365,7 @@ def _sent_statement(_dialect: str) -> Any:
     table: Any = OutboxMessage.__table__
     return (
         update(table)
-        .where(table.c.id.in_(bindparam("ids", expanding=True)))
+        .where(table.c.id == bindparam("row_id"))
         .values(
             status="sent",
             sent_at=bindparam("sent_at", type_=UTCDateTime()),
@@ -376,6 +375,10 @@ def _sent_statement(_dialect: str) -> Any:
     )
 
 
+_MARK_SENT = DriverStatement(_sent_statement)
+_LEASE_DUE = DriverStatement(lambda _d: _lease_statement(OutboxMessage.__table__, status="sending"))
+
+
 def mark_sent(session: Session, message_id: int, *, now: datetime) -> None:
     mark_all_sent(session, [message_id], now=now)
 
@@ -383,8 +386,8 @@ def mark_sent(session: Session, message_id: int, *, now: datetime) -> None:
 def mark_all_sent(session: Session, message_ids: Sequence[int], *, now: datetime) -> None:
     """Many sends recorded by one statement (the sender batches them with its next claim)."""
     if message_ids:
-        statement = prebuilt(session, "mark_sent", _sent_statement)
-        session.connection().execute(statement, {"ids": list(message_ids), "sent_at": now})
+        rows = [{"row_id": message_id, "sent_at": now} for message_id in message_ids]
+        _MARK_SENT.run_many(session.connection(), rows)
 
 
 def record_progress(session: Session, message_id: int, *, parts_sent: int) -> None:
@@ -551,10 +554,8 @@ def claim_inbox(
     ).all()
     if not found:
         return []
-    lease_rows = prebuilt(
-        session, "lease_inbox", lambda _d: _lease_statement(InboxUpdate.__table__)
-    )
-    connection.execute(lease_rows, {"ids": [r.id for r in found], "lease_until": now + lease})
+    until = now + lease
+    _LEASE_INBOX.run_many(connection, [{"row_id": r.id, "lease_until": until} for r in found])
     return [ClaimedUpdate(r.id, r.channel, r.payload, r.attempts + 1) for r in found]
 
 
@@ -562,9 +563,13 @@ def _done_statement(_dialect: str) -> Any:
     table: Any = InboxUpdate.__table__
     return (
         update(table)
-        .where(table.c.id.in_(bindparam("ids", expanding=True)))
+        .where(table.c.id == bindparam("row_id"))
         .values(processed_at=bindparam("processed_at", type_=UTCDateTime()), lease_until=None)
     )
+
+
+_MARK_DONE = DriverStatement(_done_statement)
+_LEASE_INBOX = DriverStatement(lambda _d: _lease_statement(InboxUpdate.__table__))
 
 
 def mark_received_done(session: Session, inbox_id: int, *, now: datetime) -> None:
@@ -574,8 +579,8 @@ def mark_received_done(session: Session, inbox_id: int, *, now: datetime) -> Non
 def mark_all_received_done(session: Session, inbox_ids: Sequence[int], *, now: datetime) -> None:
     """Many handled updates recorded by one statement."""
     if inbox_ids:
-        statement = prebuilt(session, "mark_done", _done_statement)
-        session.connection().execute(statement, {"ids": list(inbox_ids), "processed_at": now})
+        rows = [{"row_id": inbox_id, "processed_at": now} for inbox_id in inbox_ids]
+        _MARK_DONE.run_many(session.connection(), rows)
 
 
 def release_inbox(session: Session, inbox_id: int, *, retry_at: datetime) -> None:

@@ -16,7 +16,7 @@ SQLAlchemy's own exceptions (`IntegrityError`...), so callers catch what they al
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,23 +57,34 @@ class DriverStatement:
         self._build = build
         self._plans: dict[str, _Plan] = {}
 
-    def run(self, connection: Connection, params: Mapping[str, Any]) -> Outcome:
-        dialect = connection.dialect
+    def _plan_for(self, dialect: Dialect) -> _Plan:
         plan = self._plans.get(dialect.name)
         if plan is None:
             plan = self._plans[dialect.name] = _plan(self._build(dialect.name), dialect)
-        values = {**plan.defaults, **params} if plan.defaults else params
-        if plan.positional is not None:
-            bound: Any = [
-                values[name] if proc is None else proc(values[name])
-                for name, proc in plan.positional
-            ]
-        else:
-            binds = plan.binds
-            bound = {
-                name: value if (proc := binds.get(name)) is None else proc(value)
-                for name, value in values.items()
-            }
+        return plan
+
+    def run_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
+        """One statement for many parameter sets (the driver's executemany); rows changed."""
+        if not rows:
+            return 0
+        dialect = connection.dialect
+        plan = self._plan_for(dialect)
+        bound = [_bind(plan, params) for params in rows]
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(plan.sql, bound)
+            return int(cursor.rowcount)
+        except dialect.loaded_dbapi.Error as error:
+            raise exc.DBAPIError.instance(
+                plan.sql, bound, error, dialect.loaded_dbapi.Error, dialect=dialect
+            ) from error
+        finally:
+            cursor.close()
+
+    def run(self, connection: Connection, params: Mapping[str, Any]) -> Outcome:
+        dialect = connection.dialect
+        plan = self._plan_for(dialect)
+        bound = _bind(plan, params)
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(plan.sql, bound)
@@ -95,6 +106,20 @@ class DriverStatement:
                 for r in raw
             ]
         return Outcome(rows, rowcount)
+
+
+def _bind(plan: _Plan, params: Mapping[str, Any]) -> Any:
+    """The parameters as the driver takes them: converted, in order or by name."""
+    values = {**plan.defaults, **params} if plan.defaults else params
+    if plan.positional is not None:
+        return [
+            values[name] if proc is None else proc(values[name]) for name, proc in plan.positional
+        ]
+    binds = plan.binds
+    return {
+        name: value if (proc := binds.get(name)) is None else proc(value)
+        for name, value in values.items()
+    }
 
 
 def _plan(statement: Any, dialect: Dialect) -> _Plan:

@@ -100,3 +100,24 @@ def test_expanding_parameters_are_refused(sessions: sessionmaker[Session]) -> No
     )
     with pytest.raises(ValueError, match="expanding"), sessions.begin() as session:
         statement.run(session.connection(), {"ids": [1]})
+
+
+def test_one_statement_for_many_parameter_sets(sessions: sessionmaker[Session]) -> None:
+    by_key = DriverStatement(
+        lambda _d: (
+            update(T)
+            .where(T.c.idempotency_key == bindparam("key"))
+            .values(status="sent", sent_at=bindparam("at", type_=UTCDateTime()))
+        )
+    )
+    with sessions.begin() as session:
+        for key in ("a", "b", "c"):
+            INSERT.run(
+                session.connection(), {"chat_id": "5", "key": key, "payload": {}, "when": WHEN}
+            )
+        rows = [{"key": "a", "at": WHEN}, {"key": "c", "at": WHEN}, {"key": "zz", "at": WHEN}]
+        assert by_key.run_many(session.connection(), rows) == 2
+        assert by_key.run_many(session.connection(), []) == 0
+    with sessions() as session:
+        found = session.execute(select(T.c.idempotency_key, T.c.status, T.c.sent_at)).all()
+    assert sorted(found) == [("a", "sent", WHEN), ("b", "pending", None), ("c", "sent", WHEN)]
