@@ -132,6 +132,51 @@ class Router:
             return self._without_turn(message, replies, update_key=update_key, outbox=outbox)
         return replies
 
+    def handle_group(self, updates: list[tuple[Incoming, str]]) -> list[list[Reply]]:
+        """Several updates' turns (each with its dedupe key, replies to the outbox) in one
+        transaction, each turn in a savepoint of its own.
+
+        A turn that fails rolls back to its savepoint and answers as `handle` would; the
+        others commit together: one commit (and on SQLite one turn of the write lock) for
+        the group instead of one per update. Raises when the group itself fails (its commit,
+        or a database error a savepoint cannot contain): then nothing of it is committed and
+        the caller runs each update through `handle`, which its dedupe key makes safe.
+        """
+        if self._sessions is None or self._now is None:
+            return [self.handle(m, update_key=k, outbox=True) for m, k in updates]
+        with self._sessions.begin() as session:
+            return [self._grouped(session, message, key) for message, key in updates]
+
+    def _grouped(self, session: Session, message: Incoming, update_key: str) -> list[Reply]:
+        assert self._now is not None
+        now = self._now()
+        savepoint = session.begin_nested()
+        try:
+            if not delivery.mark_processed(
+                session, channel=message.channel, update_key=update_key, now=now
+            ):
+                savepoint.commit()
+                return []
+            replies = self._turn(session, message, now)
+            self._queue(session, message, replies, update_key, now)
+            savepoint.commit()
+        except forms.Conflict:
+            savepoint.rollback()
+            replies = [Reply(vi.BUSY, meta={"conflict": "1"})]
+        except Exception:
+            log.exception("turn failed: %s/%s", message.channel, message.chat_id)
+            savepoint.rollback()  # raises if the transaction itself is gone: the group fails
+            replies = [Reply(vi.INTERNAL_ERROR, meta={"error": "1"})]
+        else:
+            session.expunge_all()  # the next chat's turn starts from the rows, as alone
+            return replies
+        session.expunge_all()
+        if delivery.mark_processed(
+            session, channel=message.channel, update_key=update_key, now=now
+        ):
+            self._queue(session, message, replies, update_key, now)
+        return replies
+
     def deliver(self, message: Incoming, replies: list[Reply], *, update_key: str) -> list[Reply]:
         """Queue replies that need no turn (e.g. a refused file), once per update."""
         if self._sessions is None or self._now is None:

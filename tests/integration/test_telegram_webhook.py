@@ -17,7 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.gateway import InboxWorker
@@ -212,3 +213,38 @@ async def test_429_storm_delays_but_loses_and_duplicates_nothing(rig: Rig) -> No
         [row] = session.scalars(select(OutboxMessage)).all()
     assert row.status == "sent"
     assert row.attempts == 4  # three 429s, then delivered exactly once
+
+
+async def test_a_failed_group_of_turns_runs_again_turn_by_turn(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await rig.say("/help")
+    before = len(rig.fake.texts(HEAD_TG))
+    router = rig.worker._router
+    grouped = router.handle_group
+    failures: list[int] = []
+    inside = [False]
+
+    def refuse(session: Session) -> None:  # the group's commit fails (disk I/O error...)
+        if inside[0] and not session.in_nested_transaction():
+            inside[0] = False
+            failures.append(1)
+            raise RuntimeError("disk I/O error")
+
+    def group_then_fail(updates: list[Any]) -> Any:
+        inside[0] = True
+        try:
+            return grouped(updates)
+        finally:
+            inside[0] = False
+
+    event.listen(rig.world.sessions, "before_commit", refuse)
+    monkeypatch.setattr(router, "handle_group", group_then_fail)
+    try:
+        await rig.say("Đăng ký thi đua")
+    finally:
+        event.remove(rig.world.sessions, "before_commit", refuse)
+    assert failures == [1]
+    texts = rig.fake.texts(HEAD_TG)[before:]
+    assert vi.REG_ASK_COLLECTIVE in texts[-1]  # answered by the one-by-one fallback
+    assert len(texts) == len(set(texts)) == 2  # the rolled-back group sent nothing

@@ -1,0 +1,73 @@
+"""Several chats' turns in one transaction (`Router.handle_group`): each stands alone.
+
+The inbox worker runs a claim's turns this way on SQLite. A turn that fails or conflicts rolls
+back to its savepoint and answers as it would alone; the others commit; a redelivered group
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.i18n import vi
+from bot.messages import Incoming
+from bot.store import forms
+from bot.store.delivery import OutboxMessage, ProcessedUpdate
+from bot.store.models import Conversation
+from tests.forms.conftest import World
+from tests.forms.test_registration import fill_to_summary, registration
+
+
+def count(world: World, model: type) -> int:
+    with world.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def flow_of(world: World, chat_id: str) -> str | None:
+    with world.sessions() as session:
+        return session.scalar(select(Conversation.flow).where(Conversation.chat_id == chat_id))
+
+
+def test_a_failing_and_a_conflicting_turn_leave_the_others_committed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head = world.chat("head")
+    fill_to_summary(head)
+    submit = head.button("Xác nhận và nộp")
+    router = world.router()
+    queued = count(world, OutboxMessage)
+
+    def boom(*_args: object) -> None:
+        raise RuntimeError("disk full")
+
+    save = forms.save_conversation
+
+    def conflicted(session: object, state: forms.ConversationState, now: object) -> None:
+        if state.chat_id == "officer":
+            raise forms.Conflict(state.version + 1, "", None)
+        save(session, state, now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(forms, "_replace_targets", boom)
+    monkeypatch.setattr(forms, "save_conversation", conflicted)
+    group = [
+        (Incoming("console", "head", "head", payload=submit.payload), "g:1"),
+        (Incoming("console", "head2", "head2", text="/dangky"), "g:2"),
+        (Incoming("console", "officer", "officer", text="/dangky"), "g:3"),
+    ]
+    failed, started, busy = router.handle_group(group)
+
+    assert [r.text for r in failed] == [vi.INTERNAL_ERROR]
+    assert registration(world) is None  # nothing of the failed turn was written
+    assert [r.text for r in busy] == [vi.BUSY]
+    assert flow_of(world, "officer") is None  # the conflicting turn's change rolled back
+    assert started and flow_of(world, "head2") == "registration"  # committed with the group
+    assert count(world, ProcessedUpdate) == 3  # every update answered once, errors included
+    assert count(world, OutboxMessage) == queued + len(failed) + len(started) + len(busy)
+
+    monkeypatch.undo()
+    assert router.handle_group(group) == [[], [], []]  # redelivered: nothing runs again
+    assert count(world, OutboxMessage) == queued + len(failed) + len(started) + len(busy)
+    head.press("Xác nhận và nộp")  # the failed turn's draft survived
+    reg = registration(world)
+    assert reg is not None and reg.version == 1
