@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -38,6 +38,24 @@ def _sqlite_begin(dbapi_connection: Any) -> None:
     if take_turn is not None:
         take_turn()
     dbapi_connection.execute("BEGIN")
+
+
+def _sqlite_savepoint_call(template: str) -> Any:
+    """A dialect savepoint hook (SAVEPOINT, RELEASE, ROLLBACK TO) straight to the driver.
+
+    SQLAlchemy compiles a new savepoint clause on every call: ~90 µs each, twice per turn
+    when a claim's turns share a transaction (a savepoint per turn, `Router.handle_group`).
+    Names are SQLAlchemy's own (`sa_savepoint_N`).
+    """
+
+    def run(connection: Any, name: str) -> None:
+        sql = template.format(name=name)
+        try:
+            connection.connection.driver_connection.execute(sql)
+        except sqlite3.Error as error:
+            raise exc.DBAPIError.instance(sql, (), error, sqlite3.Error) from error
+
+    return run
 
 
 class NestedTransactionError(RuntimeError):
@@ -133,6 +151,10 @@ def make_engine(url: str, *, queue_writers: bool = False) -> Engine:
         engine = create_engine(url, connect_args=connect_args)
         event.listen(engine, "connect", _sqlite_pragmas)
         engine.dialect.do_begin = _sqlite_begin  # type: ignore[method-assign]
+        dialect: Any = engine.dialect
+        dialect.do_savepoint = _sqlite_savepoint_call("SAVEPOINT {name}")
+        dialect.do_release_savepoint = _sqlite_savepoint_call("RELEASE SAVEPOINT {name}")
+        dialect.do_rollback_to_savepoint = _sqlite_savepoint_call("ROLLBACK TO SAVEPOINT {name}")
         return engine
     return create_engine(url, pool_pre_ping=True)
 
