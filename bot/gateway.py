@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import ChannelError, FileTooLarge, Update
@@ -295,11 +296,12 @@ class InboxWorker:
 
     async def _process_all(self, jobs: list[tuple[int, str, dict[str, Any], int]]) -> int:
         """One claim's updates. Those without files run their turns in groups, one trip to
-        the database thread per group (each turn still its own transaction): a trip costs
-        a thread hop, a future and a loop wake-up, ~8% of the CPU when made per update.
-        Groups stay small so the sender's claims, on the same thread, are not held up long.
-        Updates with files (downloads first) or that fail to parse go one by one."""
-        quick: list[tuple[int, InboundChannel, Update]] = []
+        the database thread per group (on SQLite one transaction, a savepoint per turn): a
+        trip costs a thread hop, a future and a loop wake-up, ~8% of the CPU when made per
+        update. Groups stay small so the sender's claims, on the same thread, are not held
+        up long. Updates with files (downloads first) or that fail to parse go one by one.
+        A turn the database refused (locked, disconnected) is tried again later, not lost."""
+        quick: list[tuple[int, InboundChannel, Update, int]] = []
         slow: list[tuple[int, str, dict[str, Any], int]] = []
         for job in jobs:
             channel = self._channels.get(job[1])
@@ -310,34 +312,58 @@ class InboxWorker:
             if channel is None or update is None or not _plain(update):
                 slow.append(job)
             else:
-                quick.append((job[0], channel, update))
+                quick.append((job[0], channel, update, job[3]))
         pending = asyncio.gather(*(self._process(*job) for job in slow))
+        done = len(quick)
         for start in range(0, len(quick), TURNS_PER_TRIP):
             group = quick[start : start + TURNS_PER_TRIP]
-            await in_db_thread(self._sessions, self._turns, [update for _, _, update in group])
+            deferred = await in_db_thread(
+                self._sessions, self._turns, [update for _, _, update, _ in group]
+            )
             for listener in self._listeners:  # their replies are committed: send them now
                 listener()
             # Measured: stopping the spinners while the next group runs instead (no wait here)
             # was no faster at 50 chats and ~5% slower at 200 (bench/channels, 20 ms API).
-            await asyncio.gather(*(self._answer(channel, update) for _, channel, update in group))
-            # Marked handled with the next claim, as in _process.
-            self._handled.extend(inbox_id for inbox_id, _, _ in group)
-        return len(quick) + sum(await pending)
+            await asyncio.gather(
+                *(self._answer(channel, update) for _, channel, update, _ in group)
+            )
+            for index, (inbox_id, _, _, attempts) in enumerate(group):
+                if index in deferred:
+                    await self._defer(inbox_id, attempts)
+                else:  # marked handled with the next claim, as in _process
+                    self._handled.append(inbox_id)
+            done -= len(deferred)
+        return done + sum(await pending)
 
-    def _turns(self, updates: list[Update]) -> None:
+    async def _defer(self, inbox_id: int, attempts: int) -> None:
+        """Hands an update back for another try after a back-off. Should even that fail,
+        the row is not marked handled: its lease runs out and it is claimed again."""
+        retry = self._now() + timedelta(seconds=min(2**attempts, 300))
+        try:
+            await in_db_thread(self._sessions, self._release, inbox_id, retry)
+        except Exception:
+            log.warning("update %s: retry not recorded; it returns when its lease ends", inbox_id)
+
+    def _turns(self, updates: list[Update]) -> set[int]:
+        """Runs the updates' turns; the positions of those the database refused (to retry)."""
         if self._group_turns:
             try:
                 group = [(u.incoming, u.dedupe_key) for u in updates if u.incoming is not None]
                 self._router.handle_group(group)
-                return
+                return set()
             except Exception:
                 log.exception("a group of %d turns failed; running them one by one", len(updates))
-        for update in updates:
+        deferred: set[int] = set()
+        for index, update in enumerate(updates):
             assert update.incoming is not None
             try:
                 self._router.handle(update.incoming, update_key=update.dedupe_key, outbox=True)
+            except DBAPIError as exc:  # locked, disconnected, full: the update waits its turn
+                log.warning("update %s deferred: %s", update.dedupe_key, type(exc.orig).__name__)
+                deferred.add(index)
             except Exception:  # a turn that cannot run must not block its chat forever
                 log.exception("update %s could not be processed; dropped", update.dedupe_key)
+        return deferred
 
     @staticmethod
     async def _answer(channel: InboundChannel, update: Update) -> None:
@@ -367,8 +393,11 @@ class InboxWorker:
                 await answer(update.callback_id)
         except ChannelError as exc:  # the platform is unwell: try this update again later
             log.warning("update %s deferred: %s", inbox_id, exc.detail)
-            retry = self._now() + timedelta(seconds=min(2**attempts, 300))
-            await in_db_thread(self._sessions, self._release, inbox_id, retry)
+            await self._defer(inbox_id, attempts)
+            return 0
+        except DBAPIError as exc:  # so is the database: the same
+            log.warning("update %s deferred: %s", inbox_id, type(exc.orig).__name__)
+            await self._defer(inbox_id, attempts)
             return 0
         except Exception:  # a payload we cannot handle must not block its chat forever
             log.exception("update %s could not be processed; dropped", inbox_id)

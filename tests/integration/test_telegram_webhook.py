@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.channels.telegram import TelegramChannel, make_bot
@@ -248,3 +250,32 @@ async def test_a_failed_group_of_turns_runs_again_turn_by_turn(
     texts = rig.fake.texts(HEAD_TG)[before:]
     assert vi.REG_ASK_COLLECTIVE in texts[-1]  # answered by the one-by-one fallback
     assert len(texts) == len(set(texts)) == 2  # the rolled-back group sent nothing
+
+
+async def test_an_update_the_database_refused_is_answered_on_a_later_try(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    router = rig.worker._router
+    handle = router.handle
+    refusals: list[str] = []
+
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        if not refusals:  # SQLite's busy timeout ran out: another writer held the lock
+            refusals.append(kwargs["update_key"])
+            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+        return handle(*args, **kwargs)
+
+    def group_locked(_updates: Any) -> Any:
+        raise OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(router, "handle", locked)
+    monkeypatch.setattr(router, "handle_group", group_locked)
+    before = len(rig.fake.texts(HEAD_TG))
+    await rig.say("Đăng ký thi đua")
+    assert len(refusals) == 1
+    assert len(rig.fake.texts(HEAD_TG)) == before  # not answered yet, and not dropped
+    rig.world.clock.advance(seconds=5)  # past the back-off
+    await rig.settle()
+    texts = rig.fake.texts(HEAD_TG)[before:]
+    assert vi.REG_ASK_COLLECTIVE in texts[-1]
+    assert len(texts) == len(set(texts)) == 2  # answered once
