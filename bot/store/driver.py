@@ -16,7 +16,8 @@ SQLAlchemy's own exceptions (`IntegrityError`...), so callers catch what they al
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,35 +68,19 @@ class DriverStatement:
         """One statement for many parameter sets (the driver's executemany); rows changed."""
         if not rows:
             return 0
-        dialect = connection.dialect
-        plan = self._plan_for(dialect)
+        plan = self._plan_for(connection.dialect)
         bound = [_bind(plan, params) for params in rows]
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
+        with _cursor(connection, plan.sql, bound) as cursor:
             cursor.executemany(plan.sql, bound)
             return int(cursor.rowcount)
-        except dialect.loaded_dbapi.Error as error:
-            raise exc.DBAPIError.instance(
-                plan.sql, bound, error, dialect.loaded_dbapi.Error, dialect=dialect
-            ) from error
-        finally:
-            cursor.close()
 
     def run(self, connection: Connection, params: Mapping[str, Any]) -> Outcome:
-        dialect = connection.dialect
-        plan = self._plan_for(dialect)
+        plan = self._plan_for(connection.dialect)
         bound = _bind(plan, params)
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
+        with _cursor(connection, plan.sql, bound) as cursor:
             cursor.execute(plan.sql, bound)
             raw = cursor.fetchall() if cursor.description is not None else []
             rowcount = cursor.rowcount
-        except dialect.loaded_dbapi.Error as error:
-            raise exc.DBAPIError.instance(
-                plan.sql, bound, error, dialect.loaded_dbapi.Error, dialect=dialect
-            ) from error
-        finally:
-            cursor.close()
         results = plan.results
         make = plan.row._make
         if results is None:
@@ -106,6 +91,21 @@ class DriverStatement:
                 for r in raw
             ]
         return Outcome(rows, rowcount)
+
+
+@contextmanager
+def _cursor(connection: Connection, sql: str, bound: Any) -> Iterator[Any]:
+    """A cursor of the session's driver connection; driver errors as SQLAlchemy's."""
+    dialect = connection.dialect
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        yield cursor
+    except dialect.loaded_dbapi.Error as error:
+        raise exc.DBAPIError.instance(
+            sql, bound, error, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from error
+    finally:
+        cursor.close()
 
 
 def _bind(plan: _Plan, params: Mapping[str, Any]) -> Any:
