@@ -10,7 +10,7 @@ point leaves either the stored update (processed again) or its committed turn (s
 Per-update overhead is what limits throughput (the work is CPU-bound under the GIL), so the
 path batches where no guarantee depends on it: webhook requests that arrive together share
 one commit (each still answered only after it), and a claim's turns go to the database
-thread in groups (each turn still its own transaction).
+thread in groups (on SQLite one transaction per group, each turn in its own savepoint).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Every Incoming goes through here: a command, the active form, linking, or a question.
 
-One message is one transaction: the conversation row, whatever the step wrote and its audit rows
-commit together, so a crash or a second worker never sees half a registration. Without a
-database (`sessions=None`) the router is the plain Q&A assistant it started as.
+One message is one transaction (or, in `handle_group`, one savepoint of a transaction shared
+with other chats' messages): the conversation row, whatever the step wrote and its audit rows
+commit or roll back together, so a crash or a second worker never sees half a registration.
+Without a database (`sessions=None`) the router is the plain Q&A assistant it started as.
 """
 
 from __future__ import annotations
