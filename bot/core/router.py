@@ -115,20 +115,11 @@ class Router:
             return self._stateless(message)
         try:
             with self._sessions.begin() as session:
-                now = self._now()
-                if update_key and not delivery.mark_processed(
-                    session, channel=message.channel, update_key=update_key, now=now
-                ):
-                    return []
-                replies = self._turn(session, message, now)
-                if outbox:
-                    self._queue(session, message, replies, update_key, now)
-                return replies
-        except forms.Conflict:
-            replies = [Reply(vi.BUSY, meta={"conflict": "1"})]
-        except Exception:  # a failing turn must answer, and its rollback keeps the draft intact
-            log.exception("turn failed: %s/%s", message.channel, message.chat_id)
-            replies = [Reply(vi.INTERNAL_ERROR, meta={"error": "1"})]
+                return self._record(
+                    session, message, None, update_key=update_key, outbox=outbox, now=self._now()
+                )
+        except Exception as error:  # a failing turn must answer; its rollback keeps the draft
+            replies = self._failure(message, error)
         if outbox or update_key:
             return self._without_turn(message, replies, update_key=update_key, outbox=outbox)
         return replies
@@ -153,28 +144,47 @@ class Router:
         now = self._now()
         savepoint = session.begin_nested()
         try:
-            if not delivery.mark_processed(
-                session, channel=message.channel, update_key=update_key, now=now
-            ):
-                savepoint.commit()
-                return []
-            replies = self._turn(session, message, now)
-            self._queue(session, message, replies, update_key, now)
+            replies = self._record(
+                session, message, None, update_key=update_key, outbox=True, now=now
+            )
             savepoint.commit()
-        except forms.Conflict:
-            savepoint.rollback()
-            replies = [Reply(vi.BUSY, meta={"conflict": "1"})]
-        except Exception:
-            log.exception("turn failed: %s/%s", message.channel, message.chat_id)
+        except Exception as error:
+            failed = self._failure(message, error)
             savepoint.rollback()  # raises if the transaction itself is gone: the group fails
-            replies = [Reply(vi.INTERNAL_ERROR, meta={"error": "1"})]
         else:
             session.expunge_all()  # the next chat's turn starts from the rows, as alone
             return replies
         session.expunge_all()
-        if delivery.mark_processed(
+        return self._record(session, message, failed, update_key=update_key, outbox=True, now=now)
+
+    @staticmethod
+    def _failure(message: Incoming, error: Exception) -> list[Reply]:
+        """What a turn that raised answers (called while its exception is being handled)."""
+        if isinstance(error, forms.Conflict):
+            return [Reply(vi.BUSY, meta={"conflict": "1"})]
+        log.exception("turn failed: %s/%s", message.channel, message.chat_id)
+        return [Reply(vi.INTERNAL_ERROR, meta={"error": "1"})]
+
+    def _record(
+        self,
+        session: Session,
+        message: Incoming,
+        replies: list[Reply] | None,
+        *,
+        update_key: str | None,
+        outbox: bool,
+        now: datetime,
+    ) -> list[Reply]:
+        """One update's work in a transaction (or savepoint): its dedupe mark, its turn
+        (unless `replies` are already known) and, with `outbox`, its queued replies.
+        Nothing is done, and no reply returned, for a redelivered update."""
+        if update_key and not delivery.mark_processed(
             session, channel=message.channel, update_key=update_key, now=now
         ):
+            return []
+        if replies is None:
+            replies = self._turn(session, message, now)
+        if outbox:
             self._queue(session, message, replies, update_key, now)
         return replies
 
@@ -190,14 +200,9 @@ class Router:
         """Mark the update handled and queue replies no turn produced, in one transaction."""
         assert self._sessions is not None and self._now is not None
         with self._sessions.begin() as session:
-            now = self._now()
-            if update_key and not delivery.mark_processed(
-                session, channel=message.channel, update_key=update_key, now=now
-            ):
-                return []
-            if outbox:
-                self._queue(session, message, replies, update_key, now)
-        return replies
+            return self._record(
+                session, message, replies, update_key=update_key, outbox=outbox, now=self._now()
+            )
 
     @staticmethod
     def _queue(

@@ -2,8 +2,8 @@
 
 The caller (person, unit, role names) and the chat's conversation row come back as one row of
 one Core query, run on the driver (`bot.store.driver`): a statement less on every message, and
-no ORM object built. Either side may be
-missing (an unlinked account, a chat with no conversation yet); the query still returns its row.
+no ORM object built. Either side may be missing (an unlinked account, a chat with no
+conversation yet); the query still returns its row.
 """
 
 from __future__ import annotations
