@@ -217,7 +217,7 @@ class TelegramChannel:
         ids: list[str] = []
         for index in range(first_part, len(parts)):
             try:
-                message = await self._send_part(chat_id, parts[index])
+                message_id = await self._send_part(chat_id, parts[index])
             except tg_error.TelegramError as exc:
                 failure = self._failure(exc)
                 log.info("telegram send to %s failed: %s", chat_id, failure.detail)
@@ -225,7 +225,7 @@ class TelegramChannel:
             except ValueError as exc:  # an attachment we refuse to upload
                 failure = SendResult(SendStatus.FAILED, detail=str(exc))
                 return replace(failure, platform_message_ids=tuple(ids), parts_sent=len(ids))
-            ids.append(str(message))
+            ids.append(str(message_id))
         return SendResult(SendStatus.SENT, platform_message_ids=tuple(ids), parts_sent=len(ids))
 
     def _parts(self, reply: Reply) -> list[tuple[str | Attachment, Keyboard | None]]:

@@ -9,8 +9,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.store.driver import driver_cursor
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -41,7 +43,8 @@ def _sqlite_begin(dbapi_connection: Any) -> None:
 
 
 def _sqlite_savepoint_call(template: str) -> Any:
-    """A dialect savepoint hook (SAVEPOINT, RELEASE, ROLLBACK TO) straight to the driver.
+    """A dialect savepoint hook (SAVEPOINT, RELEASE, ROLLBACK TO) straight to the driver
+    (its errors raised as SQLAlchemy's, as `bot.store.driver` does).
 
     SQLAlchemy compiles a new savepoint clause on every call: ~90 µs each, twice per turn
     when a claim's turns share a transaction (a savepoint per turn, `Router.handle_group`).
@@ -50,10 +53,8 @@ def _sqlite_savepoint_call(template: str) -> Any:
 
     def run(connection: Any, name: str) -> None:
         sql = template.format(name=name)
-        try:
-            connection.connection.driver_connection.execute(sql)
-        except sqlite3.Error as error:
-            raise exc.DBAPIError.instance(sql, (), error, sqlite3.Error) from error
+        with driver_cursor(connection, sql, ()) as cursor:
+            cursor.execute(sql)
 
     return run
 

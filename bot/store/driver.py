@@ -70,14 +70,14 @@ class DriverStatement:
             return 0
         plan = self._plan_for(connection.dialect)
         bound = [_bind(plan, params) for params in rows]
-        with _cursor(connection, plan.sql, bound) as cursor:
+        with driver_cursor(connection, plan.sql, bound) as cursor:
             cursor.executemany(plan.sql, bound)
             return int(cursor.rowcount)
 
     def run(self, connection: Connection, params: Mapping[str, Any]) -> Outcome:
         plan = self._plan_for(connection.dialect)
         bound = _bind(plan, params)
-        with _cursor(connection, plan.sql, bound) as cursor:
+        with driver_cursor(connection, plan.sql, bound) as cursor:
             cursor.execute(plan.sql, bound)
             raw = cursor.fetchall() if cursor.description is not None else []
             rowcount = cursor.rowcount
@@ -94,7 +94,7 @@ class DriverStatement:
 
 
 @contextmanager
-def _cursor(connection: Connection, sql: str, bound: Any) -> Iterator[Any]:
+def driver_cursor(connection: Connection, sql: str, bound: Any) -> Iterator[Any]:
     """A cursor of the session's driver connection; driver errors as SQLAlchemy's."""
     dialect = connection.dialect
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
