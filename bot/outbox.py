@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -27,7 +27,7 @@ from aiolimiter import AsyncLimiter
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import Channel, SendResult, SendStatus
-from bot.gateway import in_db_thread, nap, write_first
+from bot.gateway import Sweep, in_db_thread, nap, write_first
 from bot.messages import Reply
 from bot.store import delivery
 
@@ -107,6 +107,10 @@ class _Job:
     attempts: int
 
 
+def _job(row: delivery.Claimed) -> _Job:
+    return _Job(row.id, row.channel, row.chat_id, row.payload, row.parts_sent, row.attempts)
+
+
 @dataclass
 class _ChannelState:
     limits: RateLimits
@@ -133,7 +137,7 @@ class OutboxSender:
     ) -> None:
         """`lease`: how long a claimed row is ours; a row still 'sending' after it (its
         sender died mid-send) is claimed again. Longer than any send, as the default is."""
-        self._lease = lease
+        self.lease = lease
         self._sending: set[int] = set()
         self._sessions = sessions
         self._channels = dict(channels)
@@ -148,43 +152,76 @@ class OutboxSender:
         self._is_group = is_group
         self._state: dict[str, _ChannelState] = {}
         self._wake = asyncio.Event()
-        self._sent: list[int] = []  # delivered, not yet recorded as sent
+        self._sent: list[_Job] = []  # delivered, not yet recorded as sent
+        # On SQLite rows also arrive leased, in memory (`accept`: a group of turns' replies,
+        # a sent message's successor in its chat); claims over every open row then run only
+        # when woken for them and every idle_s (see bot.gateway.InboxWorker).
+        bind = sessions.kw.get("bind")
+        self._handoff = bind is not None and bind.dialect.name == "sqlite"
+        self._ready: deque[_Job] = deque()
+        self._claim_wanted = True
         for name in self._channels:
             chosen = (limits or {}).get(name, RateLimits())
             self._state[name] = _ChannelState(chosen, Pacer(chosen.per_second))
 
     def wake(self) -> None:
         """New rows were queued: claim now instead of at the next idle poll."""
+        self._claim_wanted = True
         self._wake.set()
+
+    def accept(self, claimed: Sequence[delivery.Claimed]) -> None:
+        """Rows already leased to this sender (by a group of turns): sent without a claim."""
+        if claimed:
+            self._ready.extend(_job(c) for c in claimed)
+            self._wake.set()
+
+    def _take_ready(self, limit: int) -> list[_Job]:
+        ready = self._ready
+        taken = [ready.popleft() for _ in range(min(limit, len(ready)))]
+        return [job for job in taken if self._runnable(job)]
 
     async def run_once(self) -> int:
         """One claim-and-send round; returns how many messages were delivered."""
-        jobs = await in_db_thread(self._sessions, self._claim)
+        jobs = self._take_ready(len(self._ready))
+        jobs += await in_db_thread(self._sessions, self._claim)
         if not jobs:
             return 0
         outcomes = await asyncio.gather(*(self._deliver(job) for job in jobs))
         sent, self._sent = self._sent, []
-        await in_db_thread(self._sessions, self._mark_sent, sent)
+        self._ready.extend(await in_db_thread(self._sessions, self._mark_sent, sent))
         return sum(outcomes)
 
     async def run_forever(self, stop: asyncio.Event, idle_s: float = 0.2) -> None:
-        """Claims whenever woken (or every idle_s) while earlier sends are still in flight.
+        """Sends what is handed over and claims whenever woken for it (or every idle_s),
+        while earlier sends are still in flight.
 
         A row being sent is leased and holds back its chat's later rows, so overlapping
         claims still send one message at a time per chat, in order.
         """
         tasks: set[asyncio.Task[int]] = set()
+        sweep = Sweep(idle_s)
         while not stop.is_set():
             self._wake.clear()
             room = min(self._batch, self._max_in_flight - len(tasks))
-            jobs: list[_Job] = []
-            if room > 0 or self._sent:
+            jobs = self._take_ready(max(room, 0))
+            room -= len(jobs)
+            if sweep.due() or not self._handoff:  # PostgreSQL: every wake claims
+                self._claim_wanted = True
+            claim = self._claim_wanted and room > 0
+            if claim or self._sent:
+                self._claim_wanted = self._claim_wanted and not claim
                 sent, self._sent = self._sent, []
                 try:
-                    jobs = await in_db_thread(self._sessions, self._claim, max(room, 0), sent)
+                    claimed = await in_db_thread(
+                        self._sessions, self._claim, room if claim else 0, sent
+                    )
                 except Exception:  # the loop must survive a bad row or a database hiccup
                     log.exception("outbox round failed")
                     self._sent.extend(sent)  # recorded with the next claim
+                    claimed = []
+                if claim and len(claimed) >= room:  # more may be waiting
+                    self._claim_wanted = True
+                jobs += claimed
             for job in jobs:
                 task = asyncio.create_task(self._deliver(job))
                 tasks.add(task)
@@ -193,12 +230,37 @@ class OutboxSender:
                 await nap(self._wake, stop, idle_s)
         await asyncio.gather(*tasks, return_exceptions=True)
         sent, self._sent = self._sent, []
-        await in_db_thread(self._sessions, self._mark_sent, sent)
+        unstarted, self._ready = list(self._ready), deque()
+        await in_db_thread(self._sessions, self._stop, sent, unstarted)
 
-    def _mark_sent(self, sent: list[int]) -> None:
-        if sent:
-            with self._sessions.begin() as session:
-                delivery.mark_all_sent(session, sent, now=self._now())
+    def _stop(self, sent: list[_Job], unstarted: list[_Job]) -> None:
+        """Records the last sends and gives back rows handed over but never started, for
+        the next process instead of after their lease."""
+        if not (sent or unstarted):
+            return
+        with self._sessions.begin() as session:
+            self._record_sent(session, sent, successors=False)
+            for job in unstarted:
+                delivery.release(session, job.id, parts_sent=job.parts_sent)
+
+    def _mark_sent(self, sent: list[_Job]) -> list[_Job]:
+        """Records sends; the chats' next rows, leased to this sender, with a handoff."""
+        if not sent:
+            return []
+        with self._sessions.begin() as session:
+            return self._record_sent(session, sent)
+
+    def _record_sent(
+        self, session: Session, sent: list[_Job], *, successors: bool = True
+    ) -> list[_Job]:
+        now = self._now()
+        delivery.mark_all_sent(session, [job.id for job in sent], now=now)
+        if not (self._handoff and successors and sent):
+            return []
+        chats = [(job.channel, job.chat_id) for job in sent]
+        return [
+            _job(c) for c in delivery.claim_outbox_heads(session, chats, now=now, lease=self.lease)
+        ]
 
     def _finished(self, tasks: set[asyncio.Task[int]]) -> Callable[[asyncio.Task[int]], None]:
         def done(task: asyncio.Task[int]) -> None:
@@ -207,20 +269,19 @@ class OutboxSender:
 
         return done
 
-    def _claim(self, limit: int | None = None, sent: list[int] | None = None) -> list[_Job]:
-        """Records `sent` rows as sent, then claims: one transaction for both."""
+    def _claim(self, limit: int | None = None, sent: list[_Job] | None = None) -> list[_Job]:
+        """Records `sent` rows as sent (handing over their chats' next rows), then claims:
+        one transaction for both."""
         with self._sessions.begin() as session:
             write_first(session, "outbox")
-            delivery.mark_all_sent(session, sent or (), now=self._now())
+            jobs = self._record_sent(session, sent) if sent else []
             rows = delivery.claim_due(
                 session,
                 now=self._now(),
                 limit=self._batch if limit is None else limit,
-                lease=self._lease,
+                lease=self.lease,
             )
-            jobs = [
-                _Job(r.id, r.channel, r.chat_id, r.payload, r.parts_sent, r.attempts) for r in rows
-            ]
+            jobs += [_job(r) for r in rows]
         # A row still being sent by this process whose lease ran out is not sent again here.
         return [job for job in jobs if job.id not in self._sending and self._runnable(job)]
 
@@ -280,7 +341,7 @@ class OutboxSender:
             # Recorded with the next claim, which the completion wakes at once: one
             # transaction for many sends. Until then the row stays leased and holds back its
             # chat's later rows; a crash in between resends it (the at-least-once window).
-            self._sent.append(job.id)
+            self._sent.append(job)
             return 1
         await in_db_thread(self._sessions, self._record, job, state, result)
         return 0

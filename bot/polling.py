@@ -58,7 +58,7 @@ async def _loop(
 
 async def run_polling(services: WebServices, stop: asyncio.Event) -> None:
     """Polls every configured platform and runs the inbox worker and the sender until `stop`."""
-    services.worker.add_listener(services.sender.wake)
+    services.worker.send_with(services.sender)
     tasks = [
         asyncio.create_task(services.worker.run_forever(stop)),
         asyncio.create_task(services.sender.run_forever(stop)),

@@ -124,7 +124,12 @@ class Router:
             return self._without_turn(message, replies, update_key=update_key, outbox=outbox)
         return replies
 
-    def handle_group(self, updates: list[tuple[Incoming, str]]) -> list[list[Reply]]:
+    def handle_group(
+        self,
+        updates: list[tuple[Incoming, str]],
+        *,
+        before_commit: Callable[[Session], None] | None = None,
+    ) -> list[list[Reply]]:
         """Several updates' turns (each with its dedupe key, replies to the outbox) in one
         transaction, each turn in a savepoint of its own.
 
@@ -133,11 +138,17 @@ class Router:
         the group instead of one per update. Raises when the group itself fails (its commit,
         or a database error a savepoint cannot contain): then nothing of it is committed and
         the caller runs each update through `handle`, which its dedupe key makes safe.
+        `before_commit` runs after the turns in the same transaction: the caller's
+        bookkeeping of the group (the updates marked handled, what to deliver next) commits
+        or rolls back with it.
         """
         if self._sessions is None or self._now is None:
             return [self.handle(m, update_key=k, outbox=True) for m, k in updates]
         with self._sessions.begin() as session:
-            return [self._grouped(session, message, key) for message, key in updates]
+            replies = [self._grouped(session, message, key) for message, key in updates]
+            if before_commit is not None:
+                before_commit(session)
+            return replies
 
     def _grouped(self, session: Session, message: Incoming, update_key: str) -> list[Reply]:
         assert self._now is not None

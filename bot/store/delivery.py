@@ -9,7 +9,7 @@ that dies mid-send hands its rows to the next one when the lease runs out.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    literal_column,
     select,
     update,
 )
@@ -43,7 +44,10 @@ class OutboxMessage(Base):
     """One reply or notification to deliver; sent in id order within its chat."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "not_before"),
+        Index("ix_outbox_chat", "chat_id", "channel", "status"),  # a chat's head (claim_heads)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
@@ -357,6 +361,62 @@ def claim_due(
     ]
 
 
+Chat = tuple[str, str]  # (channel, chat_id)
+_OPEN: tuple[Any, ...] = (literal_column("'pending'"), literal_column("'sending'"))
+
+
+def _outbox_head_statement(_dialect: str) -> Any:
+    """A chat's oldest open message (through ix_outbox_chat), whatever its state."""
+    table: Any = OutboxMessage.__table__
+    return (
+        select(
+            table.c.id,
+            table.c.channel,
+            table.c.chat_id,
+            table.c.payload,
+            table.c.parts_sent,
+            table.c.attempts,
+            table.c.not_before,
+            table.c.lease_until,
+        )
+        .where(
+            table.c.chat_id == bindparam("chat_id"),
+            table.c.channel == bindparam("channel"),
+            table.c.status.in_(_OPEN),
+        )
+        .order_by(table.c.id)
+        .limit(1)
+    )
+
+
+_OUTBOX_HEAD = DriverStatement(_outbox_head_statement)
+
+
+def claim_outbox_heads(
+    session: Session, chats: Iterable[Chat], *, now: datetime, lease: timedelta = LEASE
+) -> list[Claimed]:
+    """`claim_due` for the given chats only: each one's oldest open message, if it is due
+    and not leased. An index lookup per chat instead of a pass over every open row, for a
+    worker that knows which chats just got a message or just had one delivered."""
+    connection = session.connection()
+    found = []
+    for channel, chat_id in dict.fromkeys(chats):
+        head = _OUTBOX_HEAD.run(connection, {"channel": channel, "chat_id": chat_id}).first()
+        if head is not None and head.not_before <= now and _free(head.lease_until, now):
+            found.append(head)
+    if not found:
+        return []
+    until = now + lease
+    _LEASE_DUE.run_many(connection, [{"row_id": r.id, "lease_until": until} for r in found])
+    return [
+        Claimed(r.id, r.channel, r.chat_id, r.payload, r.parts_sent, r.attempts + 1) for r in found
+    ]
+
+
+def _free(lease_until: datetime | None, now: datetime) -> bool:
+    return lease_until is None or lease_until <= now
+
+
 def _finish(session: Session, message_id: int, **values: Any) -> None:
     session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
 
@@ -407,6 +467,11 @@ def reschedule(
         last_error=error[:500],
         parts_sent=parts_sent,
     )
+
+
+def release(session: Session, message_id: int, *, parts_sent: int) -> None:
+    """Give a leased row back unsent, to be claimed again at once."""
+    _finish(session, message_id, status="pending", lease_until=None, parts_sent=parts_sent)
 
 
 def mark_failed(session: Session, message_id: int, *, error: str, status: str = "failed") -> None:
@@ -552,6 +617,42 @@ def claim_inbox(
     found = connection.execute(
         prebuilt(session, "claim_inbox", _inbox_statement), {"now": now, "limit": limit}
     ).all()
+    if not found:
+        return []
+    until = now + lease
+    _LEASE_INBOX.run_many(connection, [{"row_id": r.id, "lease_until": until} for r in found])
+    return [ClaimedUpdate(r.id, r.channel, r.payload, r.attempts + 1) for r in found]
+
+
+def _inbox_head_statement(_dialect: str) -> Any:
+    """A chat's oldest unprocessed update (through ix_inbox_open), leased or not."""
+    table: Any = InboxUpdate.__table__
+    return (
+        select(table.c.id, table.c.channel, table.c.payload, table.c.attempts, table.c.lease_until)
+        .where(
+            table.c.processed_at.is_(None),
+            table.c.chat_id == bindparam("chat_id"),
+            table.c.channel == bindparam("channel"),
+        )
+        .order_by(table.c.id)
+        .limit(1)
+    )
+
+
+_INBOX_HEAD = DriverStatement(_inbox_head_statement)
+
+
+def claim_inbox_heads(
+    session: Session, chats: Iterable[Chat], *, now: datetime, lease: timedelta = LEASE
+) -> list[ClaimedUpdate]:
+    """`claim_inbox` for the given chats only: each one's oldest unprocessed update, unless
+    it is leased (in work, or waiting for its retry)."""
+    connection = session.connection()
+    found = []
+    for channel, chat_id in dict.fromkeys(chats):
+        head = _INBOX_HEAD.run(connection, {"channel": channel, "chat_id": chat_id}).first()
+        if head is not None and _free(head.lease_until, now):
+            found.append(head)
     if not found:
         return []
     until = now + lease

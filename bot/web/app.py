@@ -84,7 +84,7 @@ def create_app(services: WebServices) -> FastAPI:
         stop = asyncio.Event()
         tasks: list[asyncio.Task[None]] = []
         if services.background:
-            services.worker.add_listener(services.sender.wake)
+            services.worker.send_with(services.sender)
             tasks = [
                 asyncio.create_task(services.worker.run_forever(stop)),
                 asyncio.create_task(services.sender.run_forever(stop)),
@@ -102,7 +102,7 @@ def create_app(services: WebServices) -> FastAPI:
                     await close()
 
     app = FastAPI(title="Trợ lý Thi đua", lifespan=lifespan, docs_url=None, redoc_url=None)
-    receiver = Receiver(services.sessions, services.now, services.worker.wake)
+    receiver = Receiver(services.sessions, services.now, services.worker)
 
     async def accept(channel_name: str, body: bytes) -> Response:
         channel: InboundChannel | None = services.channels.get(channel_name)

@@ -149,3 +149,80 @@ def test_two_workers_claim_disjoint_rows(engine: Engine, sessions: sessionmaker[
     finally:
         first.close()
         second.close()
+
+
+def texts_of(claimed: list[delivery.Claimed]) -> list[str]:
+    return [delivery.reply_from_json(c.payload).text for c in claimed]
+
+
+def test_a_chats_head_is_claimed_by_chat_as_by_claim_due(sessions: sessionmaker[Session]) -> None:
+    """`claim_outbox_heads` takes only the named chats' oldest open rows, when due and free."""
+    queue(sessions, "100", "a", "100-1", "100-2")
+    queue(sessions, "200", "b", "200-1")
+    queue(sessions, "300", "c", "300-1")
+    chats = [("telegram", "100"), ("telegram", "200"), ("telegram", "100"), ("zalo_bot", "300")]
+    with sessions.begin() as session:
+        claimed = delivery.claim_outbox_heads(session, chats, now=T0)
+    assert texts_of(claimed) == ["100-1", "200-1"]  # each chat once; 300 is not on zalo_bot
+    assert [c.attempts for c in claimed] == [1, 1]
+    with sessions.begin() as session:  # leased: neither claim takes them, nor what follows
+        assert delivery.claim_outbox_heads(session, chats, now=T0) == []
+        assert texts_of(delivery.claim_due(session, now=T0)) == ["300-1"]
+        delivery.mark_sent(session, claimed[0].id, now=T0)
+    with sessions.begin() as session:
+        assert texts_of(delivery.claim_outbox_heads(session, chats, now=T0)) == ["100-2"]
+
+
+def test_a_chats_head_waits_for_its_time_and_its_lease(sessions: sessionmaker[Session]) -> None:
+    queue(sessions, "100", "a", "100-1", "100-2")
+    chat = [("telegram", "100")]
+    with sessions.begin() as session:
+        [row] = delivery.claim_outbox_heads(session, chat, now=T0)
+        delivery.reschedule(
+            session, row.id, not_before=T0 + timedelta(seconds=30), error="5xx", parts_sent=0
+        )
+    with sessions.begin() as session:  # not due: the chat's later row waits behind it
+        assert delivery.claim_outbox_heads(session, chat, now=T0 + timedelta(seconds=29)) == []
+    with sessions.begin() as session:
+        [row] = delivery.claim_outbox_heads(session, chat, now=T0 + timedelta(seconds=30))
+        assert row.attempts == 2
+    later = T0 + timedelta(seconds=30) + delivery.LEASE + timedelta(seconds=1)
+    with sessions.begin() as session:  # its sender died: the lease ran out
+        [again] = delivery.claim_outbox_heads(session, chat, now=later)
+        assert (again.id, again.attempts) == (row.id, 3)
+        delivery.release(session, again.id, parts_sent=1)
+    with sessions.begin() as session:  # given back: claimable at once, parts kept
+        [back] = delivery.claim_due(session, now=later)
+        assert (back.id, back.parts_sent) == (row.id, 1)
+
+
+def store_update(session: Session, chat: str, key: str) -> None:
+    payload = {"update_id": key, "chat": chat}
+    assert delivery.receive(
+        session, channel="telegram", update_key=key, chat_id=chat, payload=payload, now=T0
+    )
+
+
+def test_a_chats_next_update_is_claimed_by_chat(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        store_update(session, "100", "u1")
+        store_update(session, "100", "u2")
+        store_update(session, "200", "u3")
+        store_update(session, "300", "u4")
+    chats = [("telegram", "100"), ("telegram", "200"), ("zalo_bot", "300")]
+    with sessions.begin() as session:
+        claimed = delivery.claim_inbox_heads(session, chats, now=T0)
+    assert [c.payload["update_id"] for c in claimed] == ["u1", "u3"]
+    assert [c.attempts for c in claimed] == [1, 1]
+    with sessions.begin() as session:  # in work: nothing more of those chats
+        assert delivery.claim_inbox_heads(session, chats, now=T0) == []
+        assert [c.payload["update_id"] for c in delivery.claim_inbox(session, now=T0)] == ["u4"]
+        delivery.mark_received_done(session, claimed[0].id, now=T0)
+        delivery.release_inbox(session, claimed[1].id, retry_at=T0 + timedelta(seconds=8))
+    with sessions.begin() as session:  # u2 is next; u3 waits for its retry time
+        assert [
+            c.payload["update_id"] for c in delivery.claim_inbox_heads(session, chats, now=T0)
+        ] == ["u2"]
+    with sessions.begin() as session:
+        [retry] = delivery.claim_inbox_heads(session, chats, now=T0 + timedelta(seconds=8))
+        assert (retry.payload["update_id"], retry.attempts) == ("u3", 2)

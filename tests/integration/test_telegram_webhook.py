@@ -233,10 +233,10 @@ async def test_a_failed_group_of_turns_runs_again_turn_by_turn(
             failures.append(1)
             raise RuntimeError("disk I/O error")
 
-    def group_then_fail(updates: list[Any]) -> Any:
+    def group_then_fail(updates: list[Any], **kwargs: Any) -> Any:
         inside[0] = True
         try:
-            return grouped(updates)
+            return grouped(updates, **kwargs)
         finally:
             inside[0] = False
 
@@ -265,7 +265,7 @@ async def test_an_update_the_database_refused_is_answered_on_a_later_try(
             raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
         return handle(*args, **kwargs)
 
-    def group_locked(_updates: Any) -> Any:
+    def group_locked(_updates: Any, **_kwargs: Any) -> Any:
         raise OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
 
     monkeypatch.setattr(router, "handle", locked)
