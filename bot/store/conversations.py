@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.store.driver import DriverStatement
@@ -40,8 +41,31 @@ _SAVE = (
         updated_at=bindparam("new_updated_at", type_=_T.c.updated_at.type),
     )
 )
+
+
+def _first_save(dialect: str) -> Any:
+    """A chat's first row; nothing (no RETURNING row) if another worker wrote it first."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(_T)
+        .values(
+            channel=bindparam("channel"),
+            chat_id=bindparam("chat_id"),
+            person_id=bindparam("new_person_id"),
+            flow=bindparam("new_flow"),
+            step=bindparam("new_step"),
+            draft=bindparam("new_draft", type_=_T.c.draft.type),
+            version=bindparam("new_version"),
+            updated_at=bindparam("new_updated_at", type_=_T.c.updated_at.type),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+        .returning(_T.c.id)
+    )
+
+
 _RUN_LOAD = DriverStatement(lambda _dialect: _LOAD)
 _RUN_SAVE = DriverStatement(lambda _dialect: _SAVE)
+_RUN_FIRST = DriverStatement(_first_save)
 
 Draft = dict[str, Any]
 
@@ -117,32 +141,23 @@ def save_conversation(session: Session, state: ConversationState, now: datetime)
     if state.exists and state.loaded == fingerprint:
         return
     values = {
-        "person_id": state.person_id,
-        "flow": state.flow,
-        "step": state.step,
-        "draft": state.data,
-        "version": state.version + 1,
-        "updated_at": now.astimezone(UTC),
+        "new_person_id": state.person_id,
+        "new_flow": state.flow,
+        "new_step": state.step,
+        "new_draft": state.data,
+        "new_version": state.version + 1,
+        "new_updated_at": now.astimezone(UTC),
     }
     connection = session.connection()
     if not state.exists:
-        try:
-            with session.begin_nested():
-                connection.execute(
-                    insert(_T).values(channel=state.channel, chat_id=state.chat_id, **values)
-                )
-        except IntegrityError:
-            raise Conflict(1, "", None) from None
+        # ON CONFLICT DO NOTHING instead of a savepoint around a plain INSERT: a chat's first
+        # message cost ~0.6 ms more than the others (bench/flows' first step, 2.3 ms).
+        first = {**values, "channel": state.channel, "chat_id": state.chat_id}
+        if _RUN_FIRST.run(connection, first).first() is None:
+            raise Conflict(1, "", None)
     else:
-        result = _RUN_SAVE.run(
-            connection,
-            {
-                **{f"new_{key}": value for key, value in values.items()},
-                "key_channel": state.channel,
-                "key_chat_id": state.chat_id,
-                "expected": state.version,
-            },
-        )
+        key = {"key_channel": state.channel, "key_chat_id": state.chat_id}
+        result = _RUN_SAVE.run(connection, {**values, **key, "expected": state.version})
         if result.rowcount != 1:
             raise Conflict(state.version + 1, "", None)
     state.version += 1

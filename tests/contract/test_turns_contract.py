@@ -120,3 +120,26 @@ def test_a_savepoint_after_reads_only_stays_inside_the_transaction(
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Unit)) == 0
         assert session.scalar(select(func.count()).select_from(Conversation)) == 0
+
+
+def test_a_chats_first_row_written_by_two_turns_at_once_lets_one_win(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Both turns read "no conversation yet"; the second to write gets Conflict, and its
+    transaction, which goes on, can still roll back its own work alone."""
+    from bot.store.conversations import Conflict
+
+    with sessions.begin() as session:
+        _caller, late = open_turn(session, "zalo", "nobody", "chat-7", NOW)
+    with sessions.begin() as session:
+        _caller, first = open_turn(session, "zalo", "nobody", "chat-7", NOW)
+        first.flow, first.step = "registration", "collective"
+        save_conversation(session, first, NOW)
+    late.flow, late.step = "pledge", "cluster"
+    with sessions.begin() as session:
+        with pytest.raises(Conflict):
+            save_conversation(session, late, NOW)
+        assert session.scalar(select(func.count()).select_from(Unit)) is not None  # still usable
+    with sessions() as session:
+        row = session.scalars(select(Conversation).where(Conversation.chat_id == "chat-7")).one()
+    assert (row.flow, row.step, row.version) == ("registration", "collective", 1)
