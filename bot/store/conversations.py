@@ -25,6 +25,20 @@ _T = cast(Table, Conversation.__table__)
 _LOAD = select(_T.c.person_id, _T.c.flow, _T.c.step, _T.c.draft, _T.c.version).where(
     _T.c.channel == bindparam("channel"), _T.c.chat_id == bindparam("chat_id")
 )
+
+
+def _new_values() -> dict[str, Any]:
+    """What a save writes, as `new_*` parameters (the first save and every later one)."""
+    return {
+        "person_id": bindparam("new_person_id"),
+        "flow": bindparam("new_flow"),
+        "step": bindparam("new_step"),
+        "draft": bindparam("new_draft", type_=_T.c.draft.type),
+        "version": bindparam("new_version"),
+        "updated_at": bindparam("new_updated_at", type_=_T.c.updated_at.type),
+    }
+
+
 _SAVE = (
     update(_T)
     .where(
@@ -32,14 +46,7 @@ _SAVE = (
         _T.c.chat_id == bindparam("key_chat_id"),
         _T.c.version == bindparam("expected"),
     )
-    .values(
-        person_id=bindparam("new_person_id"),
-        flow=bindparam("new_flow"),
-        step=bindparam("new_step"),
-        draft=bindparam("new_draft", type_=_T.c.draft.type),
-        version=bindparam("new_version"),
-        updated_at=bindparam("new_updated_at", type_=_T.c.updated_at.type),
-    )
+    .values(**_new_values())
 )
 
 
@@ -48,16 +55,7 @@ def _first_save(dialect: str) -> Any:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return (
         insert(_T)
-        .values(
-            channel=bindparam("channel"),
-            chat_id=bindparam("chat_id"),
-            person_id=bindparam("new_person_id"),
-            flow=bindparam("new_flow"),
-            step=bindparam("new_step"),
-            draft=bindparam("new_draft", type_=_T.c.draft.type),
-            version=bindparam("new_version"),
-            updated_at=bindparam("new_updated_at", type_=_T.c.updated_at.type),
-        )
+        .values(channel=bindparam("channel"), chat_id=bindparam("chat_id"), **_new_values())
         .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
         .returning(_T.c.id)
     )

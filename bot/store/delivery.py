@@ -398,19 +398,37 @@ def claim_outbox_heads(
     """`claim_due` for the given chats only: each one's oldest open message, if it is due
     and not leased. An index lookup per chat instead of a pass over every open row, for a
     worker that knows which chats just got a message or just had one delivered."""
+    free = _heads(session, _OUTBOX_HEAD, _LEASE_DUE, chats, now=now, lease=lease, due=_due)
+    return [
+        Claimed(r.id, r.channel, r.chat_id, r.payload, r.parts_sent, r.attempts + 1) for r in free
+    ]
+
+
+def _due(head: Any, now: datetime) -> bool:
+    return bool(head.not_before <= now)
+
+
+def _heads(
+    session: Session,
+    head_of: DriverStatement,
+    lease_of: DriverStatement,
+    chats: Iterable[Chat],
+    *,
+    now: datetime,
+    lease: timedelta,
+    due: Callable[[Any, datetime], bool] = lambda _head, _now: True,
+) -> list[Any]:
+    """Each chat's head row (`head_of`), leased (`lease_of`) when it is due and free."""
     connection = session.connection()
     found = []
     for channel, chat_id in dict.fromkeys(chats):
-        head = _OUTBOX_HEAD.run(connection, {"channel": channel, "chat_id": chat_id}).first()
-        if head is not None and head.not_before <= now and _free(head.lease_until, now):
+        head = head_of.run(connection, {"channel": channel, "chat_id": chat_id}).first()
+        if head is not None and due(head, now) and _free(head.lease_until, now):
             found.append(head)
-    if not found:
-        return []
-    until = now + lease
-    _LEASE_DUE.run_many(connection, [{"row_id": r.id, "lease_until": until} for r in found])
-    return [
-        Claimed(r.id, r.channel, r.chat_id, r.payload, r.parts_sent, r.attempts + 1) for r in found
-    ]
+    if found:
+        until = now + lease
+        lease_of.run_many(connection, [{"row_id": r.id, "lease_until": until} for r in found])
+    return found
 
 
 def _free(lease_until: datetime | None, now: datetime) -> bool:
@@ -647,17 +665,8 @@ def claim_inbox_heads(
 ) -> list[ClaimedUpdate]:
     """`claim_inbox` for the given chats only: each one's oldest unprocessed update, unless
     it is leased (in work, or waiting for its retry)."""
-    connection = session.connection()
-    found = []
-    for channel, chat_id in dict.fromkeys(chats):
-        head = _INBOX_HEAD.run(connection, {"channel": channel, "chat_id": chat_id}).first()
-        if head is not None and _free(head.lease_until, now):
-            found.append(head)
-    if not found:
-        return []
-    until = now + lease
-    _LEASE_INBOX.run_many(connection, [{"row_id": r.id, "lease_until": until} for r in found])
-    return [ClaimedUpdate(r.id, r.channel, r.payload, r.attempts + 1) for r in found]
+    free = _heads(session, _INBOX_HEAD, _LEASE_INBOX, chats, now=now, lease=lease)
+    return [ClaimedUpdate(r.id, r.channel, r.payload, r.attempts + 1) for r in free]
 
 
 def _done_statement(_dialect: str) -> Any:

@@ -25,11 +25,11 @@ from bot.gateway import InboxWorker
 from bot.messages import Reply
 from bot.outbox import OutboxSender, RateLimits
 from bot.store import delivery
-from bot.web.app import TELEGRAM_SECRET_HEADER, WebServices, create_app
-from bot.wiring import file_too_large_text
+from bot.web.app import TELEGRAM_SECRET_HEADER, create_app
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import message_update
 from tests.forms.conftest import World, build_world
+from tests.integration.services import web_services
 
 TOKEN = "7012345678:AAH-test-SECRET-token"
 SECRET = "webhook-secret-42"
@@ -68,31 +68,17 @@ async def parts(tmp_path: Path) -> AsyncIterator[Loop]:
         channel = TelegramChannel(make_bot(TOKEN, base_url=fake.url), bot_username="ThiDuaTestBot")
         await channel.start()
         channels = {"telegram": channel}
-        worker = InboxWorker(
-            world.sessions,
-            world.router(),
+        limits = {"telegram": RateLimits(per_chat_burst=100, per_chat_period_s=1.0)}
+        services = web_services(
+            world,
             channels,
-            now=world.clock,
-            file_too_large=file_too_large_text,
-        )
-        sender = OutboxSender(
-            world.sessions,
-            channels,
-            now=world.clock,
-            limits={"telegram": RateLimits(per_chat_burst=100, per_chat_period_s=1.0)},
-        )
-        services = WebServices(
-            sessions=world.sessions,
-            channels=channels,
-            worker=worker,
-            sender=sender,
-            now=world.clock,
+            sender=OutboxSender(world.sessions, channels, now=world.clock, limits=limits),
             secrets={"telegram": SECRET},
             background=False,  # the test runs the loops, with its own idle_s
         )
         transport = httpx.ASGITransport(app=create_app(services))
         async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
-            yield Loop(world, fake, client, worker, sender)
+            yield Loop(world, fake, client, services.worker, services.sender)
         await channel.close()
     world.engine.dispose()
 
