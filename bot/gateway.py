@@ -222,6 +222,8 @@ class Deliverer(Protocol):
 
     def accept(self, claimed: Sequence[delivery.Claimed]) -> None: ...
 
+    def has_room(self) -> bool: ...
+
 
 Job = tuple[int, str, dict[str, Any], int]  # an inbox row: id, channel, payload, attempts
 
@@ -513,7 +515,7 @@ class InboxWorker:
         delivery.mark_all_received_done(session, [inbox_id for inbox_id, _ in group], now=now)
         chats = [(u.incoming.channel, u.incoming.chat_id) for _, u in group if u.incoming]
         trip.updates = delivery.claim_inbox_heads(session, chats, now=now, lease=self._lease)
-        if self._sender is not None:
+        if self._sender is not None and self._sender.has_room():
             trip.replies = delivery.claim_outbox_heads(
                 session, chats, now=now, lease=self._sender.lease
             )

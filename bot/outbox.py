@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -138,7 +138,7 @@ class OutboxSender:
         """`lease`: how long a claimed row is ours; a row still 'sending' after it (its
         sender died mid-send) is claimed again. Longer than any send, as the default is."""
         self.lease = lease
-        self._sending: set[int] = set()
+        self._sending: set[int] = set()  # rows this process holds: handed over or being sent
         self._sessions = sessions
         self._channels = dict(channels)
         self._now = now
@@ -172,13 +172,26 @@ class OutboxSender:
     def accept(self, claimed: Sequence[delivery.Claimed]) -> None:
         """Rows already leased to this sender (by a group of turns): sent without a claim."""
         if claimed:
-            self._ready.extend(_job(c) for c in claimed)
+            self._hold(_job(c) for c in claimed)
             self._wake.set()
+
+    def has_room(self) -> bool:
+        """Whether rows may be handed over: a backlog that waits in memory longer than its
+        lease (a channel paced by its rate limit) would be claimed again elsewhere."""
+        return len(self._ready) < self._batch
+
+    def _hold(self, jobs: Iterable[_Job]) -> None:
+        for job in jobs:
+            self._sending.add(job.id)  # a sweep that finds its lease run out skips it
+            self._ready.append(job)
 
     def _take_ready(self, limit: int) -> list[_Job]:
         ready = self._ready
         taken = [ready.popleft() for _ in range(min(limit, len(ready)))]
-        return [job for job in taken if self._runnable(job)]
+        runnable = [job for job in taken if self._runnable(job)]
+        if len(runnable) < len(taken):  # given back to the database (a paused channel)
+            self._sending.difference_update(job.id for job in taken if job not in runnable)
+        return runnable
 
     async def run_once(self) -> int:
         """One claim-and-send round; returns how many messages were delivered."""
@@ -188,7 +201,7 @@ class OutboxSender:
             return 0
         outcomes = await asyncio.gather(*(self._deliver(job) for job in jobs))
         sent, self._sent = self._sent, []
-        self._ready.extend(await in_db_thread(self._sessions, self._mark_sent, sent))
+        self._hold(await in_db_thread(self._sessions, self._mark_sent, sent))
         return sum(outcomes)
 
     async def run_forever(self, stop: asyncio.Event, idle_s: float = 0.2) -> None:
@@ -232,6 +245,7 @@ class OutboxSender:
         sent, self._sent = self._sent, []
         unstarted, self._ready = list(self._ready), deque()
         await in_db_thread(self._sessions, self._stop, sent, unstarted)
+        self._sending.difference_update(job.id for job in unstarted)
 
     def _stop(self, sent: list[_Job], unstarted: list[_Job]) -> None:
         """Records the last sends and gives back rows handed over but never started, for
@@ -255,7 +269,7 @@ class OutboxSender:
     ) -> list[_Job]:
         now = self._now()
         delivery.mark_all_sent(session, [job.id for job in sent], now=now)
-        if not (self._handoff and successors and sent):
+        if not (self._handoff and successors and sent and self.has_room()):
             return []
         chats = [(job.channel, job.chat_id) for job in sent]
         return [

@@ -19,12 +19,14 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.gateway import InboxWorker
 from bot.messages import Reply
 from bot.outbox import OutboxSender, RateLimits
 from bot.store import delivery
+from bot.store.delivery import OutboxMessage
 from bot.web.app import TELEGRAM_SECRET_HEADER, create_app
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import message_update
@@ -165,3 +167,48 @@ async def test_rows_handed_over_but_not_started_are_given_back_on_stop(parts: Lo
         assert [r.id for r in delivery.claim_due(session, now=now)] == [replies[0].id]
         assert [u.id for u in delivery.claim_inbox(session, now=now)] == [updates[0].id]
     assert parts.fake.texts(CHATS[0]) == []
+
+
+async def test_a_handed_row_whose_lease_ran_out_in_memory_is_sent_once(parts: Loop) -> None:
+    """Rows wait in memory when a channel is paced; a claim that finds one's lease run out
+    meanwhile must not start it a second time in the same process."""
+    world = parts.world
+    with world.sessions.begin() as session:
+        delivery.enqueue(
+            session,
+            channel="telegram",
+            chat_id=str(CHATS[1]),
+            replies=[Reply("ba")],
+            key="k",
+            now=world.clock(),
+        )
+        replies = delivery.claim_outbox_heads(
+            session, [("telegram", str(CHATS[1]))], now=world.clock()
+        )
+    parts.sender.accept(replies)
+    world.clock.advance(seconds=delivery.LEASE.total_seconds() + 1)
+    assert await parts.sender.run_once() == 1  # from memory; the claim found it again
+    assert await parts.sender.run_once() == 0
+    assert parts.fake.texts(CHATS[1]) == ["ba"]
+
+
+async def test_a_sender_with_a_backlog_is_handed_nothing_more(parts: Loop) -> None:
+    world = parts.world
+    sender = OutboxSender(world.sessions, {}, now=world.clock, batch=1)
+    parts.worker.send_with(sender)
+    with world.sessions.begin() as session:
+        delivery.enqueue(
+            session,
+            channel="telegram",
+            chat_id="1",
+            replies=[Reply("x")],
+            key="k",
+            now=world.clock(),
+        )
+        sender.accept(delivery.claim_outbox_heads(session, [("telegram", "1")], now=world.clock()))
+    assert not sender.has_room()
+    await parts.post(CHATS[2], "câu hỏi")
+    assert await parts.worker.run_once() == 1
+    with world.sessions() as session:  # the reply stays for a claim, not leased to the sender
+        [row] = session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == str(CHATS[2])))
+    assert (row.status, row.lease_until) == ("pending", None)
