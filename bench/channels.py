@@ -28,7 +28,12 @@ Prints a table, then, as the last line, one JSON object.
 `thidua serve --workers N` does; their transactions take turns (bot.store.db.QueuedConnection).
 The driver's own CPU per update (fake API and chats, on the same two cores) is printed too.
 
-    python bench/channels.py [--chats 50,200] [--delays-ms 0,20] [--budget-s 60]
+With `--repeat N` each configuration runs N times, the bots one after another in alternating
+order; the JSON then holds each figure's median, and each ratio is the median of the ratios
+between runs made side by side (this machine's speed drifts by a third within minutes, so
+figures from runs far apart do not compare).
+
+    python bench/channels.py [--chats 50,200] [--delays-ms 0,20] [--budget-s 60] [--repeat 1]
                              [--bots ours,ours2,baseline]
 """
 
@@ -526,6 +531,7 @@ class Outcome:
     bot_cpu_s: float = 0.0
     driver_cpu_s: float = 0.0  # this process: the fake Bot API and the simulated chats
     load1: float = 0.0
+    run: int = 0  # which repetition (--repeat)
 
     @property
     def updates_per_s(self) -> float:
@@ -709,7 +715,14 @@ def _stop_server(proc: subprocess.Popen[bytes]) -> None:
 
 
 async def run_config(
-    bot: str, fake: Any, delay_ms: int, chats: int, chat_ids: Any, work: Path, budget_s: float
+    bot: str,
+    fake: Any,
+    delay_ms: int,
+    chats: int,
+    chat_ids: Any,
+    work: Path,
+    budget_s: float,
+    run: int = 0,
 ) -> Outcome:
     import aiohttp
 
@@ -717,7 +730,7 @@ async def run_config(
     calibration = next(chat_ids)
     ids = [next(chat_ids) for _ in range(chats)]
     port = _free_port()
-    tag = f"{bot}-{delay_ms}ms-{chats}"
+    tag = f"{bot}-{delay_ms}ms-{chats}-{run}"
     if bot.startswith("ours"):
         db_url = f"sqlite:///{work / (tag + '.db')}"
         seed(db_url, [calibration, *ids])
@@ -726,7 +739,7 @@ async def run_config(
     else:
         argv = ["serve-baseline", fake.url, str(port), str(work / (tag + ".pickle"))]
     proc = await _start_server(argv, port)
-    out = Outcome(bot, delay_ms, chats)
+    out = Outcome(bot, delay_ms, chats, run=run)
     try:
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector) as session:
@@ -775,26 +788,31 @@ async def main_async(args: argparse.Namespace) -> None:
         fake = _fake_class()(token=TOKEN, bot_username=BOT_USERNAME)
         await fake.start()
         try:
-            for delay in delays:
-                for chats in chats_list:
-                    for bot in args.bots.split(","):
-                        result = await run_config(
-                            bot, fake, delay, chats, chat_ids, Path(tmp), args.budget_s
-                        )
-                        results.append(result)
-                        print(
-                            f"  {bot:8s} {delay:3d} ms {chats:4d} chats: "
-                            f"{result.updates_per_s:7.1f} upd/s  p50 {result.pct(0.5):6.1f} ms"
-                            f"  p95 {result.pct(0.95):6.1f} ms"
-                            f"  cpu {result.cpu_ms_per_update:5.2f} ms/upd"
-                            f"  driver {1000 * result.driver_cpu_s / max(result.updates, 1):5.2f}"
-                            f"  load {result.load1:.2f}",
-                            flush=True,
-                        )
+            bots = args.bots.split(",")
+            for delay, chats, run in itertools.product(delays, chats_list, range(args.repeat)):
+                for bot in bots if run % 2 == 0 else bots[::-1]:  # neither always goes first
+                    result = await run_config(
+                        bot, fake, delay, chats, chat_ids, Path(tmp), args.budget_s, run
+                    )
+                    results.append(result)
+                    print(
+                        f"  {bot:8s} {delay:3d} ms {chats:4d} chats: "
+                        f"{result.updates_per_s:7.1f} upd/s  p50 {result.pct(0.5):6.1f} ms"
+                        f"  p95 {result.pct(0.95):6.1f} ms"
+                        f"  cpu {result.cpu_ms_per_update:5.2f} ms/upd"
+                        f"  driver {1000 * result.driver_cpu_s / max(result.updates, 1):5.2f}"
+                        f"  load {result.load1:.2f}",
+                        flush=True,
+                    )
         finally:
             await fake.stop()
             sampler.cancel()
     report(results, loads)
+
+
+def _median(values: Any, digits: int = 1) -> float:
+    found = list(values)
+    return round(statistics.median(found), digits) if found else 0.0
 
 
 def report(results: list[Outcome], loads: list[float]) -> None:
@@ -815,27 +833,35 @@ def report(results: list[Outcome], loads: list[float]) -> None:
             f"{r.cpu_ms_per_update:>11.2f}{r.load1:>6.2f}"
         )
     summary: dict[str, Any] = {}
+    groups: dict[tuple[str, int, int], list[Outcome]] = {}
     for r in results:
-        key = f"{r.bot}_{r.delay_ms}ms_{r.chats}chats"
-        summary[f"{key}_updates_per_s"] = round(r.updates_per_s, 1)
-        summary[f"{key}_p50_ms"] = round(r.pct(0.5), 1)
-        summary[f"{key}_p95_ms"] = round(r.pct(0.95), 1)
-        summary[f"{key}_bot_cpu_pct"] = round(100 * r.bot_cpu_s / r.seconds, 1) if r.seconds else 0
-        summary[f"{key}_cpu_ms_per_update"] = round(r.cpu_ms_per_update, 2)
-        summary[f"{key}_load1"] = round(r.load1, 2)
-        summary[f"{key}_driver_cpu_ms_per_update"] = (
-            round(1000 * r.driver_cpu_s / r.updates, 2) if r.updates else 0.0
+        groups.setdefault((r.bot, r.delay_ms, r.chats), []).append(r)
+    for (bot, delay, chats), runs in groups.items():  # medians over the repetitions
+        key = f"{bot}_{delay}ms_{chats}chats"
+        summary[f"{key}_updates_per_s"] = _median(r.updates_per_s for r in runs)
+        summary[f"{key}_p50_ms"] = _median(r.pct(0.5) for r in runs)
+        summary[f"{key}_p95_ms"] = _median(r.pct(0.95) for r in runs)
+        summary[f"{key}_bot_cpu_pct"] = _median(
+            100 * r.bot_cpu_s / r.seconds if r.seconds else 0.0 for r in runs
         )
-    by = {(r.bot, r.delay_ms, r.chats): r for r in results}
-    for r in results:
-        if r.bot.startswith("ours") and ("baseline", r.delay_ms, r.chats) in by:
-            base = by[("baseline", r.delay_ms, r.chats)]
-            ratio = r.updates_per_s / base.updates_per_s if base.updates_per_s else 0.0
-            summary[f"ratio_{r.delay_ms}ms_{r.chats}chats_{r.bot}_vs_baseline"] = round(ratio, 2)
-        if r.bot.startswith("ours") and r.bot != "ours" and ("ours", r.delay_ms, r.chats) in by:
-            one = by[("ours", r.delay_ms, r.chats)]
-            ratio = r.updates_per_s / one.updates_per_s if one.updates_per_s else 0.0
-            summary[f"ratio_{r.delay_ms}ms_{r.chats}chats_{r.bot}_vs_ours"] = round(ratio, 2)
+        summary[f"{key}_cpu_ms_per_update"] = _median((r.cpu_ms_per_update for r in runs), 2)
+        summary[f"{key}_load1"] = _median((r.load1 for r in runs), 2)
+        summary[f"{key}_driver_cpu_ms_per_update"] = _median(
+            (1000 * r.driver_cpu_s / r.updates if r.updates else 0.0 for r in runs), 2
+        )
+        summary[f"{key}_runs"] = len(runs)
+    by = {(r.bot, r.delay_ms, r.chats, r.run): r for r in results}
+    for bot, delay, chats in groups:
+        others = ["baseline"] + (["ours"] if bot != "ours" else [])
+        for other in others if bot.startswith("ours") else []:
+            ratios = [  # each against the run beside it: the machine's speed drifts
+                r.updates_per_s / by[(other, delay, chats, r.run)].updates_per_s
+                for r in groups[(bot, delay, chats)]
+                if by.get((other, delay, chats, r.run)) is not None
+                and by[(other, delay, chats, r.run)].updates_per_s
+            ]
+            if ratios:
+                summary[f"ratio_{delay}ms_{chats}chats_{bot}_vs_{other}"] = _median(ratios, 2)
     for variant in sorted({r.bot for r in results if r.bot.startswith("ours")}):
         zero = [r for r in results if r.bot == variant and r.delay_ms == 0]
         if zero:
@@ -876,6 +902,13 @@ def main() -> None:
     parser.add_argument("--chats", default="50,200")
     parser.add_argument("--delays-ms", default="0,20")
     parser.add_argument("--budget-s", type=float, default=60.0, help="per configuration")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs of each configuration, bots interleaved; the JSON holds medians, and each "
+        "ratio is the median of ratios between runs side by side",
+    )
     parser.add_argument(
         "--bots",
         default="ours,ours2,baseline",
