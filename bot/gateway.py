@@ -372,7 +372,7 @@ class InboxWorker:
                 self._claim_wanted = True  # handoff brought (another process's, a retry)
             claim = self._claim_wanted and room > 0
             if claim or self._handled:
-                self._claim_wanted = False
+                self._claim_wanted = self._claim_wanted and not claim  # kept while no room
                 finished, self._handled = self._handled, []
                 try:
                     claimed = await in_db_thread(
