@@ -6,7 +6,9 @@ to the bot's webhook and waits for the bot's reply before its next step, as a pe
 
 * ours / oursN: the real app (`create_app(WebServices(background=True))`: webhook -> inbox ->
   InboxWorker -> Router -> outbox -> OutboxSender -> TelegramChannel/PTB Bot) under uvicorn in a
-  subprocess of its own, on a fresh SQLite file, each chat its own unit and linked unit head.
+  subprocess of its own, on a fresh SQLite file (or, with `--db postgres`, a private schema on
+  the PostgreSQL server, which then shares the two cores too), each chat its own unit and
+  linked unit head.
 * baseline: a bot built the usual way in another subprocess: PTB `Application` +
   `ConversationHandler` + `PicklePersistence`, default sequential update processing, the same
   number of steps with similar replies and inline buttons, fed through a webhook endpoint that
@@ -41,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -723,6 +726,7 @@ async def run_config(
     work: Path,
     budget_s: float,
     run: int = 0,
+    pg_url: str | None = None,
 ) -> Outcome:
     import aiohttp
 
@@ -731,8 +735,16 @@ async def run_config(
     ids = [next(chat_ids) for _ in range(chats)]
     port = _free_port()
     tag = f"{bot}-{delay_ms}ms-{chats}-{run}"
+    schemas = contextlib.ExitStack()
     if bot.startswith("ours"):
         db_url = f"sqlite:///{work / (tag + '.db')}"
+        if pg_url is not None:  # a private schema, dropped after the run
+            from flows import postgres_schema  # bench/flows.py, beside this script
+
+            found = schemas.enter_context(postgres_schema(pg_url))
+            if found is None:
+                raise RuntimeError("PostgreSQL is not reachable")
+            db_url = found
         seed(db_url, [calibration, *ids])
         workers = bot.removeprefix("ours") or "1"
         argv = ["serve-ours", db_url, fake.url, str(port), str(work / "files"), workers]
@@ -768,6 +780,7 @@ async def run_config(
                 out.out_of_order += disorder
     finally:
         _stop_server(proc)
+        schemas.close()
     return out
 
 
@@ -789,10 +802,11 @@ async def main_async(args: argparse.Namespace) -> None:
         await fake.start()
         try:
             bots = args.bots.split(",")
+            pg_url = args.pg_url if args.db == "postgres" else None
             for delay, chats, run in itertools.product(delays, chats_list, range(args.repeat)):
                 for bot in bots if run % 2 == 0 else bots[::-1]:  # neither always goes first
                     result = await run_config(
-                        bot, fake, delay, chats, chat_ids, Path(tmp), args.budget_s, run
+                        bot, fake, delay, chats, chat_ids, Path(tmp), args.budget_s, run, pg_url
                     )
                     results.append(result)
                     print(
@@ -807,7 +821,7 @@ async def main_async(args: argparse.Namespace) -> None:
         finally:
             await fake.stop()
             sampler.cancel()
-    report(results, loads)
+    report(results, loads, args.db)
 
 
 def _median(values: Any, digits: int = 1) -> float:
@@ -815,7 +829,7 @@ def _median(values: Any, digits: int = 1) -> float:
     return round(statistics.median(found), digits) if found else 0.0
 
 
-def report(results: list[Outcome], loads: list[float]) -> None:
+def report(results: list[Outcome], loads: list[float], db: str = "sqlite") -> None:
     print()
     header = (
         f"{'bot':9s}{'delay':>6s}{'chats':>6s}{'updates':>8s}{'upd/s':>8s}{'p50 ms':>8s}"
@@ -882,6 +896,7 @@ def report(results: list[Outcome], loads: list[float]) -> None:
     summary["load1_max"] = round(max(loads, default=0.0), 2)
     summary["load1_mean"] = round(statistics.fmean(loads), 2) if loads else 0.0
     summary["cpus"] = os.cpu_count()
+    summary["db"] = db
     print()
     print(json.dumps(summary, ensure_ascii=False))
 
@@ -902,6 +917,13 @@ def main() -> None:
     parser.add_argument("--chats", default="50,200")
     parser.add_argument("--delays-ms", default="0,20")
     parser.add_argument("--budget-s", type=float, default=60.0, help="per configuration")
+    parser.add_argument(
+        "--db",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="our bot's database: a SQLite file (the default), or a private schema on --pg-url",
+    )
+    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument(
         "--repeat",
         type=int,
