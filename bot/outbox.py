@@ -185,17 +185,29 @@ class OutboxSender:
             self._sending.add(job.id)  # a sweep that finds its lease run out skips it
             self._ready.append(job)
 
-    def _take_ready(self, limit: int) -> list[_Job]:
+    async def _take_ready(self, limit: int) -> list[_Job]:
+        """Up to `limit` handed-over rows to send now; those of a paused or unknown channel
+        go back to the database (on its thread, as `_claim` does for claimed ones)."""
         ready = self._ready
         taken = [ready.popleft() for _ in range(min(limit, len(ready)))]
-        runnable = [job for job in taken if self._runnable(job)]
-        if len(runnable) < len(taken):  # given back to the database (a paused channel)
-            self._sending.difference_update(job.id for job in taken if job not in runnable)
-        return runnable
+        now = self._now()
+        if any(self._held_back(job, now) for job in taken):
+            runnable = await in_db_thread(self._sessions, self._runnable_of, taken)
+            kept = {job.id for job in runnable}
+            self._sending.difference_update(job.id for job in taken if job.id not in kept)
+            return runnable
+        return taken
+
+    def _held_back(self, job: _Job, now: datetime) -> bool:
+        state = self._state.get(job.channel)
+        return state is None or (state.paused_until is not None and state.paused_until > now)
+
+    def _runnable_of(self, jobs: list[_Job]) -> list[_Job]:
+        return [job for job in jobs if self._runnable(job)]
 
     async def run_once(self) -> int:
         """One claim-and-send round; returns how many messages were delivered."""
-        jobs = self._take_ready(len(self._ready))
+        jobs = await self._take_ready(len(self._ready))
         jobs += await in_db_thread(self._sessions, self._claim)
         if not jobs:
             return 0
@@ -216,7 +228,7 @@ class OutboxSender:
         while not stop.is_set():
             self._wake.clear()
             room = min(self._batch, self._max_in_flight - len(tasks))
-            jobs = self._take_ready(max(room, 0))
+            jobs = await self._take_ready(max(room, 0))
             room -= len(jobs)
             if sweep.due() or not self._handoff:  # PostgreSQL: every wake claims
                 self._claim_wanted = True

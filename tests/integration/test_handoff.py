@@ -212,3 +212,38 @@ async def test_a_sender_with_a_backlog_is_handed_nothing_more(parts: Loop) -> No
     with world.sessions() as session:  # the reply stays for a claim, not leased to the sender
         [row] = session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == str(CHATS[2])))
     assert (row.status, row.lease_until) == ("pending", None)
+
+
+async def test_a_handed_row_of_a_paused_channel_waits_for_the_pause(parts: Loop) -> None:
+    """A 429 pauses the whole channel; a row handed over meanwhile goes back to the database
+    with the pause as its time, and is sent once the pause is over."""
+    world = parts.world
+    parts.fake.fail_429(retry_after=30)
+
+    def queue(chat: int, text: str) -> list[delivery.Claimed]:
+        with world.sessions.begin() as session:
+            delivery.enqueue(
+                session,
+                channel="telegram",
+                chat_id=str(chat),
+                replies=[Reply(text)],
+                key=text,
+                now=world.clock(),
+            )
+            return delivery.claim_outbox_heads(
+                session, [("telegram", str(chat))], now=world.clock()
+            )
+
+    parts.sender.accept(queue(CHATS[0], "một"))
+    assert await parts.sender.run_once() == 0  # 429: the channel pauses for 30 s
+    parts.sender.accept(queue(CHATS[1], "hai"))
+    assert await parts.sender.run_once() == 0
+    with world.sessions() as session:
+        row = session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == str(CHATS[1])))
+        held = row.one()
+    assert (held.status, held.lease_until) == ("pending", None)
+    assert held.not_before > world.clock()
+    world.clock.advance(seconds=31)
+    assert await parts.sender.run_once() == 2
+    assert parts.fake.texts(CHATS[0]) == ["một"]
+    assert parts.fake.texts(CHATS[1]) == ["hai"]
