@@ -285,7 +285,6 @@ class InboxWorker:
         self._in_flight = 0
         self._sender: Deliverer | None = None
         self._handled: list[int] = []  # processed, not yet marked so in the database
-        self._listeners: list[Callable[[], None]] = []
 
     def wake(self) -> None:
         """A new update was stored: claim now instead of at the next idle poll."""
@@ -309,10 +308,6 @@ class InboxWorker:
         """After each group of turns, the chats' next replies go to `sender` in memory
         (leased in the turns' transaction); otherwise the sender is woken to claim them."""
         self._sender = sender
-
-    def add_listener(self, listener: Callable[[], None]) -> None:
-        """Called after each turn has committed (e.g. the outbox sender's wake)."""
-        self._listeners.append(listener)
 
     def purge_if_due(self) -> tuple[int, int] | None:
         """Every `purge_every` (by the injected clock), forget updates handled more than
@@ -463,14 +458,15 @@ class InboxWorker:
         return done + sum(await pending)
 
     def _pass_on(self, trip: _Trip) -> None:
-        """Replies and next updates a group leased to this process go on in memory; without
-        them the sender (and any listener) is woken to claim."""
-        if trip.replies and self._sender is not None:
-            self._sender.accept(trip.replies)
-        elif not trip.marked and self._sender is not None:
-            self._sender.wake()
-        for listener in self._listeners:
-            listener()
+        """Replies and next updates a group leased to this process go on in memory. A trip
+        that leased nothing (one by one, or PostgreSQL) wakes the sender to claim; after a
+        group that did, a reply it could not lease follows its chat's earlier one (leased
+        with that one's sent mark) or waits for a sweep."""
+        if self._sender is not None:
+            if trip.replies:
+                self._sender.accept(trip.replies)
+            elif not trip.marked:
+                self._sender.wake()
         self.accept(trip.updates)
 
     async def _defer(self, inbox_id: int, attempts: int) -> None:
