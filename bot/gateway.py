@@ -272,8 +272,7 @@ class InboxWorker:
         # On SQLite a claim's turns share one transaction (a savepoint each): writes are
         # serialised there anyway, and a commit per turn was a sixth of a turn's CPU.
         # PostgreSQL keeps a transaction per turn, so row locks are held no longer than one.
-        bind = sessions.kw.get("bind")
-        self._group_turns = bind is not None and bind.dialect.name == "sqlite"
+        self._group_turns = on_sqlite(sessions)
         # Also on SQLite only, where a claim cannot race another process's (writes take
         # turns): rows are leased to this process where they are written or freed (stored,
         # a chat's previous update handled, its previous reply sent) and passed on in memory,
@@ -603,13 +602,19 @@ def in_db_thread(
     key = id(bind)
     executor = _DB_THREADS.get(key)
     if executor is None:
-        sqlite = bind is not None and bind.dialect.name == "sqlite"
-        executor = ThreadPoolExecutor(max_workers=1 if sqlite else 8, thread_name_prefix="db")
+        workers = 1 if on_sqlite(sessions) else 8
+        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
         _DB_THREADS[key] = executor
         if bind is not None:  # the threads end with their engine (tests make many)
             weakref.finalize(bind, _forget_db_threads, key)
     loop = asyncio.get_running_loop()
     return loop.run_in_executor(executor, functools.partial(func, *args, **kwargs))
+
+
+def on_sqlite(sessions: sessionmaker[Session]) -> bool:
+    """Whether the sessions' engine is SQLite: one writer at a time, whatever we do."""
+    bind = sessions.kw.get("bind")
+    return bind is not None and bind.dialect.name == "sqlite"
 
 
 def _forget_db_threads(key: int) -> None:

@@ -27,7 +27,7 @@ from aiolimiter import AsyncLimiter
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import Channel, SendResult, SendStatus
-from bot.gateway import Sweep, in_db_thread, nap, write_first
+from bot.gateway import Sweep, in_db_thread, nap, on_sqlite, write_first
 from bot.messages import Reply
 from bot.store import delivery
 
@@ -118,6 +118,12 @@ class _ChannelState:
     chats: dict[str, AsyncLimiter] = field(default_factory=dict)
     paused_until: datetime | None = None
 
+    def pause_at(self, now: datetime) -> datetime | None:
+        """The end of a 429 pause still running at `now`, or None."""
+        if self.paused_until is not None and self.paused_until > now:
+            return self.paused_until
+        return None
+
 
 class OutboxSender:
     """Claims due rows, sends them concurrently (one in flight per chat), records outcomes."""
@@ -156,8 +162,7 @@ class OutboxSender:
         # On SQLite rows also arrive leased, in memory (`accept`: a group of turns' replies,
         # a sent message's successor in its chat); claims over every open row then run only
         # when woken for them and every idle_s (see bot.gateway.InboxWorker).
-        bind = sessions.kw.get("bind")
-        self._handoff = bind is not None and bind.dialect.name == "sqlite"
+        self._handoff = on_sqlite(sessions)
         self._ready: deque[_Job] = deque()
         self._claim_wanted = True
         for name in self._channels:
@@ -200,7 +205,7 @@ class OutboxSender:
 
     def _held_back(self, job: _Job, now: datetime) -> bool:
         state = self._state.get(job.channel)
-        return state is None or (state.paused_until is not None and state.paused_until > now)
+        return state is None or state.pause_at(now) is not None
 
     def _runnable_of(self, jobs: list[_Job]) -> list[_Job]:
         return [job for job in jobs if self._runnable(job)]
@@ -318,12 +323,13 @@ class OutboxSender:
             with self._sessions.begin() as session:
                 delivery.mark_failed(session, job.id, error=f"no channel '{job.channel}'")
             return False
-        if state.paused_until and state.paused_until > self._now():
+        until = state.pause_at(self._now())
+        if until is not None:
             with self._sessions.begin() as session:
                 delivery.reschedule(
                     session,
                     job.id,
-                    not_before=state.paused_until,
+                    not_before=until,
                     error="channel paused by 429",
                     parts_sent=job.parts_sent,
                 )

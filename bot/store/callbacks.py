@@ -12,10 +12,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import String, Text, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from bot.store.delivery import insert_for
 from bot.store.models import Base, UTCDateTime
 
 CACHE_LIMIT = 10_000
@@ -47,7 +46,7 @@ class DatabaseCallbackStore:
             return
         with self._sessions.begin() as session:
             dialect = session.get_bind().dialect.name
-            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            insert = insert_for(dialect)
             session.execute(
                 insert(TelegramCallback)
                 .values(key=key, payload=payload, created_at=datetime.now(UTC))

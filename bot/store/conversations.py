@@ -13,10 +13,9 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.store.delivery import insert_for
 from bot.store.driver import DriverStatement
 from bot.store.models import Conversation
 
@@ -52,7 +51,7 @@ _SAVE = (
 
 def _first_save(dialect: str) -> Any:
     """A chat's first row; nothing (no RETURNING row) if another worker wrote it first."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_for(dialect)
     return (
         insert(_T)
         .values(channel=bindparam("channel"), chat_id=bindparam("chat_id"), **_new_values())

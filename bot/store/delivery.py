@@ -266,10 +266,6 @@ def _firsts(table: Any, open_clause: Any) -> Any:
 
 def _due_statement(dialect: str) -> Any:
     table: Any = OutboxMessage.__table__
-
-    def open_rows(t: Any) -> Any:
-        return t.c.status.in_(("pending", "sending"))
-
     now = bindparam("now", type_=UTCDateTime())
     query = (
         select(
@@ -280,7 +276,7 @@ def _due_statement(dialect: str) -> Any:
             table.c.parts_sent,
             table.c.attempts,
         )
-        .join(firsts := _firsts(table, open_rows), firsts.c.id == table.c.id)
+        .join(firsts := _firsts(table, _outbox_open), firsts.c.id == table.c.id)
         .where(
             table.c.not_before <= now,
             table.c.lease_until.is_(None) | (table.c.lease_until <= now),
@@ -365,28 +361,29 @@ Chat = tuple[str, str]  # (channel, chat_id)
 _OPEN: tuple[Any, ...] = (literal_column("'pending'"), literal_column("'sending'"))
 
 
-def _outbox_head_statement(_dialect: str) -> Any:
-    """A chat's oldest open message (through ix_outbox_chat), whatever its state."""
-    table: Any = OutboxMessage.__table__
+def _outbox_open(table: Any) -> Any:
+    """A message not yet delivered, failed or expired: it holds back its chat's later ones."""
+    return table.c.status.in_(_OPEN)
+
+
+def _head_statement(table: Any, columns: list[str], open_clause: Callable[[Any], Any]) -> Any:
+    """A chat's oldest open row, whatever its lease (the caller decides what it may take)."""
     return (
-        select(
-            table.c.id,
-            table.c.channel,
-            table.c.chat_id,
-            table.c.payload,
-            table.c.parts_sent,
-            table.c.attempts,
-            table.c.not_before,
-            table.c.lease_until,
-        )
+        select(*(table.c[name] for name in columns))
         .where(
+            open_clause(table),
             table.c.chat_id == bindparam("chat_id"),
             table.c.channel == bindparam("channel"),
-            table.c.status.in_(_OPEN),
         )
         .order_by(table.c.id)
         .limit(1)
     )
+
+
+def _outbox_head_statement(_dialect: str) -> Any:
+    """Through ix_outbox_chat."""
+    columns = ["id", "channel", "chat_id", "payload", "parts_sent", "attempts", "not_before"]
+    return _head_statement(OutboxMessage.__table__, [*columns, "lease_until"], _outbox_open)
 
 
 _OUTBOX_HEAD = DriverStatement(_outbox_head_statement)
@@ -606,14 +603,10 @@ def receive(
 
 def _inbox_statement(dialect: str) -> Any:
     table: Any = InboxUpdate.__table__
-
-    def open_rows(t: Any) -> Any:
-        return t.c.processed_at.is_(None)
-
     now = bindparam("now", type_=UTCDateTime())
     query = (
         select(table.c.id, table.c.channel, table.c.payload, table.c.attempts)
-        .join(firsts := _firsts(table, open_rows), firsts.c.id == table.c.id)
+        .join(firsts := _firsts(table, _inbox_open), firsts.c.id == table.c.id)
         .where(
             table.c.lease_until.is_(None) | (table.c.lease_until <= now),
         )
@@ -642,19 +635,15 @@ def claim_inbox(
     return [ClaimedUpdate(r.id, r.channel, r.payload, r.attempts + 1) for r in found]
 
 
+def _inbox_open(table: Any) -> Any:
+    """An update not yet handled: it holds back its chat's later ones."""
+    return table.c.processed_at.is_(None)
+
+
 def _inbox_head_statement(_dialect: str) -> Any:
-    """A chat's oldest unprocessed update (through ix_inbox_open), leased or not."""
-    table: Any = InboxUpdate.__table__
-    return (
-        select(table.c.id, table.c.channel, table.c.payload, table.c.attempts, table.c.lease_until)
-        .where(
-            table.c.processed_at.is_(None),
-            table.c.chat_id == bindparam("chat_id"),
-            table.c.channel == bindparam("channel"),
-        )
-        .order_by(table.c.id)
-        .limit(1)
-    )
+    """Through ix_inbox_open."""
+    columns = ["id", "channel", "payload", "attempts", "lease_until"]
+    return _head_statement(InboxUpdate.__table__, columns, _inbox_open)
 
 
 _INBOX_HEAD = DriverStatement(_inbox_head_statement)
