@@ -29,6 +29,9 @@ Prints a table, then, as the last line, one JSON object.
 `oursN` runs N such processes on one listening socket and one SQLite file, as
 `thidua serve --workers N` does; their transactions take turns (bot.store.db.QueuedConnection).
 The driver's own CPU per update (fake API and chats, on the same two cores) is printed too.
+Its code is the same whichever bot runs, so the bot's CPU over the driver's
+(`*_bot_per_driver_cpu`) compares versions of our bot with this machine's drift in speed mostly
+cancelled: both slow down together.
 
 With `--repeat N` each configuration runs N times, the bots one after another in alternating
 order; the JSON then holds each figure's median, and each ratio is the median of the ratios
@@ -219,12 +222,13 @@ async def serve_ours(
         threading.Thread(target=sample, daemon=True).start()
         import cProfile
 
-        from bot.gateway import in_db_thread
+        from bot.gateway import run_db
 
         main_profile = cProfile.Profile()
         main_profile.enable()
         db_profile = cProfile.Profile()
-        await in_db_thread(sessions, db_profile.enable)
+        if await run_db(sessions, threading.get_ident) != threading.get_ident():
+            await run_db(sessions, db_profile.enable)  # database work has threads of its own
     try:
         await _serve(create_app(services), port, sock)
     finally:  # uvicorn re-raises the SIGINT that stopped it
@@ -242,7 +246,8 @@ def _write_profiles(
     main.disable()
     with open(profile + ".main", "w") as stream:
         pstats.Stats(main, stream=stream).sort_stats("cumulative").print_stats(60)
-    with open(profile + ".db", "w") as stream:
+    with open(profile + ".db", "w") as stream, contextlib.suppress(TypeError):
+        # TypeError: nothing recorded, database work ran on the loop's thread (in .main)
         pstats.Stats(db, stream=stream).sort_stats("cumulative").print_stats(70)
     lines = [f"{k} {v}" for k, v in cpu.items()]
     lines.append(f"process cpu {time.process_time():.2f}")
@@ -525,6 +530,7 @@ class Outcome:
     updates: int = 0
     seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
+    step_latencies_ms: dict[int, list[float]] = field(default_factory=dict)  # by script step
     lost: int = 0
     duplicated: int = 0
     out_of_order: int = 0
@@ -546,8 +552,18 @@ class Outcome:
         return 1000 * self.bot_cpu_s / self.updates if self.updates else 0.0
 
     def pct(self, q: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+        return _quantile(self.latencies_ms, q)
+
+    def step_p95s(self) -> list[float]:
+        """Each script step's p95: in lockstep (all chats start at once) the first steps'
+        waits set the overall p95, as every chat's first update arrives together."""
+        found = self.step_latencies_ms
+        return [round(_quantile(found.get(i, []), 0.95), 1) for i in range(len(SCRIPT))]
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
 class Driver:
@@ -636,6 +652,7 @@ class Driver:
             counts.append(len(inbox) - before)
             if len(inbox) > before:
                 out.latencies_ms.append((inbox[before][0] - posted) * 1000)
+                out.step_latencies_ms.setdefault(index, []).append(out.latencies_ms[-1])
         return counts
 
 
@@ -863,6 +880,12 @@ def report(results: list[Outcome], loads: list[float], db: str = "sqlite") -> No
         summary[f"{key}_driver_cpu_ms_per_update"] = _median(
             (1000 * r.driver_cpu_s / r.updates if r.updates else 0.0 for r in runs), 2
         )
+        summary[f"{key}_bot_per_driver_cpu"] = _median(  # drift cancels: see the docstring
+            (r.bot_cpu_s / r.driver_cpu_s if r.driver_cpu_s else 0.0 for r in runs), 2
+        )
+        summary[f"{key}_step_p95_ms"] = [
+            _median(step) for step in zip(*(r.step_p95s() for r in runs), strict=True)
+        ]
         summary[f"{key}_runs"] = len(runs)
     by = {(r.bot, r.delay_ms, r.chats, r.run): r for r in results}
     for bot, delay, chats in groups:

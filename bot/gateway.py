@@ -9,8 +9,10 @@ point leaves either the stored update (processed again) or its committed turn (s
 
 Per-update overhead is what limits throughput (the work is CPU-bound under the GIL), so the
 path batches where no guarantee depends on it: webhook requests that arrive together share
-one commit (each still answered only after it), and a claim's turns go to the database
-thread in groups (on SQLite one transaction per group, each turn in its own savepoint).
+one commit (each still answered only after it), and a claim's turns go to the database in
+groups (on SQLite one transaction per group, each turn in its own savepoint). Database work
+runs where `run_db` puts it: on the event loop's thread when this process is alone on a SQLite
+file, on threads of the database's own otherwise.
 
 On SQLite, where writes take turns and no other process can claim between our read and our
 write, rows are also leased to this process where they are written or freed and passed on in
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,6 +44,7 @@ from bot.channels.base import ChannelError, FileTooLarge, Update
 from bot.core.router import Router
 from bot.messages import Incoming, Reply
 from bot.store import delivery
+from bot.store.db import writers_queue
 from bot.store.driver import DriverStatement
 
 log = logging.getLogger(__name__)
@@ -191,7 +194,7 @@ class Receiver:
                 batch, self._pending = self._pending, []
                 lease = worker.handoff_lease() if worker is not None else None
                 try:
-                    stored = await in_db_thread(
+                    stored = await run_db(
                         self._sessions,
                         store_updates,
                         self._sessions,
@@ -337,12 +340,12 @@ class InboxWorker:
             return [(r.id, r.channel, r.payload, r.attempts) for r in rows]
 
     async def run_once(self) -> int:
-        jobs = self._take_ready() + await in_db_thread(self._sessions, self._claim, self._batch)
+        jobs = self._take_ready() + await run_db(self._sessions, self._claim, self._batch)
         if not jobs:
             return 0
         done = await self._process_all(jobs)
         finished, self._handled = self._handled, []
-        await in_db_thread(self._sessions, self._mark_done, finished)
+        await run_db(self._sessions, self._mark_done, finished)
         return done
 
     def _take_ready(self) -> list[Job]:
@@ -369,7 +372,7 @@ class InboxWorker:
                 self._claim_wanted = self._claim_wanted and not claim  # kept while no room
                 finished, self._handled = self._handled, []
                 try:
-                    claimed = await in_db_thread(
+                    claimed = await run_db(
                         self._sessions, self._claim, room if claim else 0, finished
                     )
                 except Exception:
@@ -389,7 +392,7 @@ class InboxWorker:
         await asyncio.gather(*tasks, return_exceptions=True)
         finished, self._handled = self._handled, []
         unstarted = [job[0] for job in self._take_ready()]
-        await in_db_thread(self._sessions, self._mark_done, finished, unstarted)
+        await run_db(self._sessions, self._mark_done, finished, unstarted)
 
     def _mark_done(self, finished: list[int], unstarted: Sequence[int] = ()) -> None:
         """Records handled updates; gives back those handed over but never started (the
@@ -415,10 +418,11 @@ class InboxWorker:
 
     async def _process_all(self, jobs: list[Job]) -> int:
         """One claim's updates. Those without files run their turns in groups, one trip to
-        the database thread per group (on SQLite one transaction, a savepoint per turn): a
-        trip costs a thread hop, a future and a loop wake-up, ~8% of the CPU when made per
-        update. Groups stay small so the sender's claims, on the same thread, are not held
-        up long. Updates with files (downloads first) or that fail to parse go one by one.
+        the database per group (on SQLite one transaction, a savepoint per turn): a
+        trip costs a commit, and where the database has threads of its own a hop, a future
+        and a loop wake-up, ~8% of the CPU when made per update. Groups stay small so the
+        sender's claims, which wait for the same database, are not held up long. Updates
+        with files (downloads first) or that fail to parse go one by one.
         A turn the database refused (locked, disconnected) is tried again later, not lost."""
         quick: list[tuple[int, InboundChannel, Update, int]] = []
         slow: list[Job] = []
@@ -437,7 +441,7 @@ class InboxWorker:
         done = len(quick)
         for start in range(0, len(quick), TURNS_PER_TRIP):
             group = quick[start : start + TURNS_PER_TRIP]
-            trip = await in_db_thread(
+            trip = await run_db(
                 self._sessions,
                 self._turns,
                 [(inbox_id, update) for inbox_id, _, update, _ in group],
@@ -473,15 +477,16 @@ class InboxWorker:
         the row is not marked handled: its lease runs out and it is claimed again."""
         retry = self._now() + timedelta(seconds=min(2**attempts, 300))
         try:
-            await in_db_thread(self._sessions, self._release, inbox_id, retry)
+            await run_db(self._sessions, self._release, inbox_id, retry)
         except Exception:
             log.warning("update %s: retry not recorded; it returns when its lease ends", inbox_id)
 
     def _turns(self, group: list[tuple[int, Update]]) -> _Trip:
-        """Runs the updates' turns (on the database thread). On SQLite as one group: the
-        updates are marked handled in its transaction, and with a handoff the chats' next
-        updates and next replies are leased there to this process. One by one otherwise,
-        or when the group failed; then the trip says which updates the database refused."""
+        """Runs the updates' turns (where `run_db` runs database work). On SQLite as one
+        group: the updates are marked handled in its transaction, and with a handoff the
+        chats' next updates and next replies are leased there to this process. One by one
+        otherwise, or when the group failed; then the trip says which updates the database
+        refused."""
         if self._group_turns:
             trip = _Trip(marked=True)
             try:
@@ -566,7 +571,7 @@ class InboxWorker:
         except FileTooLarge as exc:
             log.info("file refused: %s", exc.detail)
             bare = replace(incoming, attachments=(), text="")
-            await in_db_thread(
+            await run_db(
                 self._sessions,
                 self._router.deliver,
                 bare,
@@ -574,7 +579,7 @@ class InboxWorker:
                 update_key=update.dedupe_key,
             )
             return
-        await in_db_thread(
+        await run_db(
             self._sessions, self._router.handle, incoming, update_key=update.dedupe_key, outbox=True
         )
 
@@ -584,31 +589,49 @@ def _plain(update: Update) -> bool:
     return update.incoming is not None and not update.incoming.attachments
 
 
-_DB_THREADS: dict[int, ThreadPoolExecutor] = {}
+_DB_THREADS: dict[int, ThreadPoolExecutor | None] = {}  # None: the event loop's own thread
 
 
-def in_db_thread(
+async def run_db(
     sessions: sessionmaker[Session], func: Callable[..., T], /, *args: Any, **kwargs: Any
-) -> asyncio.Future[T]:
-    """Runs blocking database work off the event loop, on the database's own threads.
+) -> T:
+    """Runs blocking database work where it costs least without stalling others.
 
-    SQLite has a single writer, and a connection that finds the write lock taken sleeps in
-    SQLite's busy handler with growing back-off (up to 100 ms a try) instead of queueing:
-    with many turns at once most of the time went to those sleeps. One thread per SQLite
-    database queues the work in Python instead (the GIL allows no more parallelism anyway);
-    PostgreSQL gets a pool of threads, as row locks let its transactions run side by side.
+    A process alone on its SQLite file (the embedded default, `thidua serve` with one
+    worker): on the event loop's thread. Its calls take microseconds and a WAL commit does
+    not wait for the disk, so a hop to a thread cost more than most of the work it carried
+    (a future, a wake-up of the loop, the GIL passed back and forth: about a tenth of the
+    CPU per update, bench/channels.py), and work on one thread cannot meet our own other
+    connection holding the write lock. The loop gets its turn after each call.
+
+    SQLite shared by worker processes: one thread per database, since a transaction may wait
+    for another process's turn (`QueuedConnection`), which must not hold the loop; one
+    thread, as SQLite's busy handler sleeps with growing back-off where the executor's
+    queue serves in order. PostgreSQL: a pool of threads, as row locks let its transactions
+    run side by side while each waits on the network.
     """
     bind = sessions.kw.get("bind")
     key = id(bind)
-    executor = _DB_THREADS.get(key)
-    if executor is None:
-        workers = 1 if on_sqlite(sessions) else 8
-        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
-        _DB_THREADS[key] = executor
+    if key not in _DB_THREADS:
+        _DB_THREADS[key] = _executor_for(sessions)
         if bind is not None:  # the threads end with their engine (tests make many)
             weakref.finalize(bind, _forget_db_threads, key)
+    executor = _DB_THREADS[key]
+    if executor is None:
+        result = func(*args, **kwargs)
+        await asyncio.sleep(0)
+        return result
     loop = asyncio.get_running_loop()
-    return loop.run_in_executor(executor, functools.partial(func, *args, **kwargs))
+    return await loop.run_in_executor(executor, functools.partial(func, *args, **kwargs))
+
+
+def _executor_for(sessions: sessionmaker[Session]) -> ThreadPoolExecutor | None:
+    bind = sessions.kw.get("bind")
+    if not on_sqlite(sessions):
+        return ThreadPoolExecutor(max_workers=8, thread_name_prefix="db")
+    if isinstance(bind, Engine) and writers_queue(bind):
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
+    return None
 
 
 def on_sqlite(sessions: sessionmaker[Session]) -> bool:

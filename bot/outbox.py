@@ -27,7 +27,7 @@ from aiolimiter import AsyncLimiter
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import Channel, SendResult, SendStatus
-from bot.gateway import Sweep, in_db_thread, nap, on_sqlite, write_first
+from bot.gateway import Sweep, nap, on_sqlite, run_db, write_first
 from bot.messages import Reply
 from bot.store import delivery
 
@@ -192,12 +192,12 @@ class OutboxSender:
 
     async def _take_ready(self, limit: int) -> list[_Job]:
         """Up to `limit` handed-over rows to send now; those of a paused or unknown channel
-        go back to the database (on its thread, as `_claim` does for claimed ones)."""
+        go back to the database (through `run_db`, as `_claim` does for claimed ones)."""
         ready = self._ready
         taken = [ready.popleft() for _ in range(min(limit, len(ready)))]
         now = self._now()
         if any(self._held_back(job, now) for job in taken):
-            runnable = await in_db_thread(self._sessions, self._runnable_of, taken)
+            runnable = await run_db(self._sessions, self._runnable_of, taken)
             kept = {job.id for job in runnable}
             self._sending.difference_update(job.id for job in taken if job.id not in kept)
             return runnable
@@ -213,12 +213,12 @@ class OutboxSender:
     async def run_once(self) -> int:
         """One claim-and-send round; returns how many messages were delivered."""
         jobs = await self._take_ready(len(self._ready))
-        jobs += await in_db_thread(self._sessions, self._claim)
+        jobs += await run_db(self._sessions, self._claim)
         if not jobs:
             return 0
         outcomes = await asyncio.gather(*(self._deliver(job) for job in jobs))
         sent, self._sent = self._sent, []
-        self._hold(await in_db_thread(self._sessions, self._mark_sent, sent))
+        self._hold(await run_db(self._sessions, self._mark_sent, sent))
         return sum(outcomes)
 
     async def run_forever(self, stop: asyncio.Event, idle_s: float = 0.2) -> None:
@@ -242,9 +242,7 @@ class OutboxSender:
                 self._claim_wanted = self._claim_wanted and not claim
                 sent, self._sent = self._sent, []
                 try:
-                    claimed = await in_db_thread(
-                        self._sessions, self._claim, room if claim else 0, sent
-                    )
+                    claimed = await run_db(self._sessions, self._claim, room if claim else 0, sent)
                 except Exception:  # the loop must survive a bad row or a database hiccup
                     log.exception("outbox round failed")
                     self._sent.extend(sent)  # recorded with the next claim
@@ -261,7 +259,7 @@ class OutboxSender:
         await asyncio.gather(*tasks, return_exceptions=True)
         sent, self._sent = self._sent, []
         unstarted, self._ready = list(self._ready), deque()
-        await in_db_thread(self._sessions, self._stop, sent, unstarted)
+        await run_db(self._sessions, self._stop, sent, unstarted)
         self._sending.difference_update(job.id for job in unstarted)
 
     def _stop(self, sent: list[_Job], unstarted: list[_Job]) -> None:
@@ -359,7 +357,7 @@ class OutboxSender:
         state = self._state[job.channel]
         reply = delivery.reply_from_json(job.payload)
         if _expired(reply, self._now()):
-            await in_db_thread(self._sessions, self._expire, job.id)
+            await run_db(self._sessions, self._expire, job.id)
             return 0
         async with self._chat_limiter(state, job), state.overall:
             try:
@@ -375,7 +373,7 @@ class OutboxSender:
             # chat's later rows; a crash in between resends it (the at-least-once window).
             self._sent.append(job)
             return 1
-        await in_db_thread(self._sessions, self._record, job, state, result)
+        await run_db(self._sessions, self._record, job, state, result)
         return 0
 
     def _expire(self, message_id: int) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.channels.base import ChannelError
-from bot.gateway import in_db_thread, receive_many
+from bot.gateway import receive_many, run_db
 from bot.web.app import WebServices
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ async def _loop(
         if not payloads:
             continue
         items = [(channel, payload) for payload in payloads]
-        outcomes = await in_db_thread(
+        outcomes = await run_db(
             services.sessions, receive_many, services.sessions, items, services.now()
         )  # one commit for the whole poll; a failure propagates before the next poll confirms
         services.worker.wake()

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.chase import Chaser, TickReport
-from bot.gateway import in_db_thread, write_first
+from bot.gateway import run_db, write_first
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class ReminderScheduler:
     async def run_forever(self, stop: asyncio.Event, every_s: float = 60.0) -> None:
         while not stop.is_set():
             try:
-                report = await in_db_thread(self._sessions, self.tick)
+                report = await run_db(self._sessions, self.tick)
                 if report and report.sent and self._on_queued is not None:
                     self._on_queued()  # the sender claims the new rows now, not at its next poll
                 if report and (report.sent or report.skipped or report.unreached):

@@ -6,6 +6,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,15 @@ def _queued_factory(lock_path: str) -> type[QueuedConnection]:
     return type("QueuedConnectionFor", (QueuedConnection,), {"lock_path": lock_path})
 
 
+_SHARED: weakref.WeakSet[Engine] = weakref.WeakSet()  # engines made with queue_writers
+
+
+def writers_queue(engine: Engine) -> bool:
+    """Whether this engine's SQLite file is written by other processes too, its transactions
+    waiting for their turn (`QueuedConnection`): such a wait must not hold an event loop."""
+    return engine in _SHARED
+
+
 def make_engine(url: str, *, queue_writers: bool = False) -> Engine:
     """SQLite gets WAL, foreign keys and a busy timeout; its folder is created.
 
@@ -150,6 +160,8 @@ def make_engine(url: str, *, queue_writers: bool = False) -> Engine:
             if queue_writers:
                 connect_args["factory"] = _queued_factory(path + ".lock")
         engine = create_engine(url, connect_args=connect_args)
+        if "factory" in connect_args:
+            _SHARED.add(engine)
         event.listen(engine, "connect", _sqlite_pragmas)
         engine.dialect.do_begin = _sqlite_begin  # type: ignore[method-assign]
         dialect: Any = engine.dialect
