@@ -19,6 +19,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import Receive, Scope, Send
 
 from bot.gateway import InboundChannel, InboxWorker, Receiver
 from bot.outbox import OutboxSender
@@ -46,7 +47,7 @@ class WebServices:
     reminders: ReminderScheduler | None = None  # the reminder loop, when this process runs it
 
 
-def worker_app() -> FastAPI:
+def worker_app() -> WebhooksFirst:
     """One process of `thidua serve --workers N` (uvicorn's app factory, run in each worker).
 
     Every worker takes webhooks, runs turns and sends: the inbox and the outbox already keep
@@ -59,26 +60,47 @@ def worker_app() -> FastAPI:
     return create_app(wiring.build_web_services(Settings()))
 
 
-def _webhook(
-    app: FastAPI, path: str
-) -> Callable[[Callable[[Request], Awaitable[Response]]], Callable[[Request], Awaitable[Response]]]:
-    """A plain Starlette route: FastAPI's parameter and dependency handling costs CPU on every
-    webhook and gives these endpoints nothing (they read the raw body themselves)."""
+Endpoint = Callable[[Request], Awaitable[Response]]
 
-    def register(
-        endpoint: Callable[[Request], Awaitable[Response]],
-    ) -> Callable[[Request], Awaitable[Response]]:
-        app.router.add_route(path, endpoint, methods=["POST"], include_in_schema=False)
-        return endpoint
 
-    return register
+class WebhooksFirst:
+    """The app as the server sees it: a webhook's POST goes straight to its endpoint, anything
+    else (the health check, the lifespan, other methods) through FastAPI.
+
+    FastAPI's stack (error and exception middleware, an exit stack, a body limit, telemetry,
+    routing) costs CPU on every update and gives a webhook nothing: it reads its raw body and
+    answers 200, 400, 403, 404 or 413 itself, and an exception still ends as the server's 500.
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.webhooks: dict[str, Endpoint] = {}
+
+    def webhook(self, path: str) -> Callable[[Endpoint], Endpoint]:
+        """Registers a POST endpoint here and, for other methods' answers, with FastAPI."""
+
+        def register(endpoint: Endpoint) -> Endpoint:
+            self.webhooks[path] = endpoint
+            self.app.router.add_route(path, endpoint, methods=["POST"], include_in_schema=False)
+            return endpoint
+
+        return register
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            endpoint = self.webhooks.get(scope["path"])
+            if endpoint is not None:
+                response = await endpoint(Request(scope, receive))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _same(given: str | None, expected: str) -> bool:
     return bool(expected) and hmac.compare_digest((given or "").encode(), expected.encode())
 
 
-def create_app(services: WebServices) -> FastAPI:
+def create_app(services: WebServices) -> WebhooksFirst:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
@@ -102,6 +124,7 @@ def create_app(services: WebServices) -> FastAPI:
                     await close()
 
     app = FastAPI(title="Trợ lý Thi đua", lifespan=lifespan, docs_url=None, redoc_url=None)
+    served = WebhooksFirst(app)
     receiver = Receiver(services.sessions, services.now, services.worker)
 
     async def accept(channel_name: str, body: bytes) -> Response:
@@ -124,7 +147,7 @@ def create_app(services: WebServices) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @_webhook(app, "/webhooks/telegram")
+    @served.webhook("/webhooks/telegram")
     async def telegram_webhook(request: Request) -> Response:
         if not _same(
             request.headers.get(TELEGRAM_SECRET_HEADER), services.secrets.get("telegram", "")
@@ -132,7 +155,7 @@ def create_app(services: WebServices) -> FastAPI:
             return Response(status_code=403)
         return await accept("telegram", await request.body())
 
-    @_webhook(app, "/webhooks/zalo-bot")
+    @served.webhook("/webhooks/zalo-bot")
     async def zalo_bot_webhook(request: Request) -> Response:
         if not _same(
             request.headers.get(ZALO_BOT_SECRET_HEADER), services.secrets.get("zalo_bot", "")
@@ -140,7 +163,7 @@ def create_app(services: WebServices) -> FastAPI:
             return Response(status_code=403)
         return await accept("zalo_bot", await request.body())
 
-    @_webhook(app, "/webhooks/zalo-oa")
+    @served.webhook("/webhooks/zalo-oa")
     async def zalo_oa_webhook(request: Request) -> Response:
         channel = services.channels.get("zalo_oa")
         body = await request.body()
@@ -150,4 +173,4 @@ def create_app(services: WebServices) -> FastAPI:
             return Response(status_code=403)
         return await accept("zalo_oa", body)
 
-    return app
+    return served

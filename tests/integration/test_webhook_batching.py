@@ -105,3 +105,22 @@ async def test_a_failed_commit_answers_no_request_with_200(
     monkeypatch.setattr(delivery, "receive", real)  # the receiver goes on after a failure
     assert await post(client, bodies[5]) == 200
     assert "tg:205" in stored(world)
+
+
+async def test_webhook_posts_take_the_short_way_and_the_rest_still_reach_fastapi(
+    app: tuple[World, httpx.AsyncClient],
+) -> None:
+    """Webhook POSTs skip FastAPI's stack (bot.web.app.WebhooksFirst); what else arrives is
+    answered by FastAPI as before."""
+    world, client = app
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    assert (await client.get("/webhooks/telegram")).status_code == 405
+    assert (await client.post("/webhooks/nowhere", content="{}")).status_code == 404
+    too_big = json.dumps({"update_id": 1, "padding": "x" * 1_000_001})
+    assert await post(client, too_big) == 413
+    unconfigured = await client.post(  # no Zalo Bot channel in this app
+        "/webhooks/zalo-bot", content="{}", headers={"X-Bot-Api-Secret-Token": "x"}
+    )
+    assert unconfigured.status_code == 403
+    assert await post(client, json.dumps(message_update(77, "xin chào", update_id=901))) == 200
+    assert "tg:901" in stored(world)
