@@ -470,8 +470,18 @@ def movement(session: Session, movement_id: int, *, periods: bool = False) -> Mo
     """
     if identity_key(Movement, movement_id) in session.identity_map:
         return session.get(Movement, movement_id)  # already in the session: no SQL
+    memo = _memo(session)
+    read: Movement | None = memo.get(("movement", movement_id))
+    if read is not None and not (periods and "periods" in inspect(read).unloaded):
+        # Read by an earlier turn of this transaction, which the router has since let go
+        # (each turn of a group starts from the rows): the forms never write movements.
+        session.add(read)
+        return read
     query = _MOVEMENT_WITH_PERIODS if periods else _MOVEMENT
-    return session.execute(query, {"movement_id": movement_id}).unique().scalar_one_or_none()
+    found = session.execute(query, {"movement_id": movement_id}).unique().scalar_one_or_none()
+    if found is not None:
+        memo[("movement", movement_id)] = found
+    return found
 
 
 def person_name(session: Session, person_id: int | None) -> str:

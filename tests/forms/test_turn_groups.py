@@ -71,3 +71,36 @@ def test_a_failing_and_a_conflicting_turn_leave_the_others_committed(
     head.press("Xác nhận và nộp")  # the failed turn's draft survived
     reg = registration(world)
     assert reg is not None and reg.version == 1
+
+
+def test_a_transactions_turns_read_the_movement_once_and_the_next_transaction_reads_it_again(
+    world: World,
+) -> None:
+    """Each turn of a group starts from the rows (the router lets go of what the last turn
+    read), but the movement, which the forms never write, is read once per transaction."""
+    from sqlalchemy import event
+
+    reads: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        reads.extend(t for t in ("movements", "report_periods") if f"FROM {t}" in statement)
+
+    event.listen(world.engine, "before_cursor_execute", seen)
+    try:
+        with world.sessions.begin() as session:
+            first = forms.movement(session, world.movement_id)
+            session.expunge_all()  # as Router._grouped does between turns
+            again = forms.movement(session, world.movement_id)
+            assert again is first and again in session
+            assert reads == ["movements"]
+            assert again is not None and again.periods  # not read with it: read now
+            assert reads == ["movements", "report_periods"]
+            session.expunge_all()
+            with_periods = forms.movement(session, world.movement_id, periods=True)
+            assert with_periods is first and with_periods in session
+            assert reads == ["movements", "report_periods"]
+        with world.sessions.begin() as session:
+            forms.movement(session, world.movement_id)
+        assert reads == ["movements", "report_periods", "movements"]
+    finally:
+        event.remove(world.engine, "before_cursor_execute", seen)
