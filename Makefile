@@ -40,6 +40,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/flows.py
 	$(BIN)/python bench/channels.py
 	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/instructions.py
 
 clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache
