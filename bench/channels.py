@@ -927,6 +927,8 @@ def report(results: list[Outcome], loads: list[float], db: str = "sqlite") -> No
 
 
 def main() -> None:
+    from flows import PG_URL  # bench/flows.py, beside this script
+
     parser = argparse.ArgumentParser(prog="python bench/channels.py")
     sub = parser.add_subparsers(dest="command")
     ours = sub.add_parser("serve-ours")
@@ -948,7 +950,7 @@ def main() -> None:
         default="sqlite",
         help="our bot's database: a SQLite file (the default), or a private schema on --pg-url",
     )
-    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument(
         "--repeat",
         type=int,

@@ -159,6 +159,21 @@ def _button_payload(replies: list[Reply], label: str) -> tuple[str, str]:
     raise AssertionError(f"no button {label!r} in {[r.text[:60] for r in replies]}")
 
 
+def step_message(user: str, kind: str, text: str, last: list[Reply]) -> Incoming:
+    """A script step as the console sends it: typed text, or the press of a button of the
+    user's last replies whose label contains `text`."""
+    if kind == "press":
+        label, payload = _button_payload(last, text)
+        return Incoming("console", user, user, text=label, payload=payload)
+    return Incoming("console", user, user, text=text)
+
+
+def check_turn(backend: str, message: Incoming, replies: list[Reply]) -> None:
+    """A step the flow refused (an error or a conflict) stops the benchmark."""
+    if any(r.meta.get("error") or r.meta.get("conflict") for r in replies):
+        raise AssertionError(f"{backend}: {message.chat_id} {message.text!r} -> {replies[0].text}")
+
+
 def drive(router: Router, users: list[str], backend: str) -> Result:
     """Every unit's whole script, round-robin: units interleave as they would in production."""
     result = Result(backend, 0, 0.0)
@@ -166,16 +181,11 @@ def drive(router: Router, users: list[str], backend: str) -> Result:
     started, cpu = time.perf_counter(), time.process_time()
     for kind, text in SCRIPT:
         for user in users:
-            if kind == "press":
-                label, payload = _button_payload(last[user], text)
-                message = Incoming("console", user, user, text=label, payload=payload)
-            else:
-                message = Incoming("console", user, user, text=text)
+            message = step_message(user, kind, text, last[user])
             t0 = time.perf_counter()
             replies = router.handle(message)
             result.latencies_ms.append((time.perf_counter() - t0) * 1000)
-            if any(r.meta.get("error") or r.meta.get("conflict") for r in replies):
-                raise AssertionError(f"{backend}: {user} {text!r} -> {replies[0].text}")
+            check_turn(backend, message, replies)
             last[user] = replies
             result.steps += 1
     result.seconds = time.perf_counter() - started

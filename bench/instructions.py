@@ -56,7 +56,6 @@ def run_turns(units: int, variant: str) -> None:
     import flows  # bench/flows.py
 
     from bot.core.router import Router
-    from bot.messages import Incoming
     from bot.store.db import make_engine, migrate, session_factory
     from bot.store.files import FileStore
 
@@ -71,14 +70,10 @@ def run_turns(units: int, variant: str) -> None:
     last: dict[str, list[Any]] = {user: [] for user in users}
     keys = iter(range(1, 10**9))
     for kind, text in flows.SCRIPT[:STEPS]:
-        batch = []
-        for user in users:
-            if kind == "press":
-                label, payload = flows._button_payload(last[user], text)
-                message = Incoming("console", user, user, text=label, payload=payload)
-            else:
-                message = Incoming("console", user, user, text=text)
-            batch.append((message, f"console:{next(keys)}"))
+        batch = [
+            (flows.step_message(user, kind, text, last[user]), f"console:{next(keys)}")
+            for user in users
+        ]
         if variant == "grouped":
             replies = []
             for start in range(0, len(batch), GROUP):
@@ -86,8 +81,7 @@ def run_turns(units: int, variant: str) -> None:
         else:
             replies = [router.handle(m, update_key=k, outbox=True) for m, k in batch]
         for (message, _), got in zip(batch, replies, strict=True):
-            if any(r.meta.get("error") or r.meta.get("conflict") for r in got):
-                raise AssertionError(f"{message.chat_id} {message.text!r}: {got[0].text}")
+            flows.check_turn(variant, message, got)
             last[message.chat_id] = got
     engine.dispose()
     shutil.rmtree(tmp, ignore_errors=True)
