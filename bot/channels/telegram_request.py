@@ -10,11 +10,11 @@ Sending was a third of the bot's CPU per update, more than the router's turn.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 import aiohttp
+import orjson
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -104,7 +104,7 @@ class AiohttpRequest(BaseRequest):
                 form.add_field(name, data, filename=filename, content_type=mimetype)
             body = form
         elif request_data is not None:
-            body = json.dumps(request_data.parameters).encode()
+            body = orjson.dumps(request_data.parameters)
             headers = {"Content-Type": "application/json"}
         try:
             async with self._client().request(
@@ -118,6 +118,16 @@ class AiohttpRequest(BaseRequest):
         # The URL holds the token: only the method's name is logged.
         log.debug("HTTP Request: %s %s %d", method, url.rsplit("/", 1)[-1], response.status)
         return response.status, content
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """PTB's parse with orjson (a quarter of `json.loads`' time on a sendMessage answer); what
+        orjson refuses still goes to PTB's own, which logs it and raises TelegramError."""
+        try:
+            parsed: dict[str, Any] = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            return BaseRequest.parse_json_payload(payload)
+        return parsed
 
     def _pick(self, given: Any, default: float | None) -> float | None:
         return default if isinstance(given, _DEFAULT) else given

@@ -7,11 +7,11 @@ the loser's transaction (step writes included) rolls back whole.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
@@ -89,7 +89,7 @@ class ConversationState:
     draft: Draft | None = None
     version: int = 0
     exists: bool = False
-    loaded: str = ""  # fingerprint of what was read, to skip rewriting an unchanged row
+    loaded: bytes = b""  # fingerprint of what was read, to skip rewriting an unchanged row
 
     @property
     def data(self) -> Draft:
@@ -122,10 +122,13 @@ def from_row(channel: str, chat_id: str, row: Any | None) -> ConversationState:
     return state
 
 
-def _fingerprint(state: ConversationState) -> str:
+_FINGERPRINT = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+
+
+def _fingerprint(state: ConversationState) -> bytes:
     """What was read, as text: nested lists in the draft may be changed in place."""
     content = [state.person_id, state.flow, state.step, state.draft or {}]
-    return json.dumps(content, sort_keys=True, default=str)
+    return orjson.dumps(content, option=_FINGERPRINT, default=str)
 
 
 def save_conversation(session: Session, state: ConversationState, now: datetime) -> None:

@@ -10,6 +10,7 @@ import weakref
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -145,6 +146,16 @@ def writers_queue(engine: Engine) -> bool:
     return engine in _SHARED
 
 
+def json_text(value: Any) -> str:
+    """JSON columns' serializer: orjson, several times faster than the standard library on
+    the payloads and drafts every message writes; dict keys that are not strings become
+    strings, as `json.dumps` makes them."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+_JSON = {"json_serializer": json_text, "json_deserializer": orjson.loads}
+
+
 def make_engine(url: str, *, queue_writers: bool = False) -> Engine:
     """SQLite gets WAL, foreign keys and a busy timeout; its folder is created.
 
@@ -159,7 +170,7 @@ def make_engine(url: str, *, queue_writers: bool = False) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             if queue_writers:
                 connect_args["factory"] = _queued_factory(path + ".lock")
-        engine = create_engine(url, connect_args=connect_args)
+        engine = create_engine(url, connect_args=connect_args, **_JSON)
         if "factory" in connect_args:
             _SHARED.add(engine)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -169,7 +180,7 @@ def make_engine(url: str, *, queue_writers: bool = False) -> Engine:
         dialect.do_release_savepoint = _sqlite_savepoint_call("RELEASE SAVEPOINT {name}")
         dialect.do_rollback_to_savepoint = _sqlite_savepoint_call("ROLLBACK TO SAVEPOINT {name}")
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **_JSON)
 
 
 def migrate(engine: Engine) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import Receive, Scope, Send
@@ -134,7 +134,7 @@ def create_app(services: WebServices) -> WebhooksFirst:
         if len(body) > MAX_BODY_BYTES:
             return Response(status_code=413)
         try:
-            payload = json.loads(body)
+            payload = orjson.loads(body)
             if not isinstance(payload, dict):
                 raise ValueError("not an object")
             await receiver.store(channel, payload)

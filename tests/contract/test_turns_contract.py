@@ -143,3 +143,37 @@ def test_a_chats_first_row_written_by_two_turns_at_once_lets_one_win(
     with sessions() as session:
         row = session.scalars(select(Conversation).where(Conversation.chat_id == "chat-7")).one()
     assert (row.flow, row.step, row.version) == ("registration", "collective", 1)
+
+
+def test_a_draft_keeps_its_content_and_an_unchanged_one_is_not_rewritten(
+    sessions: sessionmaker[Session],
+) -> None:
+    """JSON columns go through orjson (bot.store.db.json_text): Vietnamese text stays text,
+    integer keys come back as strings (as `json.dumps` made them), and a draft holding a
+    value JSON has no type for (a date) still fingerprints, so reading it and saving it
+    unchanged writes nothing."""
+    draft = {"tên": "Tập thể lao động xuất sắc", 3: {"giá trị": [1.5, None, True]}}
+    with sessions.begin() as session:
+        _, state = open_turn(session, "telegram", "t1", "chat-json", NOW)
+        state.flow, state.step = "registration", "targets"
+        state.data.update(draft)
+        save_conversation(session, state, NOW)
+    with sessions.begin() as session:
+        _, state = open_turn(session, "telegram", "t1", "chat-json", NOW)
+        raw = session.scalar(select(Conversation.draft).where(Conversation.chat_id == "chat-json"))
+        expected = {"tên": "Tập thể lao động xuất sắc", "3": {"giá trị": [1.5, None, True]}}
+        assert state.data == expected
+        assert raw == state.data
+        state.data["hạn"] = NOW.date()  # kept only in memory: the save below writes it
+        save_conversation(session, state, NOW)
+        assert state.version == 2
+    with sessions.begin() as session:
+        _, state = open_turn(session, "telegram", "t1", "chat-json", NOW)
+        assert state.data["hạn"] == NOW.date().isoformat()
+        save_conversation(session, state, NOW)  # unchanged: no write, version stays
+        assert state.version == 2
+    with sessions() as session:
+        assert (
+            session.scalar(select(Conversation.version).where(Conversation.chat_id == "chat-json"))
+            == 2
+        )
