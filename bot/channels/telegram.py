@@ -40,7 +40,7 @@ from bot.channels.telegram_parse import (
     MemoryCallbackStore,
     parse_update,
 )
-from bot.channels.telegram_request import AiohttpRequest
+from bot.channels.telegram_request import ApiRequest
 from bot.i18n import channels_vi
 from bot.messages import Attachment, Button, Incoming, Reply
 
@@ -93,14 +93,15 @@ def make_bot(
     Registers the token with the log filter first: PTB logs the API URL (which holds the
     token) while it is constructed, and httpx logs every request URL.
 
-    API calls go through aiohttp (telegram_request: a quarter of httpx's CPU per call); the
-    long poll keeps PTB's httpx backend, one request per poll. The pool bounds the calls in
-    flight: the outbox sender keeps 16 and callback answers at most ANSWERS_IN_FLIGHT, and
-    downloads wait for a free connection (up to the pool timeout) if need be.
+    API calls go through telegram_request (JSON over a keep-alive pool, files over aiohttp;
+    a small part of httpx's CPU per call); the long poll keeps PTB's httpx backend, one
+    request per poll. Each pool bounds the calls in flight: the outbox sender keeps 16 and
+    callback answers at most ANSWERS_IN_FLIGHT, and downloads wait for a free connection (up
+    to the pool timeout) if need be.
     """
     protect_logs(token)
     base = base_url.rstrip("/")
-    request = AiohttpRequest(
+    request = ApiRequest(
         pool_size=pool_size,
         read_timeout=timeout_s,
         write_timeout=timeout_s,

@@ -296,17 +296,17 @@ async def test_a_button_press_is_answered_through_the_api(
 
 
 def test_api_answers_are_parsed_and_garbage_is_a_telegram_error() -> None:
-    """AiohttpRequest parses answers with orjson; a body that is not JSON (a proxy's HTML
+    """ApiRequest parses answers with orjson; a body that is not JSON (a proxy's HTML
     error page) still ends as PTB's own TelegramError, which the channel reports as a
     failed send rather than crashing the sender."""
     from telegram.error import TelegramError
 
-    from bot.channels.telegram_request import AiohttpRequest
+    from bot.channels.telegram_request import ApiRequest
 
     answer = '{"ok":true,"result":{"message_id":7,"text":"Đã nhận báo cáo"}}'.encode()
-    assert AiohttpRequest.parse_json_payload(answer) == {
+    assert ApiRequest.parse_json_payload(answer) == {
         "ok": True,
         "result": {"message_id": 7, "text": "Đã nhận báo cáo"},
     }
     with pytest.raises(TelegramError, match="Invalid server response"):
-        AiohttpRequest.parse_json_payload(b"<html>502 Bad Gateway</html>")
+        ApiRequest.parse_json_payload(b"<html>502 Bad Gateway</html>")
