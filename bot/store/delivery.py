@@ -32,7 +32,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.messages import Attachment, Button, Citation, Reply
-from bot.store.driver import DriverStatement
+from bot.store.driver import DriverStatement, session_connection
 from bot.store.models import Base, ChannelIdentity, Json, UTCDateTime
 
 LEASE = timedelta(seconds=60)
@@ -178,7 +178,7 @@ _MARK = DriverStatement(_mark_statement)
 def mark_processed(session: Session, *, channel: str, update_key: str, now: datetime) -> bool:
     """True the first time an update is seen; False for a redelivery (nothing is written)."""
     params = {"channel": channel, "update_key": update_key, "received_at": now}
-    return _MARK.run(session.connection(), params).first() is not None
+    return _MARK.run(session_connection(session), params).first() is not None
 
 
 def purge_processed(session: Session, *, older_than: datetime) -> int:
@@ -224,7 +224,7 @@ def enqueue(
     """Queue replies under `key:n`; queuing the same key twice queues nothing more."""
     if not replies:
         return 0
-    connection = session.connection()
+    connection = session_connection(session)
     queued = 0
     for n, reply in enumerate(replies):  # usually one or two: a row each, in order
         params = {
@@ -329,7 +329,7 @@ def enqueue_many(session: Session, messages: Sequence[Queued], *, now: datetime)
         }
         for m in messages
     ]
-    session.connection().execute(statement, params)
+    session_connection(session).execute(statement, params)
 
 
 def claim_due(
@@ -344,7 +344,7 @@ def claim_due(
     """
     if limit <= 0:
         return []
-    connection = session.connection()
+    connection = session_connection(session)
     found = connection.execute(
         prebuilt(session, "claim_due", _due_statement), {"now": now, "limit": limit}
     ).all()
@@ -416,7 +416,7 @@ def _heads(
     due: Callable[[Any, datetime], bool] = lambda _head, _now: True,
 ) -> list[Any]:
     """Each chat's head row (`head_of`), leased (`lease_of`) when it is due and free."""
-    connection = session.connection()
+    connection = session_connection(session)
     found = []
     for channel, chat_id in dict.fromkeys(chats):
         head = head_of.run(connection, {"channel": channel, "chat_id": chat_id}).first()
@@ -462,7 +462,7 @@ def mark_all_sent(session: Session, message_ids: Sequence[int], *, now: datetime
     """Many sends recorded by one statement (the sender batches them with its next claim)."""
     if message_ids:
         rows = [{"row_id": message_id, "sent_at": now} for message_id in message_ids]
-        _MARK_SENT.run_many(session.connection(), rows)
+        _MARK_SENT.run_many(session_connection(session), rows)
 
 
 def record_progress(session: Session, message_id: int, *, parts_sent: int) -> None:
@@ -598,7 +598,7 @@ def receive(
         "payload": payload,
         "received_at": now,
     }
-    return _RECEIVE.run(session.connection(), params).first() is not None
+    return _RECEIVE.run(session_connection(session), params).first() is not None
 
 
 def _inbox_statement(dialect: str) -> Any:
@@ -624,7 +624,7 @@ def claim_inbox(
     """The oldest unprocessed update of each chat, leased like outbox rows."""
     if limit <= 0:
         return []
-    connection = session.connection()
+    connection = session_connection(session)
     found = connection.execute(
         prebuilt(session, "claim_inbox", _inbox_statement), {"now": now, "limit": limit}
     ).all()
@@ -679,7 +679,7 @@ def mark_all_received_done(session: Session, inbox_ids: Sequence[int], *, now: d
     """Many handled updates recorded by one statement."""
     if inbox_ids:
         rows = [{"row_id": inbox_id, "processed_at": now} for inbox_id in inbox_ids]
-        _MARK_DONE.run_many(session.connection(), rows)
+        _MARK_DONE.run_many(session_connection(session), rows)
 
 
 def release_inbox(session: Session, inbox_id: int, *, retry_at: datetime) -> None:

@@ -27,6 +27,7 @@ from bot.store.conversations import Conflict as Conflict  # re-exported for the 
 from bot.store.conversations import ConversationState as ConversationState
 from bot.store.conversations import load_conversation as load_conversation
 from bot.store.conversations import save_conversation as save_conversation
+from bot.store.driver import session_connection
 from bot.store.models import (
     Movement,
     Person,
@@ -83,7 +84,7 @@ def _catalog(session: Session) -> list[Title]:
     memo = _memo(session)
     if "titles" not in memo:
         # On the connection: the forms never write titles, so there is nothing to autoflush.
-        memo["titles"] = [Title(*row) for row in session.connection().execute(_TITLES)]
+        memo["titles"] = [Title(*row) for row in session_connection(session).execute(_TITLES)]
     return list(memo["titles"])
 
 
@@ -228,7 +229,7 @@ def _insert_new(session: Session, reg: Registration) -> None:
     row runs in a savepoint: a unit registering twice at once trips the unique key there.
     """
     session.flush()  # what the ORM would flush before these statements (usually nothing)
-    connection = session.connection()  # Core on the connection: no ORM execution around it
+    connection = session_connection(session)  # Core on the connection: no ORM execution around it
     with connection.begin_nested():
         reg.id = connection.execute(_INSERT_REG, _columns(reg, _REG_TABLE)).scalar_one()
     if reg.lines:
@@ -423,7 +424,7 @@ def _version_row(
         "created_by": person_id,
     }
     session.flush()  # the registration's own changes go first, as when this was an ORM add
-    session.connection().execute(_VERSION_ROW, row)
+    session_connection(session).execute(_VERSION_ROW, row)
 
 
 def registrations_with_status(
@@ -456,10 +457,26 @@ def unit_name(session: Session, unit_id: int | None) -> str:
     memo = _memo(session)
     key = ("unit_name", unit_id)
     if key not in memo:
-        found = session.connection().execute(_UNIT_NAME, {"unit_id": unit_id}).scalar()
+        found = session_connection(session).execute(_UNIT_NAME, {"unit_id": unit_id}).scalar()
         memo[key] = found or ""  # on the connection: the forms never write units
     name: str = memo[key]
     return name
+
+
+def open_movements(session: Session, today: date) -> list[Movement]:
+    """`org.open_movements` without their periods, read once per transaction: when a movement
+    opens, every unit starts registering at once, and a group's turns all ask. The objects
+    are those `movement` keeps, so one movement is one object in the session."""
+    memo = _memo(session)
+    key = ("open_movements", today)
+    ids: list[int] | None = memo.get(key)
+    if ids is None:
+        found = org.open_movements(session, today, periods=False)
+        for read in found:
+            memo[("movement", read.id)] = read
+        memo[key] = [read.id for read in found]
+        return found
+    return [m for m in (movement(session, movement_id) for movement_id in ids) if m is not None]
 
 
 def movement(session: Session, movement_id: int, *, periods: bool = False) -> Movement | None:

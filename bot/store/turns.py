@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.store.accounts import Caller, touch_if_stale
 from bot.store.conversations import ConversationState, from_row
-from bot.store.driver import DriverStatement
+from bot.store.driver import DriverStatement, session_connection
 from bot.store.models import ChannelIdentity, Conversation, Person, PersonRole
 
 _T = cast(Table, Conversation.__table__)
@@ -61,7 +61,7 @@ def open_turn(
     Marks the account as seen when its mark is stale (see `accounts.TOUCH_EVERY`). Runs on the
     session's connection: nothing is pending in the session at the start of a message.
     """
-    connection = session.connection()
+    connection = session_connection(session)
     params = {"channel": channel, "user_id": user_id, "chat_id": chat_id}
     row = _RUN_TURN.run(connection, params).rows[0]
     state = from_row(channel, chat_id, row if row.version is not None else None)

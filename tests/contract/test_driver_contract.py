@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.delivery import OutboxMessage
-from bot.store.driver import DriverStatement
+from bot.store.driver import DriverStatement, session_connection
 from bot.store.models import UTCDateTime
 
 T = OutboxMessage.__table__
@@ -121,3 +121,33 @@ def test_one_statement_for_many_parameter_sets(sessions: sessionmaker[Session]) 
     with sessions() as session:
         found = session.execute(select(T.c.idempotency_key, T.c.status, T.c.sent_at)).all()
     assert sorted(found) == [("a", "sent", WHEN), ("b", "pending", None), ("c", "sent", WHEN)]
+
+
+def test_the_kept_connection_follows_savepoints(sessions: sessionmaker[Session]) -> None:
+    """`session_connection` keeps the connection per transaction and savepoint: a statement
+    run through it inside a savepoint rolls back with that savepoint (the SAVEPOINT is only
+    emitted when the savepoint first asks the session for its connection)."""
+    with sessions.begin() as session:
+        INSERT.run(
+            session_connection(session),
+            {"chat_id": "a", "key": "k-a", "when": WHEN, "payload": PAYLOAD},
+        )
+        undone = session.begin_nested()
+        INSERT.run(
+            session_connection(session),
+            {"chat_id": "b", "key": "k-b", "when": WHEN, "payload": PAYLOAD},
+        )
+        undone.rollback()
+        kept = session.begin_nested()
+        INSERT.run(
+            session_connection(session),
+            {"chat_id": "c", "key": "k-c", "when": WHEN, "payload": PAYLOAD},
+        )
+        kept.commit()
+        INSERT.run(
+            session_connection(session),
+            {"chat_id": "d", "key": "k-d", "when": WHEN, "payload": PAYLOAD},
+        )
+    with sessions() as session:
+        chats = session.scalars(select(T.c.chat_id).order_by(T.c.chat_id)).all()
+    assert chats == ["a", "c", "d"]

@@ -104,3 +104,30 @@ def test_a_transactions_turns_read_the_movement_once_and_the_next_transaction_re
         assert reads == ["movements", "report_periods", "movements"]
     finally:
         event.remove(world.engine, "before_cursor_execute", seen)
+
+
+def test_a_transactions_turns_list_the_open_movements_once(world: World) -> None:
+    """When a movement opens every unit registers at once, so a group's turns all list the
+    open movements: read once per transaction, as the same objects `forms.movement` keeps."""
+    from sqlalchemy import event
+
+    reads: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        reads.extend(t for t in ("movements", "report_periods") if f"FROM {t}" in statement)
+
+    today = world.clock().date()
+    event.listen(world.engine, "before_cursor_execute", seen)
+    try:
+        with world.sessions.begin() as session:
+            [first] = forms.open_movements(session, today)
+            session.expunge_all()  # as Router._grouped does between turns
+            [again] = forms.open_movements(session, today)
+            assert again is first and again in session
+            assert forms.movement(session, world.movement_id) is first
+            assert reads == ["movements"]
+        with world.sessions.begin() as session:
+            assert [m.id for m in forms.open_movements(session, today)] == [world.movement_id]
+        assert reads == ["movements", "movements"]
+    finally:
+        event.remove(world.engine, "before_cursor_execute", seen)

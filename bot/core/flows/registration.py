@@ -18,7 +18,7 @@ from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
 from bot.core.text import parse_date, parse_number, parse_quantity
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
-from bot.store import forms, org
+from bot.store import forms
 from bot.store.conversations import ConversationState
 from bot.store.models import Movement, Registration
 from bot.store.titles import COLLECTIVE, INDIVIDUAL
@@ -64,7 +64,7 @@ def _choosable_with_registrations(ctx: Ctx) -> list[tuple[Movement, Registration
     """Open movements the unit may still register for, with its registration for each."""
     unit_id = ctx.actor.unit_id
     found = []
-    for movement in org.open_movements(ctx.session, ctx.today, periods=False):
+    for movement in forms.open_movements(ctx.session, ctx.today):
         reg = forms.registration_of(ctx.session, unit_id, movement.id) if unit_id else None
         if _editable(ctx, movement, reg.status if reg else None):
             found.append((movement, reg))
@@ -353,7 +353,7 @@ def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
     choosable = _choosable_with_registrations(ctx)
     movements = [movement for movement, _reg in choosable]
     if not movements:
-        running = org.open_movements(ctx.session, ctx.today, periods=False)
+        running = forms.open_movements(ctx.session, ctx.today)
         if running:
             deadline = summary.day(running[0].registration_deadline)
             return [Reply(vi.REG_PAST_DEADLINE.format(deadline=deadline))]
