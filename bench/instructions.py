@@ -16,8 +16,9 @@ difference, divided by the messages between them, is the cost of one message wit
   FastAPI app inside it (its middleware and router).
 
 Under valgrind Python runs ~50 times slower: about ten minutes on two cores. Measured here:
-grouped turns 2.10 M instructions per update against 2.50 M one by one (0.84); a webhook 1.05 M
-through WebhooksFirst against 1.19 M through FastAPI (0.88).
+grouped turns 1.79 M instructions per update against 2.23 M one by one (0.81); a webhook 0.98 M
+through WebhooksFirst against 1.14 M through FastAPI (0.86). Repeated runs of one version agree
+within 2 % (a webhook: 955 k and 971 k), so read smaller differences as none.
 Last line: one JSON object.
 
     python bench/instructions.py [--small 16] [--large 48]
