@@ -10,7 +10,7 @@ point leaves either the stored update (processed again) or its committed turn (s
 Per-update overhead is what limits throughput (the work is CPU-bound under the GIL), so the
 path batches where no guarantee depends on it: webhook requests that arrive together share
 one commit (each still answered only after it), and a claim's turns go to the database in
-groups (on SQLite one transaction per group, each turn in its own savepoint). Database work
+groups (on SQLite one transaction per group; see `Router.handle_group`). Database work
 runs where `run_db` puts it: on the event loop's thread when this process is alone on a SQLite
 file, on threads of the database's own otherwise.
 
@@ -272,7 +272,7 @@ class InboxWorker:
         self._next_purge: datetime | None = None
         self._lease = lease
         self._wake = asyncio.Event()
-        # On SQLite a claim's turns share one transaction (a savepoint each): writes are
+        # On SQLite a claim's turns share one transaction (Router.handle_group): writes are
         # serialised there anyway, and a commit per turn was a sixth of a turn's CPU.
         # PostgreSQL keeps a transaction per turn, so row locks are held no longer than one.
         self._group_turns = on_sqlite(sessions)
@@ -418,7 +418,7 @@ class InboxWorker:
 
     async def _process_all(self, jobs: list[Job]) -> int:
         """One claim's updates. Those without files run their turns in groups, one trip to
-        the database per group (on SQLite one transaction, a savepoint per turn): a
+        the database per group (on SQLite one transaction, `Router.handle_group`): a
         trip costs a commit, and where the database has threads of its own a hop, a future
         and a loop wake-up, ~8% of the CPU when made per update. Groups stay small so the
         sender's claims, which wait for the same database, are not held up long. Updates

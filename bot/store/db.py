@@ -49,7 +49,8 @@ def _sqlite_savepoint_call(template: str) -> Any:
     (its errors raised as SQLAlchemy's, as `bot.store.driver` does).
 
     SQLAlchemy compiles a new savepoint clause on every call: ~90 µs each, twice per turn
-    when a claim's turns share a transaction (a savepoint per turn, `Router.handle_group`).
+    when a group of turns runs with a savepoint per turn (`Router.handle_group`, once one of
+    them raised).
     Names are SQLAlchemy's own (`sa_savepoint_N`).
     """
 

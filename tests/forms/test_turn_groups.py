@@ -1,7 +1,8 @@
 """Several chats' turns in one transaction (`Router.handle_group`): each stands alone.
 
-The inbox worker runs a claim's turns this way on SQLite. A turn that fails or conflicts rolls
-back to its savepoint and answers as it would alone; the others commit; a redelivered group
+The inbox worker runs a claim's turns this way on SQLite. The turns run side by side without
+savepoints; when one fails or conflicts the group runs again with a savepoint per turn, so that
+turn rolls back and answers as it would alone while the others commit; a redelivered group
 changes nothing.
 """
 
@@ -131,3 +132,46 @@ def test_a_transactions_turns_list_the_open_movements_once(world: World) -> None
         assert reads == ["movements", "movements"]
     finally:
         event.remove(world.engine, "before_cursor_execute", seen)
+
+
+def test_savepoints_only_when_a_turn_raised(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A group whose turns all run needs no savepoint; one that raised runs again, every turn
+    in its own savepoint, and the good turns still commit once each."""
+    from sqlalchemy.orm import Session
+
+    nested: list[int] = []
+    begin_nested = Session.begin_nested
+
+    def counted(self: Session) -> object:
+        nested.append(1)
+        return begin_nested(self)
+
+    monkeypatch.setattr(Session, "begin_nested", counted)
+    router = world.router()
+    calm = [
+        (Incoming("console", "head", "head", text="/dangky"), "s:1"),
+        (Incoming("console", "head2", "head2", text="/dangky"), "s:2"),
+    ]
+    replies = router.handle_group(calm)
+    assert all(replies) and not nested
+    assert flow_of(world, "head") == flow_of(world, "head2") == "registration"
+
+    save = forms.save_conversation
+
+    def conflicted(session: object, state: forms.ConversationState, now: object) -> None:
+        if state.chat_id == "officer":
+            raise forms.Conflict(state.version + 1, "", None)
+        save(session, state, now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(forms, "save_conversation", conflicted)
+    queued = count(world, OutboxMessage)
+    stormy = [
+        (Incoming("console", "head3", "head3", text="/dangky"), "s:3"),
+        (Incoming("console", "officer", "officer", text="/dangky"), "s:4"),
+    ]
+    started, busy = router.handle_group(stormy)
+    assert len(nested) == 2  # the second run: one savepoint per turn
+    assert [r.text for r in busy] == [vi.BUSY]
+    assert started and flow_of(world, "head3") == "registration"
+    assert flow_of(world, "officer") is None
+    assert count(world, OutboxMessage) == queued + len(started) + len(busy)  # once each
