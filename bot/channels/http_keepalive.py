@@ -84,7 +84,7 @@ class _Connection(asyncio.Protocol):
 
 class KeepAlivePool:
     """Up to `size` connections to the host of `base_url`, reused while the server keeps
-    them open; a request waits for a free one at most `pool_timeout` seconds."""
+    them open; a request waits for a free one at most its `connect_timeout`."""
 
     def __init__(self, base_url: str, *, size: int, user_agent: str) -> None:
         parts = urlsplit(base_url)

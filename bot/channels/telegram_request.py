@@ -106,9 +106,10 @@ class ApiRequest(BaseRequest):
         # Without files the parameters go as one JSON body (objects nested, not JSON strings
         # in form fields), which the Bot API accepts.
         body = b"" if files else orjson.dumps(request_data.parameters if request_data else {})
-        if not files and method == "POST" and self._json_pool(url).serves(url):
+        keepalive = self._json_pool(url) if not files and method == "POST" else None
+        if keepalive is not None and keepalive.serves(url):
             try:
-                status, content = await self._json_pool(url).post_json(
+                status, content = await keepalive.post_json(
                     url, body, connect_timeout=_sum(pool, connect), timeout=_sum(write, read)
                 )
             except TimeoutError as err:

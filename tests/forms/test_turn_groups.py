@@ -25,6 +25,18 @@ def count(world: World, model: type) -> int:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
+def officer_conflicts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on the officer's conversation was always saved by someone else first."""
+    save = forms.save_conversation
+
+    def conflicted(session: object, state: forms.ConversationState, now: object) -> None:
+        if state.chat_id == "officer":
+            raise forms.Conflict(state.version + 1, "", None)
+        save(session, state, now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(forms, "save_conversation", conflicted)
+
+
 def flow_of(world: World, chat_id: str) -> str | None:
     with world.sessions() as session:
         return session.scalar(select(Conversation.flow).where(Conversation.chat_id == chat_id))
@@ -42,15 +54,8 @@ def test_a_failing_and_a_conflicting_turn_leave_the_others_committed(
     def boom(*_args: object) -> None:
         raise RuntimeError("disk full")
 
-    save = forms.save_conversation
-
-    def conflicted(session: object, state: forms.ConversationState, now: object) -> None:
-        if state.chat_id == "officer":
-            raise forms.Conflict(state.version + 1, "", None)
-        save(session, state, now)  # type: ignore[arg-type]
-
     monkeypatch.setattr(forms, "_replace_targets", boom)
-    monkeypatch.setattr(forms, "save_conversation", conflicted)
+    officer_conflicts(monkeypatch)
     group = [
         (Incoming("console", "head", "head", payload=submit.payload), "g:1"),
         (Incoming("console", "head2", "head2", text="/dangky"), "g:2"),
@@ -156,14 +161,7 @@ def test_savepoints_only_when_a_turn_raised(world: World, monkeypatch: pytest.Mo
     assert all(replies) and not nested
     assert flow_of(world, "head") == flow_of(world, "head2") == "registration"
 
-    save = forms.save_conversation
-
-    def conflicted(session: object, state: forms.ConversationState, now: object) -> None:
-        if state.chat_id == "officer":
-            raise forms.Conflict(state.version + 1, "", None)
-        save(session, state, now)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(forms, "save_conversation", conflicted)
+    officer_conflicts(monkeypatch)
     queued = count(world, OutboxMessage)
     stormy = [
         (Incoming("console", "head3", "head3", text="/dangky"), "s:3"),
