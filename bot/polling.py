@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.channels.base import ChannelError
 from bot.gateway import receive_many, run_db
+from bot.heap import freeze_startup_objects
 from bot.web.app import WebServices
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ async def _loop(
 
 async def run_polling(services: WebServices, stop: asyncio.Event) -> None:
     """Polls every configured platform and runs the inbox worker and the sender until `stop`."""
+    freeze_startup_objects()
     services.worker.send_with(services.sender)
     tasks = [
         asyncio.create_task(services.worker.run_forever(stop)),

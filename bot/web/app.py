@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import Receive, Scope, Send
 
 from bot.gateway import InboundChannel, InboxWorker, Receiver
+from bot.heap import freeze_startup_objects
 from bot.outbox import OutboxSender
 from bot.scheduler import ReminderScheduler
 
@@ -105,7 +106,8 @@ def create_app(services: WebServices) -> WebhooksFirst:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         tasks: list[asyncio.Task[None]] = []
-        if services.background:
+        if services.background:  # a server: its start-up objects live as long as it does
+            freeze_startup_objects()
             services.worker.send_with(services.sender)
             tasks = [
                 asyncio.create_task(services.worker.run_forever(stop)),
