@@ -64,12 +64,17 @@ def worker_share(limits: RateLimits, workers: int) -> RateLimits:
     )
 
 
+CLOCK_RESOLUTION_S = 0.001  # uvloop's loop.time() moves in milliseconds, once per iteration
+
+
 class Pacer:
     """Evenly spaced starts at `rate` per second that never exceed `rate` in any sliding
     window, which is how Telegram counts. aiolimiter's leaky bucket lets a burst of `rate`
     out and refills at `rate`/s, so one sliding second can hold up to twice the limit and
     earn a 429 pause. A start that woke late lets the next one come a little sooner, so the
-    average holds under load; the window cap stops that from turning into a burst."""
+    average holds under load; the window cap stops that from turning into a burst. A start due
+    within one tick of the loop's clock goes at once: a sleep that short only moved the send
+    to the next loop iteration (at a raised rate, a sleep for nearly every send)."""
 
     def __init__(self, rate: float, window_s: float = 1.0) -> None:
         self._interval = 1.0 / rate
@@ -85,6 +90,8 @@ class Pacer:
             while self._starts and now - self._starts[0] >= self._window_s:
                 self._starts.popleft()
             wait = self._next - now
+            if wait < CLOCK_RESOLUTION_S:  # due within the loop clock's tick: that is now
+                wait = 0.0
             if len(self._starts) >= self._cap:
                 wait = max(wait, self._starts[0] + self._window_s - now)
             if wait <= 0:

@@ -147,6 +147,25 @@ async def test_no_answer_times_out_and_the_connection_is_not_reused(server: Scri
     await pool.close()
 
 
+async def test_waiting_for_a_busy_pool_is_bounded_by_the_connect_timeout(
+    server: Scripted,
+) -> None:
+    server.actions.append("silent")
+    pool = pool_for(server, size=1)
+    url = f"{server.url}/bot{TOKEN}/sendMessage"
+    holding = asyncio.create_task(pool.post_json(url, b"{}", connect_timeout=2, timeout=5))
+    while not server.requests:  # the one slot is taken by a call the server never answers
+        await asyncio.sleep(0.01)
+    with pytest.raises(TimeoutError):
+        await pool.post_json(url, b"{}", connect_timeout=0.2, timeout=5)
+    assert not holding.done() and len(server.requests) == 1  # it never got a slot
+    holding.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await holding
+    assert await post(pool, server) == (200, b'{"ok":true}')  # the slot was given back
+    await pool.close()
+
+
 async def test_pool_refuses_a_url_that_is_not_http() -> None:
     with pytest.raises(ValueError, match="not an http"):
         KeepAlivePool("ftp://example.org/x", size=1, user_agent="t")
