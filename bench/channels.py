@@ -29,6 +29,9 @@ Prints a table, then, as the last line, one JSON object.
 `oursN` runs N such processes on one listening socket and one SQLite file, as
 `thidua serve --workers N` does; their transactions take turns (bot.store.db.QueuedConnection).
 The driver's own CPU per update (fake API and chats, on the same two cores) is printed too.
+The driver freezes its objects (`gc.freeze`) before each measured run, so that its own full
+collections, which grow with every run's transcripts, do not stall the chats mid-run; the bots
+are left as they are (ours freezes its start-up objects itself, bot/heap.py).
 Its code is the same whichever bot runs, so the bot's CPU over the driver's
 (`*_bot_per_driver_cpu`) compares versions of our bot with this machine's drift in speed mostly
 cancelled: both slow down together.
@@ -47,6 +50,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import itertools
 import json
 import os
@@ -778,6 +782,10 @@ async def run_config(
             if probe.unfinished_chats or probe.timeouts:
                 raise RuntimeError(f"{tag}: the calibration chat did not finish: {expected}")
             reference = [normalise(d.text) for _at, d in fake.inboxes[str(calibration)]]
+            # This process keeps every earlier run's transcripts: a full collection of them
+            # (110-200 ms, longer with each run) would stall the fake and the chats mid-run.
+            gc.collect()
+            gc.freeze()
             cpu0 = _cpu_seconds(proc.pid)
             driver0 = time.process_time()
             started = time.monotonic()
