@@ -4,7 +4,7 @@ A long-running process (`thidua serve`, `thidua run`) starts with a few hundred 
 objects that live as long as it does: modules, SQLAlchemy's mappers, PTB's classes, the app.
 CPython's full (generation 2) collection walks all of them, about 100-140 ms on this machine,
 and stops every update and reply in flight meanwhile; in bench/channels.py one such pause,
-early in the run, held back a fifth of the replies and set the p95. Frozen, they are skipped:
+early in the run, held back a tenth of the replies and set the p95. Frozen, they are skipped:
 later full collections walk only what was made since.
 """
 
