@@ -153,15 +153,21 @@ class Router:
         if self._sessions is None or self._now is None:
             return [self.handle(m, update_key=k, outbox=True) for m, k in updates]
         try:
-            with self._sessions.begin() as session:
-                replies = [self._together(session, message, key) for message, key in updates]
-                if before_commit is not None:
-                    before_commit(session)
-                return replies
+            return self._in_one_transaction(self._together, updates, before_commit)
         except _TurnRaised:
             pass  # rolled back whole; now each turn in a savepoint
+        return self._in_one_transaction(self._grouped, updates, before_commit)
+
+    def _in_one_transaction(
+        self,
+        turn: Callable[[Session, Incoming, str], list[Reply]],
+        updates: list[tuple[Incoming, str]],
+        before_commit: Callable[[Session], None] | None,
+    ) -> list[list[Reply]]:
+        """Each update's `turn`, then `before_commit`, in one transaction."""
+        assert self._sessions is not None
         with self._sessions.begin() as session:
-            replies = [self._grouped(session, message, key) for message, key in updates]
+            replies = [turn(session, message, key) for message, key in updates]
             if before_commit is not None:
                 before_commit(session)
             return replies
