@@ -30,7 +30,7 @@ class Attachment:
 
 
 @dataclass(frozen=True)
-class Citation:
+class SourceRef:
     """The legal basis of an answer, flattened for channels and JSON output."""
 
     id: str
@@ -66,7 +66,7 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
-    citations: tuple[Citation, ...] = ()
+    citations: tuple[SourceRef, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     found: bool | None = None  # for answers: whether the knowledge base had a basis
     meta: dict[str, str] = field(default_factory=dict, compare=False)

@@ -11,7 +11,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from bot.i18n import vi
-from bot.messages import Citation, Incoming, Reply
+from bot.messages import Incoming, Reply, SourceRef
 from knowledge.answer import Answer
 from knowledge.documents import Passage
 
@@ -62,10 +62,10 @@ def _narrowed(answer: Answer) -> list[Passage]:
     return out + answer.primary[len(out) :]
 
 
-def to_citation(passage: Passage, today: date) -> Citation:
+def to_citation(passage: Passage, today: date) -> SourceRef:
     cite = passage.chunk.citation
     doc = cite.document
-    return Citation(
+    return SourceRef(
         id=passage.chunk.id,
         doc_number=doc.doc_number,
         title=doc.title,

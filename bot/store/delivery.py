@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.messages import Attachment, Button, Citation, Reply
+from bot.messages import Attachment, Button, Reply, SourceRef
 from bot.store.driver import DriverStatement, session_connection
 from bot.store.models import Base, ChannelIdentity, Json, UTCDateTime
 
@@ -540,7 +540,7 @@ def reply_from_json(data: Json) -> Reply:
     return Reply(
         text=data["text"],
         buttons=tuple(tuple(Button(**b) for b in row) for row in data.get("buttons", ())),
-        citations=tuple(Citation(**c) for c in data.get("citations", ())),
+        citations=tuple(SourceRef(**c) for c in data.get("citations", ())),
         attachments=tuple(
             Attachment(**{**a, "data": base64.b64decode(a["data"]) if a.get("data") else None})
             for a in data.get("attachments", ())
