@@ -52,7 +52,7 @@ def serve(ctx: typer.Context, workers: WorkersOption = None) -> None:
         "access_log": False,  # a line per webhook costs CPU and says nothing the inbox does not
     }
     if settings.web_workers == 1:
-        services = wiring.build_web_services(settings)
+        services = wiring.build_services(settings)
         if not services.channels:
             typer.echo(vi.NO_CHANNEL_CONFIGURED, err=True)
         uvicorn.run(create_app(services), **common)

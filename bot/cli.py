@@ -140,7 +140,7 @@ def chat(ctx: typer.Context) -> None:
 
     assistant = wiring.build_assistant(_settings(ctx))
     run_console(
-        assistant.router.handle,
+        assistant.turns.run,
         sys.stdin,
         sys.stdout,
         intro=vi.CONSOLE_INTRO,
@@ -162,9 +162,9 @@ def run(ctx: typer.Context) -> None:
     import contextlib
 
     from bot import wiring
-    from bot.polling import run_polling
+    from bot.delivery.polling import run_polling
 
-    services = wiring.build_web_services(settings)
+    services = wiring.build_services(settings)
     typer.echo(vi.POLLING_STARTED.format(channels=", ".join(services.channels)))
 
     async def main_loop() -> None:

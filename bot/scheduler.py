@@ -1,11 +1,10 @@
 """The reminder loop: one leader at a time runs a pass of bot.core.chase, every minute.
 
 On PostgreSQL the leader is whoever takes a transaction-scoped advisory lock first; the others
-skip that round (a pass takes well under a minute, so rounds do not pile up). On SQLite there is
-one process by design; a pass reads without the write lock (chats are not held up while it
-works out what is due) and takes it only to write what it found. Either way each reminder key
-is a unique row written with its outbox row, so a pass repeated after a crash or by a second
-worker sends nothing twice.
+skip that round (a pass takes well under a minute, so rounds do not pile up). On SQLite every
+transaction holds the file's write lock, so passes of several processes take turns. Either way
+each reminder key is a unique row written with its outbox row, so a pass repeated after a crash
+or by a second worker sends nothing twice.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.chase import Chaser, TickReport
-from bot.gateway import run_db, write_first
+from bot.store.db import run_db
 
 log = logging.getLogger(__name__)
 
@@ -44,21 +43,10 @@ class ReminderScheduler:
     def tick(self, at: datetime | None = None) -> TickReport | None:
         """One pass at `at` (default: now); None when another worker is the leader."""
         now = at or self._now()
-        if self._sessions.kw["bind"].dialect.name == "postgresql":
-            with self._sessions.begin() as session:
-                if not _lead(session):
-                    return None
-                return self._chaser.tick(session, now)
-        # SQLite: decide in a read transaction, and take the single write lock only when
-        # something is to be written, for as long as the writing takes.
-        with self._sessions() as session:
-            run = self._chaser.decide(session, now)
-        if run is None or not run.writes:
-            return run.report if run is not None else TickReport()
         with self._sessions.begin() as session:
-            write_first(session, "reminder_log")
-            self._chaser.write(session, run)
-        return run.report
+            if session.get_bind().dialect.name == "postgresql" and not _lead(session):
+                return None
+            return self._chaser.tick(session, now)
 
     async def run_forever(self, stop: asyncio.Event, every_s: float = 60.0) -> None:
         while not stop.is_set():

@@ -1,6 +1,6 @@
-"""Builders shared by the composition roots (the CLI now, the web app later).
+"""Builders shared by the composition roots (the CLI and the web app's worker factory).
 
-Picks the concrete classes named by Settings; nothing below bot.core ever sees Settings.
+Picks the concrete classes named by Settings; nothing below this module ever sees Settings.
 """
 
 from __future__ import annotations
@@ -9,17 +9,20 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
 import knowledge
+from bot.channels import registry
+from bot.channels.base import Channel, ChannelContext, FileTooLarge
 from bot.config import Settings
 from bot.core.chase import Chaser, route_by
 from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
 from bot.core.routing import DIRECT_CHANNELS, OA_CHANNEL, ZNS_CHANNEL, RoutingPolicy
 from bot.core.workdays import WorkCalendar
+from bot.delivery.turns import Turns
 from bot.i18n import channels_vi, vi
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.files import FileStore
@@ -34,20 +37,21 @@ from knowledge.index import KnowledgeIndex
 from knowledge.retriever import HybridRetriever
 
 if TYPE_CHECKING:  # the web stack loads only for the commands that serve or poll
-    from bot.channels.base import FileTooLarge
+    from bot.delivery.services import Services
     from bot.scheduler import ReminderScheduler
-    from bot.web.app import WebServices
 
 BUNDLED_SOURCES = Path(knowledge.__file__).parent / "sources"
 
 
 @dataclass
 class Assistant:
-    router: Router
+    """The channel-neutral assistant: its knowledge, its records and the unit of work."""
+
+    turns: Turns
     qa: QuestionAnswering
     index: KnowledgeIndex
-    sessions: sessionmaker[Session] | None = None
-    now: Callable[[], datetime] | None = None
+    sessions: sessionmaker[Session]
+    now: Callable[[], datetime]
 
 
 def make_embedder(settings: Settings) -> Embedder:
@@ -122,109 +126,55 @@ def build_assistant(settings: Settings) -> Assistant:
         retriever, answerer, UnansweredLog(sessions), now=now, top_k=settings.top_k
     )
     files = FileStore(settings.data_dir / "files")  # report attachments, by content hash
-    router = Router(qa, sessions=sessions, now=now, files=files, calendar=work_calendar(settings))
-    return Assistant(router=router, qa=qa, index=index, sessions=sessions, now=now)
+    router = Router(qa, files=files, calendar=work_calendar(settings))
+    turns = Turns(sessions, router, now)
+    return Assistant(turns=turns, qa=qa, index=index, sessions=sessions, now=now)
 
 
-def build_channels(settings: Settings, sessions: sessionmaker[Session]) -> dict[str, Any]:
-    """The chat platforms with a token in Settings; none means console only."""
-    channels: dict[str, Any] = {}
-    if settings.telegram_token:
-        from bot.channels.telegram import TelegramChannel, make_bot
-        from bot.store.callbacks import DatabaseCallbackStore
+def build_channels(settings: Settings, sessions: sessionmaker[Session]) -> dict[str, Channel]:
+    """The chat platforms whose settings are filled in (bot.channels.registry); none means
+    console only."""
+    from bot.store.callbacks import DatabaseCallbackStore
+    from bot.store.tokens import DatabaseTokenStore
 
-        bot = make_bot(
-            settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url
-        )
-        channels["telegram"] = TelegramChannel(
-            bot,
-            bot_username=settings.telegram_bot_username,
-            callbacks=DatabaseCallbackStore(sessions),  # long button payloads survive restarts
-            tz=settings.tz,
-        )
-    if settings.zalo_bot_token:
-        from bot.channels.zalo_bot import ZaloBotChannel
-
-        channels["zalo_bot"] = ZaloBotChannel(
-            settings.zalo_bot_token.get_secret_value(),
-            base_url=settings.zalo_bot_api_url,
-            tz=settings.tz,
-        )
-    if settings.zalo_oa_app_id and settings.zalo_oa_app_secret and settings.zalo_oa_secret_key:
-        from bot.channels.zalo_oa import ZaloOAChannel
-        from bot.web.tokens import DatabaseTokenStore
-
-        channels["zalo_oa"] = ZaloOAChannel(
-            app_id=settings.zalo_oa_app_id,
-            app_secret=settings.zalo_oa_app_secret.get_secret_value(),
-            oa_secret=settings.zalo_oa_secret_key.get_secret_value(),
-            tokens=DatabaseTokenStore(
-                sessions,
-                "zalo_oa",
-                initial_refresh=(
-                    settings.zalo_oa_refresh_token.get_secret_value()
-                    if settings.zalo_oa_refresh_token
-                    else ""
-                ),
-            ),
-            api_base=settings.zalo_oa_api_url,
-            oauth_base=settings.zalo_oa_oauth_url,
-            tz=settings.tz,
-        )
-        if settings.zalo_zns_template_id:  # template messages from the same OA, its tokens
-            from bot.channels.zalo_zns import ZaloZNSChannel
-
-            channels["zalo_zns"] = ZaloZNSChannel(
-                channels["zalo_oa"],
-                template_id=settings.zalo_zns_template_id,
-                params=settings.zalo_zns_template_params,
-                api_base=settings.zalo_zns_api_url,
-            )
-    return channels
+    context = ChannelContext(
+        tz=settings.tz,
+        callback_store=lambda: DatabaseCallbackStore(sessions),
+        token_store=lambda name, initial: DatabaseTokenStore(sessions, name, initial),
+    )
+    return registry.build_channels(settings, context)
 
 
-def build_web_services(settings: Settings) -> WebServices:
-    """The web app's parts: the assistant, the platforms, the inbox worker and the sender."""
-    from bot.gateway import InboxWorker
-    from bot.outbox import OutboxSender, RateLimits, worker_share
-    from bot.web.app import WebServices
+def build_services(settings: Settings) -> Services:
+    """The assistant with its platforms, the inbox worker, the sender and the reminder loop."""
+    from bot.delivery.sender import OutboxSender, worker_share
+    from bot.delivery.worker import InboxWorker
 
     assistant = build_assistant(settings)
-    assert assistant.sessions is not None and assistant.now is not None
     channels = build_channels(settings, assistant.sessions)
-    secrets = {
-        name: value.get_secret_value()
-        for name, value in (
-            ("telegram", settings.telegram_webhook_secret),
-            ("zalo_bot", settings.zalo_bot_webhook_secret),
-        )
-        if value is not None
-    }
-    worker = InboxWorker(
-        assistant.sessions,
-        assistant.router,
-        channels,
-        now=assistant.now,
-        file_too_large=file_too_large_text,
-    )
     sender = OutboxSender(
         assistant.sessions,
         channels,
         now=assistant.now,
-        limits={name: worker_share(RateLimits(), settings.web_workers) for name in channels},
+        limits={
+            name: worker_share(channel.rate_limits, settings.web_workers)
+            for name, channel in channels.items()
+        },
+    )
+    worker = InboxWorker(
+        assistant.turns, channels, file_too_large=file_too_large_text, on_replies=sender.wake
     )
     reminders = None
     if settings.reminders_enabled and channels:
         reminders = build_reminders(
             settings, assistant.sessions, assistant.now, channels, sender.wake
         )
-    return WebServices(
+    return Services(
         sessions=assistant.sessions,
         channels=channels,
         worker=worker,
         sender=sender,
         now=assistant.now,
-        secrets=secrets,
         reminders=reminders,
     )
 

@@ -1,16 +1,22 @@
-"""What every channel adapter offers the outbox sender and the webhook/polling loops.
+"""A channel is a plug-in: this module declares every ability one may have, with defaults.
 
-Adapters translate platform updates into Incoming and Replies into platform calls; they
-hold no conversation state. A send reports its outcome as data so the sender (bot.outbox)
-decides about retries, rate limits and unreachable people in one place for all platforms.
+Adapters translate platform updates into Incoming and Replies into platform calls; they hold
+no conversation state. A send reports its outcome as data, so the outbox sender decides about
+retries, rate limits and unreachable people in one place for all platforms. Delivery, the web
+app and wiring only ever talk to this interface; adding a platform means a new adapter with a
+`from_settings` factory and one line in `bot.channels.registry`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
+from bot.channels.common import VN_TZ
 from bot.messages import Incoming, Reply
 
 
@@ -28,9 +34,7 @@ class SendResult:
 
     A reply may go out as several platform messages (long text, attachments): `parts_sent`
     counts those delivered in this call, so after a failure the sender resumes with
-    `send(..., first_part=<parts already delivered>)` and nothing is sent twice. `choices` are
-    the payloads of numbered text choices shown (channels without buttons): the caller stores
-    them with the chat so a bare "2" can be mapped back to its payload later.
+    `send(..., first_part=<parts already delivered>)` and nothing is sent twice.
     """
 
     status: SendStatus
@@ -38,7 +42,6 @@ class SendResult:
     platform_message_ids: tuple[str, ...] = ()
     detail: str = ""  # for logs; never contains a token or secret
     parts_sent: int = 0
-    choices: tuple[str, ...] = ()
 
 
 class ChannelError(Exception):
@@ -71,14 +74,122 @@ class Update:
 
     dedupe_key: str  # unique per (channel, update): e.g. Telegram update_id, Zalo event+msg id
     incoming: Incoming | None  # None for updates we acknowledge but ignore
-    callback_id: str = ""  # Telegram callback_query id to answer
+    callback_id: str = ""  # a button press to answer (Telegram's callback_query id)
 
 
-class Channel(Protocol):
-    """A platform adapter. `send` may split a long reply into several platform messages."""
+@dataclass(frozen=True)
+class RateLimits:
+    """How fast the platform lets one bot send. Telegram's published limits by default: 30
+    messages in any second, about one a second per chat (short bursts tolerated) and 20 a
+    minute per group."""
 
-    name: str
+    max_per_second: float = 30.0
+    per_chat_burst: int = 3
+    per_chat_period_s: float = 3.0
+    per_group_per_minute: float = 20.0
 
-    async def send(self, chat_id: str, reply: Reply, *, first_part: int = 0) -> SendResult: ...
 
-    def parse(self, payload: dict[str, object]) -> Update: ...
+class CallbackStore(Protocol):
+    """Button payloads too long for a platform's button data, under short keys that survive
+    restarts and are shared by every worker."""
+
+    def put(self, key: str, payload: str) -> None: ...
+
+    def get(self, key: str) -> str | None: ...
+
+
+class TokenPair(Protocol):
+    @property
+    def access_token(self) -> str: ...
+
+    @property
+    def refresh_token(self) -> str: ...
+
+    @property
+    def expires_at(self) -> datetime: ...
+
+
+class TokenStore(Protocol):
+    """Where a platform's access and refresh tokens live. `save` must be durable before it
+    returns: a single-use refresh token is already spent when the new pair arrives."""
+
+    def load(self) -> TokenPair | None: ...
+
+    def save(self, access: str, refresh: str, expires_at: datetime) -> None: ...
+
+    def claim_refresh(self, now: datetime, lease: Any) -> bool:
+        """May this caller refresh now? Workers sharing a store refresh one at a time."""
+        ...
+
+    def release_refresh(self) -> None: ...
+
+
+@dataclass
+class ChannelContext:
+    """What a channel factory may need besides its settings: the time zone, the database
+    stores it may keep state in (made by the composition root) and the channels built
+    before it (Zalo ZNS sends through the Zalo OA's tokens)."""
+
+    tz: tzinfo = VN_TZ
+    callback_store: Callable[[], CallbackStore] | None = None
+    token_store: Callable[[str, str], TokenStore] | None = None  # (name, initial refresh)
+    built: Mapping[str, Channel] = field(default_factory=dict)
+
+
+class Channel(ABC):
+    """A platform adapter. Every ability but `send` and `parse` has a default."""
+
+    name: str = ""
+    webhook_path: str | None = None  # POST /webhooks/<path>; None: no webhook
+    can_poll: bool = False  # long polling, for a deployment without a public address
+    rate_limits: RateLimits = RateLimits()
+
+    @abstractmethod
+    async def send(self, chat_id: str, reply: Reply, *, first_part: int = 0) -> SendResult:
+        """Sends the reply's parts from `first_part` on; stops at the first failure."""
+
+    @abstractmethod
+    def parse(self, payload: Mapping[str, Any]) -> Update:
+        """A platform update as ours; raises ValueError/KeyError/TypeError for a body that
+        is not an update."""
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """Whether a webhook request really comes from the platform (its secret header or
+        signature); checked before the body is parsed. Refused unless the adapter knows how."""
+        return False
+
+    def last_interaction(self, payload: Mapping[str, Any]) -> tuple[str, datetime] | None:
+        """(user id, time) of the person's last interaction, where the platform limits when
+        we may write to them (Zalo OA)."""
+        return None
+
+    def is_group(self, chat_id: str) -> bool:
+        """Whether a chat is a group (stricter rate limits)."""
+        return False
+
+    async def resolve_attachments(self, incoming: Incoming) -> Incoming:
+        """Downloads the files an update only refers to."""
+        return incoming
+
+    async def answer_button(self, callback_id: str) -> None:
+        """Acknowledges a button press (stops Telegram's spinner); the reply is a message."""
+        return
+
+    async def poll(self, timeout: int) -> list[dict[str, Any]]:
+        """One long poll: raw updates to store. The adapter confirms them on its next poll,
+        which comes only after they are stored."""
+        raise NotImplementedError(f"{self.name} has no long polling")
+
+    async def prepare_polling(self) -> None:
+        """What must happen before the first poll (Telegram: remove its webhook)."""
+        return
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    def secrets(self) -> tuple[str, ...]:
+        """Tokens and secrets this adapter holds, kept out of the logs."""
+        return ()

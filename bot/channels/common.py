@@ -9,13 +9,12 @@ from __future__ import annotations
 import logging
 import re
 import socket
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.i18n import channels_vi
-from bot.messages import Incoming, Reply
+from bot.messages import Reply
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # h11 writes headers and body separately; without TCP_NODELAY, Nagle plus the peer's delayed
@@ -83,26 +82,6 @@ def numbered(reply: Reply) -> tuple[str, tuple[str, ...]]:
     lines = [f"{number}. {button.label}" for number, button in enumerate(buttons, start=1)]
     text = "\n\n".join(part for part in (reply.text, "\n".join(lines)) if part)
     return f"{text}\n{channels_vi.CHOICE_HINT}", tuple(button.payload for button in buttons)
-
-
-_CHOICE = re.compile(r"^\s*(?:số\s*)?(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)
-
-
-def apply_choice(incoming: Incoming, choices: Sequence[str]) -> Incoming:
-    """Maps a bare number ("2", "2.", "số 2") to the payload of the choice shown last.
-
-    Stateless: the caller loads `choices` (SendResult.choices of the last reply to this chat)
-    from its own storage. Anything else is returned unchanged.
-    """
-    if incoming.payload is not None or not choices:
-        return incoming
-    match = _CHOICE.match(incoming.text)
-    if not match:
-        return incoming
-    number = int(match.group(1))
-    if not 1 <= number <= len(choices):
-        return incoming
-    return replace(incoming, payload=choices[number - 1])
 
 
 def from_unix(seconds: float, tz: tzinfo = VN_TZ) -> datetime:

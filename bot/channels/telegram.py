@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import html
 import logging
 import warnings
@@ -18,8 +19,9 @@ from base64 import urlsafe_b64encode
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta, tzinfo
-from typing import Any
+from typing import Any, Protocol
 
+from pydantic import SecretStr
 from telegram import (
     Bot,
     BotCommand,
@@ -31,7 +33,15 @@ from telegram import error as tg_error
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.base import ChannelError, FileTooLarge, SendResult, SendStatus, Update
+from bot.channels.base import (
+    Channel,
+    ChannelContext,
+    ChannelError,
+    FileTooLarge,
+    SendResult,
+    SendStatus,
+    Update,
+)
 from bot.channels.common import VN_TZ, protect_logs, redact, split_text, utf16_len
 from bot.channels.telegram_parse import (
     CALLBACK_PREFIX,
@@ -49,6 +59,7 @@ __all__ = [
     "CallbackStore",
     "MemoryCallbackStore",
     "TelegramChannel",
+    "from_settings",
     "make_bot",
 ]
 
@@ -62,6 +73,7 @@ PHOTO_LIMIT = 10 * 1024 * 1024  # sendPhoto by upload
 DOCUMENT_LIMIT = 50 * 1024 * 1024  # sendDocument by upload
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile serves at most 20 MB
 UPDATE_TYPES = ("message", "callback_query")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ANSWERS_IN_FLIGHT = 4  # answerCallbackQuery calls at once (each inbox update may make one)
 
 
@@ -125,10 +137,36 @@ def callback_key(payload: str) -> str:
     return CALLBACK_PREFIX + urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-class TelegramChannel:
+class TelegramSettings(Protocol):
+    """The application settings this adapter reads."""
+
+    telegram_token: SecretStr | None
+    telegram_webhook_secret: SecretStr | None
+    telegram_bot_username: str
+    telegram_api_url: str
+
+
+def from_settings(settings: TelegramSettings, context: ChannelContext) -> TelegramChannel | None:
+    """The adapter when a bot token is set; long button payloads are kept in the store the
+    composition root provides (the database), so they survive restarts."""
+    if settings.telegram_token is None:
+        return None
+    secret = settings.telegram_webhook_secret
+    return TelegramChannel(
+        make_bot(settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url),
+        bot_username=settings.telegram_bot_username,
+        callbacks=context.callback_store() if context.callback_store is not None else None,
+        webhook_secret=secret.get_secret_value() if secret is not None else "",
+        tz=context.tz,
+    )
+
+
+class TelegramChannel(Channel):
     """The Channel for Telegram: parse updates, send replies, and the few admin calls."""
 
     name = "telegram"
+    webhook_path = "telegram"
+    can_poll = True
 
     def __init__(
         self,
@@ -136,6 +174,7 @@ class TelegramChannel:
         *,
         bot_username: str,
         callbacks: CallbackStore | None = None,
+        webhook_secret: str = "",
         tz: tzinfo = VN_TZ,
         download_limit: int = DOWNLOAD_LIMIT,
     ) -> None:
@@ -144,9 +183,11 @@ class TelegramChannel:
         self.callbacks: CallbackStore = callbacks or MemoryCallbackStore()
         self.tz = tz
         self.download_limit = download_limit
-        self._secrets = (bot.token,)
+        self._secrets = (bot.token, webhook_secret)
+        self._webhook_secret = webhook_secret
+        self._offset: int | None = None
         self._answers = asyncio.Semaphore(ANSWERS_IN_FLIGHT)
-        protect_logs(bot.token)
+        protect_logs(bot.token, webhook_secret)
 
     async def start(self) -> None:
         await self.bot.initialize()
@@ -154,14 +195,38 @@ class TelegramChannel:
     async def close(self) -> None:
         await self.bot.shutdown()
 
+    def secrets(self) -> tuple[str, ...]:
+        return self._secrets
+
     # --- incoming -------------------------------------------------------------------------
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """The secret given to setWebhook, compared in constant time; a missing one fails."""
+        given = headers.get(SECRET_HEADER) or ""
+        secret = self._webhook_secret
+        return bool(given and secret) and hmac.compare_digest(given.encode(), secret.encode())
+
+    def is_group(self, chat_id: str) -> bool:
+        return chat_id.startswith("-")
+
+    async def prepare_polling(self) -> None:
+        await self.delete_webhook()  # getUpdates is refused while a webhook is set
+
+    async def answer_button(self, callback_id: str) -> None:
+        await self.answer_callback(callback_id)
 
     def parse(self, payload: Mapping[str, Any]) -> Update:
         return parse_update(
             payload, bot_username=self.bot_username, callbacks=self.callbacks, tz=self.tz
         )
 
-    async def poll(
+    async def poll(self, timeout: int) -> list[dict[str, Any]]:
+        """One long poll; its offset confirms the updates of the poll before, which the
+        polling loop stored before polling again."""
+        payloads, self._offset = await self.poll_from(self._offset, timeout)
+        return payloads
+
+    async def poll_from(
         self, offset: int | None, timeout: int
     ) -> tuple[list[dict[str, Any]], int | None]:
         """One long poll: the raw update dicts (to store as received) and the next offset."""
@@ -182,7 +247,7 @@ class TelegramChannel:
         self, offset: int | None, timeout: int
     ) -> tuple[list[Update], int | None]:
         """One long poll; returns our updates and the offset that confirms them."""
-        payloads, next_offset = await self.poll(offset, timeout)
+        payloads, next_offset = await self.poll_from(offset, timeout)
         return [self.parse(payload) for payload in payloads], next_offset
 
     async def download(self, file_id: str, *, filename: str = "") -> bytes:

@@ -6,7 +6,7 @@ are `{"ok": bool, "result": ..., "error_code": int, "description": str}`; getUpd
 long poll that returns ONE update in `result` (no offset: the platform forgets what it
 handed out) or HTTP 408 when nothing came; webhooks carry the secret given to setWebhook
 in `X-Bot-Api-Secret-Token`; sendPhoto takes a public URL, not an upload. There are no
-buttons: choices go out as numbered lines and SendResult.choices returns their payloads.
+buttons: choices go out as numbered lines.
 """
 
 from __future__ import annotations
@@ -16,11 +16,20 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import tzinfo
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
+from pydantic import SecretStr
 
-from bot.channels.base import ChannelError, FileTooLarge, SendResult, SendStatus, Update
+from bot.channels.base import (
+    Channel,
+    ChannelContext,
+    ChannelError,
+    FileTooLarge,
+    SendResult,
+    SendStatus,
+    Update,
+)
 from bot.channels.common import (
     NODELAY,
     VN_TZ,
@@ -33,7 +42,7 @@ from bot.channels.common import (
 from bot.i18n import channels_vi
 from bot.messages import Attachment, Incoming, Reply
 
-__all__ = ["SECRET_HEADER", "ZaloBotChannel", "check_secret"]
+__all__ = ["SECRET_HEADER", "ZaloBotChannel", "from_settings"]
 
 log = logging.getLogger(__name__)
 
@@ -49,22 +58,39 @@ IMAGE_EVENT = "message.image.received"
 MediaUrl = Callable[[Attachment], str | None]
 
 
-def check_secret(header_value: str | None, secret: str) -> bool:
-    """The webhook's secret header, compared in constant time; a missing header fails."""
-    if not header_value or not secret:
-        return False
-    return hmac.compare_digest(header_value.encode(), secret.encode())
+class ZaloBotSettings(Protocol):
+    """The application settings this adapter reads."""
+
+    zalo_bot_token: SecretStr | None
+    zalo_bot_webhook_secret: SecretStr | None
+    zalo_bot_api_url: str
 
 
-class ZaloBotChannel:
+def from_settings(settings: ZaloBotSettings, context: ChannelContext) -> ZaloBotChannel | None:
+    """The adapter when a Zalo Bot token is set."""
+    if settings.zalo_bot_token is None:
+        return None
+    secret = settings.zalo_bot_webhook_secret
+    return ZaloBotChannel(
+        settings.zalo_bot_token.get_secret_value(),
+        base_url=settings.zalo_bot_api_url,
+        webhook_secret=secret.get_secret_value() if secret is not None else "",
+        tz=context.tz,
+    )
+
+
+class ZaloBotChannel(Channel):
     """The Channel for the Zalo Bot API."""
 
     name = CHANNEL
+    webhook_path = "zalo-bot"
+    can_poll = True
 
     def __init__(
         self,
         token: str,
         *,
+        webhook_secret: str = "",
         base_url: str = "https://bot-api.zaloplatforms.com",
         client: httpx.AsyncClient | None = None,
         media_url: MediaUrl | None = None,
@@ -72,8 +98,9 @@ class ZaloBotChannel:
         download_limit: int = DOWNLOAD_LIMIT,
         timeout_s: float = 10.0,
     ) -> None:
-        protect_logs(token)
+        protect_logs(token, webhook_secret)
         self._token = token
+        self._webhook_secret = webhook_secret
         self._base = f"{base_url.rstrip('/')}/bot{token}"
         self._own_client = client is None
         self.client = client or httpx.AsyncClient(
@@ -88,6 +115,15 @@ class ZaloBotChannel:
     async def close(self) -> None:
         if self._own_client:
             await self.client.aclose()
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self._token, self._webhook_secret)
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """The secret given to setWebhook, compared in constant time; a missing one fails."""
+        given = headers.get(SECRET_HEADER) or ""
+        secret = self._webhook_secret
+        return bool(given and secret) and hmac.compare_digest(given.encode(), secret.encode())
 
     # --- incoming -------------------------------------------------------------------------
 
@@ -182,7 +218,7 @@ class ZaloBotChannel:
 
     async def send(self, chat_id: str, reply: Reply, *, first_part: int = 0) -> SendResult:
         """Text (numbered choices included) in chunks of 2,000, then photos; resumable."""
-        text, choices = numbered(reply)
+        text, _payloads = numbered(reply)
         parts: list[tuple[str, dict[str, Any]]] = [
             ("sendMessage", {"chat_id": chat_id, "text": chunk})
             for chunk in (split_text(text, TEXT_LIMIT) if text.strip() else [])
@@ -193,13 +229,9 @@ class ZaloBotChannel:
             result, message_id = await self._call(method, params)
             if result.status is not SendStatus.SENT:
                 log.info("zalo bot send to %s failed: %s", chat_id, result.detail)
-                return replace(
-                    result, platform_message_ids=tuple(ids), parts_sent=len(ids), choices=choices
-                )
+                return replace(result, platform_message_ids=tuple(ids), parts_sent=len(ids))
             ids.append(message_id)
-        return SendResult(
-            SendStatus.SENT, platform_message_ids=tuple(ids), parts_sent=len(ids), choices=choices
-        )
+        return SendResult(SendStatus.SENT, platform_message_ids=tuple(ids), parts_sent=len(ids))
 
     def _attachment_part(self, chat_id: str, item: Attachment) -> tuple[str, dict[str, Any]]:
         """A photo with a public URL goes as sendPhoto; anything else as a line of text."""

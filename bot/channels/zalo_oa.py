@@ -22,8 +22,17 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 import httpx
+from pydantic import SecretStr
 
-from bot.channels.base import ChannelError, FileTooLarge, SendResult, SendStatus, Update
+from bot.channels.base import (
+    Channel,
+    ChannelContext,
+    ChannelError,
+    FileTooLarge,
+    SendResult,
+    SendStatus,
+    Update,
+)
 from bot.channels.common import (
     NODELAY,
     VN_TZ,
@@ -41,6 +50,7 @@ __all__ = [
     "OATokens",
     "TokenStore",
     "ZaloOAChannel",
+    "from_settings",
     "sign",
 ]
 
@@ -117,10 +127,43 @@ def sign(app_id: str, body: bytes, timestamp: str, oa_secret: str) -> str:
     return "mac=" + hashlib.sha256(data).hexdigest()
 
 
-class ZaloOAChannel:
+class ZaloOASettings(Protocol):
+    """The application settings this adapter reads."""
+
+    zalo_oa_app_id: str
+    zalo_oa_app_secret: SecretStr | None
+    zalo_oa_secret_key: SecretStr | None
+    zalo_oa_refresh_token: SecretStr | None
+    zalo_oa_api_url: str
+    zalo_oa_oauth_url: str
+
+
+def from_settings(settings: ZaloOASettings, context: ChannelContext) -> ZaloOAChannel | None:
+    """The adapter when the OA's app id and both secrets are set; its tokens live in the
+    store the composition root provides (the database, shared by every worker)."""
+    app_secret, oa_secret = settings.zalo_oa_app_secret, settings.zalo_oa_secret_key
+    if not (settings.zalo_oa_app_id and app_secret and oa_secret):
+        return None
+    if context.token_store is None:
+        raise ValueError("Zalo OA needs a token store")
+    refresh = settings.zalo_oa_refresh_token
+    tokens = context.token_store(CHANNEL, refresh.get_secret_value() if refresh else "")
+    return ZaloOAChannel(
+        app_id=settings.zalo_oa_app_id,
+        app_secret=app_secret.get_secret_value(),
+        oa_secret=oa_secret.get_secret_value(),
+        tokens=tokens,  # type: ignore[arg-type]
+        api_base=settings.zalo_oa_api_url,
+        oauth_base=settings.zalo_oa_oauth_url,
+        tz=context.tz,
+    )
+
+
+class ZaloOAChannel(Channel):
     """The Channel for a Zalo Official Account."""
 
     name = CHANNEL
+    webhook_path = "zalo-oa"
 
     def __init__(
         self,
@@ -160,7 +203,13 @@ class ZaloOAChannel:
         if self._own_client:
             await self.client.aclose()
 
+    def secrets(self) -> tuple[str, ...]:
+        return (self._app_secret, self._oa_secret)
+
     # --- incoming -------------------------------------------------------------------------
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        return self.verify(body, headers.get(SIGNATURE_HEADER))
 
     def verify(self, body: bytes, header_value: str | None) -> bool:
         """The webhook's signature over the RAW body, compared in constant time."""
@@ -235,7 +284,7 @@ class ZaloOAChannel:
 
     async def send(self, chat_id: str, reply: Reply, *, first_part: int = 0) -> SendResult:
         """Text chunks of 2,000 (choices numbered), then images/files; resumable by part."""
-        text, choices = numbered(reply)
+        text, _payloads = numbered(reply)
         parts: list[str | Attachment] = [
             *(split_text(text, TEXT_LIMIT) if text.strip() else []),
             *reply.attachments,
@@ -245,13 +294,9 @@ class ZaloOAChannel:
             result, message_id = await self._send_part(chat_id, part)
             if result.status is not SendStatus.SENT:
                 log.info("zalo oa send to %s failed: %s", chat_id, result.detail)
-                return replace(
-                    result, platform_message_ids=tuple(ids), parts_sent=len(ids), choices=choices
-                )
+                return replace(result, platform_message_ids=tuple(ids), parts_sent=len(ids))
             ids.append(message_id)
-        return SendResult(
-            SendStatus.SENT, platform_message_ids=tuple(ids), parts_sent=len(ids), choices=choices
-        )
+        return SendResult(SendStatus.SENT, platform_message_ids=tuple(ids), parts_sent=len(ids))
 
     async def _send_part(self, user_id: str, part: str | Attachment) -> tuple[SendResult, str]:
         if isinstance(part, str):

@@ -24,9 +24,9 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, time, timedelta, tzinfo
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from bot.channels.base import SendResult, SendStatus, Update
+from bot.channels.base import Channel, ChannelContext, SendResult, SendStatus, Update
 from bot.messages import Reply
 
 __all__ = ["CHANNEL", "OAAccess", "ZaloZNSChannel", "classify_zns"]
@@ -77,7 +77,29 @@ class OAAccess(Protocol):
     def redact(self, text: str) -> str: ...
 
 
-class ZaloZNSChannel:
+class ZaloZNSSettings(Protocol):
+    """The application settings this adapter reads."""
+
+    zalo_zns_template_id: str
+    zalo_zns_template_params: dict[str, str]
+    zalo_zns_api_url: str
+
+
+def from_settings(settings: ZaloZNSSettings, context: ChannelContext) -> ZaloZNSChannel | None:
+    """Template messages from the same OA, with its tokens: only when the OA is configured
+    and a template is chosen."""
+    oa = context.built.get("zalo_oa")
+    if oa is None or not settings.zalo_zns_template_id:
+        return None
+    return ZaloZNSChannel(
+        cast(OAAccess, oa),
+        template_id=settings.zalo_zns_template_id,
+        params=settings.zalo_zns_template_params,
+        api_base=settings.zalo_zns_api_url,
+    )
+
+
+class ZaloZNSChannel(Channel):
     """The Channel for ZNS template messages; chat ids are phones in 84… form."""
 
     name = CHANNEL
@@ -100,7 +122,7 @@ class ZaloZNSChannel:
         self._url = f"{api_base.rstrip('/')}/message/template"
         self._now = now or (lambda: datetime.now(oa.tz))
 
-    def parse(self, payload: dict[str, object]) -> Update:
+    def parse(self, payload: Mapping[str, Any]) -> Update:
         """ZNS sends nothing to answer; delivery receipts, if ever wired, are acknowledged."""
         return Update(dedupe_key=f"zns:{payload.get('msg_id', '')}", incoming=None)
 

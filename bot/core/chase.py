@@ -30,7 +30,7 @@ from bot.core.routing import Identity, Route, RoutingPolicy, choose_route
 from bot.core.workdays import WorkCalendar
 from bot.i18n import vi
 from bot.messages import Attachment, Button, Reply
-from bot.store import delivery
+from bot.store import outbox
 from bot.store import reminders as rows
 from bot.store.models import Cluster, ClusterMember, Person, PersonRole
 
@@ -419,14 +419,14 @@ class Chaser:
             # A reminder held up (the platform's quota, a long outage) is dropped when its day's
             # window closes rather than arriving at night or days late.
             expires = self._calendar.window_end(item.due_at).isoformat()
-            reply = replace(reply, meta={**reply.meta, delivery.EXPIRES_AT: expires})
+            reply = replace(reply, meta={**reply.meta, outbox.EXPIRES_AT: expires})
             queued.append(
-                delivery.Queued(route.channel, route.chat_id, reply, f"reminder:{reminder_id}")
+                outbox.Queued(route.channel, route.chat_id, reply, f"reminder:{reminder_id}")
             )
             report.sent += 1
             report.escalations += item.key.rule in (CLUSTER, OFFICE)
             report.summaries += item.key.rule == SUMMARY
-        delivery.enqueue_many(session, queued, now=now)
+        outbox.enqueue_many(session, queued, now=now)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,9 @@
 """Every Incoming goes through here: a command, the active form, linking, or a question.
 
-One message is one transaction (or, in `handle_group`, part of a transaction shared with other
-chats' messages, in a savepoint of its own once one of them failed): the conversation row,
-whatever the step wrote and its audit rows commit or roll back together, so a crash or a
-second worker never sees half a registration.
-Without a database (`sessions=None`) the router is the plain Q&A assistant it started as.
+The router only dispatches, inside a transaction its caller owns (bot.delivery.turns): the
+conversation row, whatever the step wrote and its audit rows commit or roll back together with
+the update's dedupe key and its queued replies, so a crash or a second worker never sees half
+a registration.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.core import operational, reminder_actions
 from bot.core.access import actor_of
@@ -26,7 +25,7 @@ from bot.core.text import fold
 from bot.core.workdays import WorkCalendar
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
-from bot.store import delivery, forms, org, turns
+from bot.store import forms, org, turns
 from bot.store.conversations import ConversationState
 from bot.store.files import FileStore
 
@@ -74,10 +73,6 @@ RESUME_WORDS = {"tiep tuc", "/tieptuc"}
 _CODE = re.compile(r"[A-Za-z0-9]{4}[- ]?[A-Za-z0-9]{4}")
 
 
-class _TurnRaised(Exception):
-    """A turn of a group raised (`Router.handle_group`): the group runs again, in savepoints."""
-
-
 class Asker(Protocol):
     def ask(self, message: Incoming, *, session: Session | None = None) -> Reply: ...
 
@@ -89,15 +84,11 @@ class Router:
         self,
         qa: Asker,
         *,
-        sessions: sessionmaker[Session] | None = None,
-        now: Callable[[], datetime] | None = None,
         files: FileStore | None = None,
         calendar: WorkCalendar | None = None,
     ) -> None:
         self._qa = qa
         self._calendar = calendar or WorkCalendar()
-        self._sessions = sessions
-        self._now = now
         self._files = files
         self._engine = Engine(FLOWS)
         self._commands: dict[str, Handler] = {
@@ -106,177 +97,17 @@ class Router:
             "trogiup": lambda _m: [Reply(vi.HELP)],
         }
 
-    def handle(
-        self, message: Incoming, *, update_key: str | None = None, outbox: bool = False
-    ) -> list[Reply]:
-        """One turn in one transaction.
-
-        With `update_key`, a redelivered update does nothing and returns no replies; with
-        `outbox`, the replies are queued for the sender in the same transaction as the change
-        that caused them, so a crash after the commit loses none and a crash before it
-        leaves the update to be processed again.
-        """
-        if self._sessions is None or self._now is None:
-            return self._stateless(message)
-        try:
-            with self._sessions.begin() as session:
-                return self._record(
-                    session, message, None, update_key=update_key, outbox=outbox, now=self._now()
-                )
-        except Exception as error:  # a failing turn must answer; its rollback keeps the draft
-            replies = self._failure(message, error)
-        if outbox or update_key:
-            return self._without_turn(message, replies, update_key=update_key, outbox=outbox)
-        return replies
-
-    def handle_group(
-        self,
-        updates: list[tuple[Incoming, str]],
-        *,
-        before_commit: Callable[[Session], None] | None = None,
-    ) -> list[list[Reply]]:
-        """Several updates' turns (each with its dedupe key, replies to the outbox) in one
-        transaction: one commit (and on SQLite one turn of the write lock) for the group
-        instead of one per update.
-
-        The turns run side by side first. Should one raise, the transaction rolls back whole
-        and the group runs again with each turn in a savepoint of its own: the failing turn
-        rolls back alone and answers as `handle` would, the others commit together. A
-        savepoint per turn always cost 15 % of a grouped turn's instructions
-        (bench/instructions.py: 1.79 M against 1.53 M without), for a failure that is rare.
-        Raises when the group itself fails (its commit, or a database error a savepoint
-        cannot contain): then nothing of it is committed and the caller runs each update
-        through `handle`, which its dedupe key makes safe. `before_commit` runs after the
-        turns in the same transaction: the caller's bookkeeping of the group (the updates
-        marked handled, what to deliver next) commits or rolls back with it.
-        """
-        if self._sessions is None or self._now is None:
-            return [self.handle(m, update_key=k, outbox=True) for m, k in updates]
-        try:
-            return self._in_one_transaction(self._together, updates, before_commit)
-        except _TurnRaised:
-            pass  # rolled back whole; now each turn in a savepoint
-        return self._in_one_transaction(self._grouped, updates, before_commit)
-
-    def _in_one_transaction(
-        self,
-        turn: Callable[[Session, Incoming, str], list[Reply]],
-        updates: list[tuple[Incoming, str]],
-        before_commit: Callable[[Session], None] | None,
-    ) -> list[list[Reply]]:
-        """Each update's `turn`, then `before_commit`, in one transaction."""
-        assert self._sessions is not None
-        with self._sessions.begin() as session:
-            replies = [turn(session, message, key) for message, key in updates]
-            if before_commit is not None:
-                before_commit(session)
-            return replies
-
-    def _together(self, session: Session, message: Incoming, update_key: str) -> list[Reply]:
-        """A turn of a group without a savepoint; if it raises, the whole group runs again."""
-        assert self._now is not None
-        try:
-            replies = self._record(
-                session, message, None, update_key=update_key, outbox=True, now=self._now()
-            )
-        except Exception as error:
-            raise _TurnRaised from error
-        session.expunge_all()  # the next chat's turn starts from the rows, as alone
-        return replies
-
-    def _grouped(self, session: Session, message: Incoming, update_key: str) -> list[Reply]:
-        assert self._now is not None
-        now = self._now()
-        savepoint = session.begin_nested()
-        try:
-            replies = self._record(
-                session, message, None, update_key=update_key, outbox=True, now=now
-            )
-            savepoint.commit()
-        except Exception as error:
-            failed = self._failure(message, error)
-            savepoint.rollback()  # raises if the transaction itself is gone: the group fails
-        else:
-            session.expunge_all()  # the next chat's turn starts from the rows, as alone
-            return replies
-        session.expunge_all()
-        return self._record(session, message, failed, update_key=update_key, outbox=True, now=now)
-
     @staticmethod
-    def _failure(message: Incoming, error: Exception) -> list[Reply]:
+    def failure(message: Incoming, error: Exception) -> list[Reply]:
         """What a turn that raised answers (called while its exception is being handled)."""
         if isinstance(error, forms.Conflict):
             return [Reply(vi.BUSY, meta={"conflict": "1"})]
         log.exception("turn failed: %s/%s", message.channel, message.chat_id)
         return [Reply(vi.INTERNAL_ERROR, meta={"error": "1"})]
 
-    def _record(
-        self,
-        session: Session,
-        message: Incoming,
-        replies: list[Reply] | None,
-        *,
-        update_key: str | None,
-        outbox: bool,
-        now: datetime,
-    ) -> list[Reply]:
-        """One update's work in a transaction (or savepoint): its dedupe mark, its turn
-        (unless `replies` are already known) and, with `outbox`, its queued replies.
-        Nothing is done, and no reply returned, for a redelivered update."""
-        if update_key and not delivery.mark_processed(
-            session, channel=message.channel, update_key=update_key, now=now
-        ):
-            return []
-        if replies is None:
-            replies = self._turn(session, message, now)
-        if outbox:
-            self._queue(session, message, replies, update_key, now)
-        return replies
-
-    def deliver(self, message: Incoming, replies: list[Reply], *, update_key: str) -> list[Reply]:
-        """Queue replies that need no turn (e.g. a refused file), once per update."""
-        if self._sessions is None or self._now is None:
-            return replies
-        return self._without_turn(message, replies, update_key=update_key, outbox=True)
-
-    def _without_turn(
-        self, message: Incoming, replies: list[Reply], *, update_key: str | None, outbox: bool
-    ) -> list[Reply]:
-        """Mark the update handled and queue replies no turn produced, in one transaction."""
-        assert self._sessions is not None and self._now is not None
-        with self._sessions.begin() as session:
-            return self._record(
-                session, message, replies, update_key=update_key, outbox=outbox, now=self._now()
-            )
-
-    @staticmethod
-    def _queue(
-        session: Session,
-        message: Incoming,
-        replies: list[Reply],
-        update_key: str | None,
-        now: datetime,
-    ) -> None:
-        key = update_key or f"{message.message_id or now.timestamp()}"
-        delivery.enqueue(
-            session,
-            channel=message.channel,
-            chat_id=message.chat_id,
-            replies=replies,
-            key=f"{message.channel}:{message.chat_id}:{key}",
-            now=now,
-        )
-
-    def _stateless(self, message: Incoming) -> list[Reply]:
-        name, _arg = _command(message)
-        if name is None:
-            return [self._qa.ask(message)]
-        handler = self._commands.get(name)
-        if handler is None:
-            return [Reply(vi.UNKNOWN_COMMAND.format(command=message.text.split()[0]))]
-        return handler(message)
-
-    def _turn(self, session: Session, message: Incoming, now: datetime) -> list[Reply]:
+    def turn(self, session: Session, message: Incoming, now: datetime) -> list[Reply]:
+        """One message's work inside the caller's transaction: who wrote, where their chat
+        stands, the command, form step or question, and the conversation written back."""
         caller, state = turns.open_turn(
             session, message.channel, message.user_id, message.chat_id, now
         )

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, update
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm import Session
 
-from bot.store.driver import DriverStatement
 from bot.store.models import ChannelIdentity
 
 TOUCH_EVERY = timedelta(minutes=10)
@@ -37,13 +37,11 @@ _TOUCH = (
     .values(last_interaction_at=bindparam("at", type_=ChannelIdentity.last_interaction_at.type))
 )
 
-_RUN_TOUCH = DriverStatement(lambda _dialect: _TOUCH)
-
 
 def touch_if_stale(
-    connection: Connection, channel: str, external_id: str, seen: datetime | None, now: datetime
+    session: Session, channel: str, external_id: str, seen: datetime | None, now: datetime
 ) -> None:
     """Mark the account as seen at `now` if its mark (`seen`, as read) is older than TOUCH_EVERY."""
     if seen is None or now - seen >= TOUCH_EVERY:
         key = {"key_channel": channel, "key_external_id": external_id}
-        _RUN_TOUCH.run(connection, {**key, "at": now.astimezone(UTC)})
+        session.execute(_TOUCH, {**key, "at": now.astimezone(UTC)})

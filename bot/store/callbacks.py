@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import String, Text, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from bot.store.delivery import insert_for
+from bot.store.dialects import insert_for
 from bot.store.models import Base, UTCDateTime
 
 CACHE_LIMIT = 10_000

@@ -1,65 +1,52 @@
-"""Engine creation and schema migration for SQLite (default) and PostgreSQL."""
+"""Engine creation, schema migration and where database work runs, for SQLite and PostgreSQL.
+
+SQLite: WAL, foreign keys, a busy timeout, and every transaction begun with BEGIN IMMEDIATE
+(SQLAlchemy's documented recipe for pysqlite's transaction handling): a transaction that read
+first could not upgrade to writing once another connection had committed since, and would
+fail at once instead of waiting. Processes that share one SQLite file (`thidua serve
+--workers N`) also take turns through a lock file beside it (`QueuedConnection`).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
+import functools
 import os
 import sqlite3
 import threading
 import weakref
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.store.driver import driver_cursor
-
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     # Under WAL, NORMAL syncs at checkpoints instead of on every commit: a crash of the process
-    # loses nothing, a power cut at most the last few messages; FULL cost ~7 ms per message.
+    # loses nothing, a power cut at most the last few messages.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
-    # pysqlite opens a transaction only before INSERT/UPDATE/DELETE: a SAVEPOINT reached with
-    # only SELECTs before it would start (and its RELEASE commit) a transaction of its own,
-    # outside the message's transaction. Take transactions over: BEGIN is emitted explicitly.
+    # pysqlite's own BEGIN handling off: SQLAlchemy's "begin" event emits it (below).
     dbapi_connection.isolation_level = None
 
 
-def _sqlite_begin(dbapi_connection: Any) -> None:
-    # Straight to the driver: through exec_driver_sql this cost ~85 µs of every message's CPU.
-    # Installed as the dialect's `do_begin`, not as a "begin" event: any engine event makes
-    # SQLAlchemy dispatch (empty) before/after events around every statement of every message.
-    take_turn = getattr(dbapi_connection, "take_turn", None)  # the pool's proxy forwards it
+def _sqlite_begin(connection: Any) -> None:
+    take_turn = getattr(connection.connection.driver_connection, "take_turn", None)
     if take_turn is not None:
         take_turn()
-    dbapi_connection.execute("BEGIN")
-
-
-def _sqlite_savepoint_call(template: str) -> Any:
-    """A dialect savepoint hook (SAVEPOINT, RELEASE, ROLLBACK TO) straight to the driver
-    (its errors raised as SQLAlchemy's, as `bot.store.driver` does).
-
-    SQLAlchemy compiles a new savepoint clause on every call: ~90 µs each, twice per turn
-    when a group of turns runs with a savepoint per turn (`Router.handle_group`, once one of
-    them raised).
-    Names are SQLAlchemy's own (`sa_savepoint_N`).
-    """
-
-    def run(connection: Any, name: str) -> None:
-        sql = template.format(name=name)
-        with driver_cursor(connection, sql, ()) as cursor:
-            cursor.execute(sql)
-
-    return run
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class NestedTransactionError(RuntimeError):
@@ -73,14 +60,10 @@ _HOLDERS_LOCK = threading.Lock()
 class QueuedConnection(sqlite3.Connection):
     """A SQLite connection whose transactions queue for one lock file shared by processes.
 
-    SQLite's own wait for its write lock is a sleep with growing back-off (1, 2, 5, 10 ... 100
-    ms a try), so a process that commits and begins again at once keeps the lock while another
-    sleeps: with two worker processes each writing back to back, one starved and the pair
-    handled no more than one process alone. `flock` makes the waiter block in the kernel and
-    wake the moment the lock is released. Every transaction takes it (a read that later
-    writes could not upgrade once another process had committed), from BEGIN to its COMMIT
-    or ROLLBACK. Used by processes that share a database with others of their kind
-    (`thidua serve --workers N`); one process alone needs none of it.
+    SQLite's own wait for its write lock is a sleep with growing back-off, so a process that
+    commits and begins again at once keeps the lock while another sleeps: one of two worker
+    processes starved. `flock` makes the waiter block in the kernel and wake the moment the
+    lock is released. Held from BEGIN to COMMIT or ROLLBACK.
     """
 
     lock_path: str = ""  # set on the subclass made per database (see `_queued_factory`)
@@ -138,19 +121,9 @@ def _queued_factory(lock_path: str) -> type[QueuedConnection]:
     return type("QueuedConnectionFor", (QueuedConnection,), {"lock_path": lock_path})
 
 
-_SHARED: weakref.WeakSet[Engine] = weakref.WeakSet()  # engines made with queue_writers
-
-
-def writers_queue(engine: Engine) -> bool:
-    """Whether this engine's SQLite file is written by other processes too, its transactions
-    waiting for their turn (`QueuedConnection`): such a wait must not hold an event loop."""
-    return engine in _SHARED
-
-
 def json_text(value: Any) -> str:
-    """JSON columns' serializer: orjson, several times faster than the standard library on
-    the payloads and drafts every message writes; dict keys that are not strings become
-    strings, as `json.dumps` makes them."""
+    """JSON columns' serializer: dict keys that are not strings become strings, as
+    `json.dumps` makes them."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
@@ -158,30 +131,24 @@ _JSON = {"json_serializer": json_text, "json_deserializer": orjson.loads}
 
 
 def make_engine(url: str, *, queue_writers: bool = False) -> Engine:
-    """SQLite gets WAL, foreign keys and a busy timeout; its folder is created.
+    """SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE; its folder is created.
 
     `queue_writers`: several processes write this SQLite file at once (worker processes of
-    one server); their transactions take turns through a lock file beside it (see
-    `QueuedConnection`). Ignored for PostgreSQL, whose row locks need no such thing.
+    one server); their transactions take turns through a lock file beside it. Ignored for
+    PostgreSQL, whose row locks need no such thing.
     """
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        connect_args: dict[str, Any] = {}
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            if queue_writers:
-                connect_args["factory"] = _queued_factory(path + ".lock")
-        engine = create_engine(url, connect_args=connect_args, **_JSON)
-        if "factory" in connect_args:
-            _SHARED.add(engine)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        engine.dialect.do_begin = _sqlite_begin  # type: ignore[method-assign]
-        dialect: Any = engine.dialect
-        dialect.do_savepoint = _sqlite_savepoint_call("SAVEPOINT {name}")
-        dialect.do_release_savepoint = _sqlite_savepoint_call("RELEASE SAVEPOINT {name}")
-        dialect.do_rollback_to_savepoint = _sqlite_savepoint_call("ROLLBACK TO SAVEPOINT {name}")
-        return engine
-    return create_engine(url, pool_pre_ping=True, **_JSON)
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True, **_JSON)
+    path = url.split("///", 1)[-1]
+    connect_args: dict[str, Any] = {}
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if queue_writers:
+            connect_args["factory"] = _queued_factory(path + ".lock")
+    engine = create_engine(url, connect_args=connect_args, **_JSON)
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
 
 
 def migrate(engine: Engine) -> None:
@@ -198,3 +165,30 @@ def migrate(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+_THREADS: weakref.WeakKeyDictionary[Engine, ThreadPoolExecutor] = weakref.WeakKeyDictionary()
+
+
+def _threads_for(engine: Engine) -> ThreadPoolExecutor:
+    """SQLite writes one transaction at a time whatever we do: one thread, whose queue serves
+    in order (threads of one process waiting on SQLite's busy handler would sleep and retry).
+    PostgreSQL: a pool, as row locks let its transactions run side by side."""
+    executor = _THREADS.get(engine)
+    if executor is None:
+        workers = 1 if engine.dialect.name == "sqlite" else 8
+        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
+        _THREADS[engine] = executor
+        weakref.finalize(engine, executor.shutdown, wait=False)
+    return executor
+
+
+async def run_db(
+    sessions: sessionmaker[Session], func: Callable[..., T], /, *args: Any, **kwargs: Any
+) -> T:
+    """Runs blocking database work off the event loop, on the engine's threads."""
+    engine = sessions.kw["bind"]
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        _threads_for(engine), functools.partial(func, *args, **kwargs)
+    )

@@ -27,7 +27,6 @@ from bot.store.conversations import Conflict as Conflict  # re-exported for the 
 from bot.store.conversations import ConversationState as ConversationState
 from bot.store.conversations import load_conversation as load_conversation
 from bot.store.conversations import save_conversation as save_conversation
-from bot.store.driver import session_connection
 from bot.store.models import (
     Movement,
     Person,
@@ -84,7 +83,7 @@ def _catalog(session: Session) -> list[Title]:
     memo = _memo(session)
     if "titles" not in memo:
         # On the connection: the forms never write titles, so there is nothing to autoflush.
-        memo["titles"] = [Title(*row) for row in session_connection(session).execute(_TITLES)]
+        memo["titles"] = [Title(*row) for row in session.execute(_TITLES)]
     return list(memo["titles"])
 
 
@@ -229,7 +228,7 @@ def _insert_new(session: Session, reg: Registration) -> None:
     row runs in a savepoint: a unit registering twice at once trips the unique key there.
     """
     session.flush()  # what the ORM would flush before these statements (usually nothing)
-    connection = session_connection(session)  # Core on the connection: no ORM execution around it
+    connection = session.connection()  # Core on the connection: no ORM execution around it
     with connection.begin_nested():
         reg.id = connection.execute(_INSERT_REG, _columns(reg, _REG_TABLE)).scalar_one()
     if reg.lines:
@@ -424,7 +423,7 @@ def _version_row(
         "created_by": person_id,
     }
     session.flush()  # the registration's own changes go first, as when this was an ORM add
-    session_connection(session).execute(_VERSION_ROW, row)
+    session.execute(_VERSION_ROW, row)
 
 
 def registrations_with_status(
@@ -457,7 +456,7 @@ def unit_name(session: Session, unit_id: int | None) -> str:
     memo = _memo(session)
     key = ("unit_name", unit_id)
     if key not in memo:
-        found = session_connection(session).execute(_UNIT_NAME, {"unit_id": unit_id}).scalar()
+        found = session.execute(_UNIT_NAME, {"unit_id": unit_id}).scalar()
         memo[key] = found or ""  # on the connection: the forms never write units
     name: str = memo[key]
     return name

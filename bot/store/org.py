@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, lazyload
 
 from bot.core.roles import Role
 from bot.i18n import vi
-from bot.store.driver import session_connection
 from bot.store.models import (
     AuditLog,
     ChannelIdentity,
@@ -268,7 +267,7 @@ def audit(
         "after": None if after is None else _jsonable(after),
     }
     session.flush()
-    session_connection(session).execute(_AUDIT, row)  # flushed just above: no ORM execution needed
+    session.execute(_AUDIT, row)  # flushed just above: no ORM execution needed
 
 
 def _jsonable(value: Any) -> Any:

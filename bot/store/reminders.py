@@ -27,8 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.store.delivery import UnreachableChat, insert_for, prebuilt
+from bot.store.dialects import insert_for, prebuilt
 from bot.store.models import Base, ChannelIdentity, Person, Unit, UTCDateTime
+from bot.store.outbox import UnreachableChat
 from bot.store.phone import zns_phone
 
 SENT = "sent"  # queued in the outbox
@@ -124,7 +125,7 @@ def recorded(session: Session, subjects: Iterable[str]) -> set[Key]:
 
 
 def _insert_keys(dialect: str) -> Any:
-    """Built once per dialect (delivery.prebuilt): values go in as parameters, not literals;
+    """Built once per dialect (dialects.prebuilt): values go in as parameters, not literals;
     building a statement per row cost more than running it."""
     return insert_for(dialect)(ReminderLog).on_conflict_do_nothing()
 

@@ -1,9 +1,8 @@
 """What every message reads first, in one round trip: who wrote, and where their chat stands.
 
 The caller (person, unit, role names) and the chat's conversation row come back as one row of
-one Core query, run on the driver (`bot.store.driver`): a statement less on every message, and
-no ORM object built. Either side may be missing (an unlinked account, a chat with no
-conversation yet); the query still returns its row.
+one Core query. Either side may be missing (an unlinked account, a chat with no conversation
+yet); the query still returns its row.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from bot.store.accounts import Caller, touch_if_stale
 from bot.store.conversations import ConversationState, from_row
-from bot.store.driver import DriverStatement, session_connection
 from bot.store.models import ChannelIdentity, Conversation, Person, PersonRole
 
 _T = cast(Table, Conversation.__table__)
@@ -50,8 +48,6 @@ _TURN = select(
     .outerjoin(_T, and_(_T.c.channel == bindparam("channel"), _T.c.chat_id == bindparam("chat_id")))
 )
 
-_RUN_TURN = DriverStatement(lambda _dialect: _TURN)
-
 
 def open_turn(
     session: Session, channel: str, user_id: str, chat_id: str, now: datetime
@@ -61,12 +57,11 @@ def open_turn(
     Marks the account as seen when its mark is stale (see `accounts.TOUCH_EVERY`). Runs on the
     session's connection: nothing is pending in the session at the start of a message.
     """
-    connection = session_connection(session)
     params = {"channel": channel, "user_id": user_id, "chat_id": chat_id}
-    row = _RUN_TURN.run(connection, params).rows[0]
+    row = session.execute(_TURN, params).one()
     state = from_row(channel, chat_id, row if row.version is not None else None)
     if row.caller_id is None:
         return None, state
-    touch_if_stale(connection, channel, user_id, row.last_interaction_at, now)
+    touch_if_stale(session, channel, user_id, row.last_interaction_at, now)
     roles = frozenset(row.caller_roles.split(",")) if row.caller_roles else frozenset()
     return Caller(row.caller_id, row.caller_unit_id, roles), state

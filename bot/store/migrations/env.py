@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from bot.store import callbacks, delivery, reminders  # noqa: F401  (registers their tables)
+from bot.store import callbacks, inbox, outbox, reminders, tokens  # noqa: F401  (registers their tables)
 from bot.store.models import Base
 
 connection = context.config.attributes["connection"]

@@ -1,16 +1,43 @@
-"""Zalo OA tokens kept in the database, so a rotated single-use refresh token is never lost."""
+"""A platform's access and refresh tokens, kept in the database so a rotated single-use
+refresh token is never lost and every worker process uses the same pair."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import String, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from bot.channels.zalo_oa import OATokens
-from bot.store.delivery import PlatformToken, insert_for
+from bot.store.dialects import insert_for
+from bot.store.models import Base, UTCDateTime
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class PlatformToken(Base):
+    """A platform's current access and refresh token (Zalo OA refresh tokens are single-use)."""
+
+    __tablename__ = "platform_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    access_token: Mapped[str] = mapped_column(String(2048))
+    refresh_token: Mapped[str] = mapped_column(String(2048))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A worker refreshing the pair holds this lease: the others wait for its new pair instead
+    # of spending the single-use refresh token a second time.
+    refresh_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+@dataclass(frozen=True)
+class StoredTokens:
+    """The pair as read; the channel adapter reads these three attributes."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: datetime
 
 
 class DatabaseTokenStore:
@@ -28,15 +55,15 @@ class DatabaseTokenStore:
         self._name = name
         self._initial_refresh = initial_refresh
 
-    def load(self) -> OATokens | None:
+    def load(self) -> StoredTokens | None:
         with self._sessions() as session:
             row = session.scalars(
                 select(PlatformToken).where(PlatformToken.name == self._name)
             ).first()
             if row is not None:
-                return OATokens(row.access_token, row.refresh_token, row.expires_at)
+                return StoredTokens(row.access_token, row.refresh_token, row.expires_at)
         if self._initial_refresh:  # first start: only the refresh token from the settings
-            return OATokens("", self._initial_refresh, EPOCH)
+            return StoredTokens("", self._initial_refresh, EPOCH)
         return None
 
     def save(self, access: str, refresh: str, expires_at: datetime) -> None:

@@ -1,0 +1,70 @@
+"""Long polling, for a deployment without a public address: the same inbox and outbox path.
+
+Each poll's updates are stored (one commit for all) before the next poll confirms them, so a
+crash never drops one; the inbox worker and the outbox sender run beside the polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from bot.channels.base import Channel, ChannelError
+from bot.delivery.receiving import store_updates
+from bot.delivery.services import Services
+from bot.store.db import run_db
+
+log = logging.getLogger(__name__)
+POLL_TIMEOUT_S = 25
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def poll_channel(services: Services, channel: Channel, stop: asyncio.Event) -> None:
+    """Polls one channel until `stop`, backing off while the platform is unwell."""
+    await channel.prepare_polling()
+    failures = 0
+    while not stop.is_set():
+        try:
+            payloads = await channel.poll(POLL_TIMEOUT_S)
+        except ChannelError as exc:
+            failures += 1
+            wait = max(exc.retry_after_s, min(2.0**failures, 60.0))
+            log.warning(
+                "%s polling failed (%s); retrying in %.0f s", channel.name, exc.detail, wait
+            )
+            await _pause(stop, wait)
+            continue
+        failures = 0
+        if not payloads:
+            continue
+        # One commit for the whole poll; should it fail, the next poll does not confirm them.
+        outcomes = await run_db(
+            services.sessions, store_updates, services.sessions, channel, payloads, services.now()
+        )
+        services.worker.wake()
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):
+                log.warning("%s: an update we cannot read was skipped", channel.name)
+
+
+async def run_polling(services: Services, stop: asyncio.Event) -> None:
+    """Polls every channel that can, and runs the background loops, until `stop`."""
+    loops = services.start_loops(stop)
+    polls = []
+    for channel in services.channels.values():
+        if channel.can_poll:
+            await channel.start()
+            polls.append(asyncio.create_task(poll_channel(services, channel, stop)))
+    try:
+        await stop.wait()
+    finally:
+        stop.set()
+        for poll in polls:  # a long poll would hold the stop for its whole timeout
+            poll.cancel()
+        await asyncio.gather(*polls, *loops, return_exceptions=True)
+        await services.close()

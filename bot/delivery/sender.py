@@ -1,0 +1,247 @@
+"""The outbox sender: delivers queued replies with per-channel limits, retries and order.
+
+Every reply and notification is an outbox row written with the change that caused it. This
+loop claims the oldest due row of each chat, sends it through the chat's channel and records
+the outcome; the platform's verdict decides what happens next: 429 waits as long as it asks
+(the whole channel pauses, since Telegram's flood limit is per bot), 5xx and network errors
+back off exponentially, 403 marks the chat unreachable, and a bad request fails the one
+message. A long reply that failed half-way resumes after the parts already delivered.
+
+A crash between a successful send and the commit that records it is the one window in which
+a message can go out twice; the platforms give no way to detect it, so the row is sent again
+once its lease runs out (at-least-once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.channels.base import RateLimits, SendResult, SendStatus
+from bot.delivery.worker import nap
+from bot.messages import Reply
+from bot.store import outbox
+from bot.store.db import run_db
+
+log = logging.getLogger(__name__)
+
+
+class Sending(Protocol):
+    """A channel as the sender sees it."""
+
+    name: str
+    rate_limits: RateLimits
+
+    async def send(self, chat_id: str, reply: Reply, *, first_part: int = 0) -> SendResult: ...
+
+    def is_group(self, chat_id: str) -> bool: ...
+
+
+def overall_limiter(limits: RateLimits) -> AsyncLimiter:
+    """A bucket of one that drains at `max_per_second - 1`: starts come evenly spaced, and
+    any sliding second (which is how the platform counts) holds at most `max_per_second`.
+    A bucket as large as the rate would let a full second's worth out at once and then as
+    many again within the same second."""
+    return AsyncLimiter(1, 1.0 / max(limits.max_per_second - 1.0, 0.5))
+
+
+def worker_share(limits: RateLimits, workers: int) -> RateLimits:
+    """Each of `workers` server processes sends with this share of the bot's overall and
+    per-group limits: the platform counts them together. A chat's own limit stays whole: its
+    messages go one at a time, in order, whichever process sends each."""
+    if workers <= 1:
+        return limits
+    return replace(
+        limits,
+        max_per_second=limits.max_per_second / workers,
+        per_group_per_minute=limits.per_group_per_minute / workers,
+    )
+
+
+@dataclass
+class _ChannelState:
+    limits: RateLimits
+    overall: AsyncLimiter
+    chats: dict[str, AsyncLimiter] = field(default_factory=dict)
+    paused_until: datetime | None = None
+
+    def pause_at(self, now: datetime) -> datetime | None:
+        """The end of a 429 pause still running at `now`, or None."""
+        if self.paused_until is not None and self.paused_until > now:
+            return self.paused_until
+        return None
+
+
+class OutboxSender:
+    """Claims due rows, sends them concurrently (one in flight per chat), records outcomes."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        channels: Mapping[str, Sending],
+        *,
+        now: Callable[[], datetime],
+        limits: Mapping[str, RateLimits] | None = None,  # default: each channel's own
+        max_in_flight: int = 16,
+        max_attempts: int = 8,
+        lease: timedelta = outbox.LEASE,
+    ) -> None:
+        """`lease`: how long a claimed row is ours; a row still 'sending' after it (its
+        sender died mid-send) is claimed again. Longer than any send, as the default is."""
+        self._sessions = sessions
+        self._channels = dict(channels)
+        self._now = now
+        self._max_in_flight = max_in_flight
+        self._max_attempts = max_attempts
+        self._lease = lease
+        self._wake = asyncio.Event()
+        self._state = {
+            name: _ChannelState(chosen, overall_limiter(chosen))
+            for name, channel in self._channels.items()
+            for chosen in [(limits or {}).get(name, channel.rate_limits)]
+        }
+
+    def wake(self) -> None:
+        """New rows were queued: claim now instead of at the next idle poll."""
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """One claim, its rows sent; how many messages were delivered."""
+        claimed = await run_db(self._sessions, self._claim, self._max_in_flight)
+        return sum(await asyncio.gather(*(self._deliver(row) for row in claimed)))
+
+    async def run_forever(self, stop: asyncio.Event, idle_s: float = 0.5) -> None:
+        """Claims whenever woken (rows queued, a send finished) or every idle_s, while
+        earlier sends are still in flight. A row being sent is leased and holds back its
+        chat's later rows, so each chat still gets one message at a time, in order."""
+        tasks: set[asyncio.Task[int]] = set()
+        while not stop.is_set():
+            self._wake.clear()
+            room = self._max_in_flight - len(tasks)
+            claimed: list[outbox.Claimed] = []
+            if room > 0:
+                try:
+                    claimed = await run_db(self._sessions, self._claim, room)
+                except Exception:  # the loop must survive a bad row or a database hiccup
+                    log.exception("outbox claim failed")
+            for row in claimed:
+                task = asyncio.create_task(self._deliver(row))
+                tasks.add(task)
+                task.add_done_callback(self._finished(tasks))
+            await nap(self._wake, stop, idle_s)
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _finished(self, tasks: set[asyncio.Task[int]]) -> Callable[[asyncio.Task[int]], None]:
+        def done(task: asyncio.Task[int]) -> None:
+            tasks.discard(task)
+            self._wake.set()  # room for more, and the chat's next row may be due
+
+        return done
+
+    def _claim(self, limit: int) -> list[outbox.Claimed]:
+        """Claims due rows; those of an unknown or paused channel go back at once."""
+        with self._sessions.begin() as session:
+            now = self._now()
+            rows = outbox.claim_due(session, now=now, limit=limit, lease=self._lease)
+            runnable = []
+            for row in rows:
+                state = self._state.get(row.channel)
+                until = state.pause_at(now) if state is not None else None
+                if state is None:
+                    outbox.mark_failed(session, row.id, error=f"no channel '{row.channel}'")
+                elif until is not None:
+                    outbox.reschedule(
+                        session,
+                        row.id,
+                        not_before=until,
+                        error="channel paused by 429",
+                        parts_sent=row.parts_sent,
+                    )
+                else:
+                    runnable.append(row)
+            return runnable
+
+    def _chat_limiter(self, state: _ChannelState, row: outbox.Claimed) -> AsyncLimiter:
+        limiter = state.chats.get(row.chat_id)
+        if limiter is None:
+            if self._channels[row.channel].is_group(row.chat_id):
+                limiter = AsyncLimiter(state.limits.per_group_per_minute, 60.0)
+            else:
+                limiter = AsyncLimiter(state.limits.per_chat_burst, state.limits.per_chat_period_s)
+            if len(state.chats) > 10_000:  # idle chats' limiters are cheap to recreate
+                state.chats.clear()
+            state.chats[row.chat_id] = limiter
+        return limiter
+
+    async def _deliver(self, row: outbox.Claimed) -> int:
+        state = self._state[row.channel]
+        reply = outbox.reply_from_json(row.payload)
+        if _expired(reply, self._now()):
+            await run_db(self._sessions, self._expire, row.id)
+            return 0
+        async with self._chat_limiter(state, row), state.overall:
+            try:
+                result = await self._channels[row.channel].send(
+                    row.chat_id, reply, first_part=row.parts_sent
+                )
+            except Exception as exc:  # an adapter bug must not lose the row
+                log.exception("send crashed for outbox row %s", row.id)
+                result = SendResult(SendStatus.TRANSIENT, detail=type(exc).__name__)
+        await run_db(self._sessions, self._record, row, state, result)
+        return 1 if result.status is SendStatus.SENT else 0
+
+    def _expire(self, message_id: int) -> None:
+        with self._sessions.begin() as session:
+            outbox.mark_failed(session, message_id, error="expired", status="expired")
+
+    def _record(self, row: outbox.Claimed, state: _ChannelState, result: SendResult) -> None:
+        now = self._now()
+        parts = row.parts_sent + result.parts_sent
+        with self._sessions.begin() as session:
+            match result.status:
+                case SendStatus.SENT:
+                    outbox.mark_sent(session, row.id, now=now)
+                case SendStatus.RETRY_AFTER:
+                    wait = timedelta(seconds=max(result.retry_after_s, 1.0))
+                    state.paused_until = max(state.paused_until or now, now + wait)
+                    outbox.reschedule(
+                        session, row.id, not_before=now + wait, error="429", parts_sent=parts
+                    )
+                case SendStatus.TRANSIENT if row.attempts < self._max_attempts:
+                    wait = timedelta(seconds=min(2 ** (row.attempts - 1), 300))
+                    outbox.reschedule(
+                        session,
+                        row.id,
+                        not_before=now + wait,
+                        error=result.detail,
+                        parts_sent=parts,
+                    )
+                case SendStatus.BLOCKED:
+                    outbox.mark_unreachable(
+                        session,
+                        channel=row.channel,
+                        chat_id=row.chat_id,
+                        reason=result.detail or "blocked",
+                        now=now,
+                    )
+                case _:
+                    outbox.mark_failed(session, row.id, error=result.detail or "failed")
+
+
+def _expired(reply: Reply, now: datetime) -> bool:
+    """A notification that carries `expires_at` (ISO) and is past it is no longer worth
+    sending: a reminder whose day has ended."""
+    stamp = reply.meta.get(outbox.EXPIRES_AT)
+    if not stamp:
+        return False
+    try:
+        return datetime.fromisoformat(stamp) <= now
+    except ValueError:
+        return False

@@ -1,0 +1,126 @@
+"""The unit of work: one update's dedupe key, its turn and its queued replies, one transaction.
+
+A crash before the commit leaves the update to run again; after it, the update's key makes a
+rerun (or a redelivery) do nothing, and its replies wait in the outbox for the sender. A turn
+that raises rolls back whole (no half-written registration); its failure reply is then
+recorded with the update's key in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.messages import Incoming, Reply
+from bot.store import inbox, outbox
+
+
+class Dispatcher(Protocol):
+    """What the unit of work needs of the router (bot.core.router.Router)."""
+
+    def turn(self, session: Session, message: Incoming, now: datetime) -> list[Reply]: ...
+
+    def failure(self, message: Incoming, error: Exception) -> list[Reply]: ...
+
+
+class Turns:
+    """Runs messages through the router, each in one transaction."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        router: Dispatcher,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.sessions = sessions
+        self.router = router
+        self.now = now
+
+    def run(
+        self,
+        message: Incoming,
+        *,
+        update_key: str | None = None,
+        inbox_id: int | None = None,
+        outbox_replies: bool = False,
+    ) -> list[Reply]:
+        """The message's turn. With `update_key`, a redelivered update does nothing and
+        returns no replies; with `inbox_id`, its inbox row is marked handled in the same
+        transaction; with `outbox_replies`, the replies are queued for the sender there too
+        (the console shows them instead)."""
+        try:
+            with self.sessions.begin() as session:
+                now = self.now()
+                if not self._first_time(session, message, update_key, now):
+                    self._done(session, inbox_id, now)
+                    return []
+                replies = self.router.turn(session, message, now)
+                self._finish(session, message, replies, update_key, inbox_id, outbox_replies, now)
+                return replies
+        except Exception as error:  # the turn rolled back; answer, and record that we did
+            replies = self.router.failure(message, error)
+        return self.without_turn(
+            message,
+            replies,
+            update_key=update_key,
+            inbox_id=inbox_id,
+            outbox_replies=outbox_replies,
+        )
+
+    def without_turn(
+        self,
+        message: Incoming,
+        replies: list[Reply],
+        *,
+        update_key: str | None = None,
+        inbox_id: int | None = None,
+        outbox_replies: bool = True,
+    ) -> list[Reply]:
+        """Replies that need no turn (a failure, a refused file), recorded like a turn's."""
+        with self.sessions.begin() as session:
+            now = self.now()
+            if not self._first_time(session, message, update_key, now):
+                self._done(session, inbox_id, now)
+                return []
+            self._finish(session, message, replies, update_key, inbox_id, outbox_replies, now)
+            return replies
+
+    @staticmethod
+    def _first_time(
+        session: Session, message: Incoming, update_key: str | None, now: datetime
+    ) -> bool:
+        if not update_key:
+            return True
+        return inbox.mark_processed(
+            session, channel=message.channel, update_key=update_key, now=now
+        )
+
+    @staticmethod
+    def _done(session: Session, inbox_id: int | None, now: datetime) -> None:
+        if inbox_id is not None:
+            inbox.mark_done(session, inbox_id, now=now)
+
+    def _finish(
+        self,
+        session: Session,
+        message: Incoming,
+        replies: list[Reply],
+        update_key: str | None,
+        inbox_id: int | None,
+        outbox_replies: bool,
+        now: datetime,
+    ) -> None:
+        if outbox_replies:
+            key = update_key or f"{message.message_id or now.timestamp()}"
+            outbox.enqueue(
+                session,
+                channel=message.channel,
+                chat_id=message.chat_id,
+                replies=replies,
+                key=f"{message.channel}:{message.chat_id}:{key}",
+                now=now,
+            )
+        self._done(session, inbox_id, now)

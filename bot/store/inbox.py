@@ -1,0 +1,163 @@
+"""Updates received and not yet handled, and the keys of updates already handled.
+
+A webhook answers 200 (and a polling loop confirms its offset) only once the update's row is
+committed, so an update survives a crash between receipt and processing. A turn writes its
+update's key (`ProcessedUpdate`) in the same transaction as its change and its replies, so a
+redelivered update, or one run again after a crash, does nothing. Claims carry a lease: a
+worker that dies mid-turn leaves its rows to the next claim once the lease runs out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Index, Integer, String, UniqueConstraint, delete, func, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from bot.store.dialects import upsert_insert
+from bot.store.models import Base, Json, UTCDateTime
+
+LEASE = timedelta(seconds=60)
+RETENTION = timedelta(hours=48)  # dedupe rows outlive any platform's redelivery window
+
+
+class InboxUpdate(Base):
+    """A platform update received and acknowledged, kept until its turn has run."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "update_key"),
+        Index("ix_inbox_open", "processed_at", "chat_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    update_key: Mapped[str] = mapped_column(String(255))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[Json] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProcessedUpdate(Base):
+    """A platform update already handled; kept at least 48 hours against redelivery."""
+
+    __tablename__ = "processed_updates"
+    __table_args__ = (UniqueConstraint("channel", "update_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    update_key: Mapped[str] = mapped_column(String(255))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+@dataclass(frozen=True)
+class ClaimedUpdate:
+    """An inbox row leased to this worker."""
+
+    id: int
+    channel: str
+    payload: Json
+    attempts: int  # this attempt included
+
+
+def store(
+    session: Session, *, channel: str, update_key: str, chat_id: str, payload: Json, now: datetime
+) -> bool:
+    """Store an update once; False for a redelivery of one already stored."""
+    statement = (
+        upsert_insert(session, InboxUpdate)
+        .values(
+            channel=channel,
+            update_key=update_key,
+            chat_id=chat_id,
+            payload=payload,
+            received_at=now,
+            attempts=0,
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        .returning(InboxUpdate.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def _oldest_open_per_chat() -> Any:
+    """The oldest unhandled update of each chat: later ones wait for it, keeping order."""
+    return (
+        select(func.min(InboxUpdate.id).label("id"))
+        .where(InboxUpdate.processed_at.is_(None))
+        .group_by(InboxUpdate.channel, InboxUpdate.chat_id)
+        .subquery("firsts")
+    )
+
+
+def claim(
+    session: Session, *, now: datetime, limit: int = 100, lease: timedelta = LEASE
+) -> list[ClaimedUpdate]:
+    """Leases the oldest unhandled update of each chat that no live worker holds.
+
+    On PostgreSQL the rows are locked with SKIP LOCKED, so workers claim disjoint sets;
+    SQLite's write lock (taken at BEGIN) serialises claims anyway.
+    """
+    if limit <= 0:
+        return []
+    firsts = _oldest_open_per_chat()
+    found = session.execute(
+        select(InboxUpdate.id, InboxUpdate.channel, InboxUpdate.payload, InboxUpdate.attempts)
+        .join(firsts, firsts.c.id == InboxUpdate.id)
+        .where(InboxUpdate.lease_until.is_(None) | (InboxUpdate.lease_until <= now))
+        .order_by(InboxUpdate.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=InboxUpdate)
+    ).all()
+    if found:
+        session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.id.in_([row.id for row in found]))
+            .values(attempts=InboxUpdate.attempts + 1, lease_until=now + lease)
+        )
+    return [ClaimedUpdate(r.id, r.channel, r.payload, r.attempts + 1) for r in found]
+
+
+def mark_done(session: Session, inbox_id: int, *, now: datetime) -> None:
+    session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.id == inbox_id)
+        .values(processed_at=now, lease_until=None)
+    )
+
+
+def release(session: Session, inbox_id: int, *, retry_at: datetime) -> None:
+    """Give a failed update back for another try at `retry_at`."""
+    session.execute(
+        update(InboxUpdate).where(InboxUpdate.id == inbox_id).values(lease_until=retry_at)
+    )
+
+
+def mark_processed(session: Session, *, channel: str, update_key: str, now: datetime) -> bool:
+    """True the first time an update is seen; False for a redelivery (nothing is written)."""
+    statement = (
+        upsert_insert(session, ProcessedUpdate)
+        .values(channel=channel, update_key=update_key, received_at=now)
+        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        .returning(ProcessedUpdate.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def purge(session: Session, *, before: datetime) -> tuple[int, int]:
+    """Forget updates handled before `before`: (processed_updates, inbox rows) deleted.
+
+    Only handled inbox rows go; one still waiting for its turn is kept however old it is.
+    """
+    seen = session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.received_at < before))
+    done = session.execute(
+        delete(InboxUpdate).where(
+            InboxUpdate.processed_at.is_not(None), InboxUpdate.processed_at < before
+        )
+    )
+    return int(getattr(seen, "rowcount", 0) or 0), int(getattr(done, "rowcount", 0) or 0)

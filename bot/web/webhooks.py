@@ -1,0 +1,85 @@
+"""POST /webhooks/{path}: one route for every channel that takes webhooks.
+
+In this order, so that nothing costly happens for a request that is not the platform's: the
+body is read up to a limit (413 past it, without reading the rest), the channel verifies its
+secret or signature (403), the body must be a JSON object (400), and the update is stored in
+its own transaction before the 200.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request, Response
+
+from bot.channels.base import Channel
+from bot.delivery.receiving import UNREADABLE, store_update
+from bot.delivery.services import Services
+from bot.store.db import run_db
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_000_000
+OK = b'{"ok":true}'
+
+router = APIRouter()
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_limited(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The body, refused as soon as it passes `limit` (a declared length is checked first)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+@router.post("/webhooks/{path}", include_in_schema=False)
+async def webhook(
+    path: str, request: Request, services: Annotated[Services, Depends(services_of)]
+) -> Response:
+    channel = _by_path(services, path)
+    if channel is None:
+        return Response(status_code=404)
+    try:
+        body = await read_limited(request)
+    except BodyTooLarge:
+        return Response(status_code=413)
+    if not channel.verify_webhook(request.headers, body):
+        return Response(status_code=403)
+    try:
+        payload: Any = orjson.loads(body)
+        if not isinstance(payload, dict):
+            raise ValueError("not an object")
+        await run_db(
+            services.sessions, store_update, services.sessions, channel, payload, services.now()
+        )
+    except UNREADABLE as exc:
+        log.warning("%s webhook: unreadable body (%s)", channel.name, type(exc).__name__)
+        return Response(status_code=400)
+    services.worker.wake()
+    return Response(content=OK, media_type="application/json")
+
+
+def _by_path(services: Services, path: str) -> Channel | None:
+    for channel in services.channels.values():
+        if channel.webhook_path == path:
+            return channel
+    return None
