@@ -1,7 +1,7 @@
 """Tests that read like a conversation: `chat.say("đăng ký thi đua")`, `chat.press("Xác nhận")`.
 
 After aiogram-dialog's test client and Errbot's testbot: each call sends one Incoming through the
-real router (and its database) and keeps the replies, so assertions read like the transcript.
+real router and unit of work (and its database) and keeps the replies, so assertions read like the transcript.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.router import Router
+from bot.delivery.turns import Turns
 from bot.core.text import fold
 from bot.messages import Attachment, Button, Incoming, Reply
 
@@ -43,12 +43,12 @@ class FakeQA:
 
 
 class Chat:
-    """One person in one chat, talking to a router."""
+    """One person in one chat, talking to the assistant (router and unit of work)."""
 
     def __init__(
-        self, router: Router, user: str, channel: str = "console", chat_id: str | None = None
+        self, turns: Turns, user: str, channel: str = "console", chat_id: str | None = None
     ) -> None:
-        self.router = router
+        self.turns = turns
         self.user = user
         self.channel = channel
         self.chat_id = chat_id or user  # a second chat of the same person: another chat_id
@@ -91,7 +91,7 @@ class Chat:
         return "\n".join(reply.text for reply in self.last)
 
     def _send(self, message: Incoming) -> list[Reply]:
-        self.last = self.router.handle(message)
+        self.last = self.turns.run(message)
         assert self.last, "every message gets a reply"
         assert not any(r.meta.get("error") for r in self.last), self.text
         for button in self.buttons():

@@ -14,7 +14,7 @@ def chat(settings: Settings, *lines: str) -> str:
     assistant = wiring.build_assistant(settings)
     out = io.StringIO()
     run_console(
-        assistant.router.handle,
+        assistant.turns.run,
         io.StringIO("".join(line + "\n" for line in lines)),
         out,
         intro=vi.CONSOLE_INTRO,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.roles import Role
 from bot.core.router import Router
+from bot.delivery.turns import Turns
 from bot.store import org
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.files import FileStore
@@ -53,11 +54,15 @@ class World:
     movement_id: int = 0
 
     def router(self) -> Router:
-        """A fresh router over the same database: what a restarted process builds."""
-        return Router(self.qa, sessions=self.sessions, now=self.clock, files=self.files)
+        return Router(self.qa, files=self.files)
 
-    def chat(self, user: str, router: Router | None = None) -> Chat:
-        return Chat(router or self.router(), user)
+    def turns(self) -> Turns:
+        """A fresh router and unit of work over the same database: what a restarted process
+        builds."""
+        return Turns(self.sessions, self.router(), self.clock)
+
+    def chat(self, user: str, turns: Turns | None = None) -> Chat:
+        return Chat(turns or self.turns(), user)
 
 
 def seed(sessions: sessionmaker[Session], world: World) -> None:

@@ -156,11 +156,11 @@ def test_save_and_resume_after_a_restart(world: World) -> None:
     assert lead.text == vi.FORM_SAVED
 
     world.clock.advance(days=3)
-    later = world.chat("head2", router=world.router())  # a new process over the same database
+    later = world.chat("head2", turns=world.turns())  # a new process over the same database
     later.say("tiếp tục")
     assert vi.FORM_RESUMED in later.text
     assert "1. Hoàn thành 100% chỉ tiêu được giao" in later.text
-    restarted = world.chat("head2", router=world.router())
+    restarted = world.chat("head2", turns=world.turns())
     restarted.say("xong")  # no save: the form just goes on in the new process
     restarted.press("Mở ký kết")
     row = pledge_row(world)
@@ -202,7 +202,7 @@ def test_who_may_open_and_sign(world: World) -> None:
 def test_a_second_chat_of_the_same_head_cannot_sign_twice(world: World) -> None:
     open_pledge(world.chat("head2"))
     phone = world.chat("head")
-    laptop = Chat(world.router(), "head", chat_id="head-laptop")
+    laptop = Chat(world.turns(), "head", chat_id="head-laptop")
     phone.say("/giaouoc")
     laptop.say("/giaouoc")
     phone.press("Ký giao ước")

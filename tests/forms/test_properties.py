@@ -189,7 +189,7 @@ def test_any_message_at_any_step_is_answered(
     if db not in _WORLDS:
         _WORLDS[db] = build_world(f"sqlite:///{db}", tmp_path / "files")
     world = _WORLDS[db]
-    router = world.router()
+    turns = world.turns()
     last: dict[str, list[Reply]] = {user: [] for user in USERS}
     expanded = [
         ("say", user, text) if kind == "script" else (kind, user, value)
@@ -211,7 +211,7 @@ def test_any_message_at_any_step_is_answered(
             message = Incoming("console", user, user, attachments=(photo,))
         else:
             message = Incoming("console", user, user, payload=str(value))
-        replies = router.handle(message)
+        replies = turns.run(message)
         assert replies, message
         assert all(r.text for r in replies)
         assert not any(r.meta.get("error") for r in replies), (message, replies)

@@ -147,7 +147,7 @@ def test_save_draft_and_resume_after_a_restart(world: World) -> None:
     assert chat.text.startswith("[Hỏi đáp]")
 
     world.clock.advance(days=2)
-    later = world.chat("head", router=world.router())  # a new process over the same file
+    later = world.chat("head", turns=world.turns())  # a new process over the same file
     later.say("tiếp tục")
     assert vi.FORM_RESUMED in later.text
     assert "Lao động tiên tiến: 7 người" in later.text
@@ -155,7 +155,7 @@ def test_save_draft_and_resume_after_a_restart(world: World) -> None:
     later.press("Thêm chỉ tiêu")
     later.say("Tỷ lệ hồ sơ đúng hạn")
 
-    restarted = world.chat("head", router=world.router())  # no save: the form just goes on
+    restarted = world.chat("head", turns=world.turns())  # no save: the form just goes on
     restarted.say("%")
     assert vi.REG_ASK_T_VALUE in restarted.text
     restarted.say("90")
@@ -343,7 +343,7 @@ def test_a_failed_write_leaves_no_half_registration(
 
     monkeypatch.setattr(forms, "_replace_targets", boom)  # fails after the lines were written
     button = head.button("Xác nhận và nộp")
-    replies = head.router.handle(Incoming("console", "head", "head", payload=button.payload))
+    replies = head.turns.run(Incoming("console", "head", "head", payload=button.payload))
     assert replies[0].text == vi.INTERNAL_ERROR
     assert registration(world) is None  # nothing of the failed turn was written
     monkeypatch.undo()

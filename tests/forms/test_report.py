@@ -220,11 +220,11 @@ def test_save_and_resume_after_a_restart(world: World) -> None:
     head.say("lưu nháp")
     assert head.text == vi.FORM_SAVED
     world.clock.advance(days=2)
-    later = world.chat("head", router=world.router())
+    later = world.chat("head", turns=world.turns())
     later.say("/baocao")  # the form's own command resumes it too
     assert vi.FORM_RESUMED in later.text and "Chỉ tiêu 2/2" in later.text
     later.say("1.000")
-    restarted = world.chat("head", router=world.router())
+    restarted = world.chat("head", turns=world.turns())
     restarted.say(NARRATIVE)
     restarted.press("Xong")
     restarted.press("Xác nhận và nộp")
