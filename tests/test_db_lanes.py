@@ -1,6 +1,5 @@
-"""Where `run_db` runs database work: the loop's own thread for a process alone on its SQLite
-file, a thread of the database's own where a transaction may wait for another process's turn
-(workers sharing SQLite) or for the network (PostgreSQL)."""
+"""Where `run_db` runs database work: off the event loop, on one thread per SQLite database
+(its writes take turns anyway) and on a pool for PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,63 +10,55 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.gateway import run_db
-from bot.store.db import make_engine, session_factory
+from bot.store.db import make_engine, run_db, session_factory
 from tests.contract.conftest import POSTGRES_URL, postgres_unreachable
 
 
-async def _where(engine_url: str, *, queue_writers: bool = False) -> set[int]:
-    engine = make_engine(engine_url, queue_writers=queue_writers)
+async def _threads(engine_url: str, calls: int = 6) -> set[int]:
+    engine = make_engine(engine_url)
     sessions = session_factory(engine)
     try:
-        return {await run_db(sessions, threading.get_ident) for _ in range(3)}
+        found = await asyncio.gather(*(run_db(sessions, threading.get_ident) for _ in range(calls)))
+        return set(found)
     finally:
         engine.dispose()
 
 
-async def test_a_process_alone_on_its_sqlite_file_works_on_the_loops_thread(
-    tmp_path: Path,
-) -> None:
-    assert await _where(f"sqlite:///{tmp_path / 'alone.db'}") == {threading.get_ident()}
-
-
-async def test_workers_sharing_a_sqlite_file_wait_for_their_turn_on_one_thread_of_their_own(
-    tmp_path: Path,
-) -> None:
-    found = await _where(f"sqlite:///{tmp_path / 'shared.db'}", queue_writers=True)
+async def test_sqlite_work_runs_off_the_loop_on_one_thread(tmp_path: Path) -> None:
+    found = await _threads(f"sqlite:///{tmp_path / 'alone.db'}")
     assert len(found) == 1 and threading.get_ident() not in found
 
 
 async def test_postgresql_work_runs_off_the_loop() -> None:
     if reason := postgres_unreachable():
         pytest.skip(reason)
-    assert threading.get_ident() not in await _where(POSTGRES_URL)
+    assert threading.get_ident() not in await _threads(POSTGRES_URL)
 
 
-async def test_work_on_the_loops_thread_still_gives_other_tasks_their_turn(
-    tmp_path: Path,
-) -> None:
-    """A loop of database calls (a purge in batches, a busy claim) must not starve the
-    webhooks waiting on the same loop."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'turns.db'}")
+async def test_the_loop_keeps_serving_while_the_database_works(tmp_path: Path) -> None:
+    """A slow statement must not hold up the webhooks waiting on the same loop."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'slow.db'}")
     sessions = session_factory(engine)
-    ran: list[int] = []
+    release = threading.Event()
+    ran: list[str] = []
 
-    async def other() -> None:
-        ran.append(len(ran))
-
-    def read() -> int:
+    def slow() -> int:
+        release.wait(5)
         with sessions() as session:
             return int(session.execute(text("SELECT 1")).scalar_one())
 
-    task = asyncio.create_task(other())
-    assert await run_db(sessions, read) == 1
-    assert ran == [0], "the task queued before the call did not run after it"
-    await task
+    async def other() -> None:
+        ran.append("other")
+        release.set()
+
+    work = asyncio.create_task(run_db(sessions, slow))
+    await other()
+    assert await work == 1
+    assert ran == ["other"]
     engine.dispose()
 
 
-async def test_an_error_in_work_on_the_loops_thread_reaches_the_caller(tmp_path: Path) -> None:
+async def test_an_error_in_database_work_reaches_the_caller(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'error.db'}")
     sessions = session_factory(engine)
 

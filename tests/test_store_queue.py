@@ -1,8 +1,9 @@
-"""SQLite transactions of several processes take turns (bot.store.db.QueuedConnection).
+"""SQLite transactions of several connections and processes take turns.
 
-Without the queue, a transaction that read and then wants to write fails at once when another
-connection committed in between (SQLite cannot upgrade a stale snapshot): the first test shows
-that failure, the second the same interleaving queued, where nothing fails and nothing is lost.
+A deferred transaction that read and then wants to write fails at once when another
+connection committed in between (SQLite cannot upgrade a stale snapshot). Every transaction
+begins with BEGIN IMMEDIATE (bot.store.db), so the other one waits instead; processes that
+share a file also queue through a lock file (QueuedConnection), so none starves.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 
-from bot.store.db import NestedTransactionError, make_engine
+from bot.store.db import NestedTransactionError, begin_immediate, make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,12 +55,25 @@ def _interleave(first: Engine, second: Engine) -> list[str]:
     return events
 
 
-def test_without_the_queue_a_read_then_write_fails_when_another_commits_between(
+def test_a_read_then_write_is_not_broken_by_another_connection_committing_between(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     first, second = make_engine(url), make_engine(url)
     _counter(first)
+    assert _interleave(first, second) == ["first committed", "second committed"]
+    with first.connect() as connection:
+        assert connection.execute(text("SELECT n FROM counter")).scalar_one() == 11
+
+
+def test_a_deferred_transaction_would_fail_there(tmp_path: Path) -> None:
+    """What BEGIN IMMEDIATE prevents: the same interleaving on plain pysqlite transactions."""
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    first, second = make_engine(url), make_engine(url)
+    _counter(first)
+    for engine in (first, second):
+        event.remove(engine, "begin", begin_immediate)
+        event.listen(engine, "begin", lambda c: c.exec_driver_sql("BEGIN"))
     events = _interleave(first, second)
     assert events[0] == "second committed"
     assert events[1].startswith("first failed: database is locked")

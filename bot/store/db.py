@@ -42,7 +42,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
-def _sqlite_begin(connection: Any) -> None:
+def begin_immediate(connection: Any) -> None:
     take_turn = getattr(connection.connection.driver_connection, "take_turn", None)
     if take_turn is not None:
         take_turn()
@@ -147,7 +147,7 @@ def make_engine(url: str, *, queue_writers: bool = False) -> Engine:
             connect_args["factory"] = _queued_factory(path + ".lock")
     engine = create_engine(url, connect_args=connect_args, **_JSON)
     event.listen(engine, "connect", _sqlite_connect)
-    event.listen(engine, "begin", _sqlite_begin)
+    event.listen(engine, "begin", begin_immediate)
     return engine
 
 

@@ -8,15 +8,15 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import Attachment, Button, Reply
-from bot.store import delivery
-from bot.store.delivery import OutboxMessage
+from bot.store import inbox, outbox
+from bot.store.outbox import OutboxMessage
 
 T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 
 
 def queue(sessions: sessionmaker[Session], chat: str, key: str, *texts: str) -> int:
     with sessions.begin() as session:
-        return delivery.enqueue(
+        return outbox.enqueue(
             session,
             channel="telegram",
             chat_id=chat,
@@ -28,23 +28,23 @@ def queue(sessions: sessionmaker[Session], chat: str, key: str, *texts: str) -> 
 
 def test_an_update_is_processed_once(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
-        assert delivery.mark_processed(session, channel="telegram", update_key="tg:1", now=T0)
+        assert inbox.mark_processed(session, channel="telegram", update_key="tg:1", now=T0)
     with sessions.begin() as session:
-        assert not delivery.mark_processed(session, channel="telegram", update_key="tg:1", now=T0)
-        assert delivery.mark_processed(session, channel="zalo_bot", update_key="tg:1", now=T0)
+        assert not inbox.mark_processed(session, channel="telegram", update_key="tg:1", now=T0)
+        assert inbox.mark_processed(session, channel="zalo_bot", update_key="tg:1", now=T0)
 
 
 def test_purge_keeps_recent_keys(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
-        delivery.mark_processed(session, channel="telegram", update_key="old", now=T0)
-        delivery.mark_processed(
+        inbox.mark_processed(session, channel="telegram", update_key="old", now=T0)
+        inbox.mark_processed(
             session, channel="telegram", update_key="new", now=T0 + timedelta(hours=47)
         )
     with sessions.begin() as session:
-        removed = delivery.purge_processed(session, older_than=T0 + timedelta(hours=1))
-    assert removed == 1
+        removed = inbox.purge(session, before=T0 + timedelta(hours=1))
+    assert removed == (1, 0)
     with sessions.begin() as session:
-        assert not delivery.mark_processed(session, channel="telegram", update_key="new", now=T0)
+        assert not inbox.mark_processed(session, channel="telegram", update_key="new", now=T0)
 
 
 def test_queuing_the_same_key_twice_queues_nothing_more(sessions: sessionmaker[Session]) -> None:
@@ -58,51 +58,47 @@ def test_claims_take_the_oldest_message_of_each_chat(sessions: sessionmaker[Sess
     queue(sessions, "100", "a", "100-1", "100-2")
     queue(sessions, "200", "b", "200-1")
     with sessions.begin() as session:
-        first = [
-            delivery.reply_from_json(r.payload).text for r in delivery.claim_due(session, now=T0)
-        ]
+        first = [outbox.reply_from_json(r.payload).text for r in outbox.claim_due(session, now=T0)]
     assert first == ["100-1", "200-1"]
     # Leased rows are not claimed again, and the chat's next message waits for its first.
     with sessions.begin() as session:
-        assert delivery.claim_due(session, now=T0 + timedelta(seconds=1)) == []
+        assert outbox.claim_due(session, now=T0 + timedelta(seconds=1)) == []
     with sessions.begin() as session:
         ids = {r.chat_id: r.id for r in session.scalars(select(OutboxMessage))}
-        delivery.mark_sent(session, ids["200"], now=T0)
+        outbox.mark_sent(session, ids["200"], now=T0)
     with sessions.begin() as session:
         row_100 = session.scalars(
             select(OutboxMessage).where(OutboxMessage.chat_id == "100").order_by(OutboxMessage.id)
         ).first()
         assert row_100 is not None
-        delivery.mark_sent(session, row_100.id, now=T0)
+        outbox.mark_sent(session, row_100.id, now=T0)
     with sessions.begin() as session:
-        nxt = [
-            delivery.reply_from_json(r.payload).text for r in delivery.claim_due(session, now=T0)
-        ]
+        nxt = [outbox.reply_from_json(r.payload).text for r in outbox.claim_due(session, now=T0)]
     assert nxt == ["100-2"]
 
 
 def test_an_expired_lease_hands_the_row_to_the_next_worker(sessions: sessionmaker[Session]) -> None:
     queue(sessions, "100", "a", "xin chào")
     with sessions.begin() as session:
-        [row] = delivery.claim_due(session, now=T0)
+        [row] = outbox.claim_due(session, now=T0)
         assert row.attempts == 1
-    later = T0 + delivery.LEASE + timedelta(seconds=1)
+    later = T0 + outbox.LEASE + timedelta(seconds=1)
     with sessions.begin() as session:
-        [again] = delivery.claim_due(session, now=later)
+        [again] = outbox.claim_due(session, now=later)
         assert again.attempts == 2
 
 
 def test_rescheduled_rows_wait_for_their_time(sessions: sessionmaker[Session]) -> None:
     queue(sessions, "100", "a", "xin chào")
     with sessions.begin() as session:
-        [row] = delivery.claim_due(session, now=T0)
-        delivery.reschedule(
+        [row] = outbox.claim_due(session, now=T0)
+        outbox.reschedule(
             session, row.id, not_before=T0 + timedelta(seconds=30), error="429", parts_sent=1
         )
     with sessions.begin() as session:
-        assert delivery.claim_due(session, now=T0 + timedelta(seconds=29)) == []
+        assert outbox.claim_due(session, now=T0 + timedelta(seconds=29)) == []
     with sessions.begin() as session:
-        [row] = delivery.claim_due(session, now=T0 + timedelta(seconds=30))
+        [row] = outbox.claim_due(session, now=T0 + timedelta(seconds=30))
         assert row.parts_sent == 1
 
 
@@ -110,7 +106,7 @@ def test_an_unreachable_chat_fails_its_queue(sessions: sessionmaker[Session]) ->
     queue(sessions, "100", "a", "một", "hai")
     queue(sessions, "200", "b", "ba")
     with sessions.begin() as session:
-        delivery.mark_unreachable(
+        outbox.mark_unreachable(
             session, channel="telegram", chat_id="100", reason="blocked", now=T0
         )
     with sessions() as session:
@@ -126,10 +122,10 @@ def test_replies_survive_the_round_trip_through_json(sessions: sessionmaker[Sess
         meta={"k": "v"},
     )
     with sessions.begin() as session:
-        delivery.enqueue(session, channel="telegram", chat_id="1", replies=[reply], key="r", now=T0)
+        outbox.enqueue(session, channel="telegram", chat_id="1", replies=[reply], key="r", now=T0)
     with sessions() as session:
         [row] = session.scalars(select(OutboxMessage))
-        assert delivery.reply_from_json(row.payload) == reply
+        assert outbox.reply_from_json(row.payload) == reply
 
 
 def test_two_workers_claim_disjoint_rows(engine: Engine, sessions: sessionmaker[Session]) -> None:
@@ -139,11 +135,11 @@ def test_two_workers_claim_disjoint_rows(engine: Engine, sessions: sessionmaker[
     second = sessions()
     try:
         with first.begin(), second.begin():
-            a = {r.id for r in delivery.claim_due(first, now=T0, limit=3)}
+            a = {r.id for r in outbox.claim_due(first, now=T0, limit=3)}
             first.flush()
             if engine.dialect.name == "sqlite":  # one writer at a time: the second waits
                 first.commit()
-            b = {r.id for r in delivery.claim_due(second, now=T0, limit=6)}
+            b = {r.id for r in outbox.claim_due(second, now=T0, limit=6)}
         assert a and b and not (a & b)
         assert len(a | b) == 6
     finally:
@@ -151,78 +147,70 @@ def test_two_workers_claim_disjoint_rows(engine: Engine, sessions: sessionmaker[
         second.close()
 
 
-def texts_of(claimed: list[delivery.Claimed]) -> list[str]:
-    return [delivery.reply_from_json(c.payload).text for c in claimed]
+def texts_of(claimed: list[outbox.Claimed]) -> list[str]:
+    return [outbox.reply_from_json(c.payload).text for c in claimed]
 
 
-def test_a_chats_head_is_claimed_by_chat_as_by_claim_due(sessions: sessionmaker[Session]) -> None:
-    """`claim_outbox_heads` takes only the named chats' oldest open rows, when due and free."""
+def test_a_released_row_is_claimable_at_once_with_its_parts_kept(
+    sessions: sessionmaker[Session],
+) -> None:
     queue(sessions, "100", "a", "100-1", "100-2")
-    queue(sessions, "200", "b", "200-1")
-    queue(sessions, "300", "c", "300-1")
-    chats = [("telegram", "100"), ("telegram", "200"), ("telegram", "100"), ("zalo_bot", "300")]
     with sessions.begin() as session:
-        claimed = delivery.claim_outbox_heads(session, chats, now=T0)
-    assert texts_of(claimed) == ["100-1", "200-1"]  # each chat once; 300 is not on zalo_bot
-    assert [c.attempts for c in claimed] == [1, 1]
-    with sessions.begin() as session:  # leased: neither claim takes them, nor what follows
-        assert delivery.claim_outbox_heads(session, chats, now=T0) == []
-        assert texts_of(delivery.claim_due(session, now=T0)) == ["300-1"]
-        delivery.mark_sent(session, claimed[0].id, now=T0)
+        [row] = outbox.claim_due(session, now=T0)
+        outbox.release(session, row.id, parts_sent=1)
     with sessions.begin() as session:
-        assert texts_of(delivery.claim_outbox_heads(session, chats, now=T0)) == ["100-2"]
-
-
-def test_a_chats_head_waits_for_its_time_and_its_lease(sessions: sessionmaker[Session]) -> None:
-    queue(sessions, "100", "a", "100-1", "100-2")
-    chat = [("telegram", "100")]
-    with sessions.begin() as session:
-        [row] = delivery.claim_outbox_heads(session, chat, now=T0)
-        delivery.reschedule(
-            session, row.id, not_before=T0 + timedelta(seconds=30), error="5xx", parts_sent=0
-        )
-    with sessions.begin() as session:  # not due: the chat's later row waits behind it
-        assert delivery.claim_outbox_heads(session, chat, now=T0 + timedelta(seconds=29)) == []
-    with sessions.begin() as session:
-        [row] = delivery.claim_outbox_heads(session, chat, now=T0 + timedelta(seconds=30))
-        assert row.attempts == 2
-    later = T0 + timedelta(seconds=30) + delivery.LEASE + timedelta(seconds=1)
-    with sessions.begin() as session:  # its sender died: the lease ran out
-        [again] = delivery.claim_outbox_heads(session, chat, now=later)
-        assert (again.id, again.attempts) == (row.id, 3)
-        delivery.release(session, again.id, parts_sent=1)
-    with sessions.begin() as session:  # given back: claimable at once, parts kept
-        [back] = delivery.claim_due(session, now=later)
-        assert (back.id, back.parts_sent) == (row.id, 1)
+        [back] = outbox.claim_due(session, now=T0)
+        assert (back.id, back.parts_sent, back.attempts) == (row.id, 1, 2)
+        assert texts_of([back]) == ["100-1"]
 
 
 def store_update(session: Session, chat: str, key: str) -> None:
     payload = {"update_id": key, "chat": chat}
-    assert delivery.receive(
+    assert inbox.store(
         session, channel="telegram", update_key=key, chat_id=chat, payload=payload, now=T0
     )
 
 
-def test_a_chats_next_update_is_claimed_by_chat(sessions: sessionmaker[Session]) -> None:
+def test_an_update_is_stored_once(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        store_update(session, "100", "u1")
+    with sessions.begin() as session:
+        payload = {"update_id": "u1"}
+        assert not inbox.store(
+            session, channel="telegram", update_key="u1", chat_id="100", payload=payload, now=T0
+        )
+
+
+def test_updates_are_claimed_oldest_first_one_per_chat(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
         store_update(session, "100", "u1")
         store_update(session, "100", "u2")
         store_update(session, "200", "u3")
         store_update(session, "300", "u4")
-    chats = [("telegram", "100"), ("telegram", "200"), ("zalo_bot", "300")]
     with sessions.begin() as session:
-        claimed = delivery.claim_inbox_heads(session, chats, now=T0)
-    assert [c.payload["update_id"] for c in claimed] == ["u1", "u3"]
-    assert [c.attempts for c in claimed] == [1, 1]
+        claimed = inbox.claim(session, now=T0)
+    assert [c.payload["update_id"] for c in claimed] == ["u1", "u3", "u4"]
+    assert [c.attempts for c in claimed] == [1, 1, 1]
     with sessions.begin() as session:  # in work: nothing more of those chats
-        assert delivery.claim_inbox_heads(session, chats, now=T0) == []
-        assert [c.payload["update_id"] for c in delivery.claim_inbox(session, now=T0)] == ["u4"]
-        delivery.mark_received_done(session, claimed[0].id, now=T0)
-        delivery.release_inbox(session, claimed[1].id, retry_at=T0 + timedelta(seconds=8))
+        assert inbox.claim(session, now=T0) == []
+        inbox.mark_done(session, claimed[0].id, now=T0)
+        inbox.release(session, claimed[1].id, retry_at=T0 + timedelta(seconds=8))
     with sessions.begin() as session:  # u2 is next; u3 waits for its retry time
-        assert [
-            c.payload["update_id"] for c in delivery.claim_inbox_heads(session, chats, now=T0)
-        ] == ["u2"]
+        assert [c.payload["update_id"] for c in inbox.claim(session, now=T0)] == ["u2"]
     with sessions.begin() as session:
-        [retry] = delivery.claim_inbox_heads(session, chats, now=T0 + timedelta(seconds=8))
+        [retry] = inbox.claim(session, now=T0 + timedelta(seconds=8))
         assert (retry.payload["update_id"], retry.attempts) == ("u3", 2)
+
+
+def test_purge_forgets_handled_updates_only(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        store_update(session, "100", "u1")
+        store_update(session, "200", "u2")
+    with sessions.begin() as session:
+        done, _waiting = inbox.claim(session, now=T0)
+        inbox.mark_done(session, done.id, now=T0)
+    with sessions.begin() as session:
+        assert inbox.purge(session, before=T0 + timedelta(hours=49)) == (0, 1)
+    with sessions.begin() as session:  # the update still waiting is kept however old
+        [left] = inbox.claim(session, now=T0 + inbox.LEASE + timedelta(hours=49))
+        assert left.payload["update_id"] == "u2"

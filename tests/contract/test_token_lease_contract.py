@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.channels.base import SendStatus
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.messages import Reply
-from bot.store.delivery import PlatformToken
-from bot.web.tokens import DatabaseTokenStore
+from bot.store.tokens import DatabaseTokenStore, PlatformToken
 from tests.fakes.zalo_oa_api import FakeZaloOA
 
 USER = "8412345678901234"

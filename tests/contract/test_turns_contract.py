@@ -107,7 +107,7 @@ def test_the_seen_mark_is_rewritten_only_when_stale(
 def test_a_savepoint_after_reads_only_stays_inside_the_transaction(
     sessions: sessionmaker[Session],
 ) -> None:
-    """SQLite's driver begins only before a write: BEGIN is emitted when the session begins."""
+    """pysqlite begins only before a write by itself: BEGIN is emitted when the session begins."""
 
     class Abort(Exception):
         pass

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
+from bot.delivery.turns import Turns
 from bot.i18n import vi
 from bot.messages import Incoming
-from bot.store.delivery import OutboxMessage
 from bot.store.models import UnansweredQuestion
+from bot.store.outbox import OutboxMessage
 from bot.store.repo import UnansweredLog
 from knowledge import ExtractiveAnswerer
 from knowledge.documents import Passage
@@ -33,21 +34,21 @@ class NothingFound:
         return []
 
 
-def _router(sessions: sessionmaker[Session]) -> Router:
+def _turns(sessions: sessionmaker[Session]) -> Turns:
     qa = QuestionAnswering(
         NothingFound(), ExtractiveAnswerer(threshold=0.5), UnansweredLog(sessions), now=lambda: NOW
     )
-    return Router(qa, sessions=sessions, now=lambda: NOW)
+    return Turns(sessions, Router(qa), lambda: NOW)
 
 
 def test_unanswered_question_over_a_platform_is_answered_and_logged_once(
     sessions: sessionmaker[Session],
 ) -> None:
-    router = _router(sessions)
+    turns = _turns(sessions)
     question = Incoming("telegram", "42", "42", text="thoi tiet hom nay the nao")
 
-    replies = router.handle(question, update_key="upd-1", outbox=True)
-    again = router.handle(question, update_key="upd-1", outbox=True)  # redelivered
+    replies = turns.run(question, update_key="upd-1", outbox_replies=True)
+    again = turns.run(question, update_key="upd-1", outbox_replies=True)  # redelivered
 
     assert [r.text for r in replies] == [vi.NOT_FOUND]
     assert again == []

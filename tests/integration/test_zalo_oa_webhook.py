@@ -23,8 +23,8 @@ from bot.gateway import InboxWorker
 from bot.outbox import OutboxSender
 from bot.store.delivery import InboxUpdate, OutboxMessage, PlatformToken
 from bot.store.models import ChannelIdentity
+from bot.store.tokens import DatabaseTokenStore
 from bot.web.app import ZALO_OA_SIGNATURE_HEADER, WebServices, create_app
-from bot.web.tokens import DatabaseTokenStore
 from bot.wiring import file_too_large_text
 from tests.fakes.zalo_oa_api import FakeZaloOA, text_event
 from tests.forms.conftest import World, build_world

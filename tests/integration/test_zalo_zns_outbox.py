@@ -25,7 +25,7 @@ from bot.store import delivery
 from bot.store.delivery import OutboxMessage, PlatformToken, UnreachableChat
 from bot.store.models import ChannelIdentity, Person
 from bot.store.phone import zns_phone
-from bot.web.tokens import DatabaseTokenStore
+from bot.store.tokens import DatabaseTokenStore
 from tests.fakes.zalo_oa_api import FakeZaloOA
 from tests.forms.conftest import World, build_world
 
