@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-dev
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: install run test lint bench clean
@@ -11,17 +12,22 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Re-installs only when pyproject.toml changed since the last install.
-$(STAMP): pyproject.toml | $(BIN)/python
+# Each re-installs only when pyproject.toml changed since it last ran.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+# The development extras: linters, pytest, and torch for the optional sentence-transformers backend.
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(DEV_STAMP) $(RUN_STAMP)
 
-install: $(STAMP)
+install: $(RUN_STAMP)
 
-run: install
+run: $(RUN_STAMP)
 	$(BIN)/thidua run
 
-lint: install
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check bot knowledge ingest tests bench
 	$(BIN)/mypy
@@ -30,7 +36,7 @@ lint: install
 test: lint
 	$(BIN)/pytest -q
 
-$(BENCH_STAMP): pyproject.toml $(STAMP)
+$(BENCH_STAMP): pyproject.toml $(DEV_STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	touch $(BENCH_STAMP)
 
