@@ -50,7 +50,7 @@ def summary(
 ) -> None:
     """Tổng hợp tuần: đơn vị đã nộp, nộp muộn, chưa nộp, kèm biểu đồ tiến độ theo đơn vị."""
     from bot import wiring
-    from bot.core.chase import summary_for
+    from bot.reminders.chase import summary_for
     from bot.reports.charts import progress_png
 
     settings = _settings(ctx)
@@ -79,7 +79,7 @@ def summary(
 def plan(ctx: typer.Context, at: AtOption = None) -> None:
     """In lịch nhắc của từng hạn nộp trong các phong trào đang diễn ra (đã tránh ngày nghỉ)."""
     from bot import wiring
-    from bot.core import reminders, standing
+    from bot.reminders import planning, standing
 
     settings = _settings(ctx)
     calendar = wiring.work_calendar(settings)
@@ -92,7 +92,7 @@ def plan(ctx: typer.Context, at: AtOption = None) -> None:
         typer.echo(vi.PLAN_NOTHING)
     for subject in sorted(subjects, key=lambda s: (s.deadline, s.key)):
         policy = movements.policies[subject.movement_id]
-        slots = reminders.plan(
+        slots = planning.plan(
             subject.deadline,
             policy.unit_offsets(),
             calendar,

@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import knowledge
 from bot.config import Settings
-from bot.core.chase import Chaser, route_by
 from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
-from bot.core.routing import DIRECT_CHANNELS, OA_CHANNEL, ZNS_CHANNEL, RoutingPolicy
-from bot.core.workdays import WorkCalendar
 from bot.i18n import channels_vi, vi
+from bot.reminders import buttons as reminder_buttons
+from bot.reminders.calendar import WorkCalendar
+from bot.reminders.chase import Chaser, route_by
+from bot.reminders.reach import DIRECT_CHANNELS, OA_CHANNEL, ZNS_CHANNEL, RoutingPolicy
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.files import FileStore
 from bot.store.org import seed_titles
@@ -35,7 +36,7 @@ from knowledge.retriever import HybridRetriever
 
 if TYPE_CHECKING:  # the web stack loads only for the commands that serve or poll
     from bot.channels.base import FileTooLarge
-    from bot.scheduler import ReminderScheduler
+    from bot.reminders.loop import ReminderScheduler
     from bot.web.app import WebServices
 
 BUNDLED_SOURCES = Path(knowledge.__file__).parent / "sources"
@@ -122,7 +123,8 @@ def build_assistant(settings: Settings) -> Assistant:
         retriever, answerer, UnansweredLog(sessions), now=now, top_k=settings.top_k
     )
     files = FileStore(settings.data_dir / "files")  # report attachments, by content hash
-    router = Router(qa, sessions=sessions, now=now, files=files, calendar=work_calendar(settings))
+    buttons = reminder_buttons.handlers(work_calendar(settings))  # under each reminder
+    router = Router(qa, sessions=sessions, now=now, files=files, buttons=buttons)
     return Assistant(router=router, qa=qa, index=index, sessions=sessions, now=now)
 
 
@@ -266,7 +268,7 @@ def build_reminders(
     channels: Collection[str],
     on_queued: Callable[[], None] | None = None,
 ) -> ReminderScheduler:
-    from bot.scheduler import ReminderScheduler
+    from bot.reminders.loop import ReminderScheduler
 
     chaser = build_chaser(settings, channels)
     return ReminderScheduler(sessions, chaser, now=now, on_queued=on_queued)

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core import operational, reminder_actions
+from bot.core import operational
 from bot.core.access import actor_of
 from bot.core.flows import pledge, registration, report, review
 from bot.core.flows.base import Ctx, Engine
 from bot.core.notices import notices
 from bot.core.text import fold
-from bot.core.workdays import WorkCalendar
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
 from bot.store import delivery, forms, org, turns
@@ -65,11 +64,9 @@ INTENTS: dict[str, str] = {
     "nop bao cao": "baocao",
     "nop bao cao tien do": "baocao",
 }
-# The buttons under a reminder (bot.core.chase): snooze a day, or "filed on paper".
-REMINDER_BUTTONS: dict[str, Callable[[Ctx, str, WorkCalendar], list[Reply]]] = {
-    "nhaclai": reminder_actions.snooze,
-    "vanban": lambda ctx, arg, _calendar: reminder_actions.paper(ctx, arg),
-}
+# A button's command handled outside the core (the reminders' "nhaclai", "vanban"): the
+# composition root passes them in, so the core never imports the feature that sends them.
+ButtonHandler = Callable[[Ctx, str], list[Reply]]
 RESUME_WORDS = {"tiep tuc", "/tieptuc"}
 _CODE = re.compile(r"[A-Za-z0-9]{4}[- ]?[A-Za-z0-9]{4}")
 
@@ -92,10 +89,10 @@ class Router:
         sessions: sessionmaker[Session] | None = None,
         now: Callable[[], datetime] | None = None,
         files: FileStore | None = None,
-        calendar: WorkCalendar | None = None,
+        buttons: Mapping[str, ButtonHandler] | None = None,
     ) -> None:
         self._qa = qa
-        self._calendar = calendar or WorkCalendar()
+        self._buttons = dict(buttons or {})
         self._sessions = sessions
         self._now = now
         self._files = files
@@ -329,12 +326,8 @@ class Router:
                 return [Reply(vi.LINK_FIRST)]
             return FORM_COMMANDS[name](ctx, self._engine, state)
         handler = self._commands.get(name)
-        if name in REMINDER_BUTTONS:
-            replies = (
-                REMINDER_BUTTONS[name](ctx, arg, self._calendar)
-                if ctx.actor.linked
-                else [Reply(vi.LINK_FIRST)]
-            )
+        if name in self._buttons:
+            replies = self._buttons[name](ctx, arg) if ctx.actor.linked else [Reply(vi.LINK_FIRST)]
         elif handler is None:
             replies = [Reply(vi.UNKNOWN_COMMAND.format(command="/" + name))]
         else:

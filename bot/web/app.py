@@ -24,7 +24,7 @@ from starlette.types import Receive, Scope, Send
 from bot.gateway import InboundChannel, InboxWorker, Receiver
 from bot.heap import freeze_startup_objects
 from bot.outbox import OutboxSender
-from bot.scheduler import ReminderScheduler
+from bot.reminders.loop import ReminderScheduler
 
 log = logging.getLogger(__name__)
 

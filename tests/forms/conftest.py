@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.roles import Role
 from bot.core.router import Router
+from bot.reminders import buttons
+from bot.reminders.calendar import WorkCalendar
 from bot.store import org
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.files import FileStore
@@ -54,7 +56,13 @@ class World:
 
     def router(self) -> Router:
         """A fresh router over the same database: what a restarted process builds."""
-        return Router(self.qa, sessions=self.sessions, now=self.clock, files=self.files)
+        return Router(
+            self.qa,
+            sessions=self.sessions,
+            now=self.clock,
+            files=self.files,
+            buttons=buttons.handlers(WorkCalendar()),
+        )
 
     def chat(self, user: str, router: Router | None = None) -> Chat:
         return Chat(router or self.router(), user)

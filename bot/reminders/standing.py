@@ -16,9 +16,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.reminders import ReminderPolicy
-from bot.core.workdays import VN_TZ
 from bot.i18n import vi
+from bot.reminders.calendar import VN_TZ
+from bot.reminders.planning import ReminderPolicy
 from bot.store import forms, pledges, reports
 from bot.store import reminders as reminder_rows
 from bot.store.models import (

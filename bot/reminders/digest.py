@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.core import standing as st
 from bot.i18n import vi
+from bot.reminders import standing as st
 
 SHOW_AHEAD = timedelta(days=14)  # a deadline this close is in the summary before it passes
 SHOW_SETTLED = timedelta(days=30)  # a passed deadline everyone met drops out after this

@@ -1,4 +1,4 @@
-"""The reminder loop: one leader at a time runs a pass of bot.core.chase, every minute.
+"""The reminder loop: one leader at a time runs a pass of bot.reminders.chase, every minute.
 
 On PostgreSQL the leader is whoever takes a transaction-scoped advisory lock first; the others
 skip that round (a pass takes well under a minute, so rounds do not pile up). On SQLite there is
@@ -19,8 +19,8 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.chase import Chaser, TickReport
 from bot.gateway import run_db, write_first
+from bot.reminders.chase import Chaser, TickReport
 
 log = logging.getLogger(__name__)
 

@@ -22,14 +22,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core import digest
-from bot.core import standing as st
-from bot.core.reminders import ReminderPolicy, Slot, due, plan
 from bot.core.roles import Role
-from bot.core.routing import Identity, Route, RoutingPolicy, choose_route
-from bot.core.workdays import WorkCalendar
 from bot.i18n import vi
 from bot.messages import Attachment, Button, Reply
+from bot.reminders import digest
+from bot.reminders import standing as st
+from bot.reminders.calendar import WorkCalendar
+from bot.reminders.planning import ReminderPolicy, Slot, due, plan
+from bot.reminders.reach import Identity, Route, RoutingPolicy, choose_route
 from bot.store import delivery
 from bot.store import reminders as rows
 from bot.store.models import Cluster, ClusterMember, Person, PersonRole
@@ -616,7 +616,7 @@ def _d(day: date) -> str:
 
 
 def route_by(policy: RoutingPolicy, channels: Collection[str] | None = None) -> RouteFinder:
-    """Routes by bot.core.routing over the person's chats on the running `channels` (all when
+    """Routes by bot.reminders.reach over the person's chats on the running `channels` (all when
     None): a Zalo OA chat only when the OA runs, ZNS only when the policy enables it."""
 
     def find(recipient: rows.Recipient, now: datetime) -> Route | None:
