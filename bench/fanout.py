@@ -45,9 +45,9 @@ from sqlalchemy import func, insert, select  # noqa: E402
 from bot.channels.telegram import TelegramChannel, make_bot  # noqa: E402
 from bot.outbox import OutboxSender  # noqa: E402
 from bot.reminders.calendar import WorkCalendar  # noqa: E402
-from bot.reminders.chase import Chaser, route_by  # noqa: E402
+from bot.reminders.chase import Chaser  # noqa: E402
 from bot.reminders.loop import ReminderScheduler  # noqa: E402
-from bot.reminders.reach import RoutingPolicy  # noqa: E402
+from bot.reminders.reach import RoutingPolicy, route_by  # noqa: E402
 from bot.store.db import make_engine, migrate, session_factory  # noqa: E402
 from bot.store.delivery import OutboxMessage  # noqa: E402
 from bot.store.models import (  # noqa: E402

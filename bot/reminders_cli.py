@@ -50,7 +50,7 @@ def summary(
 ) -> None:
     """Tổng hợp tuần: đơn vị đã nộp, nộp muộn, chưa nộp, kèm biểu đồ tiến độ theo đơn vị."""
     from bot import wiring
-    from bot.reminders.chase import summary_for
+    from bot.reminders.digest import summary_for
     from bot.reports.charts import progress_png
 
     settings = _settings(ctx)

@@ -20,8 +20,8 @@ from bot.core.router import Router
 from bot.i18n import channels_vi, vi
 from bot.reminders import buttons as reminder_buttons
 from bot.reminders.calendar import WorkCalendar
-from bot.reminders.chase import Chaser, route_by
-from bot.reminders.reach import DIRECT_CHANNELS, OA_CHANNEL, ZNS_CHANNEL, RoutingPolicy
+from bot.reminders.chase import Chaser
+from bot.reminders.reach import DIRECT_CHANNELS, OA_CHANNEL, ZNS_CHANNEL, RoutingPolicy, route_by
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.files import FileStore
 from bot.store.org import seed_titles

@@ -9,7 +9,7 @@ the reminders.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from bot.core.flows.base import Ctx
@@ -17,9 +17,10 @@ from bot.i18n import vi
 from bot.messages import Reply
 from bot.reminders import standing as st
 from bot.reminders.calendar import WorkCalendar
-from bot.reminders.chase import SNOOZE_FOR
 from bot.store import forms
 from bot.store import reminders as rows
+
+SNOOZE_FOR = timedelta(days=1)
 
 
 def handlers(calendar: WorkCalendar) -> dict[str, Callable[[Ctx, str], list[Reply]]]:

@@ -20,7 +20,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.gateway import run_db, write_first
-from bot.reminders.chase import Chaser, TickReport
+from bot.reminders.chase import Chaser
+from bot.reminders.reminder_pass import TickReport
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.reminders.calendar import VN_TZ, WorkCalendar
-from bot.reminders.chase import Chaser, route_by
+from bot.reminders.chase import Chaser
 from bot.reminders.loop import ReminderScheduler
-from bot.reminders.reach import DIRECT_CHANNELS, RoutingPolicy
+from bot.reminders.reach import DIRECT_CHANNELS, RoutingPolicy, route_by
 from bot.store import reminders as rows
 from bot.store.delivery import OutboxMessage
 from bot.store.models import ChannelIdentity

@@ -14,9 +14,9 @@ from bot.channels.telegram import TelegramChannel, make_bot
 from bot.outbox import OutboxSender
 from bot.polling import run_polling
 from bot.reminders.calendar import WorkCalendar
-from bot.reminders.chase import Chaser, route_by
+from bot.reminders.chase import Chaser
 from bot.reminders.loop import ReminderScheduler
-from bot.reminders.reach import RoutingPolicy
+from bot.reminders.reach import RoutingPolicy, route_by
 from bot.store.models import ChannelIdentity, Movement
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import callback_update

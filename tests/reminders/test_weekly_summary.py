@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.reminders.calendar import WorkCalendar
-from bot.reminders.chase import Chaser, summary_for
+from bot.reminders.chase import Chaser
+from bot.reminders.digest import summary_for
 from bot.reminders.loop import ReminderScheduler
 from bot.reports.charts import progress_png
 from bot.store.models import ProgressReport, Registration, ReportPeriod, ReportValue, Target
