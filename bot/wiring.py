@@ -5,7 +5,8 @@ Picks the concrete classes named by Settings; nothing below bot.core ever sees S
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -73,6 +74,21 @@ def open_store(settings: Settings) -> sessionmaker[Session]:
     with sessions.begin() as session:
         seed_titles(session)  # the registration form offers these; idempotent
     return sessions
+
+
+@contextmanager
+def open_records(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """The records for one admin command, closed after it. Every such command may be the first
+    to touch a fresh database, so each one migrates and seeds the titles."""
+    engine = make_engine(settings.db_url)
+    try:
+        migrate(engine)
+        sessions = session_factory(engine)
+        with sessions.begin() as session:
+            seed_titles(session)
+        yield sessions
+    finally:
+        engine.dispose()
 
 
 def open_unanswered_log(settings: Settings) -> UnansweredLog:

@@ -1,4 +1,4 @@
-"""`thidua summary` and `thidua reminders plan` (composition root, like bot/cli.py)."""
+"""`thidua summary` and `thidua reminders plan|unreached` (composition root, like root.py)."""
 
 from __future__ import annotations
 

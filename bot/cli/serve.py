@@ -1,4 +1,4 @@
-"""`thidua serve` and the platform set-up commands (composition root, like bot/cli.py)."""
+"""`thidua serve` and the platform set-up commands (composition root, like root.py)."""
 
 from __future__ import annotations
 
