@@ -26,7 +26,7 @@ from bot.reminders.reach import DIRECT_CHANNELS, OA_CHANNEL, ZNS_CHANNEL, Routin
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.files import FileStore
 from bot.store.org import seed_titles
-from bot.store.repo import UnansweredLog
+from bot.store.unanswered import UnansweredLog
 from ingest.pipeline import IngestReport, ingest_paths
 from ingest.progress import RichProgress
 from knowledge.answer import ExtractiveAnswerer

@@ -116,14 +116,14 @@ def unreached(
 ) -> None:
     """Danh sách của Ban: cán bộ mà nhắc việc không gửi được qua kênh nào."""
     from bot import wiring
-    from bot.store import reminders
+    from bot.store import recipients
     from bot.store.phone import display_phone
 
     settings = _settings(ctx)
     sessions = wiring.open_store(settings)
     since = _as_of(settings, at, time(23, 59)) - timedelta(days=days)
     with sessions() as session:
-        people = reminders.unreached_people(session, since)
+        people = recipients.unreached_people(session, since)
     if not people:
         typer.echo(vi.UNREACHED_NONE.format(days=days))
         return

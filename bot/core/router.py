@@ -25,7 +25,8 @@ from bot.core.notices import notices
 from bot.core.text import fold
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
-from bot.store import delivery, forms, org, turns
+from bot.store import delivery, org, turns
+from bot.store import registrations as forms  # its old name: see bot/store/registrations.py
 from bot.store.conversations import ConversationState
 from bot.store.files import FileStore
 

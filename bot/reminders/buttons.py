@@ -17,7 +17,7 @@ from bot.i18n import vi
 from bot.messages import Reply
 from bot.reminders import standing as st
 from bot.reminders.calendar import WorkCalendar
-from bot.store import forms
+from bot.store import lookups
 from bot.store import reminders as rows
 
 SNOOZE_FOR = timedelta(days=1)
@@ -54,7 +54,7 @@ def paper(ctx: Ctx, arg: str) -> list[Reply]:
     assert person is not None and found.unit_id is not None
     item = _standing(ctx, found)
     subject = item.subject.name if item else found.subject
-    unit = forms.unit_name(ctx.session, found.unit_id) or vi.SOMEONE
+    unit = lookups.unit_name(ctx.session, found.unit_id) or vi.SOMEONE
     if item is not None and item.done and item.state != st.PAPER:
         return [
             Reply(

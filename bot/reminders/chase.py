@@ -41,6 +41,7 @@ from bot.reminders.reminder_pass import (
 )
 from bot.store import delivery
 from bot.store import reminders as rows
+from bot.store.recipients import recipients
 
 ChartRenderer = Callable[[digest.ChartData], bytes]
 
@@ -232,10 +233,8 @@ class Chaser:
         rows.record_skipped(session, run.skipped, now=now)
         if not run.pending:
             return
-        recipients = rows.recipients(session, {p.key.person_id for p in run.pending})
-        routes = {
-            person_id: self._route(recipient, now) for person_id, recipient in recipients.items()
-        }
+        found = recipients(session, {p.key.person_id for p in run.pending})
+        routes = {person_id: self._route(recipient, now) for person_id, recipient in found.items()}
         entries = []
         for item in run.pending:
             route = routes.get(item.key.person_id)

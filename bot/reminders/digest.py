@@ -17,7 +17,7 @@ from bot.i18n import vi
 from bot.reminders import standing as st
 from bot.reminders.calendar import WorkCalendar
 from bot.reminders.reminder_pass import People, read_people
-from bot.store import reminders as rows
+from bot.store import recipients
 from bot.store.models import Cluster
 
 SHOW_AHEAD = timedelta(days=14)  # a deadline this close is in the summary before it passes
@@ -200,5 +200,5 @@ def completion_of(session: Session, movements: st.Movements) -> dict[int, dict[i
 
 def _unreached_week(session: Session, now: datetime, people: People) -> list[str]:
     since = now - timedelta(days=7)
-    ids = sorted({r.person_id for r in rows.unreached_since(session, since)})
+    ids = sorted({r.person_id for r in recipients.unreached_since(session, since)})
     return [people.names.get(i, str(i)) for i in ids]

@@ -21,7 +21,7 @@ from bot.reminders import standing as st
 from bot.reminders.calendar import WorkCalendar
 from bot.reminders.planning import ReminderPolicy, Slot, due, plan
 from bot.reminders.reminder_pass import CLUSTER, OFFICE, People, ReminderPass
-from bot.store import reminders as rows
+from bot.store import recipients
 from bot.store.models import Cluster
 
 
@@ -123,7 +123,7 @@ def _escalation(
 
 def _unreached_people(session: Session, subject_key: str, people: People) -> list[str]:
     """Names of people the unit reminders of a subject could not reach."""
-    ids = rows.unreached_for(session, subject_key)
+    ids = recipients.unreached_for(session, subject_key)
     return [people.names.get(i, str(i)) for i in ids]
 
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.store.phone import zns_phone
-from bot.store.reminders import Recipient
+from bot.store.recipients import Recipient
 
 __all__ = [
     "DIRECT_CHANNELS",

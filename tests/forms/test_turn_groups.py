@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from bot.i18n import vi
 from bot.messages import Incoming
-from bot.store import forms
+from bot.store import lookups, registrations
+from bot.store.conversations import Conflict, ConversationState
 from bot.store.delivery import OutboxMessage, ProcessedUpdate
 from bot.store.models import Conversation
 from tests.forms.conftest import World
@@ -27,14 +28,14 @@ def count(world: World, model: type) -> int:
 
 def officer_conflicts(monkeypatch: pytest.MonkeyPatch) -> None:
     """From now on the officer's conversation was always saved by someone else first."""
-    save = forms.save_conversation
+    save = registrations.save_conversation
 
-    def conflicted(session: object, state: forms.ConversationState, now: object) -> None:
+    def conflicted(session: object, state: ConversationState, now: object) -> None:
         if state.chat_id == "officer":
-            raise forms.Conflict(state.version + 1, "", None)
+            raise Conflict(state.version + 1, "", None)
         save(session, state, now)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(forms, "save_conversation", conflicted)
+    monkeypatch.setattr(registrations, "save_conversation", conflicted)  # the router reads it there
 
 
 def flow_of(world: World, chat_id: str) -> str | None:
@@ -54,7 +55,7 @@ def test_a_failing_and_a_conflicting_turn_leave_the_others_committed(
     def boom(*_args: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(forms, "_replace_targets", boom)
+    monkeypatch.setattr(registrations, "_replace_targets", boom)
     officer_conflicts(monkeypatch)
     group = [
         (Incoming("console", "head", "head", payload=submit.payload), "g:1"),
@@ -94,19 +95,19 @@ def test_a_transactions_turns_read_the_movement_once_and_the_next_transaction_re
     event.listen(world.engine, "before_cursor_execute", seen)
     try:
         with world.sessions.begin() as session:
-            first = forms.movement(session, world.movement_id)
+            first = lookups.movement(session, world.movement_id)
             session.expunge_all()  # as Router._grouped does between turns
-            again = forms.movement(session, world.movement_id)
+            again = lookups.movement(session, world.movement_id)
             assert again is first and again in session
             assert reads == ["movements"]
             assert again is not None and again.periods  # not read with it: read now
             assert reads == ["movements", "report_periods"]
             session.expunge_all()
-            with_periods = forms.movement(session, world.movement_id, periods=True)
+            with_periods = lookups.movement(session, world.movement_id, periods=True)
             assert with_periods is first and with_periods in session
             assert reads == ["movements", "report_periods"]
         with world.sessions.begin() as session:
-            forms.movement(session, world.movement_id)
+            lookups.movement(session, world.movement_id)
         assert reads == ["movements", "report_periods", "movements"]
     finally:
         event.remove(world.engine, "before_cursor_execute", seen)
@@ -114,7 +115,7 @@ def test_a_transactions_turns_read_the_movement_once_and_the_next_transaction_re
 
 def test_a_transactions_turns_list_the_open_movements_once(world: World) -> None:
     """When a movement opens every unit registers at once, so a group's turns all list the
-    open movements: read once per transaction, as the same objects `forms.movement` keeps."""
+    open movements: read once per transaction, as the same objects `lookups.movement` keeps."""
     from sqlalchemy import event
 
     reads: list[str] = []
@@ -126,14 +127,14 @@ def test_a_transactions_turns_list_the_open_movements_once(world: World) -> None
     event.listen(world.engine, "before_cursor_execute", seen)
     try:
         with world.sessions.begin() as session:
-            [first] = forms.open_movements(session, today)
+            [first] = lookups.open_movements(session, today)
             session.expunge_all()  # as Router._grouped does between turns
-            [again] = forms.open_movements(session, today)
+            [again] = lookups.open_movements(session, today)
             assert again is first and again in session
-            assert forms.movement(session, world.movement_id) is first
+            assert lookups.movement(session, world.movement_id) is first
             assert reads == ["movements"]
         with world.sessions.begin() as session:
-            assert [m.id for m in forms.open_movements(session, today)] == [world.movement_id]
+            assert [m.id for m in lookups.open_movements(session, today)] == [world.movement_id]
         assert reads == ["movements", "movements"]
     finally:
         event.remove(world.engine, "before_cursor_execute", seen)
