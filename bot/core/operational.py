@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from bot.core.access import Action, can
 from bot.core.flows.base import Ctx
-from bot.core.roles import Role
 from bot.core.text import day, fold
 from bot.i18n import vi
 from bot.messages import Reply
@@ -24,6 +23,7 @@ from bot.store.models import (
     ReportPeriod,
     Unit,
 )
+from bot.store.roles import Role
 
 
 def answer(ctx: Ctx, text: str) -> Reply | None:

@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.core.roles import Role
 from bot.i18n import vi
 from bot.messages import Attachment, Button, Reply
 from bot.reminders import digest
@@ -42,6 +41,7 @@ from bot.reminders.reminder_pass import (
 from bot.store import delivery
 from bot.store import reminders as rows
 from bot.store.recipients import recipients
+from bot.store.roles import Role
 
 ChartRenderer = Callable[[digest.ChartData], bytes]
 

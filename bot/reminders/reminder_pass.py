@@ -14,11 +14,11 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.roles import Role
 from bot.messages import Reply
 from bot.reminders.planning import Slot
 from bot.store import reminders as rows
 from bot.store.models import Cluster, ClusterMember, Person, PersonRole
+from bot.store.roles import Role
 
 # The rules of a reminder key: a unit's deadline, escalation to a cluster lead or to the
 # office, the weekly summary.

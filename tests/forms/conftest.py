@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.roles import Role
 from bot.core.router import Router
 from bot.reminders import buttons
 from bot.reminders.calendar import WorkCalendar
@@ -29,6 +28,7 @@ from bot.store.models import (
     ReportPeriod,
     Unit,
 )
+from bot.store.roles import Role
 from tests.chat import Chat, Clock, FakeQA
 
 # chat user id -> (full name, unit code or None, roles)
