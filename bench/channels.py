@@ -94,10 +94,10 @@ SCRIPT = REGISTRATION  # tests/fakes/scripts.py: a whole registration, 12 steps
 
 def seed(db_url: str, chats: list[int]) -> None:
     """A movement and, per chat, a unit with a unit head linked to the chat on Telegram."""
-    from bot.core.roles import Role
     from bot.store import org
     from bot.store.db import make_engine, migrate, session_factory
     from bot.store.models import ChannelIdentity, Movement, Person, PersonRole, ReportPeriod, Unit
+    from bot.store.roles import Role
 
     engine = make_engine(db_url)
     migrate(engine)

@@ -1,6 +1,6 @@
 """Reminder fan-out: 5,000 reminders through a fake Telegram that enforces 30 messages/s.
 
-* ours: one reminder pass (bot.scheduler.ReminderScheduler over a fresh SQLite file with N
+* ours: one reminder pass (bot.reminders.loop.ReminderScheduler over a fresh SQLite file with N
   units, each with a linked unit head, on the morning of the registration deadline) queues N
   reminders in the outbox; the real OutboxSender and TelegramChannel (PTB Bot over httpx)
   deliver them with the default rate limits (30 messages/s per bot).
@@ -43,11 +43,11 @@ import httpx  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from bot.channels.telegram import TelegramChannel, make_bot  # noqa: E402
-from bot.core.chase import Chaser, route_by  # noqa: E402
-from bot.core.routing import RoutingPolicy  # noqa: E402
-from bot.core.workdays import WorkCalendar  # noqa: E402
 from bot.outbox import OutboxSender  # noqa: E402
-from bot.scheduler import ReminderScheduler  # noqa: E402
+from bot.reminders.calendar import WorkCalendar  # noqa: E402
+from bot.reminders.chase import Chaser  # noqa: E402
+from bot.reminders.loop import ReminderScheduler  # noqa: E402
+from bot.reminders.reach import RoutingPolicy, route_by  # noqa: E402
 from bot.store.db import make_engine, migrate, session_factory  # noqa: E402
 from bot.store.delivery import OutboxMessage  # noqa: E402
 from bot.store.models import (  # noqa: E402

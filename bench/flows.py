@@ -29,7 +29,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.roles import Role
 from bot.core.router import Router
 from bot.core.text import fold
 from bot.messages import Incoming, Reply
@@ -46,6 +45,7 @@ from bot.store.models import (
     ReportPeriod,
     Unit,
 )
+from bot.store.roles import Role
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=HCM)

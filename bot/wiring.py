@@ -5,7 +5,8 @@ Picks the concrete classes named by Settings; nothing below this module ever see
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,17 +18,18 @@ import knowledge
 from bot.channels import registry
 from bot.channels.base import Channel, ChannelContext, FileTooLarge
 from bot.config import Settings
-from bot.core.chase import Chaser, route_by
 from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
-from bot.core.routing import DIRECT_CHANNELS, OA_CHANNEL, ZNS_CHANNEL, RoutingPolicy
-from bot.core.workdays import WorkCalendar
 from bot.delivery.turns import Turns
 from bot.i18n import channels_vi, vi
+from bot.reminders import buttons as reminder_buttons
+from bot.reminders.calendar import WorkCalendar
+from bot.reminders.chase import Chaser
+from bot.reminders.reach import DIRECT_CHANNELS, OA_CHANNEL, ZNS_CHANNEL, RoutingPolicy, route_by
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.files import FileStore
 from bot.store.org import seed_titles
-from bot.store.repo import UnansweredLog
+from bot.store.unanswered import UnansweredLog
 from ingest.pipeline import IngestReport, ingest_paths
 from ingest.progress import RichProgress
 from knowledge.answer import ExtractiveAnswerer
@@ -38,7 +40,7 @@ from knowledge.retriever import HybridRetriever
 
 if TYPE_CHECKING:  # the web stack loads only for the commands that serve or poll
     from bot.delivery.services import Services
-    from bot.scheduler import ReminderScheduler
+    from bot.reminders.loop import ReminderScheduler
 
 BUNDLED_SOURCES = Path(knowledge.__file__).parent / "sources"
 
@@ -76,6 +78,21 @@ def open_store(settings: Settings) -> sessionmaker[Session]:
     with sessions.begin() as session:
         seed_titles(session)  # the registration form offers these; idempotent
     return sessions
+
+
+@contextmanager
+def open_records(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """The records for one admin command, closed after it. Every such command may be the first
+    to touch a fresh database, so each one migrates and seeds the titles."""
+    engine = make_engine(settings.db_url)
+    try:
+        migrate(engine)
+        sessions = session_factory(engine)
+        with sessions.begin() as session:
+            seed_titles(session)
+        yield sessions
+    finally:
+        engine.dispose()
 
 
 def open_unanswered_log(settings: Settings) -> UnansweredLog:
@@ -126,7 +143,8 @@ def build_assistant(settings: Settings) -> Assistant:
         retriever, answerer, UnansweredLog(sessions), now=now, top_k=settings.top_k
     )
     files = FileStore(settings.data_dir / "files")  # report attachments, by content hash
-    router = Router(qa, files=files, calendar=work_calendar(settings))
+    buttons = reminder_buttons.handlers(work_calendar(settings))  # under each reminder
+    router = Router(qa, files=files, buttons=buttons)
     turns = Turns(sessions, router, now)
     return Assistant(turns=turns, qa=qa, index=index, sessions=sessions, now=now)
 
@@ -216,7 +234,7 @@ def build_reminders(
     channels: Collection[str],
     on_queued: Callable[[], None] | None = None,
 ) -> ReminderScheduler:
-    from bot.scheduler import ReminderScheduler
+    from bot.reminders.loop import ReminderScheduler
 
     chaser = build_chaser(settings, channels)
     return ReminderScheduler(sessions, chaser, now=now, on_queued=on_queued)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.access import UNLINKED, Action, Actor, can
-from bot.core.roles import Role
+from bot.store.roles import Role
 
 OWN, CLUSTER, OTHER = 1, 2, 3  # the actor's unit, a unit of the cluster it leads, anyone else
 

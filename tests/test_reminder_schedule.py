@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from bot.core.reminders import ReminderPolicy, Slot, due, plan
-from bot.core.workdays import VN_TZ, WorkCalendar
+from bot.reminders.calendar import VN_TZ, WorkCalendar
+from bot.reminders.planning import ReminderPolicy, Slot, due, plan
 
 CAL = WorkCalendar()
 

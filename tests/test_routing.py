@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.routing import Identity, Route, RouteKind, RoutingPolicy, choose_route, routes
+from bot.reminders.reach import Identity, Route, RouteKind, RoutingPolicy, choose_route, routes
 from bot.store.phone import zns_phone
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))

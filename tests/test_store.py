@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import inspect
 
 from bot.store.db import make_engine, migrate, session_factory
-from bot.store.repo import UnansweredLog
+from bot.store.unanswered import UnansweredLog
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -1,4 +1,5 @@
-"""Admin verbs of the `thidua` command: imports, templates, movements, invites, Excel exports.
+"""The office's data: units, people, clusters and movements from Excel/CSV, templates, exports.
 
-Only the CLI (a composition root) uses this package; it reads Settings and opens the database.
+Its commands are in bot.cli.admin (a composition root), which reads Settings and opens the
+database; nothing here does.
 """

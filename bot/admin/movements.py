@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.admin.values import clean, fold, parse_date, parse_year
-from bot.core.reminders import ReminderPolicy
 from bot.i18n import vi
+from bot.reminders.planning import ReminderPolicy
 from bot.store.models import Movement, ProgressReport, ReportPeriod
 from bot.store.org import audit
 from bot.store.reminders import ReminderPolicyRow
@@ -85,7 +85,7 @@ class MovementSpec:
 
 @dataclass(frozen=True)
 class ReminderSpec:
-    """A movement's own reminder rhythm (bot.core.reminders.ReminderPolicy has the defaults)."""
+    """A movement's own reminder rhythm (bot.reminders.planning.ReminderPolicy has the defaults)."""
 
     offsets: tuple[int, ...]
     repeat_every_days: int

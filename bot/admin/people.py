@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from bot.admin.tables import Column, ImportFailed, ImportSummary, Row, RowError
 from bot.admin.units import unit_code
 from bot.admin.values import fold, split_list
-from bot.core.roles import ROLE_ALIASES, Role
 from bot.i18n import vi
 from bot.store.models import Person, PersonRole, Unit
 from bot.store.org import audit
 from bot.store.phone import normalize_phone
+from bot.store.roles import ROLE_ALIASES, Role
 
 COLUMNS = (
     Column(

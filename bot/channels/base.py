@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
-from bot.channels.common import VN_TZ
 from bot.messages import Incoming, Reply
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class SendStatus(StrEnum):

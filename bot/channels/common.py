@@ -11,12 +11,11 @@ import re
 import socket
 from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
-from zoneinfo import ZoneInfo
 
+from bot.channels.base import VN_TZ as VN_TZ
 from bot.i18n import channels_vi
 from bot.messages import Reply
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # h11 writes headers and body separately; without TCP_NODELAY, Nagle plus the peer's delayed
 # ACK can hold a request for ~40 ms. For httpx transports' socket_options.
 NODELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)

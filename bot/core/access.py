@@ -15,10 +15,10 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.roles import Role
 from bot.store import org
 from bot.store.accounts import Caller
 from bot.store.models import ClusterMember, Person
+from bot.store.roles import Role
 
 
 class Action(StrEnum):

@@ -15,7 +15,7 @@ from bot.core.access import Action, can
 from bot.core.flows.base import Ctx, buttons
 from bot.i18n import vi
 from bot.messages import Reply
-from bot.store import forms, org, pledges, reports
+from bot.store import lookups, org, pledges, progress_reports, registrations
 from bot.store.conversations import ConversationState
 from bot.store.models import (
     Cluster,
@@ -36,12 +36,12 @@ _UNIT: BindParameter[int] = bindparam("unit_id", type_=Integer)
 _PROBE = select(
     exists().where(
         Registration.unit_id == _UNIT,
-        Registration.status.in_([forms.PENDING_HEAD, forms.RETURNED]),
+        Registration.status.in_([registrations.PENDING_HEAD, registrations.RETURNED]),
     ),
     exists().where(
         ProgressReport.registration_id == Registration.id,
         Registration.unit_id == _UNIT,
-        ProgressReport.status == reports.PENDING_HEAD,
+        ProgressReport.status == progress_reports.PENDING_HEAD,
     ),
     exists().where(
         Pledge.status == pledges.OPEN,
@@ -75,15 +75,15 @@ def notices(ctx: Ctx, state: ConversationState) -> list[Reply]:
         probe = ctx.session.connection().execute(_PROBE, params)
         regs, reports_waiting, pledges_waiting = probe.one()
     if regs and unit_id is not None and can(ctx.actor, Action.CONFIRM, unit_id):
-        for reg in forms.registrations_with_status(ctx.session, forms.PENDING_HEAD, unit_id):
-            by = forms.person_name(ctx.session, reg.drafted_by) or vi.SOMEONE
+        for reg in registrations.with_status(ctx.session, registrations.PENDING_HEAD, unit_id):
+            by = lookups.person_name(ctx.session, reg.drafted_by) or vi.SOMEONE
             reply = Reply(
                 vi.NOTICE_CONFIRM.format(by=by),
                 buttons=buttons((vi.BTN_OPEN_CONFIRM, "/xacnhan")),
             )
             found.append((f"confirm:{reg.id}:{reg.version}", reply))
     if regs and unit_id is not None and can(ctx.actor, Action.DRAFT, unit_id):
-        for reg in forms.registrations_with_status(ctx.session, forms.RETURNED, unit_id):
+        for reg in registrations.with_status(ctx.session, registrations.RETURNED, unit_id):
             reply = Reply(
                 vi.NOTICE_RETURNED.format(reason=reg.return_reason),
                 buttons=buttons((vi.BTN_OPEN_EDIT, "/dangky")),
@@ -93,7 +93,7 @@ def notices(ctx: Ctx, state: ConversationState) -> list[Reply]:
     if reports_waiting:
         found += _report_notices(ctx)
     if can(ctx.actor, Action.REVIEW, None):
-        waiting = forms.registrations_with_status(ctx.session, forms.SUBMITTED)
+        waiting = registrations.with_status(ctx.session, registrations.SUBMITTED)
         if waiting:
             key = "review:" + ",".join(f"{r.id}.{r.version}" for r in waiting)
             reply = Reply(
@@ -135,9 +135,9 @@ def _report_notices(ctx: Ctx) -> list[tuple[str, Reply]]:
     if unit_id is None or not can(ctx.actor, Action.CONFIRM, unit_id):
         return []
     found: list[tuple[str, Reply]] = []
-    for report in reports.reports_with_status(ctx.session, reports.PENDING_HEAD, unit_id):
+    for report in progress_reports.with_status(ctx.session, progress_reports.PENDING_HEAD, unit_id):
         period = ctx.session.get(ReportPeriod, report.period_id)
-        by = forms.person_name(ctx.session, report.submitted_by) or vi.SOMEONE
+        by = lookups.person_name(ctx.session, report.submitted_by) or vi.SOMEONE
         text = vi.NOTICE_REPORT_CONFIRM.format(by=by, period=period.name if period else "")
         reply = Reply(text, buttons=buttons((vi.BTN_OPEN_REPORT, "/baocao")))
         found.append((f"report:{report.id}:{report.version}", reply))

@@ -11,12 +11,10 @@ from sqlalchemy import select
 
 from bot.core.access import Action, can
 from bot.core.flows.base import Ctx
-from bot.core.flows.summary import day
-from bot.core.roles import Role
-from bot.core.text import fold
+from bot.core.text import day, fold
 from bot.i18n import vi
 from bot.messages import Reply
-from bot.store import forms, org, pledges, reports
+from bot.store import lookups, org, pledges, progress_reports, registrations
 from bot.store.models import (
     Cluster,
     Person,
@@ -25,6 +23,7 @@ from bot.store.models import (
     ReportPeriod,
     Unit,
 )
+from bot.store.roles import Role
 
 
 def answer(ctx: Ctx, text: str) -> Reply | None:
@@ -49,7 +48,7 @@ def _deadlines(ctx: Ctx) -> Reply:
     for movement in movements:
         status = ""
         if ctx.actor.unit_id is not None and can(ctx.actor, Action.VIEW, ctx.actor.unit_id):
-            reg = forms.registration_of(ctx.session, ctx.actor.unit_id, movement.id)
+            reg = registrations.registration_of(ctx.session, ctx.actor.unit_id, movement.id)
             label = vi.STATUS_LABELS.get(reg.status, reg.status) if reg else vi.OPS_NOT_REGISTERED
             status = vi.OPS_YOUR_STATUS.format(status=label)
         deadline = day(movement.registration_deadline)
@@ -66,7 +65,7 @@ def _my_cluster(ctx: Ctx) -> Reply:
         return Reply(vi.OPS_NO_CLUSTER.format(year=ctx.today.year))
     lines = []
     for cluster in clusters:
-        lead_unit = forms.unit_name(ctx.session, cluster.lead_unit_id) or "—"
+        lead_unit = lookups.unit_name(ctx.session, cluster.lead_unit_id) or "—"
         leads = ctx.session.scalars(
             select(Person.full_name)
             .join(PersonRole, PersonRole.person_id == Person.id)
@@ -98,7 +97,7 @@ def _unsigned(ctx: Ctx) -> Reply:
             continue
         signed = pledges.signed_units(pledge)
         missing = [
-            forms.unit_name(ctx.session, u)
+            lookups.unit_name(ctx.session, u)
             for u in pledges.members(ctx.session, cluster)
             if u not in signed
         ]
@@ -119,7 +118,7 @@ def _report_filed(ctx: Ctx, folded: str) -> Reply:
     lines = []
     for movement in org.open_movements(ctx.session, ctx.today):
         periods = [p for p in movement.periods if fold(p.name) in folded or fold(p.code) in folded]
-        reg = forms.registration_of(ctx.session, unit_id, movement.id)
+        reg = registrations.registration_of(ctx.session, unit_id, movement.id)
         for period in periods or movement.periods:
             report = None
             if reg is not None:
@@ -136,7 +135,7 @@ def _report_filed(ctx: Ctx, folded: str) -> Reply:
 
 
 def _report_line(ctx: Ctx, period: ReportPeriod, report: ProgressReport | None) -> str:
-    if report is not None and report.status == reports.PENDING_HEAD:
+    if report is not None and report.status == progress_reports.PENDING_HEAD:
         return vi.OPS_REPORT_PENDING.format(period=period.name, deadline=day(period.deadline))
     if report is not None and report.submitted_at is not None:
         when = org.aware(report.submitted_at).astimezone(ctx.now.tzinfo).strftime("%d/%m/%Y")

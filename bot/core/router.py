@@ -10,24 +10,24 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.core import operational, reminder_actions
+from bot.core import operational
 from bot.core.access import actor_of
 from bot.core.flows import pledge, registration, report, review
 from bot.core.flows.base import Ctx, Engine
 from bot.core.notices import notices
 from bot.core.text import fold
-from bot.core.workdays import WorkCalendar
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
-from bot.store import forms, org, turns
-from bot.store.conversations import ConversationState
+from bot.store import org, turns
+from bot.store.conversations import Conflict, ConversationState, save_conversation
 from bot.store.files import FileStore
+from bot.store.lookups import unit_name
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +64,9 @@ INTENTS: dict[str, str] = {
     "nop bao cao": "baocao",
     "nop bao cao tien do": "baocao",
 }
-# The buttons under a reminder (bot.core.chase): snooze a day, or "filed on paper".
-REMINDER_BUTTONS: dict[str, Callable[[Ctx, str, WorkCalendar], list[Reply]]] = {
-    "nhaclai": reminder_actions.snooze,
-    "vanban": lambda ctx, arg, _calendar: reminder_actions.paper(ctx, arg),
-}
+# A button's command handled outside the core (the reminders' "nhaclai", "vanban"): the
+# composition root passes them in, so the core never imports the feature that sends them.
+ButtonHandler = Callable[[Ctx, str], list[Reply]]
 RESUME_WORDS = {"tiep tuc", "/tieptuc"}
 _CODE = re.compile(r"[A-Za-z0-9]{4}[- ]?[A-Za-z0-9]{4}")
 
@@ -85,10 +83,10 @@ class Router:
         qa: Asker,
         *,
         files: FileStore | None = None,
-        calendar: WorkCalendar | None = None,
+        buttons: Mapping[str, ButtonHandler] | None = None,
     ) -> None:
         self._qa = qa
-        self._calendar = calendar or WorkCalendar()
+        self._buttons = dict(buttons or {})
         self._files = files
         self._engine = Engine(FLOWS)
         self._commands: dict[str, Handler] = {
@@ -100,7 +98,7 @@ class Router:
     @staticmethod
     def failure(message: Incoming, error: Exception) -> list[Reply]:
         """What a turn that raised answers (called while its exception is being handled)."""
-        if isinstance(error, forms.Conflict):
+        if isinstance(error, Conflict):
             return [Reply(vi.BUSY, meta={"conflict": "1"})]
         log.exception("turn failed: %s/%s", message.channel, message.chat_id)
         return [Reply(vi.INTERNAL_ERROR, meta={"error": "1"})]
@@ -118,7 +116,7 @@ class Router:
         replies = self._dispatch(ctx, state, message)
         if not self._engine.is_active(state) and actor.linked:
             replies = [*notices(ctx, state), *replies]
-        forms.save_conversation(session, state, now)
+        save_conversation(session, state, now)
         return replies
 
     def _dispatch(self, ctx: Ctx, state: ConversationState, message: Incoming) -> list[Reply]:
@@ -160,12 +158,8 @@ class Router:
                 return [Reply(vi.LINK_FIRST)]
             return FORM_COMMANDS[name](ctx, self._engine, state)
         handler = self._commands.get(name)
-        if name in REMINDER_BUTTONS:
-            replies = (
-                REMINDER_BUTTONS[name](ctx, arg, self._calendar)
-                if ctx.actor.linked
-                else [Reply(vi.LINK_FIRST)]
-            )
+        if name in self._buttons:
+            replies = self._buttons[name](ctx, arg) if ctx.actor.linked else [Reply(vi.LINK_FIRST)]
         elif handler is None:
             replies = [Reply(vi.UNKNOWN_COMMAND.format(command="/" + name))]
         else:
@@ -190,7 +184,7 @@ class Router:
         except org.InviteError as error:
             return [Reply(str(error))]
         roles = ", ".join(vi.ROLE_LABELS[r.value] for r in sorted(org.roles_of(person)))
-        unit = forms.unit_name(ctx.session, person.unit_id)
+        unit = unit_name(ctx.session, person.unit_id)
         return [
             Reply(vi.LINKED.format(name=person.full_name, roles=roles or "—", unit=unit or "—"))
         ]

@@ -1,4 +1,5 @@
-"""Vietnamese input parsing: numbers, percentages, dates, yes/no and typed navigation.
+"""Vietnamese input parsing: numbers, percentages, dates, yes/no and typed navigation (and
+how numbers and dates are written back: `format_number`, `day`).
 
 Cadres type the way they write on paper, with or without diacritics, so every parser here
 accepts both and returns None (never raises) when the text is not what it looks for.
@@ -108,6 +109,14 @@ def format_number(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def day(value: date | str | None) -> str:
+    """31/12/2026: how a deadline is written for a Vietnamese reader."""
+    if not value:
+        return ""
+    parsed = date.fromisoformat(value) if isinstance(value, str) else value
+    return parsed.strftime("%d/%m/%Y")
 
 
 def is_percent(text: str) -> bool:

@@ -93,21 +93,10 @@ ROLE_LABELS = {
 
 
 # ---------------------------------------------------------------------------------------------
-# Records and admin commands: invites, imports, templates, movements, exports (bot/store/org.py,
-# bot/admin/). Column headers below are what the import files and templates use.
+# Admin commands: imports, templates, movements, exports (bot/admin/, bot/cli/admin.py). Column
+# headers below are what the import files and templates use. (A failed invite code's sentences
+# are bot.store.org's: the store imports no catalogue.)
 # ---------------------------------------------------------------------------------------------
-
-INVITE_NOT_FOUND = (
-    "Mã mời không đúng. Anh/chị hãy kiểm tra lại mã (8 ký tự, gồm chữ và số) hoặc liên hệ "
-    "Ban Thi đua - Khen thưởng để được cấp mã."
-)
-INVITE_EXPIRED = (
-    "Mã mời đã hết hạn. Anh/chị hãy liên hệ Ban Thi đua - Khen thưởng để được cấp mã mới."
-)
-INVITE_USED = (
-    "Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần; nếu cần liên kết tài khoản khác, "
-    "anh/chị hãy xin Ban Thi đua - Khen thưởng cấp mã mới."
-)
 
 ROLE_EXAMPLES = "Ban TĐKT, cụm trưởng, khối trưởng, thủ trưởng, cán bộ thi đua, cán bộ"
 

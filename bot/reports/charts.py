@@ -9,8 +9,8 @@ from __future__ import annotations
 import io
 import textwrap
 
-from bot.core.digest import ChartData
 from bot.i18n import vi
+from bot.reminders.digest import ChartData
 
 MAX_BARS = 40  # beyond this a chat photo is unreadable; the weakest units are kept
 

@@ -127,7 +127,7 @@ class PersonRole(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    role: Mapped[str] = mapped_column(String(32))  # see bot.core.roles.Role
+    role: Mapped[str] = mapped_column(String(32))  # see bot.store.roles.Role
 
 
 class ChannelIdentity(Base):

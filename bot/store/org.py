@@ -16,8 +16,6 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session, lazyload
 
-from bot.core.roles import Role
-from bot.i18n import vi
 from bot.store.models import (
     AuditLog,
     ChannelIdentity,
@@ -28,16 +26,30 @@ from bot.store.models import (
     Person,
     TitleCatalog,
 )
+from bot.store.roles import Role
 from bot.store.titles import TITLES
 
 # No 0/O, 1/I/L: a code is read aloud over the phone and typed on a small keyboard.
 INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 INVITE_LENGTH = 8
 
+# The store's only sentences: what a person reads when their invite code does not link
+# (`str(InviteError)`, shown as it is). They live here because bot.store imports no catalogue.
+INVITE_NOT_FOUND = (
+    "Mã mời không đúng. Anh/chị hãy kiểm tra lại mã (8 ký tự, gồm chữ và số) hoặc liên hệ "
+    "Ban Thi đua - Khen thưởng để được cấp mã."
+)
+INVITE_EXPIRED = (
+    "Mã mời đã hết hạn. Anh/chị hãy liên hệ Ban Thi đua - Khen thưởng để được cấp mã mới."
+)
+INVITE_USED = (
+    "Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần; nếu cần liên kết tài khoản khác, "
+    "anh/chị hãy xin Ban Thi đua - Khen thưởng cấp mã mới."
+)
 _INVITE_MESSAGES = {
-    "not_found": vi.INVITE_NOT_FOUND,
-    "expired": vi.INVITE_EXPIRED,
-    "used": vi.INVITE_USED,
+    "not_found": INVITE_NOT_FOUND,
+    "expired": INVITE_EXPIRED,
+    "used": INVITE_USED,
 }
 
 

@@ -1,7 +1,6 @@
 """The web app: the channels' webhooks and a health check, beside the background loops.
 
-`create_app(services)` takes what the composition root built; `worker_app()` is the factory
-uvicorn runs in each process of `thidua serve --workers N`.
+`create_app(services)` takes what the composition root built (bot.cli.serve).
 """
 
 from __future__ import annotations
@@ -14,16 +13,6 @@ from fastapi import FastAPI
 
 from bot.delivery.services import Services
 from bot.web import webhooks
-
-
-def worker_app() -> FastAPI:
-    """One process of `thidua serve --workers N`: every process takes webhooks, runs turns
-    and sends; claims keep one update and one message in flight per chat whichever process
-    holds it, and each sender keeps its share of the rate limits."""
-    from bot import wiring
-    from bot.config import Settings
-
-    return create_app(wiring.build_services(Settings()))
 
 
 def create_app(services: Services) -> FastAPI:

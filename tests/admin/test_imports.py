@@ -8,9 +8,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from bot.core.roles import Role
 from bot.store.models import Cluster, Person, Unit
 from bot.store.org import roles_of
+from bot.store.roles import Role
 from tests.admin.conftest import Admin
 from tests.admin.files import UNIT_HEADER, UNITS, fill_template, import_units, write_csv
 

@@ -14,8 +14,6 @@ from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.roles import Role
-from bot.i18n import vi
 from bot.store.db import MIGRATIONS_DIR, migrate
 from bot.store.models import (
     AuditLog,
@@ -35,6 +33,9 @@ from bot.store.models import (
 )
 from bot.store.org import (
     INVITE_ALPHABET,
+    INVITE_EXPIRED,
+    INVITE_NOT_FOUND,
+    INVITE_USED,
     InviteError,
     audit,
     aware,
@@ -48,6 +49,7 @@ from bot.store.org import (
     seed_titles,
     touch_identity,
 )
+from bot.store.roles import Role
 from bot.store.titles import TITLES
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -150,7 +152,7 @@ def test_invite_links_once_and_ignores_case_and_spaces(sessions: sessionmaker[Se
     with sessions.begin() as session, pytest.raises(InviteError) as used:
         link_identity(session, channel="zalo", external_id="z1", code=code, now=NOW)
     assert used.value.reason == "used"
-    assert str(used.value) == vi.INVITE_USED
+    assert str(used.value) == INVITE_USED
     with sessions() as session:
         assert person_for_identity(session, "zalo", "z1") is None
 
@@ -163,11 +165,11 @@ def test_invite_expired_and_not_found(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session, pytest.raises(InviteError) as expired:
         link_identity(session, channel="telegram", external_id="2", code=code, now=later)
     assert expired.value.reason == "expired"
-    assert str(expired.value) == vi.INVITE_EXPIRED
+    assert str(expired.value) == INVITE_EXPIRED
     with sessions.begin() as session, pytest.raises(InviteError) as missing:
         link_identity(session, channel="telegram", external_id="2", code="ZZZZ2222", now=NOW)
     assert missing.value.reason == "not_found"
-    assert str(missing.value) == vi.INVITE_NOT_FOUND
+    assert str(missing.value) == INVITE_NOT_FOUND
     just_before = NOW + timedelta(minutes=59)
     with sessions.begin() as session:
         person = link_identity(

@@ -20,7 +20,7 @@ from bot.i18n import vi
 from bot.messages import Incoming
 from bot.store.models import UnansweredQuestion
 from bot.store.outbox import OutboxMessage
-from bot.store.repo import UnansweredLog
+from bot.store.unanswered import UnansweredLog
 from knowledge import ExtractiveAnswerer
 from knowledge.documents import Passage
 

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.roles import Role
 from bot.core.router import Router
 from bot.delivery.turns import Turns
+from bot.reminders import buttons
+from bot.reminders.calendar import WorkCalendar
 from bot.store import org
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.files import FileStore
@@ -28,6 +29,7 @@ from bot.store.models import (
     ReportPeriod,
     Unit,
 )
+from bot.store.roles import Role
 from tests.chat import Chat, Clock, FakeQA
 
 # chat user id -> (full name, unit code or None, roles)
@@ -54,7 +56,7 @@ class World:
     movement_id: int = 0
 
     def router(self) -> Router:
-        return Router(self.qa, files=self.files)
+        return Router(self.qa, files=self.files, buttons=buttons.handlers(WorkCalendar()))
 
     def turns(self) -> Turns:
         """A fresh router and unit of work over the same database: what a restarted process

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.messages import Attachment, Incoming, Reply
-from bot.store import forms, pledges, reports
+from bot.store import pledges, progress_reports, registrations
 from bot.store.models import (
     AuditLog,
     Cluster,
@@ -140,14 +140,14 @@ def whole(world: World) -> None:
                 .limit(1)
             )
             assert latest is not None and latest.version == reg.version
-            assert latest.snapshot == forms.snapshot(reg)
+            assert latest.snapshot == registrations.snapshot(reg)
             count = session.scalar(
                 select(func.count())
                 .select_from(RegistrationVersion)
                 .where(RegistrationVersion.registration_id == reg.id)
             )
             assert count == reg.version
-            if reg.status in (forms.SUBMITTED, forms.PENDING_HEAD):
+            if reg.status in (registrations.SUBMITTED, registrations.PENDING_HEAD):
                 assert reg.targets
         for report in session.scalars(select(ProgressReport)):
             saves = session.scalar(
@@ -159,8 +159,8 @@ def whole(world: World) -> None:
             registration = session.get(Registration, report.registration_id)
             assert registration is not None
             assert {v.target_id for v in report.values} <= {t.id for t in registration.targets}
-            assert report.status in (reports.SUBMITTED, reports.PENDING_HEAD)
-            if report.status == reports.SUBMITTED:
+            assert report.status in (progress_reports.SUBMITTED, progress_reports.PENDING_HEAD)
+            if report.status == progress_reports.SUBMITTED:
                 assert report.submitted_at is not None
         for pledge in session.scalars(select(Pledge)):
             cluster = session.get(Cluster, pledge.cluster_id)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.i18n import vi
 from bot.messages import Incoming
-from bot.store import forms, org
+from bot.store import org, registrations
 from bot.store.models import AuditLog, Conversation, Registration, RegistrationVersion
 from tests.chat import Chat
 from tests.forms.conftest import World
@@ -76,7 +76,7 @@ def test_head_registers_typing_and_pressing(world: World) -> None:
 
     reg = registration(world)
     assert reg is not None
-    assert (reg.status, reg.version, reg.collective_title) == (forms.SUBMITTED, 1, "TTLDXS")
+    assert (reg.status, reg.version, reg.collective_title) == (registrations.SUBMITTED, 1, "TTLDXS")
     assert reg.submitted_by == world.people["head"]
     assert [(line.title_code, line.count) for line in reg.lines] == [("LDTT", 12), ("CSTDCS", 2)]
     assert reg.lines[1].names == "Nguyễn Văn An\nTrần Thị Bình"
@@ -163,7 +163,7 @@ def test_save_draft_and_resume_after_a_restart(world: World) -> None:
     restarted.press("Xong")
     restarted.press("Xác nhận")
     reg = registration(world)
-    assert reg is not None and reg.status == forms.SUBMITTED
+    assert reg is not None and reg.status == registrations.SUBMITTED
     assert [(line.title_code, line.count) for line in reg.lines] == [("LDTT", 7)]
 
 
@@ -191,7 +191,7 @@ def test_officer_drafts_and_the_head_confirms(world: World) -> None:
     officer.press("Gửi thủ trưởng")
     assert "để thủ trưởng đơn vị xác nhận" in officer.text
     reg = registration(world)
-    assert reg is not None and reg.status == forms.PENDING_HEAD
+    assert reg is not None and reg.status == registrations.PENDING_HEAD
     assert reg.drafted_by == world.people["officer"] and reg.submitted_by is None
 
     head = world.chat("head")
@@ -205,7 +205,7 @@ def test_officer_drafts_and_the_head_confirms(world: World) -> None:
     head.press("Xác nhận và nộp")
     reg = registration(world)
     assert reg is not None
-    assert (reg.status, reg.version) == (forms.SUBMITTED, 2)
+    assert (reg.status, reg.version) == (registrations.SUBMITTED, 2)
     assert reg.submitted_by == world.people["head"]
     assert reg.drafted_by == world.people["officer"]
     head.say("/xacnhan")
@@ -236,7 +236,7 @@ def test_returned_registration_is_edited_and_resubmitted(world: World) -> None:
     office.say("Chỉ tiêu tỷ lệ hồ sơ cần đạt tối thiểu 98% theo chỉ đạo của tỉnh")
     assert "Đã trả lại bản đăng ký của Sở Nội vụ" in office.text
     reg = registration(world)
-    assert reg is not None and reg.status == forms.RETURNED and reg.version == 2
+    assert reg is not None and reg.status == registrations.RETURNED and reg.version == 2
 
     world.clock.advance(days=30)  # after the deadline: a returned one may still be resubmitted
     head.say("chào")
@@ -254,7 +254,7 @@ def test_returned_registration_is_edited_and_resubmitted(world: World) -> None:
     head.press("Xác nhận và nộp")
     reg = registration(world)
     assert reg is not None
-    assert (reg.status, reg.version, reg.return_reason) == (forms.SUBMITTED, 3, "")
+    assert (reg.status, reg.version, reg.return_reason) == (registrations.SUBMITTED, 3, "")
     assert reg.targets[0].target_value == Decimal(98)
     history = versions(world)
     assert [(v.version, v.snapshot["status"]) for v in history] == [
@@ -268,7 +268,7 @@ def test_returned_registration_is_edited_and_resubmitted(world: World) -> None:
     office.press("Sở Nội vụ")
     office.press("Duyệt")
     reg = registration(world)
-    assert reg is not None and reg.status == forms.APPROVED
+    assert reg is not None and reg.status == registrations.APPROVED
 
 
 def test_two_people_editing_at_once_nothing_is_lost(world: World) -> None:
@@ -298,7 +298,11 @@ def test_two_people_editing_at_once_nothing_is_lost(world: World) -> None:
     head.press("Nộp bản của tôi")
     reg = registration(world)
     assert reg is not None
-    assert (reg.version, reg.status, reg.collective_title) == (3, forms.SUBMITTED, "CO_TINH")
+    assert (reg.version, reg.status, reg.collective_title) == (
+        3,
+        registrations.SUBMITTED,
+        "CO_TINH",
+    )
     assert [v.snapshot["collective"] for v in versions(world)] == ["TTLDXS", "TTLDTT", "CO_TINH"]
 
 
@@ -341,7 +345,8 @@ def test_a_failed_write_leaves_no_half_registration(
     def boom(*_args: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(forms, "_replace_targets", boom)  # fails after the lines were written
+    # fails after the lines were written
+    monkeypatch.setattr(registrations, "_replace_targets", boom)
     button = head.button("Xác nhận và nộp")
     replies = head.turns.run(Incoming("console", "head", "head", payload=button.payload))
     assert replies[0].text == vi.INTERNAL_ERROR
@@ -370,7 +375,7 @@ def test_unlinked_people_are_told_how_to_link_and_can_link(world: World) -> None
     stranger.say("/dangky")
     assert vi.LINK_HOW in stranger.text
     stranger.say("ABCD2345")
-    assert stranger.text == vi.INVITE_NOT_FOUND
+    assert stranger.text == org.INVITE_NOT_FOUND
     with world.sessions.begin() as session:
         code = org.create_invite(session, world.people["cadre"], world.clock()).code
     stranger.say(f"/start {code}")
@@ -379,7 +384,7 @@ def test_unlinked_people_are_told_how_to_link_and_can_link(world: World) -> None
     assert stranger.text == vi.REG_NOT_FOR_YOU
     other = world.chat("someone-else")
     other.say(code)
-    assert other.text == vi.INVITE_USED
+    assert other.text == org.INVITE_USED
 
 
 def test_conversation_state_is_a_row(world: World) -> None:

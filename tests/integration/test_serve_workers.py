@@ -26,7 +26,6 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.core.roles import Role
 from bot.outbox import RateLimits, worker_share
 from bot.store import org
 from bot.store.db import make_engine, migrate, session_factory
@@ -39,6 +38,7 @@ from bot.store.models import (
     ReportPeriod,
     Unit,
 )
+from bot.store.roles import Role
 from bot.web.app import TELEGRAM_SECRET_HEADER
 from tests.fakes.scripts import REGISTRATION
 from tests.fakes.telegram_api import FakeTelegram

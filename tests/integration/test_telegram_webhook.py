@@ -26,7 +26,7 @@ from bot.channels.telegram import TelegramChannel, make_bot
 from bot.gateway import InboxWorker
 from bot.i18n import vi
 from bot.outbox import OutboxSender, RateLimits
-from bot.store import forms
+from bot.store import registrations
 from bot.store.delivery import OutboxMessage
 from bot.store.models import ChannelIdentity, Registration
 from bot.web.app import TELEGRAM_SECRET_HEADER, WebServices, create_app
@@ -161,7 +161,7 @@ async def test_a_whole_registration_over_the_webhook(rig: Rig) -> None:
 
     with rig.world.sessions() as session:
         reg = session.scalars(select(Registration)).one()
-        assert (reg.status, reg.collective_title) == (forms.SUBMITTED, "TTLDXS")
+        assert (reg.status, reg.collective_title) == (registrations.SUBMITTED, "TTLDXS")
         outbox = session.scalars(select(OutboxMessage)).all()
     assert outbox and all(row.status == "sent" for row in outbox)
     assert len(rig.fake.answered_callbacks) == 3  # every pressed button stopped spinning

@@ -26,7 +26,7 @@ from bot.channels.zalo_bot import TEXT_LIMIT, ZaloBotChannel
 from bot.gateway import InboxWorker
 from bot.i18n import vi
 from bot.outbox import OutboxSender, RateLimits
-from bot.store import forms
+from bot.store import registrations
 from bot.store.delivery import InboxUpdate, OutboxMessage, ProcessedUpdate
 from bot.store.models import ChannelIdentity, Registration
 from bot.web.app import ZALO_BOT_SECRET_HEADER, WebServices, create_app
@@ -151,7 +151,7 @@ async def test_a_whole_registration_with_numbered_choices(rig: Rig) -> None:
 
     with rig.world.sessions() as session:
         reg = session.scalars(select(Registration)).one()
-        assert (reg.status, reg.collective_title) == (forms.SUBMITTED, "TTLDXS")
+        assert (reg.status, reg.collective_title) == (registrations.SUBMITTED, "TTLDXS")
         outbox = session.scalars(select(OutboxMessage)).all()
     assert outbox and all(row.status == "sent" for row in outbox)
     assert len(rig.texts) == len(outbox)  # every reply reached the chat once, in order

@@ -18,9 +18,9 @@ from sqlalchemy import select
 
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.channels.zalo_zns import ZaloZNSChannel
-from bot.core.routing import Identity, Route, RouteKind, RoutingPolicy, choose_route
 from bot.messages import Reply
 from bot.outbox import OutboxSender
+from bot.reminders.reach import Identity, Route, RouteKind, RoutingPolicy, choose_route
 from bot.store import delivery
 from bot.store.delivery import OutboxMessage, PlatformToken, UnreachableChat
 from bot.store.models import ChannelIdentity, Person

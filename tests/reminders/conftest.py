@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.core.chase import Chaser, route_by
-from bot.core.routing import DIRECT_CHANNELS, RoutingPolicy
-from bot.core.workdays import VN_TZ, WorkCalendar
-from bot.scheduler import ReminderScheduler
+from bot.reminders.calendar import VN_TZ, WorkCalendar
+from bot.reminders.chase import Chaser
+from bot.reminders.loop import ReminderScheduler
+from bot.reminders.reach import DIRECT_CHANNELS, RoutingPolicy, route_by
 from bot.store import reminders as rows
 from bot.store.delivery import OutboxMessage
 from bot.store.models import ChannelIdentity

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 
-from bot.core.workdays import WorkCalendar
+from bot.reminders.calendar import WorkCalendar
 from bot.store.models import Cluster, Movement, ProgressReport, Registration, ReportPeriod
 from tests.forms.conftest import World
 from tests.reminders.conftest import at, scheduler, sent

@@ -11,12 +11,12 @@ from pathlib import Path
 from sqlalchemy import update
 
 from bot.channels.telegram import TelegramChannel, make_bot
-from bot.core.chase import Chaser, route_by
-from bot.core.routing import RoutingPolicy
-from bot.core.workdays import WorkCalendar
 from bot.outbox import OutboxSender
 from bot.polling import run_polling
-from bot.scheduler import ReminderScheduler
+from bot.reminders.calendar import WorkCalendar
+from bot.reminders.chase import Chaser
+from bot.reminders.loop import ReminderScheduler
+from bot.reminders.reach import RoutingPolicy, route_by
 from bot.store.models import ChannelIdentity, Movement
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import callback_update

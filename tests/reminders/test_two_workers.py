@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select, text
 
-from bot.scheduler import LOCK_KEY, ReminderScheduler
+from bot.reminders.loop import LOCK_KEY, ReminderScheduler
 from bot.store import reminders as rows
 from bot.store.delivery import OutboxMessage
 from tests.forms.conftest import World

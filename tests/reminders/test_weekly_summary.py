@@ -11,10 +11,11 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.core.chase import Chaser, summary_for
-from bot.core.workdays import WorkCalendar
+from bot.reminders.calendar import WorkCalendar
+from bot.reminders.chase import Chaser
+from bot.reminders.digest import summary_for
+from bot.reminders.loop import ReminderScheduler
 from bot.reports.charts import progress_png
-from bot.scheduler import ReminderScheduler
 from bot.store.models import ProgressReport, Registration, ReportPeriod, ReportValue, Target
 from tests.forms.conftest import World, build_world
 from tests.reminders.conftest import CONSOLE_ROUTES, at, outbox

@@ -12,10 +12,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot.core.chase import Chaser, route_by
-from bot.core.routing import RoutingPolicy
-from bot.core.workdays import WorkCalendar
-from bot.scheduler import ReminderScheduler
+from bot.reminders.calendar import WorkCalendar
+from bot.reminders.chase import Chaser
+from bot.reminders.loop import ReminderScheduler
+from bot.reminders.reach import RoutingPolicy, route_by
 from bot.store import reminders as rows
 from tests.integration.test_zalo_zns_outbox import OA_USER, Rig, rig  # noqa: F401
 from tests.reminders.conftest import at

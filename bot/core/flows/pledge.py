@@ -15,7 +15,7 @@ from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
 from bot.core.flows.pledge_text import items_text, pledge_text, status_text
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
-from bot.store import forms, org, pledges
+from bot.store import lookups, org, pledges
 from bot.store.conversations import ConversationState
 from bot.store.models import Cluster, Movement, Pledge
 
@@ -94,7 +94,7 @@ def ask_movement(ctx: Ctx, draft: Draft) -> list[Reply]:
 def on_movement(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     """Keep the chosen movement."""
     match = re.fullmatch(r"m:(\d+)", message.payload or "")
-    if match is None or forms.movement(ctx.session, int(match.group(1))) is None:
+    if match is None or lookups.movement(ctx.session, int(match.group(1))) is None:
         return Turn(MOVEMENT, draft, [Reply(vi.CHOOSE_ONE)])
     draft["movement_id"] = int(match.group(1))
     return Turn(CONTENT, draft)
@@ -165,11 +165,11 @@ def on_commitment(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
 def ask_open_summary(ctx: Ctx, draft: Draft) -> list[Reply]:
     """The pledge as members will read it, who will sign, and open / edit."""
     cluster = ctx.session.get(Cluster, draft["cluster_id"])
-    movement = forms.movement(ctx.session, draft["movement_id"])
+    movement = lookups.movement(ctx.session, draft["movement_id"])
     assert cluster is not None and movement is not None
     text = pledge_text(ctx, cluster, movement, draft.get("content", ""), draft.get("items") or [])
     units = ", ".join(
-        forms.unit_name(ctx.session, u) for u in pledges.members(ctx.session, cluster)
+        lookups.unit_name(ctx.session, u) for u in pledges.members(ctx.session, cluster)
     )
     options = [
         (vi.BTN_PLEDGE_CONFIRM_OPEN, "ok"),
@@ -222,7 +222,7 @@ def _signing(ctx: Ctx, waiting: list[Pledge]) -> Turn:
 
 def _cluster_label(ctx: Ctx, pledge: Pledge) -> str:
     cluster = ctx.session.get(Cluster, pledge.cluster_id)
-    movement = forms.movement(ctx.session, pledge.movement_id)
+    movement = lookups.movement(ctx.session, pledge.movement_id)
     label = f"{cluster.name if cluster else ''} — {movement.title if movement else ''}"
     return label[:60]
 
@@ -247,12 +247,12 @@ def ask_sign(ctx: Ctx, draft: Draft) -> list[Reply]:
     """The pledge in full, and the sign button."""
     pledge = ctx.session.get(Pledge, draft["pledge_id"])
     cluster = ctx.session.get(Cluster, pledge.cluster_id) if pledge else None
-    movement = forms.movement(ctx.session, pledge.movement_id) if pledge else None
+    movement = lookups.movement(ctx.session, pledge.movement_id) if pledge else None
     if pledge is None or cluster is None or movement is None:
         return [Reply(vi.PLEDGE_NOTHING)]
     items = list((pledge.commitments or {}).get("items", []))
     text = pledge_text(ctx, cluster, movement, pledge.content, items)
-    unit = forms.unit_name(ctx.session, ctx.actor.unit_id)
+    unit = lookups.unit_name(ctx.session, ctx.actor.unit_id)
     return [
         Reply(text),
         Reply(vi.PLEDGE_ASK_SIGN.format(unit=unit), buttons=buttons((vi.BTN_PLEDGE_SIGN, "sign"))),
@@ -275,7 +275,7 @@ def on_sign(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     if pledge is None or unit_id is None or not allowed:
         return Turn(None, draft, [Reply(vi.NOT_ALLOWED)])
     assert ctx.actor.person_id is not None
-    unit = forms.unit_name(ctx.session, unit_id)
+    unit = lookups.unit_name(ctx.session, unit_id)
     if pledge.status != pledges.OPEN:
         return Turn(None, draft, [Reply(vi.PLEDGE_ALREADY_SIGNED.format(unit=unit))])
     try:
@@ -324,7 +324,7 @@ def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
             vi.PLEDGE_START.format(
                 kind=cluster.kind,
                 cluster=cluster.name,
-                unit=forms.unit_name(ctx.session, cluster.lead_unit_id),
+                unit=lookups.unit_name(ctx.session, cluster.lead_unit_id),
             )
         )
         return [

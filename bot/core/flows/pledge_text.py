@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.core.flows.base import Ctx
-from bot.core.flows.summary import day
+from bot.core.text import day
 from bot.i18n import vi
-from bot.store import forms, org, pledges
+from bot.store import lookups, org, pledges
 from bot.store.models import Cluster, Movement, Pledge
 
 
@@ -32,19 +32,19 @@ def status_text(ctx: Ctx, pledge: Pledge) -> str:
     """Who has signed (by whom, when) and who has not: what the lead and the office look at."""
     session = ctx.session
     cluster = session.get(Cluster, pledge.cluster_id)
-    movement = forms.movement(session, pledge.movement_id)
+    movement = lookups.movement(session, pledge.movement_id)
     assert cluster is not None and movement is not None
     by_unit = {s.unit_id: s for s in pledge.signatures}
     members = pledges.members(session, cluster)
     signed, missing = [], []
     for unit_id in members:
-        unit = forms.unit_name(session, unit_id)
+        unit = lookups.unit_name(session, unit_id)
         signature = by_unit.get(unit_id)
         if signature is None:
             missing.append(vi.PLEDGE_MISSING_LINE.format(unit=unit))
             continue
         when = org.aware(signature.signed_at).astimezone(ctx.now.tzinfo)
-        name = forms.person_name(session, signature.signed_by)
+        name = lookups.person_name(session, signature.signed_by)
         signed.append(vi.PLEDGE_SIGNED_LINE.format(unit=unit, name=name, date=day(when.date())))
     state = vi.PLEDGE_STATE_OPEN
     if pledge.status == pledges.CLOSED and pledge.closed_at is not None:

@@ -13,13 +13,13 @@ from datetime import date
 from decimal import Decimal
 
 from bot.core.access import Action, can
-from bot.core.flows import summary
+from bot.core.flows import registration_text
 from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
-from bot.core.text import parse_date, parse_number, parse_quantity
+from bot.core.text import day, parse_date, parse_number, parse_quantity
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
-from bot.store import forms
-from bot.store.conversations import ConversationState
+from bot.store import lookups, registrations
+from bot.store.conversations import Conflict, ConversationState
 from bot.store.models import Movement, Registration
 from bot.store.titles import COLLECTIVE, INDIVIDUAL
 
@@ -39,14 +39,14 @@ UNREAD = _Unread()
 
 
 def _movement(ctx: Ctx, draft: Draft) -> Movement:
-    movement = forms.movement(ctx.session, draft["movement_id"])
+    movement = lookups.movement(ctx.session, draft["movement_id"])
     assert movement is not None
     return movement
 
 
 def _editable(ctx: Ctx, movement: Movement, status: str | None) -> bool:
     """Before the deadline anything; after it only a registration the office returned."""
-    return ctx.today <= movement.registration_deadline or status == forms.RETURNED
+    return ctx.today <= movement.registration_deadline or status == registrations.RETURNED
 
 
 def _load(ctx: Ctx, movement: Movement, reg: Registration | _Unread | None = UNREAD) -> Draft:
@@ -54,18 +54,18 @@ def _load(ctx: Ctx, movement: Movement, reg: Registration | _Unread | None = UNR
     unit_id = ctx.actor.unit_id
     assert unit_id is not None
     if isinstance(reg, _Unread):
-        reg = forms.registration_of(ctx.session, unit_id, movement.id)
+        reg = registrations.registration_of(ctx.session, unit_id, movement.id)
     if reg is None:
         return {"movement_id": movement.id, "unit_id": unit_id, "reg_id": None, "base_version": 0}
-    return forms.to_draft(reg)
+    return registrations.to_draft(reg)
 
 
 def _choosable_with_registrations(ctx: Ctx) -> list[tuple[Movement, Registration | None]]:
     """Open movements the unit may still register for, with its registration for each."""
     unit_id = ctx.actor.unit_id
     found = []
-    for movement in forms.open_movements(ctx.session, ctx.today):
-        reg = forms.registration_of(ctx.session, unit_id, movement.id) if unit_id else None
+    for movement in lookups.open_movements(ctx.session, ctx.today):
+        reg = registrations.registration_of(ctx.session, unit_id, movement.id) if unit_id else None
         if _editable(ctx, movement, reg.status if reg else None):
             found.append((movement, reg))
     return found
@@ -82,7 +82,7 @@ def _after_movement(
     if draft.get("reg_id") is None:
         return Turn(COLLECTIVE_TITLE, draft)
     notes = [Reply(vi.REG_EDITING.format(version=draft["base_version"]))]
-    if draft.get("status") == forms.RETURNED and draft.get("return_reason"):
+    if draft.get("status") == registrations.RETURNED and draft.get("return_reason"):
         notes = [Reply(vi.REG_RETURNED_REASON.format(reason=draft["return_reason"]))]
     return Turn(SUMMARY, draft, notes)
 
@@ -96,7 +96,7 @@ def ask_movement(ctx: Ctx, draft: Draft) -> list[Reply]:
 def on_movement(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     """A movement was chosen: load the unit's registration for it, if there is one."""
     match = re.fullmatch(r"m:(\d+)", message.payload or "")
-    movement = forms.movement(ctx.session, int(match.group(1))) if match else None
+    movement = lookups.movement(ctx.session, int(match.group(1))) if match else None
     if movement is None:
         return Turn(MOVEMENT, draft, [Reply(vi.CHOOSE_ONE)])
     return _after_movement(ctx, movement)
@@ -104,7 +104,7 @@ def on_movement(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
 
 def ask_collective(ctx: Ctx, draft: Draft) -> list[Reply]:
     """Which collective title the unit registers for."""
-    options = [(t.name, f"t:{t.code}") for t in forms.titles(ctx.session, COLLECTIVE)]
+    options = [(t.name, f"t:{t.code}") for t in lookups.titles(ctx.session, COLLECTIVE)]
     options.append((vi.REG_NO_COLLECTIVE, f"t:{NO_TITLE}"))
     return [Reply(vi.REG_ASK_COLLECTIVE, buttons=buttons(*options))]
 
@@ -121,9 +121,9 @@ def on_collective(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
 
 def ask_individual(ctx: Ctx, draft: Draft) -> list[Reply]:
     """Which individual titles, one at a time; the list so far is shown."""
-    options = [(t.name, f"i:{t.code}") for t in forms.titles(ctx.session, INDIVIDUAL)]
+    options = [(t.name, f"i:{t.code}") for t in lookups.titles(ctx.session, INDIVIDUAL)]
     options.append((vi.BTN_DONE, "done"))
-    text = vi.REG_ASK_INDIVIDUAL.format(lines=summary.lines_block(ctx.session, draft))
+    text = vi.REG_ASK_INDIVIDUAL.format(lines=registration_text.lines_block(ctx.session, draft))
     return [Reply(text, buttons=buttons(*options))]
 
 
@@ -140,7 +140,7 @@ def on_individual(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
 
 def ask_who(ctx: Ctx, draft: Draft) -> list[Reply]:
     """Names (comma or line separated) or a count for the chosen title."""
-    title = forms.title_names(ctx.session).get(draft.get("cur_title", ""), "")
+    title = lookups.title_names(ctx.session).get(draft.get("cur_title", ""), "")
     return [Reply(vi.REG_ASK_WHO.format(title=title))]
 
 
@@ -173,7 +173,7 @@ def ask_targets(ctx: Ctx, draft: Draft) -> list[Reply]:
     ]
     if targets:
         options.append((vi.BTN_DONE, "done"))
-    text = vi.REG_ASK_TARGETS.format(targets=summary.targets_block(draft))
+    text = vi.REG_ASK_TARGETS.format(targets=registration_text.targets_block(draft))
     return [Reply(text, buttons=buttons(*options))]
 
 
@@ -245,7 +245,7 @@ def on_t_value(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
 def ask_t_due(ctx: Ctx, draft: Draft) -> list[Reply]:
     """When the target is due; the end of the movement is one press away."""
     end = _movement(ctx, draft).end_date
-    label = vi.BTN_DUE_END.format(date=summary.day(end))
+    label = vi.BTN_DUE_END.format(date=day(end))
     return [Reply(vi.REG_ASK_T_DUE, buttons=buttons((label, "d:end")))]
 
 
@@ -258,9 +258,7 @@ def on_t_due(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     else:
         due = parse_date(message.text, movement.year)
     if due is None or not movement.start_date <= due <= date(movement.end_date.year + 5, 12, 31):
-        return Turn(
-            T_DUE, draft, [Reply(vi.REG_BAD_T_DUE.format(start=summary.day(movement.start_date)))]
-        )
+        return Turn(T_DUE, draft, [Reply(vi.REG_BAD_T_DUE.format(start=day(movement.start_date)))])
     target = {**draft.pop("cur_target", {}), "due": due.isoformat()}
     if not target.get("description") or "value" not in target:
         return Turn(T_DESC, draft, [Reply(vi.REG_BAD_T_DESC)])
@@ -282,7 +280,7 @@ def ask_summary(ctx: Ctx, draft: Draft) -> list[Reply]:
         (vi.BTN_EDIT_INDIVIDUAL, "e:ind"),
         (vi.BTN_EDIT_TARGETS, "e:tgt"),
     ]
-    return [Reply(summary.render(ctx.session, draft), buttons=buttons(*options))]
+    return [Reply(registration_text.render(ctx.session, draft), buttons=buttons(*options))]
 
 
 def on_summary(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
@@ -305,16 +303,16 @@ def _save(ctx: Ctx, draft: Draft, *, force: bool) -> Turn:
         return Turn(TARGETS, draft, [Reply(vi.REG_NEED_TARGET)])
     movement = _movement(ctx, draft)
     if not _editable(ctx, movement, draft.get("status")):
-        deadline = summary.day(movement.registration_deadline)
+        deadline = day(movement.registration_deadline)
         return Turn(None, draft, [Reply(vi.REG_PAST_DEADLINE.format(deadline=deadline))])
     head = can(ctx.actor, Action.CONFIRM, unit_id)
-    status = forms.SUBMITTED if head else forms.PENDING_HEAD
+    status = registrations.SUBMITTED if head else registrations.PENDING_HEAD
     person_id = ctx.actor.person_id
     try:
-        reg = forms.write_registration(
+        reg = registrations.write_registration(
             ctx.session, draft, status=status, person_id=person_id, now=ctx.now, force=force
         )
-    except forms.Conflict as conflict:
+    except Conflict as conflict:
         at = (
             conflict.at.astimezone(ctx.now.tzinfo).strftime("%H:%M %d/%m/%Y") if conflict.at else ""
         )
@@ -333,8 +331,12 @@ def ask_conflict(ctx: Ctx, draft: Draft) -> list[Reply]:
 def on_conflict(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     """Show the stored version, or save this draft on top of it (both stay in the history)."""
     if message.payload == "c:view":
-        reg = forms.registration_of(ctx.session, draft["unit_id"], draft["movement_id"])
-        stored = summary.render(ctx.session, forms.to_draft(reg)) if reg else vi.REG_NONE
+        reg = registrations.registration_of(ctx.session, draft["unit_id"], draft["movement_id"])
+        stored = (
+            registration_text.render(ctx.session, registrations.to_draft(reg))
+            if reg
+            else vi.REG_NONE
+        )
         return Turn(CONFLICT, draft, [Reply(vi.REG_STORED_IS.format(summary=stored))])
     if message.payload == "c:mine":
         return _save(ctx, draft, force=True)
@@ -353,9 +355,9 @@ def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
     choosable = _choosable_with_registrations(ctx)
     movements = [movement for movement, _reg in choosable]
     if not movements:
-        running = forms.open_movements(ctx.session, ctx.today)
+        running = lookups.open_movements(ctx.session, ctx.today)
         if running:
-            deadline = summary.day(running[0].registration_deadline)
+            deadline = day(running[0].registration_deadline)
             return [Reply(vi.REG_PAST_DEADLINE.format(deadline=deadline))]
         return [Reply(vi.REG_NO_MOVEMENT)]
     if len(movements) > 1:
@@ -374,13 +376,13 @@ def begin_confirm(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Re
     unit_id = ctx.actor.unit_id
     if unit_id is None or not can(ctx.actor, Action.CONFIRM, unit_id):
         return [Reply(vi.CONFIRM_NOT_FOR_YOU)]
-    pending = forms.registrations_with_status(ctx.session, forms.PENDING_HEAD, unit_id)
+    pending = registrations.with_status(ctx.session, registrations.PENDING_HEAD, unit_id)
     if not pending:
         return [Reply(vi.CONFIRM_NOTHING)]
     reg = pending[0]
-    by = forms.person_name(ctx.session, reg.drafted_by) or vi.SOMEONE
+    by = lookups.person_name(ctx.session, reg.drafted_by) or vi.SOMEONE
     header = Reply(vi.CONFIRM_HEADER.format(by=by))
-    return [header, *engine.start(ctx, state, NAME, SUMMARY, forms.to_draft(reg))]
+    return [header, *engine.start(ctx, state, NAME, SUMMARY, registrations.to_draft(reg))]
 
 
 FLOW = Flow(

@@ -18,12 +18,11 @@ from decimal import Decimal
 from bot.core.access import Action, can
 from bot.core.flows import report_text
 from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
-from bot.core.flows.summary import day
-from bot.core.text import format_number, parse_quantity
+from bot.core.text import day, format_number, parse_quantity
 from bot.i18n import vi
 from bot.messages import Attachment, Incoming, Reply
-from bot.store import forms, reports
-from bot.store.conversations import ConversationState
+from bot.store import lookups, progress_reports
+from bot.store.conversations import Conflict, ConversationState
 from bot.store.models import Movement, ProgressReport, Registration, ReportPeriod
 
 NAME = "report"
@@ -42,12 +41,16 @@ class Choice:
 
     @property
     def filed(self) -> bool:
-        return self.report is not None and self.report.status == reports.SUBMITTED
+        return self.report is not None and self.report.status == progress_reports.SUBMITTED
 
 
 def _editable(ctx: Ctx, period: ReportPeriod, report: ProgressReport | None) -> bool:
     """Until the deadline anything; after it only a report not yet submitted (it will be late)."""
-    return report is None or report.status != reports.SUBMITTED or ctx.today <= period.deadline
+    return (
+        report is None
+        or report.status != progress_reports.SUBMITTED
+        or ctx.today <= period.deadline
+    )
 
 
 def _choices(ctx: Ctx, registrations: list[Registration] | None = None) -> list[Choice]:
@@ -59,11 +62,11 @@ def _choices(ctx: Ctx, registrations: list[Registration] | None = None) -> list[
     if unit_id is None:
         return []
     if registrations is None:
-        registrations = reports.reportable_registrations(ctx.session, unit_id)
-    filed = reports.reports_of(ctx.session, [reg.id for reg in registrations])
+        registrations = progress_reports.reportable_registrations(ctx.session, unit_id)
+    filed = progress_reports.reports_of(ctx.session, [reg.id for reg in registrations])
     found = []
     for reg in registrations:
-        movement = forms.movement(ctx.session, reg.movement_id, periods=True)
+        movement = lookups.movement(ctx.session, reg.movement_id, periods=True)
         for period in movement.periods if movement else []:
             if period.start_date > ctx.today:
                 continue
@@ -108,10 +111,12 @@ def _start(ctx: Ctx, choice: Choice) -> Turn:
     }
     if choice.report is None:
         return Turn(_first_step(draft), draft)
-    draft.update(reports.to_draft(choice.report))
+    draft.update(progress_reports.to_draft(choice.report))
     notes = [Reply(vi.REPORT_EDITING.format(version=choice.report.version))]
-    if choice.report.status == reports.PENDING_HEAD and can(ctx.actor, Action.CONFIRM, reg.unit_id):
-        by = forms.person_name(ctx.session, choice.report.submitted_by) or vi.SOMEONE
+    if choice.report.status == progress_reports.PENDING_HEAD and can(
+        ctx.actor, Action.CONFIRM, reg.unit_id
+    ):
+        by = lookups.person_name(ctx.session, choice.report.submitted_by) or vi.SOMEONE
         notes = [Reply(vi.REPORT_CONFIRM_HEADER.format(by=by))]
     return Turn(SUMMARY, draft, notes)
 
@@ -298,7 +303,7 @@ def _save(ctx: Ctx, draft: Draft, *, force: bool) -> Turn:
     period = ctx.session.get(ReportPeriod, draft["period_id"])
     assert period is not None
     deadline = day(period.deadline)
-    stored = reports.report_of(ctx.session, draft["reg_id"], period.id)
+    stored = progress_reports.report_of(ctx.session, draft["reg_id"], period.id)
     if not _editable(ctx, period, stored):
         text = vi.REPORT_PAST_DEADLINE.format(period=period.name, deadline=deadline)
         return Turn(None, draft, [Reply(text)])
@@ -306,10 +311,10 @@ def _save(ctx: Ctx, draft: Draft, *, force: bool) -> Turn:
     if missing:
         return Turn(_first_step(draft), draft, [Reply(vi.REPORT_BAD_VALUE)])
     head = can(ctx.actor, Action.CONFIRM, unit_id)
-    status = reports.SUBMITTED if head else reports.PENDING_HEAD
+    status = progress_reports.SUBMITTED if head else progress_reports.PENDING_HEAD
     late = ctx.today > period.deadline
     try:
-        report = reports.write_report(
+        report = progress_reports.write_report(
             ctx.session,
             draft,
             status=status,
@@ -319,7 +324,7 @@ def _save(ctx: Ctx, draft: Draft, *, force: bool) -> Turn:
             force=force,
             existing=stored,
         )
-    except forms.Conflict as conflict:
+    except Conflict as conflict:
         at = (
             conflict.at.astimezone(ctx.now.tzinfo).strftime("%H:%M %d/%m/%Y") if conflict.at else ""
         )
@@ -356,14 +361,16 @@ def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
         return [Reply(vi.REPORT_NOT_FOR_YOU)]
     if engine.is_paused(state, NAME) and engine.known(state):
         return engine.resume(ctx, state)
-    registrations = reports.reportable_registrations(ctx.session, unit_id)
+    registrations = progress_reports.reportable_registrations(ctx.session, unit_id)
     if not registrations:
         return [Reply(vi.REPORT_NO_REGISTRATION)]
     choices = _choices(ctx, registrations)
     if not choices:
         return [Reply(vi.REPORT_NO_PERIOD)]
     waiting = [
-        c for c in choices if c.report is not None and c.report.status == reports.PENDING_HEAD
+        c
+        for c in choices
+        if c.report is not None and c.report.status == progress_reports.PENDING_HEAD
     ]
     if waiting and can(ctx.actor, Action.CONFIRM, unit_id):
         choices = waiting

@@ -5,10 +5,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from bot.core.flows.base import Ctx, Draft
-from bot.core.flows.summary import day
-from bot.core.text import format_number
+from bot.core.text import day, format_number
 from bot.i18n import vi
-from bot.store import forms
+from bot.store import lookups
 from bot.store.models import ReportPeriod
 
 
@@ -72,10 +71,10 @@ def values_block(draft: Draft) -> str:
 def render(ctx: Ctx, draft: Draft) -> str:
     """The whole report, in the order of the paper form, with a warning when it will be late."""
     period = ctx.session.get(ReportPeriod, draft["period_id"])
-    movement = forms.movement(ctx.session, draft["movement_id"])
+    movement = lookups.movement(ctx.session, draft["movement_id"])
     assert period is not None and movement is not None
     text = vi.REPORT_SUMMARY.format(
-        unit=forms.unit_name(ctx.session, draft.get("unit_id")),
+        unit=lookups.unit_name(ctx.session, draft.get("unit_id")),
         movement=movement.title,
         period=period.name,
         deadline=day(period.deadline),

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 
 from bot.core.access import Action, can
-from bot.core.flows import summary
+from bot.core.flows import registration_text
 from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
-from bot.store import forms
-from bot.store.conversations import ConversationState
+from bot.store import lookups, registrations
+from bot.store.conversations import Conflict, ConversationState
 
 NAME = "review"
 PICK, DECIDE, REASON = "pick", "decide", "reason"
@@ -23,29 +23,29 @@ MAX_LISTED = 20
 
 def ask_pick(ctx: Ctx, draft: Draft) -> list[Reply]:
     """The submitted registrations waiting for review."""
-    waiting = forms.registrations_with_status(ctx.session, forms.SUBMITTED)[:MAX_LISTED]
+    waiting = registrations.with_status(ctx.session, registrations.SUBMITTED)[:MAX_LISTED]
     options = [(_label(ctx, r.unit_id, r.movement_id), f"r:{r.id}") for r in waiting]
     return [Reply(vi.REVIEW_PICK.format(count=len(waiting)), buttons=buttons(*options))]
 
 
 def _label(ctx: Ctx, unit_id: int, movement_id: int) -> str:
-    movement = forms.movement(ctx.session, movement_id)
-    return f"{forms.unit_name(ctx.session, unit_id)} — {movement.title if movement else ''}"[:60]
+    movement = lookups.movement(ctx.session, movement_id)
+    return f"{lookups.unit_name(ctx.session, unit_id)} — {movement.title if movement else ''}"[:60]
 
 
 def on_pick(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     """Open the chosen registration."""
     match = re.fullmatch(r"r:(\d+)", message.payload or "")
-    reg = forms.session_get_registration(ctx.session, int(match.group(1))) if match else None
+    reg = registrations.get(ctx.session, int(match.group(1))) if match else None
     if reg is None:
         return Turn(PICK, draft, [Reply(vi.CHOOSE_ONE)])
-    return Turn(DECIDE, forms.to_draft(reg))
+    return Turn(DECIDE, registrations.to_draft(reg))
 
 
 def ask_decide(ctx: Ctx, draft: Draft) -> list[Reply]:
     """The registration in full, with approve and return."""
     options = [(vi.BTN_APPROVE, "approve"), (vi.BTN_RETURN, "return")]
-    return [Reply(summary.render(ctx.session, draft), buttons=buttons(*options))]
+    return [Reply(registration_text.render(ctx.session, draft), buttons=buttons(*options))]
 
 
 def on_decide(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
@@ -54,7 +54,7 @@ def on_decide(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
         return Turn(REASON, draft)
     if message.payload != "approve":
         return Turn(DECIDE, draft, [Reply(vi.CHOOSE_ONE)])
-    return _decide(ctx, draft, forms.APPROVED, "")
+    return _decide(ctx, draft, registrations.APPROVED, "")
 
 
 def ask_reason(ctx: Ctx, draft: Draft) -> list[Reply]:
@@ -67,14 +67,14 @@ def on_reason(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     reason = " ".join(message.text.split())
     if not 3 <= len(reason) <= 2000:
         return Turn(REASON, draft, [Reply(vi.REVIEW_BAD_REASON)])
-    return _decide(ctx, draft, forms.RETURNED, reason)
+    return _decide(ctx, draft, registrations.RETURNED, reason)
 
 
 def _decide(ctx: Ctx, draft: Draft, status: str, reason: str) -> Turn:
     if not can(ctx.actor, Action.REVIEW, draft.get("unit_id")):
         return Turn(None, draft, [Reply(vi.NOT_ALLOWED)])
     try:
-        forms.set_status(
+        registrations.set_status(
             ctx.session,
             draft["reg_id"],
             draft["base_version"],
@@ -83,10 +83,10 @@ def _decide(ctx: Ctx, draft: Draft, status: str, reason: str) -> Turn:
             now=ctx.now,
             reason=reason,
         )
-    except forms.Conflict:
+    except Conflict:
         return Turn(None, draft, [Reply(vi.REVIEW_CONFLICT)])
-    unit = forms.unit_name(ctx.session, draft.get("unit_id"))
-    done = vi.REVIEW_APPROVED if status == forms.APPROVED else vi.REVIEW_RETURNED
+    unit = lookups.unit_name(ctx.session, draft.get("unit_id"))
+    done = vi.REVIEW_APPROVED if status == registrations.APPROVED else vi.REVIEW_RETURNED
     return Turn(None, draft, [Reply(done.format(unit=unit))])
 
 
@@ -94,7 +94,7 @@ def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
     """/duyet: the office's list of registrations to review."""
     if not can(ctx.actor, Action.REVIEW, None):
         return [Reply(vi.REVIEW_NOT_FOR_YOU)]
-    if not forms.registrations_with_status(ctx.session, forms.SUBMITTED):
+    if not registrations.with_status(ctx.session, registrations.SUBMITTED):
         return [Reply(vi.REVIEW_NOTHING)]
     return engine.start(ctx, state, NAME, PICK, {})
 

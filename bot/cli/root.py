@@ -1,4 +1,8 @@
-"""`thidua` command: the composition root. It reads Settings, picks concrete classes, wires."""
+"""The root `thidua` command and its assistant verbs: ingest, ask, chat, run, unanswered.
+
+The composition root (with bot/wiring.py): it reads Settings, picks concrete classes, wires.
+The other verbs come from bot.cli.admin, bot.cli.serve and bot.cli.reminders.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +17,11 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from bot.admin.cli import register as register_admin
-from bot.channels_cli import register as register_channels
+from bot.cli.admin import register as register_admin
+from bot.cli.reminders import register as register_reminders
+from bot.cli.serve import register as register_channels
 from bot.config import Settings
 from bot.i18n import vi
-from bot.reminders_cli import register as register_reminders
 
 app = typer.Typer(
     help="Trợ lý Thi đua: hỏi đáp quy định thi đua, khen thưởng có căn cứ pháp lý.",

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from bot.core.text import format_number
+from bot.core.text import day, format_number
 from bot.i18n import vi
-from bot.store import forms
+from bot.store import lookups, registrations
 
-Draft = forms.Draft
-
-
-def day(value: date | str | None) -> str:
-    """31/12/2026: how a deadline is written for a Vietnamese reader."""
-    if not value:
-        return ""
-    parsed = date.fromisoformat(value) if isinstance(value, str) else value
-    return parsed.strftime("%d/%m/%Y")
+Draft = registrations.Draft
 
 
 def line_text(line: Draft, names: dict[str, str]) -> str:
@@ -40,7 +31,7 @@ def target_text(number: int, target: Draft) -> str:
 
 
 def lines_block(session: Session, draft: Draft) -> str:
-    names = forms.title_names(session)
+    names = lookups.title_names(session)
     lines = draft.get("lines") or []
     if not lines:
         return vi.REG_NONE
@@ -56,11 +47,11 @@ def targets_block(draft: Draft) -> str:
 
 def render(session: Session, draft: Draft) -> str:
     """The whole registration, in the order of the paper form."""
-    movement = forms.movement(session, draft["movement_id"])
-    names = forms.title_names(session)
+    movement = lookups.movement(session, draft["movement_id"])
+    names = lookups.title_names(session)
     collective = draft.get("collective") or ""
     return vi.REG_SUMMARY.format(
-        unit=forms.unit_name(session, draft.get("unit_id")),
+        unit=lookups.unit_name(session, draft.get("unit_id")),
         movement=movement.title if movement else "",
         year=movement.year if movement else "",
         collective=names.get(collective, collective) if collective else vi.REG_NO_COLLECTIVE,

@@ -1,4 +1,4 @@
-"""Repository functions: the only code that writes or reads rows for the core."""
+"""The questions the assistant found no legal basis for, logged for the office to answer once."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ Pure: the caller loads the person's chat identities, phone and the office's poli
 the routes back in order of preference. The first is the one to use; the rest are fallbacks
 for when it fails (the outbox marks a chat that refuses us unreachable, and the next call
 skips it). No route at all means the person goes on the office's list of people not reached.
+`route_by` is that choice over a person's stored contacts, as the reminder pass uses it.
 
 A Zalo Official Account may message a person freely within 48 hours of their last
 interaction (customer-service message), for a fee up to 7 days after it, and afterwards only
@@ -12,12 +13,13 @@ through a ZNS template message to their phone. Telegram and the Zalo Bot have no
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.store.phone import zns_phone
+from bot.store.recipients import Recipient
 
 __all__ = [
     "DIRECT_CHANNELS",
@@ -27,9 +29,11 @@ __all__ = [
     "ZNS_CHANNEL",
     "Identity",
     "Route",
+    "RouteFinder",
     "RouteKind",
     "RoutingPolicy",
     "choose_route",
+    "route_by",
     "routes",
 ]
 
@@ -155,3 +159,27 @@ def _route(
         return Route(ZNS_CHANNEL, zns_phone(phone), RouteKind.ZNS)
     except ValueError:
         return None
+
+
+RouteFinder = Callable[[Recipient, datetime], Route | None]
+
+
+def route_by(policy: RoutingPolicy, channels: Collection[str] | None = None) -> RouteFinder:
+    """Routes by `choose_route` over the person's chats on the running `channels` (all when
+    None): a Zalo OA chat only when the OA runs, ZNS only when the policy enables it."""
+
+    def find(recipient: Recipient, now: datetime) -> Route | None:
+        identities = [
+            Identity(c.channel, c.external_id, c.last_interaction_at, c.unreachable)
+            for c in recipient.contacts
+            if channels is None or c.channel in channels
+        ]
+        return choose_route(
+            identities,
+            phone=recipient.phone,
+            now=now,
+            policy=policy,
+            phone_unreachable=recipient.phone_unreachable,
+        )
+
+    return find

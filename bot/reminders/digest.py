@@ -1,7 +1,7 @@
 """The weekly summary: per deadline, which units submitted, were late, or are still missing.
 
 The office reads the whole province; a cluster lead reads the units of their cluster. The
-chart's figures come with it, so the caller can draw them (drawing is not the core's job).
+chart's figures come with it, so the caller can draw them (bot.reports.charts draws them).
 """
 
 from __future__ import annotations
@@ -9,10 +9,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from bot.core import standing as st
+from sqlalchemy.orm import Session
+
 from bot.i18n import vi
+from bot.reminders import standing as st
+from bot.reminders.calendar import WorkCalendar
+from bot.reminders.reminder_pass import People, read_people
+from bot.store import recipients
+from bot.store.models import Cluster
 
 SHOW_AHEAD = timedelta(days=14)  # a deadline this close is in the summary before it passes
 SHOW_SETTLED = timedelta(days=30)  # a passed deadline everyone met drops out after this
@@ -127,3 +133,72 @@ def _cap(text: str) -> str:
 
 def _d(day: date) -> str:
     return day.strftime("%d/%m/%Y")
+
+
+# --- one reader's summary, read from the records -----------------------------------------
+
+
+def summary_audience(people: People) -> list[tuple[int, Cluster | None]]:
+    """The office (the whole province) and each cluster lead (their cluster)."""
+    audience: list[tuple[int, Cluster | None]] = [(p, None) for p in people.office]
+    for cluster in people.clusters.values():
+        audience += [(p, cluster) for p in people.cluster_leads(cluster)]
+    return audience
+
+
+def _cluster_units(cluster: Cluster) -> set[int]:
+    return {m.unit_id for m in cluster.members} | {
+        u for u in (cluster.lead_unit_id, cluster.deputy_unit_id) if u is not None
+    }
+
+
+def for_reader(
+    session: Session,
+    now: datetime,
+    today: date,
+    standings: list[st.Standing],
+    movements: st.Movements,
+    people: People,
+    cluster: Cluster | None,
+    completion: dict[int, dict[int, float]],
+) -> Digest:
+    """`completion`: each movement's share of targets reached by unit, read once per pass
+    for every reader's summary (`completion_of`)."""
+    units = _cluster_units(cluster) if cluster is not None else None
+    mine = [s for s in standings if units is None or s.unit_id in units]
+    return build(
+        mine,
+        today=today,
+        scope=cluster.name if cluster is not None else vi.SUMMARY_SCOPE_OFFICE,
+        completion=completion,
+        movement_titles={m.id: m.title for m in movements.items},
+        unreached=_unreached_week(session, now, people) if cluster is None else [],
+    )
+
+
+def summary_for(
+    session: Session, now: datetime, calendar: WorkCalendar, cluster_code: str | None = None
+) -> Digest | None:
+    """The summary the office (or one cluster's lead) would get now; None for an unknown
+    cluster. For `thidua summary --dry-run`."""
+    today = calendar.local(now).date()
+    movements = st.active_movements(session, today)
+    people = read_people(session, today.year)
+    cluster = None
+    if cluster_code is not None:
+        cluster = next((c for c in people.clusters.values() if c.code == cluster_code), None)
+        if cluster is None:
+            return None
+    standings = st.standings(session, movements)
+    completion = completion_of(session, movements)
+    return for_reader(session, now, today, standings, movements, people, cluster, completion)
+
+
+def completion_of(session: Session, movements: st.Movements) -> dict[int, dict[int, float]]:
+    return {m.id: st.completion_by_unit(session, m.id) for m in movements.items}
+
+
+def _unreached_week(session: Session, now: datetime, people: People) -> list[str]:
+    since = now - timedelta(days=7)
+    ids = sorted({r.person_id for r in recipients.unreached_since(session, since)})
+    return [people.names.get(i, str(i)) for i in ids]

@@ -16,10 +16,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.reminders import ReminderPolicy
-from bot.core.workdays import VN_TZ
 from bot.i18n import vi
-from bot.store import forms, pledges, reports
+from bot.reminders.calendar import VN_TZ
+from bot.reminders.planning import ReminderPolicy
+from bot.store import pledges, progress_reports, registrations
 from bot.store import reminders as reminder_rows
 from bot.store.models import (
     Cluster,
@@ -218,11 +218,11 @@ def _registrations(
         state, at = MISSING, None
         if reg is not None:
             at = reg.submitted_at
-            if reg.status in (forms.SUBMITTED, forms.APPROVED):
+            if reg.status in (registrations.SUBMITTED, registrations.APPROVED):
                 state = _on_time(at, subject.deadline)
-            elif reg.status == forms.PENDING_HEAD:
+            elif reg.status == registrations.PENDING_HEAD:
                 state = PENDING
-            elif reg.status == forms.RETURNED:
+            elif reg.status == registrations.RETURNED:
                 state = RETURNED
         if state not in DONE and (unit_id, subject.key) in paper:
             state = PAPER
@@ -243,7 +243,7 @@ def _reports(
     units: dict[int, str],
     paper: set[tuple[int, str]],
 ) -> list[Standing]:
-    reportable = [r for r in regs if r.status in reports.REPORTABLE]
+    reportable = [r for r in regs if r.status in progress_reports.REPORTABLE]
     if not reportable:
         return []
     filed: dict[tuple[int, int], ProgressReport] = {
@@ -262,7 +262,7 @@ def _reports(
             state, at = MISSING, None
             if report is not None:
                 at = report.submitted_at
-                if report.status == reports.SUBMITTED:
+                if report.status == progress_reports.SUBMITTED:
                     state = LATE if report.late else SUBMITTED
                 else:
                     state = PENDING

@@ -1,8 +1,13 @@
-"""The admin verbs as Typer sub-apps; `register` hangs them on the root `thidua` command."""
+"""The admin verbs as Typer sub-apps; `register` hangs them on the root `thidua` command.
+
+The office's data logic (imports, templates, exports) is in bot.admin; this module only parses
+the command line, opens the records (bot.wiring.open_records) and prints.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -11,10 +16,9 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.admin import clusters, movements, people, units
-from bot.admin.db import open_sessions
 from bot.admin.tables import (
     Column,
     ImportFailed,
@@ -55,6 +59,14 @@ def register(app: typer.Typer) -> None:
     app.add_typer(movement_app, name="movement")
     app.add_typer(export_app, name="export")
     app.command("invite", help=vi.CLI_INVITE_HELP)(invite)
+
+
+def open_sessions(settings: Settings) -> AbstractContextManager[sessionmaker[Session]]:
+    """The records for one command (bot.wiring.open_records), imported when a command runs:
+    wiring loads the knowledge stack, which `thidua --help` does not need."""
+    from bot import wiring
+
+    return wiring.open_records(settings)
 
 
 def _settings(ctx: typer.Context) -> Settings:

@@ -1,4 +1,4 @@
-"""The reminder loop: one leader at a time runs a pass of bot.core.chase, every minute.
+"""The reminder loop: one leader at a time runs a pass of bot.reminders.chase, every minute.
 
 On PostgreSQL the leader is whoever takes a transaction-scoped advisory lock first; the others
 skip that round (a pass takes well under a minute, so rounds do not pile up). On SQLite every
@@ -18,7 +18,8 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.chase import Chaser, TickReport
+from bot.reminders.chase import Chaser
+from bot.reminders.reminder_pass import TickReport
 from bot.store.db import run_db
 
 log = logging.getLogger(__name__)

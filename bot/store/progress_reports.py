@@ -77,7 +77,7 @@ def reports_of(
     return {(r.registration_id, r.period_id): r for r in found}
 
 
-def reports_with_status(session: Session, status: str, unit_id: int) -> list[ProgressReport]:
+def with_status(session: Session, status: str, unit_id: int) -> list[ProgressReport]:
     return list(
         session.scalars(
             select(ProgressReport)

@@ -1,21 +1,31 @@
 """The buttons under a reminder: "Nhắc lại sau" and "Đã nộp bằng văn bản".
 
 ("Nộp ngay" is the form's own command.) Both name the reminder by its row id; only the person
-it was sent to may act on it, and acting twice changes nothing more.
+it was sent to may act on it, and acting twice changes nothing more. The router does not know
+these commands: the composition root hands it `handlers(calendar)`, so bot.core never imports
+the reminders.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
 
-from bot.core import standing as st
-from bot.core.chase import SNOOZE_FOR
 from bot.core.flows.base import Ctx
-from bot.core.workdays import WorkCalendar
 from bot.i18n import vi
 from bot.messages import Reply
-from bot.store import forms
+from bot.reminders import standing as st
+from bot.reminders.calendar import WorkCalendar
+from bot.store import lookups
 from bot.store import reminders as rows
+
+SNOOZE_FOR = timedelta(days=1)
+
+
+def handlers(calendar: WorkCalendar) -> dict[str, Callable[[Ctx, str], list[Reply]]]:
+    """The commands behind the buttons under a reminder, by name, for the router."""
+    return {"nhaclai": partial(snooze, calendar=calendar), "vanban": paper}
 
 
 def snooze(ctx: Ctx, arg: str, calendar: WorkCalendar) -> list[Reply]:
@@ -44,7 +54,7 @@ def paper(ctx: Ctx, arg: str) -> list[Reply]:
     assert person is not None and found.unit_id is not None
     item = _standing(ctx, found)
     subject = item.subject.name if item else found.subject
-    unit = forms.unit_name(ctx.session, found.unit_id) or vi.SOMEONE
+    unit = lookups.unit_name(ctx.session, found.unit_id) or vi.SOMEONE
     if item is not None and item.done and item.state != st.PAPER:
         return [
             Reply(

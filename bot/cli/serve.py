@@ -1,4 +1,4 @@
-"""`thidua serve` and the platform set-up commands (composition root, like bot/cli.py)."""
+"""`thidua serve` and the platform set-up commands (composition root, like root.py)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,16 @@ WorkersOption = Annotated[
 ]
 
 
+def worker_app() -> Any:
+    """One process of `thidua serve --workers N` (uvicorn's app factory): every process takes
+    webhooks, runs turns and sends; claims keep one update and one message in flight per chat
+    whichever process holds it, and each sender keeps its share of the rate limits."""
+    from bot import wiring
+    from bot.web.app import create_app
+
+    return create_app(wiring.build_services(Settings()))
+
+
 def serve(ctx: typer.Context, workers: WorkersOption = None) -> None:
     """Chạy máy chủ web: webhook Telegram/Zalo, bộ xử lý tin đến và bộ gửi tin."""
     import uvicorn
@@ -62,7 +72,7 @@ def serve(ctx: typer.Context, workers: WorkersOption = None) -> None:
     wiring.prepare_shared(settings)
     os.environ["THIDUA_DATA_DIR"] = str(settings.data_dir)
     os.environ["THIDUA_WEB_WORKERS"] = str(settings.web_workers)
-    uvicorn.run("bot.web.app:worker_app", factory=True, workers=settings.web_workers, **common)
+    uvicorn.run("bot.cli.serve:worker_app", factory=True, workers=settings.web_workers, **common)
 
 
 @telegram_app.command("set-webhook")

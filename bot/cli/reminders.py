@@ -1,4 +1,4 @@
-"""`thidua summary` and `thidua reminders plan` (composition root, like bot/cli.py)."""
+"""`thidua summary` and `thidua reminders plan|unreached` (composition root, like root.py)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def summary(
 ) -> None:
     """Tổng hợp tuần: đơn vị đã nộp, nộp muộn, chưa nộp, kèm biểu đồ tiến độ theo đơn vị."""
     from bot import wiring
-    from bot.core.chase import summary_for
+    from bot.reminders.digest import summary_for
     from bot.reports.charts import progress_png
 
     settings = _settings(ctx)
@@ -79,7 +79,7 @@ def summary(
 def plan(ctx: typer.Context, at: AtOption = None) -> None:
     """In lịch nhắc của từng hạn nộp trong các phong trào đang diễn ra (đã tránh ngày nghỉ)."""
     from bot import wiring
-    from bot.core import reminders, standing
+    from bot.reminders import planning, standing
 
     settings = _settings(ctx)
     calendar = wiring.work_calendar(settings)
@@ -92,7 +92,7 @@ def plan(ctx: typer.Context, at: AtOption = None) -> None:
         typer.echo(vi.PLAN_NOTHING)
     for subject in sorted(subjects, key=lambda s: (s.deadline, s.key)):
         policy = movements.policies[subject.movement_id]
-        slots = reminders.plan(
+        slots = planning.plan(
             subject.deadline,
             policy.unit_offsets(),
             calendar,
@@ -116,14 +116,14 @@ def unreached(
 ) -> None:
     """Danh sách của Ban: cán bộ mà nhắc việc không gửi được qua kênh nào."""
     from bot import wiring
-    from bot.store import reminders
+    from bot.store import recipients
     from bot.store.phone import display_phone
 
     settings = _settings(ctx)
     sessions = wiring.open_store(settings)
     since = _as_of(settings, at, time(23, 59)) - timedelta(days=days)
     with sessions() as session:
-        people = reminders.unreached_people(session, since)
+        people = recipients.unreached_people(session, since)
     if not people:
         typer.echo(vi.UNREACHED_NONE.format(days=days))
         return

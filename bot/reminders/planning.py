@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.core.workdays import WorkCalendar
+from bot.reminders.calendar import WorkCalendar
 
 DEFAULT_OFFSETS = (-7, -3, -1, 0, 1, 3)
 
