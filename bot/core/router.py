@@ -182,7 +182,7 @@ class Router:
                     now=ctx.now,
                 )
         except org.InviteError as error:
-            return [Reply(str(error))]
+            return [Reply(vi.INVITE_ERRORS[error.reason])]
         roles = ", ".join(vi.ROLE_LABELS[r.value] for r in sorted(org.roles_of(person)))
         unit = unit_name(ctx.session, person.unit_id)
         return [

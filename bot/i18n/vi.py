@@ -98,6 +98,21 @@ ROLE_LABELS = {
 # are bot.store.org's: the store imports no catalogue.)
 # ---------------------------------------------------------------------------------------------
 
+# Why an invite code did not link (bot.store.org.InviteError.reason).
+INVITE_ERRORS = {
+    "not_found": (
+        "Mã mời không đúng. Anh/chị hãy kiểm tra lại mã (8 ký tự, gồm chữ và số) hoặc liên hệ "
+        "Ban Thi đua - Khen thưởng để được cấp mã."
+    ),
+    "expired": (
+        "Mã mời đã hết hạn. Anh/chị hãy liên hệ Ban Thi đua - Khen thưởng để được cấp mã mới."
+    ),
+    "used": (
+        "Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần; nếu cần liên kết tài khoản "
+        "khác, anh/chị hãy xin Ban Thi đua - Khen thưởng cấp mã mới."
+    ),
+}
+
 ROLE_EXAMPLES = "Ban TĐKT, cụm trưởng, khối trưởng, thủ trưởng, cán bộ thi đua, cán bộ"
 
 STATUS_LABELS = {

@@ -33,31 +33,13 @@ from bot.store.titles import TITLES
 INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 INVITE_LENGTH = 8
 
-# The store's only sentences: what a person reads when their invite code does not link
-# (`str(InviteError)`, shown as it is). They live here because bot.store imports no catalogue.
-INVITE_NOT_FOUND = (
-    "Mã mời không đúng. Anh/chị hãy kiểm tra lại mã (8 ký tự, gồm chữ và số) hoặc liên hệ "
-    "Ban Thi đua - Khen thưởng để được cấp mã."
-)
-INVITE_EXPIRED = (
-    "Mã mời đã hết hạn. Anh/chị hãy liên hệ Ban Thi đua - Khen thưởng để được cấp mã mới."
-)
-INVITE_USED = (
-    "Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần; nếu cần liên kết tài khoản khác, "
-    "anh/chị hãy xin Ban Thi đua - Khen thưởng cấp mã mới."
-)
-_INVITE_MESSAGES = {
-    "not_found": INVITE_NOT_FOUND,
-    "expired": INVITE_EXPIRED,
-    "used": INVITE_USED,
-}
-
 
 class InviteError(Exception):
-    """Why a code did not link; `str(error)` is the Vietnamese sentence to show the person."""
+    """Why a code did not link: `reason` is "not_found", "expired" or "used" (the chat says it
+    in the person's language, bot.i18n)."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(_INVITE_MESSAGES[reason])
+        super().__init__(reason)
         self.reason = reason
 
 

@@ -375,7 +375,7 @@ def test_unlinked_people_are_told_how_to_link_and_can_link(world: World) -> None
     stranger.say("/dangky")
     assert vi.LINK_HOW in stranger.text
     stranger.say("ABCD2345")
-    assert stranger.text == org.INVITE_NOT_FOUND
+    assert stranger.text == vi.INVITE_ERRORS["not_found"]
     with world.sessions.begin() as session:
         code = org.create_invite(session, world.people["cadre"], world.clock()).code
     stranger.say(f"/start {code}")
@@ -384,7 +384,7 @@ def test_unlinked_people_are_told_how_to_link_and_can_link(world: World) -> None
     assert stranger.text == vi.REG_NOT_FOR_YOU
     other = world.chat("someone-else")
     other.say(code)
-    assert other.text == org.INVITE_USED
+    assert other.text == vi.INVITE_ERRORS["used"]
 
 
 def test_conversation_state_is_a_row(world: World) -> None:
