@@ -4,9 +4,10 @@ Each simulated chat does a whole registration (the sequence of
 tests/integration/test_telegram_webhook.py, 12 updates), one step at a time: it posts an update
 to the bot's webhook and waits for the bot's reply before its next step, as a person would.
 
-* ours / oursN: the real app (`create_app(WebServices(background=True))`: webhook -> inbox ->
-  InboxWorker -> Router -> outbox -> OutboxSender -> TelegramChannel/PTB Bot) under uvicorn in a
-  subprocess of its own, on a fresh SQLite file (or, with `--db postgres`, a private schema on
+* ours / oursN: the real app (`create_app(Services(background=True))`: POST /webhooks/telegram
+  -> inbox -> InboxWorker -> Turns.run (the Router's turn, its dedupe key and its outbox rows in
+  one transaction) -> OutboxSender -> TelegramChannel/PTB Bot) under uvicorn in a subprocess of
+  its own, on a fresh SQLite file (or, with `--db postgres`, a private schema on
   the PostgreSQL server, which then shares the two cores too), each chat its own unit and
   linked unit head.
 * baseline: a bot built the usual way in another subprocess: PTB `Application` +
@@ -30,8 +31,8 @@ Prints a table, then, as the last line, one JSON object.
 `thidua serve --workers N` does; their transactions take turns (bot.store.db.QueuedConnection).
 The driver's own CPU per update (fake API and chats, on the same two cores) is printed too.
 The driver freezes its objects (`gc.freeze`) before each measured run, so that its own full
-collections, which grow with every run's transcripts, do not stall the chats mid-run; the bots
-are left as they are (ours freezes its start-up objects itself, bot/heap.py).
+collections, which grow with every run's transcripts, do not stall the chats mid-run: that is
+about this process's stability, not the bots', which are both left as they are.
 Its code is the same whichever bot runs, so the bot's CPU over the driver's
 (`*_bot_per_driver_cpu`) compares versions of our bot with this machine's drift in speed mostly
 cancelled: both slow down together.
@@ -147,14 +148,17 @@ def seed(db_url: str, chats: list[int]) -> None:
 async def serve_ours(
     db_url: str, fake_url: str, port: int, files_dir: str, sock: Any = None
 ) -> None:
+    from bot.channels.base import RateLimits
     from bot.channels.telegram import TelegramChannel, make_bot
     from bot.core.router import Router
-    from bot.gateway import InboxWorker
+    from bot.delivery.sender import OutboxSender
+    from bot.delivery.services import Services
+    from bot.delivery.turns import Turns
+    from bot.delivery.worker import InboxWorker
     from bot.messages import Incoming, Reply
-    from bot.outbox import OutboxSender, RateLimits
-    from bot.store.db import make_engine, session_factory
+    from bot.store.db import make_engine, run_db, session_factory
     from bot.store.files import FileStore
-    from bot.web.app import WebServices, create_app
+    from bot.web.app import create_app
     from bot.wiring import file_too_large_text
 
     class StubQA:
@@ -168,20 +172,26 @@ async def serve_ours(
 
     engine = make_engine(db_url, queue_writers=sock is not None)
     sessions = session_factory(engine)
-    router = Router(StubQA(), sessions=sessions, now=now, files=FileStore(Path(files_dir)))
-    channel = TelegramChannel(make_bot(TOKEN, base_url=fake_url), bot_username=BOT_USERNAME)
+    router = Router(StubQA(), files=FileStore(Path(files_dir)))
+    channel = TelegramChannel(
+        make_bot(TOKEN, base_url=fake_url), bot_username=BOT_USERNAME, webhook_secret=SECRET
+    )
     await channel.start()
     channels = {"telegram": channel}
-    worker = InboxWorker(sessions, router, channels, now=now, file_too_large=file_too_large_text)
-    unlimited = RateLimits(per_second=100_000, per_chat_burst=1000, per_chat_period_s=1.0)
+    unlimited = RateLimits(max_per_second=100_000, per_chat_burst=1000, per_chat_period_s=1.0)
     sender = OutboxSender(sessions, channels, now=now, limits={"telegram": unlimited})
-    services = WebServices(
+    worker = InboxWorker(  # as bot.wiring.build_services builds it
+        Turns(sessions, router, now),
+        channels,
+        file_too_large=file_too_large_text,
+        on_replies=sender.wake,
+    )
+    services = Services(
         sessions=sessions,
         channels=channels,
         worker=worker,
         sender=sender,
         now=now,
-        secrets={"telegram": SECRET},
         background=True,
     )
     profile = os.environ.get("BENCH_PROFILE")  # a path: where every thread spends its time
@@ -192,17 +202,17 @@ async def serve_ours(
     if profile:
         import threading
 
-        handle = router.handle
+        turn = router.turn
 
-        def timed_handle(*a: Any, **kw: Any) -> Any:
+        def timed_turn(*a: Any, **kw: Any) -> Any:
             t0 = time.thread_time()
             try:
-                return handle(*a, **kw)
+                return turn(*a, **kw)
             finally:
-                cpu["router.handle_s"] += time.thread_time() - t0
-                cpu["router.handle_n"] += 1
+                cpu["router.turn_s"] += time.thread_time() - t0
+                cpu["router.turn_n"] += 1
 
-        router.handle = timed_handle  # type: ignore[method-assign]
+        router.turn = timed_turn  # type: ignore[method-assign]
 
         def sample() -> None:
             me = threading.get_ident()
@@ -225,8 +235,6 @@ async def serve_ours(
 
         threading.Thread(target=sample, daemon=True).start()
         import cProfile
-
-        from bot.gateway import run_db
 
         main_profile = cProfile.Profile()
         main_profile.enable()

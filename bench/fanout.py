@@ -2,8 +2,9 @@
 
 * ours: one reminder pass (bot.reminders.loop.ReminderScheduler over a fresh SQLite file with N
   units, each with a linked unit head, on the morning of the registration deadline) queues N
-  reminders in the outbox; the real OutboxSender and TelegramChannel (PTB Bot over httpx)
-  deliver them with the default rate limits (30 messages/s per bot).
+  reminders in the outbox; the real OutboxSender and TelegramChannel (PTB Bot, `make_bot`)
+  deliver them with the default rate limits (`RateLimits.max_per_second`: at most 30
+  messages in any sliding second per bot).
 * baseline, in the same process: the usual way to broadcast with python-telegram-bot — an
   `ExtBot` with PTB's `AIORateLimiter` (30/s overall, its defaults) and every send started at
   once with asyncio.gather; nothing durable, nothing retried after a 429.
@@ -43,13 +44,8 @@ import httpx  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from bot.channels.telegram import TelegramChannel, make_bot  # noqa: E402
-from bot.outbox import OutboxSender  # noqa: E402
-from bot.reminders.calendar import WorkCalendar  # noqa: E402
-from bot.reminders.chase import Chaser  # noqa: E402
-from bot.reminders.loop import ReminderScheduler  # noqa: E402
-from bot.reminders.reach import RoutingPolicy, route_by  # noqa: E402
+from bot.delivery.sender import OutboxSender  # noqa: E402
 from bot.store.db import make_engine, migrate, session_factory  # noqa: E402
-from bot.store.delivery import OutboxMessage  # noqa: E402
 from bot.store.models import (  # noqa: E402
     ChannelIdentity,
     Movement,
@@ -57,6 +53,7 @@ from bot.store.models import (  # noqa: E402
     PersonRole,
     Unit,
 )
+from bot.store.outbox import OutboxMessage  # noqa: E402
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 TOKEN = "7012345678:AAH-fanout-SECRET-token"
@@ -108,6 +105,17 @@ def seed(sessions: Any, count: int) -> None:
                 for i in range(1, count + 1)
             ],
         )
+
+
+def reminder_scheduler(sessions: Any, moment: datetime) -> Any:
+    """The reminder loop with the default calendar and routing, fixed at `moment`."""
+    from bot.reminders.calendar import WorkCalendar
+    from bot.reminders.chase import Chaser
+    from bot.reminders.loop import ReminderScheduler
+    from bot.reminders.reach import RoutingPolicy, route_by
+
+    chaser = Chaser(WorkCalendar(), route_by(RoutingPolicy()))
+    return ReminderScheduler(sessions, chaser, now=lambda: moment)
 
 
 def rates(arrivals: list[float]) -> tuple[float, float]:
@@ -171,9 +179,7 @@ async def run_ours(count: int, limit: float, workdir: Path) -> dict[str, Any]:
     sessions = session_factory(engine)
     seed(sessions, count)
     moment = datetime.combine(DEADLINE, clock_time(8, 0), tzinfo=HCM)
-    scheduler = ReminderScheduler(
-        sessions, Chaser(WorkCalendar(), route_by(RoutingPolicy())), now=lambda: moment
-    )
+    scheduler = reminder_scheduler(sessions, moment)
     started = time.perf_counter()
     report = scheduler.tick()
     tick_s = time.perf_counter() - started

@@ -1,9 +1,11 @@
-"""Form throughput: flow steps per second and p95 latency per step through the core Router.
+"""Form throughput: flow steps per second and p95 latency per step through the unit of work.
 
 N simulated units each do a whole registration and then a progress report, one message at a
 time, as the console channel would send them (typed text and button payloads), on SQLite (a
 file, WAL) and on PostgreSQL (a private schema on 127.0.0.1:5432, dropped at the end) in one
-run. Q&A is a stub: this measures the forms engine and the store, not retrieval.
+run. Each step is one `Turns.run` (bot.delivery.turns): the core Router's turn in a
+transaction of its own, as the console runs it (no dedupe key, replies returned rather than
+queued). Q&A is a stub: this measures the forms engine and the store, not retrieval.
 
 Prints a table, then, as the last line, one JSON object.
 
@@ -31,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.router import Router
 from bot.core.text import fold
+from bot.delivery.turns import Turns
 from bot.messages import Incoming, Reply
 from bot.store import org
 from bot.store.db import make_engine, migrate, session_factory
@@ -174,7 +177,7 @@ def check_turn(backend: str, message: Incoming, replies: list[Reply]) -> None:
         raise AssertionError(f"{backend}: {message.chat_id} {message.text!r} -> {replies[0].text}")
 
 
-def drive(router: Router, users: list[str], backend: str) -> Result:
+def drive(turns: Turns, users: list[str], backend: str) -> Result:
     """Every unit's whole script, round-robin: units interleave as they would in production."""
     result = Result(backend, 0, 0.0)
     last: dict[str, list[Reply]] = {user: [] for user in users}
@@ -183,7 +186,7 @@ def drive(router: Router, users: list[str], backend: str) -> Result:
         for user in users:
             message = step_message(user, kind, text, last[user])
             t0 = time.perf_counter()
-            replies = router.handle(message)
+            replies = turns.run(message)  # one transaction
             result.latencies_ms.append((time.perf_counter() - t0) * 1000)
             check_turn(backend, message, replies)
             last[user] = replies
@@ -191,6 +194,11 @@ def drive(router: Router, users: list[str], backend: str) -> Result:
     result.seconds = time.perf_counter() - started
     result.cpu_seconds = time.process_time() - cpu
     return result
+
+
+def make_turns(sessions: sessionmaker[Session], files: Path) -> Turns:
+    """The unit of work over the stub Q&A, at the bench's fixed moment."""
+    return Turns(sessions, Router(StubQA(), files=FileStore(files)), lambda: NOW)
 
 
 def check(sessions: sessionmaker[Session], units: int) -> None:
@@ -210,9 +218,9 @@ def run(url: str, backend: str, units: int, files: Path) -> Result:
         migrate(engine)
         sessions = session_factory(engine)
         users = seed(sessions, units)
-        router = Router(StubQA(), sessions=sessions, now=lambda: NOW, files=FileStore(files))
-        drive(router, users[: max(1, units // 10)], backend + "-warmup")  # imports, caches
-        result = drive(router, users[max(1, units // 10) :], backend)
+        turns = make_turns(sessions, files)
+        drive(turns, users[: max(1, units // 10)], backend + "-warmup")  # imports, caches
+        result = drive(turns, users[max(1, units // 10) :], backend)
         check(sessions, units)
         return result
     finally:

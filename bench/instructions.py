@@ -7,20 +7,16 @@ whatever else runs. Each path runs in a child process under valgrind at two size
 difference, divided by the messages between them, is the cost of one message without start-up
 (imports, migrations, seeding). PYTHONHASHSEED is fixed so that dict orders repeat.
 
-* turns: the registration script (bench/flows.py, 12 steps) through the core Router, on a
-  SQLite file. `grouped`: 16 chats' turns per `Router.handle_group` call, one transaction, as
-  the inbox worker runs them on SQLite; baseline `single`: `Router.handle` per update, a
-  transaction each.
-* webhook: a Telegram update POSTed to the app (raw ASGI calls, no sockets), stored and
-  answered 200: `fast` through `bot.web.app.WebhooksFirst`, baseline `fastapi` through the
-  FastAPI app inside it (its middleware and router).
+* turns: the registration script (bench/flows.py, 12 steps) of N chats, round-robin, each step
+  one `Turns.run` (bot.delivery.turns) with its update's dedupe key and its replies queued in
+  the outbox: one transaction per turn, as the inbox worker runs it, on a SQLite file. The
+  claims and the sending around it are not counted.
+* webhook: a Telegram update POSTed to the FastAPI app (`create_app`, raw ASGI calls, no
+  sockets) at `POST /webhooks/telegram`, its secret checked, stored in the inbox in its own
+  transaction and answered 200; the app's loops are not started, so nothing else runs.
 
-Under valgrind Python runs ~50 times slower: about ten minutes on two cores. Measured here:
-grouped turns 1.79 M instructions per update against 2.23 M one by one (0.81), and 1.53 M once
-a group ran without savepoints (Router.handle_group, measured alone); a webhook 0.98 M
-through WebhooksFirst against 1.14 M through FastAPI (0.86). Repeated runs of one version agree
-within 2 % (a webhook: 955 k and 971 k), so read smaller differences as none.
-Last line: one JSON object.
+Under valgrind Python runs ~50 times slower: at the default sizes several minutes on two cores.
+Read differences of a percent or two between versions as none. Last line: one JSON object.
 
     python bench/instructions.py [--small 16] [--large 48]
 """
@@ -37,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,84 +41,93 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-GROUP = 16  # turns per group, as bot.gateway.TURNS_PER_TRIP
 STEPS = 12  # the registration part of bench/flows.SCRIPT
-PATHS = {  # path -> (variant, baseline variant)
-    "turns": ("grouped", "single"),
-    "webhook": ("fast", "fastapi"),
-}
+PATHS = ("turns", "webhook")
+SECRET = "bench-secret"
 
 
-def run_turns(units: int, variant: str) -> None:
-    """The registration steps of `units` chats, round-robin (bench/flows.py's way)."""
+def run_turns(units: int) -> None:
+    """The registration steps of `units` chats, round-robin (bench/flows.py's way), each
+    through the unit of work with a dedupe key and outbox replies."""
     sys.path.insert(0, str(ROOT / "bench"))
     import flows  # bench/flows.py
 
-    from bot.core.router import Router
     from bot.store.db import make_engine, migrate, session_factory
-    from bot.store.files import FileStore
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-instr-"))
     engine = make_engine(f"sqlite:///{tmp / 'turns.db'}")
     migrate(engine)
     sessions = session_factory(engine)
     users = flows.seed(sessions, units)
-    router = Router(
-        flows.StubQA(), sessions=sessions, now=lambda: flows.NOW, files=FileStore(tmp / "files")
-    )
+    turns = flows.make_turns(sessions, tmp / "files")
     last: dict[str, list[Any]] = {user: [] for user in users}
     keys = iter(range(1, 10**9))
     for kind, text in flows.SCRIPT[:STEPS]:
-        batch = [
-            (flows.step_message(user, kind, text, last[user]), f"console:{next(keys)}")
-            for user in users
-        ]
-        if variant == "grouped":
-            replies = []
-            for start in range(0, len(batch), GROUP):
-                replies += router.handle_group(batch[start : start + GROUP])
-        else:
-            replies = [router.handle(m, update_key=k, outbox=True) for m, k in batch]
-        for (message, _), got in zip(batch, replies, strict=True):
-            flows.check_turn(variant, message, got)
-            last[message.chat_id] = got
+        for user in users:
+            message = flows.step_message(user, kind, text, last[user])
+            replies = turns.run(message, update_key=f"bench:{next(keys)}", outbox_replies=True)
+            flows.check_turn("turns", message, replies)
+            last[user] = replies
     engine.dispose()
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run_webhook(count: int, variant: str) -> None:
+def run_webhook(count: int) -> None:
     """`count` updates POSTed one after another, each answered 200 after its commit."""
-    asyncio.run(_webhook(count, variant))
+    asyncio.run(_webhook(count))
 
 
-async def _webhook(count: int, variant: str) -> None:
-    from bot.channels.telegram import TelegramChannel, make_bot
-    from bot.web.app import TELEGRAM_SECRET_HEADER, create_app
+async def _webhook(count: int) -> None:
+    from bot.channels.telegram import SECRET_HEADER, TelegramChannel, make_bot
+    from bot.core.router import Router
+    from bot.delivery.sender import OutboxSender
+    from bot.delivery.services import Services
+    from bot.delivery.turns import Turns
+    from bot.delivery.worker import InboxWorker
+    from bot.store.db import make_engine, migrate, session_factory
+    from bot.web.app import create_app
+    from bot.wiring import file_too_large_text
     from tests.fakes.telegram_updates import message_update
-    from tests.forms.conftest import build_world
-    from tests.integration.services import web_services
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import flows  # bench/flows.py
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-instr-"))
-    world = build_world(f"sqlite:///{tmp / 'webhook.db'}", tmp / "files")
+    engine = make_engine(f"sqlite:///{tmp / 'webhook.db'}")
+    migrate(engine)
+    sessions = session_factory(engine)
     channel = TelegramChannel(
         make_bot("7012345678:AAH-bench-instructions", base_url="http://127.0.0.1:9"),
         bot_username="ThiDuaBenchBot",
+        webhook_secret=SECRET,
     )
-    secret = "bench-secret"
-    services = web_services(  # receipt only: no worker, no sender
-        world, {"telegram": channel}, secrets={"telegram": secret}, background=False
+    channels = {"telegram": channel}
+
+    def now() -> datetime:
+        return flows.NOW
+
+    services = Services(  # receipt only: the worker and the sender never run
+        sessions=sessions,
+        channels=channels,
+        worker=InboxWorker(
+            Turns(sessions, Router(flows.StubQA()), now),
+            channels,
+            file_too_large=file_too_large_text,
+        ),
+        sender=OutboxSender(sessions, channels, now=now),
+        now=now,
+        background=False,
     )
-    served = create_app(services)
-    app = served if variant == "fast" else served.app
-    header = TELEGRAM_SECRET_HEADER.lower().encode()
+    app = create_app(services)
+    header = SECRET_HEADER.lower().encode()
     statuses: list[int] = []
     for n in range(count):
         body = json.dumps(message_update(7000 + n % 50, f"xin chào {n}", update_id=1000 + n))
-        await _post(app, body.encode(), [(header, secret.encode())], statuses)
+        await _post(app, body.encode(), [(header, SECRET.encode())], statuses)
     if set(statuses) != {200}:
         raise AssertionError(f"webhook answered {sorted(set(statuses))}")
-    await channel.close()
-    world.engine.dispose()
+    await services.close()
+    engine.dispose()
     shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -165,7 +171,7 @@ async def _post(
     await app(scope, receive, send)
 
 
-def instructions(path: str, variant: str, size: int) -> int:
+def instructions(path: str, size: int) -> int:
     """The child's instruction count under callgrind."""
     with tempfile.TemporaryDirectory(prefix="bench-instr-cg-") as tmp:
         argv = [
@@ -176,33 +182,33 @@ def instructions(path: str, variant: str, size: int) -> int:
             __file__,
             "child",
             path,
-            variant,
             str(size),
         ]
         env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(ROOT)}
         done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
     if done.returncode != 0 or found is None:
-        raise RuntimeError(f"{path}/{variant}/{size} failed:\n{done.stderr[-2000:]}")
+        raise RuntimeError(f"{path}/{size} failed:\n{done.stderr[-2000:]}")
     return int(found.group(1).replace(",", ""))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python bench/instructions.py")
     sub = parser.add_subparsers(dest="command")
-    child = sub.add_parser("child")
-    child.add_argument("path", choices=sorted(PATHS))
-    child.add_argument("variant")
+    child = sub.add_parser("child", help="run one path at one size, without valgrind")
+    child.add_argument("path", choices=PATHS)
     child.add_argument("size", type=int)
     parser.add_argument("--small", type=int, default=16, help="chats (turns) or 10x updates")
     parser.add_argument("--large", type=int, default=48)
     args = parser.parse_args()
     if args.command == "child":
         if args.path == "turns":
-            run_turns(args.size, args.variant)
+            run_turns(args.size)
         else:
-            run_webhook(args.size, args.variant)
+            run_webhook(args.size)
         return
+    if args.large <= args.small:
+        parser.error("--large must be more than --small")
     if shutil.which("valgrind") is None:
         print("valgrind is not installed: nothing measured")
         print(json.dumps({"skipped": "valgrind missing"}))
@@ -211,25 +217,19 @@ def main() -> None:
         "turns": (args.small, args.large, (args.large - args.small) * STEPS),
         "webhook": (10 * args.small, 10 * args.large, 10 * (args.large - args.small)),
     }
-    jobs = [
-        (path, variant, size)
-        for path, variants in PATHS.items()
-        for variant in variants
-        for size in sizes[path][:2]
-    ]
+    jobs = [(path, size) for path in PATHS for size in sizes[path][:2]]
     print(f"{len(jobs)} runs under valgrind, two at a time …", flush=True)
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 2)) as pool:
         counts = dict(zip(jobs, pool.map(lambda job: instructions(*job), jobs), strict=True))
     summary: dict[str, object] = {}
-    print(f"\n{'path':9s}{'variant':10s}{'instructions per message':>26s}")
-    for path, (variant, baseline) in PATHS.items():
+    print(f"\n{'path':9s}{'instructions per message':>26s}")
+    for path in PATHS:
         small, large, messages = sizes[path]
-        per: dict[str, float] = {}
-        for name in (variant, baseline):
-            per[name] = (counts[(path, name, large)] - counts[(path, name, small)]) / messages
-            summary[f"{path}_{name}_instructions_per_message"] = round(per[name])
-            print(f"{path:9s}{name:10s}{per[name]:>26,.0f}")
-        summary[f"{path}_{variant}_vs_{baseline}"] = round(per[variant] / per[baseline], 3)
+        per = (counts[(path, large)] - counts[(path, small)]) / messages
+        summary[f"{path}_instructions_per_message"] = round(per)
+        print(f"{path:9s}{per:>26,.0f}")
+    summary["turns_small_chats"] = args.small
+    summary["turns_large_chats"] = args.large
     summary["python_hash_seed"] = 0
     print()
     print(json.dumps(summary))
