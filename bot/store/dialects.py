@@ -15,18 +15,12 @@ def insert_for(dialect: str) -> Any:
     return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
-def upsert_insert(session: Session, table: Any) -> Any:
-    """`insert(table)` for the session's database, with its ON CONFLICT clauses."""
-    return insert_for(session.get_bind().dialect.name)(table)
-
-
 _STATEMENTS: dict[tuple[str, str], Any] = {}
 
 
 def prebuilt(session: Session, name: str, build: Callable[[str], Any]) -> Any:
-    """A statement built once per dialect and reused: a multi-row INSERT ... ON CONFLICT
-    built anew each time is compiled anew each time, while a reused one stays in
-    SQLAlchemy's compiled cache."""
+    """A statement built once per dialect and then run with parameters: building one costs
+    more than running it, and a reused one stays in SQLAlchemy's compiled cache."""
     dialect = session.get_bind().dialect.name
     key = (name, dialect)
     statement = _STATEMENTS.get(key)

@@ -13,10 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, UniqueConstraint, delete, func, select, update
+from sqlalchemy import (
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    bindparam,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.store.dialects import upsert_insert
+from bot.store.dialects import insert_for, prebuilt
 from bot.store.models import Base, Json, UTCDateTime
 
 LEASE = timedelta(seconds=60)
@@ -65,34 +75,87 @@ class ClaimedUpdate:
     attempts: int  # this attempt included
 
 
+_T: Any = InboxUpdate.__table__
+_P: Any = ProcessedUpdate.__table__
+_AT = UTCDateTime()
+# Statements built once and run with parameters: every update runs them, and building one
+# costs more than running it (SQLAlchemy caches the compiled form of a reused statement).
+
+
+def _store_statement(dialect: str) -> Any:
+    return (
+        insert_for(dialect)(_T)
+        .values(
+            channel=bindparam("channel"),
+            update_key=bindparam("update_key"),
+            chat_id=bindparam("chat_id"),
+            payload=bindparam("payload", type_=_T.c.payload.type),
+            received_at=bindparam("received_at", type_=_AT),
+            attempts=0,
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        .returning(_T.c.id)
+    )
+
+
+def _processed_statement(dialect: str) -> Any:
+    return (
+        insert_for(dialect)(_P)
+        .values(
+            channel=bindparam("channel"),
+            update_key=bindparam("update_key"),
+            received_at=bindparam("received_at", type_=_AT),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        .returning(_P.c.id)
+    )
+
+
+_FIRSTS = (  # the oldest unhandled update of each chat: later ones wait for it, keeping order
+    select(func.min(_T.c.id).label("id"))
+    .where(_T.c.processed_at.is_(None))
+    .group_by(_T.c.channel, _T.c.chat_id)
+    .subquery("firsts")
+)
+_NOW = bindparam("now", type_=_AT)
+_CLAIMABLE = (
+    select(_T.c.id, _T.c.channel, _T.c.payload, _T.c.attempts)
+    .join(_FIRSTS, _FIRSTS.c.id == _T.c.id)
+    .where(_T.c.lease_until.is_(None) | (_T.c.lease_until <= _NOW))
+    .order_by(_T.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True, of=_T)
+)
+_LEASE = (
+    update(_T)
+    .where(_T.c.id.in_(bindparam("ids", expanding=True)))
+    .values(attempts=_T.c.attempts + 1, lease_until=bindparam("until", type_=_AT))
+)
+_DONE = (
+    update(_T)
+    .where(_T.c.id == bindparam("row_id"))
+    .values(processed_at=bindparam("at", type_=_AT), lease_until=None)
+)
+_RELEASE = (
+    update(_T)
+    .where(_T.c.id == bindparam("row_id"))
+    .values(lease_until=bindparam("retry_at", type_=_AT))
+)
+
+
 def store(
     session: Session, *, channel: str, update_key: str, chat_id: str, payload: Json, now: datetime
 ) -> bool:
     """Store an update once; False for a redelivery of one already stored."""
-    statement = (
-        upsert_insert(session, InboxUpdate)
-        .values(
-            channel=channel,
-            update_key=update_key,
-            chat_id=chat_id,
-            payload=payload,
-            received_at=now,
-            attempts=0,
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
-        .returning(InboxUpdate.id)
-    )
-    return session.execute(statement).first() is not None
-
-
-def _oldest_open_per_chat() -> Any:
-    """The oldest unhandled update of each chat: later ones wait for it, keeping order."""
-    return (
-        select(func.min(InboxUpdate.id).label("id"))
-        .where(InboxUpdate.processed_at.is_(None))
-        .group_by(InboxUpdate.channel, InboxUpdate.chat_id)
-        .subquery("firsts")
-    )
+    params = {
+        "channel": channel,
+        "update_key": update_key,
+        "chat_id": chat_id,
+        "payload": payload,
+        "received_at": now,
+    }
+    statement = prebuilt(session, "inbox_store", _store_statement)
+    return session.execute(statement, params).first() is not None
 
 
 def claim(
@@ -105,48 +168,26 @@ def claim(
     """
     if limit <= 0:
         return []
-    firsts = _oldest_open_per_chat()
-    found = session.execute(
-        select(InboxUpdate.id, InboxUpdate.channel, InboxUpdate.payload, InboxUpdate.attempts)
-        .join(firsts, firsts.c.id == InboxUpdate.id)
-        .where(InboxUpdate.lease_until.is_(None) | (InboxUpdate.lease_until <= now))
-        .order_by(InboxUpdate.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=InboxUpdate)
-    ).all()
+    found = session.execute(_CLAIMABLE, {"now": now, "limit": limit}).all()
     if found:
-        session.execute(
-            update(InboxUpdate)
-            .where(InboxUpdate.id.in_([row.id for row in found]))
-            .values(attempts=InboxUpdate.attempts + 1, lease_until=now + lease)
-        )
+        session.execute(_LEASE, {"ids": [row.id for row in found], "until": now + lease})
     return [ClaimedUpdate(r.id, r.channel, r.payload, r.attempts + 1) for r in found]
 
 
 def mark_done(session: Session, inbox_id: int, *, now: datetime) -> None:
-    session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.id == inbox_id)
-        .values(processed_at=now, lease_until=None)
-    )
+    session.execute(_DONE, {"row_id": inbox_id, "at": now})
 
 
 def release(session: Session, inbox_id: int, *, retry_at: datetime) -> None:
     """Give a failed update back for another try at `retry_at`."""
-    session.execute(
-        update(InboxUpdate).where(InboxUpdate.id == inbox_id).values(lease_until=retry_at)
-    )
+    session.execute(_RELEASE, {"row_id": inbox_id, "retry_at": retry_at})
 
 
 def mark_processed(session: Session, *, channel: str, update_key: str, now: datetime) -> bool:
     """True the first time an update is seen; False for a redelivery (nothing is written)."""
-    statement = (
-        upsert_insert(session, ProcessedUpdate)
-        .values(channel=channel, update_key=update_key, received_at=now)
-        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
-        .returning(ProcessedUpdate.id)
-    )
-    return session.execute(statement).first() is not None
+    params = {"channel": channel, "update_key": update_key, "received_at": now}
+    statement = prebuilt(session, "processed_update", _processed_statement)
+    return session.execute(statement, params).first() is not None
 
 
 def purge(session: Session, *, before: datetime) -> tuple[int, int]:
@@ -154,10 +195,8 @@ def purge(session: Session, *, before: datetime) -> tuple[int, int]:
 
     Only handled inbox rows go; one still waiting for its turn is kept however old it is.
     """
-    seen = session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.received_at < before))
+    seen = session.execute(delete(_P).where(_P.c.received_at < before))
     done = session.execute(
-        delete(InboxUpdate).where(
-            InboxUpdate.processed_at.is_not(None), InboxUpdate.processed_at < before
-        )
+        delete(_T).where(_T.c.processed_at.is_not(None), _T.c.processed_at < before)
     )
     return int(getattr(seen, "rowcount", 0) or 0), int(getattr(done, "rowcount", 0) or 0)

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, UniqueConstraint, func, select, update
+from sqlalchemy import Index, Integer, String, UniqueConstraint, bindparam, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.messages import Attachment, Button, Reply, SourceRef
-from bot.store.dialects import upsert_insert
+from bot.store.dialects import insert_for, prebuilt
 from bot.store.models import Base, Json, UTCDateTime
 
 LEASE = timedelta(seconds=60)
@@ -84,6 +84,104 @@ class Claimed:
     attempts: int  # this attempt included
 
 
+_T: Any = OutboxMessage.__table__
+_U: Any = UnreachableChat.__table__
+_AT = UTCDateTime()
+# Statements built once and run with parameters: every reply runs them, and building one
+# costs more than running it (SQLAlchemy caches the compiled form of a reused statement).
+
+
+def _enqueue_statement(dialect: str) -> Any:
+    return (
+        insert_for(dialect)(_T)
+        .values(
+            channel=bindparam("channel"),
+            chat_id=bindparam("chat_id"),
+            idempotency_key=bindparam("idempotency_key"),
+            payload=bindparam("payload", type_=_T.c.payload.type),
+            status="pending",
+            attempts=0,
+            parts_sent=0,
+            not_before=bindparam("not_before", type_=_AT),
+            created_at=bindparam("created_at", type_=_AT),
+            last_error="",
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(_T.c.id)
+    )
+
+
+def _unreachable_statement(dialect: str) -> Any:
+    return (
+        insert_for(dialect)(_U)
+        .values(
+            channel=bindparam("channel"),
+            chat_id=bindparam("chat_id"),
+            since=bindparam("since", type_=_AT),
+            reason=bindparam("reason"),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+    )
+
+
+_NOW = bindparam("now", type_=_AT)
+_FIRSTS = (  # the oldest open message of each chat: later ones wait for it, keeping order
+    select(func.min(_T.c.id).label("id"))
+    .where(_T.c.status.in_(OPEN))
+    .group_by(_T.c.channel, _T.c.chat_id)
+    .subquery("firsts")
+)
+_DUE = (
+    select(_T.c.id, _T.c.channel, _T.c.chat_id, _T.c.payload, _T.c.parts_sent, _T.c.attempts)
+    .join(_FIRSTS, _FIRSTS.c.id == _T.c.id)
+    .where(_T.c.not_before <= _NOW, _T.c.lease_until.is_(None) | (_T.c.lease_until <= _NOW))
+    .order_by(_T.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True, of=_T)
+)
+_LEASE = (
+    update(_T)
+    .where(_T.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status="sending", attempts=_T.c.attempts + 1, lease_until=bindparam("until", type_=_AT))
+)
+_SENT = (
+    update(_T)
+    .where(_T.c.id == bindparam("row_id"))
+    .values(status="sent", sent_at=bindparam("at", type_=_AT), lease_until=None, last_error="")
+)
+_PROGRESS = update(_T).where(_T.c.id == bindparam("row_id")).values(parts_sent=bindparam("parts"))
+_RESCHEDULE = (
+    update(_T)
+    .where(_T.c.id == bindparam("row_id"))
+    .values(
+        status="pending",
+        not_before=bindparam("not_before", type_=_AT),
+        lease_until=None,
+        last_error=bindparam("error"),
+        parts_sent=bindparam("parts"),
+    )
+)
+_RELEASE = (
+    update(_T)
+    .where(_T.c.id == bindparam("row_id"))
+    .values(status="pending", lease_until=None, parts_sent=bindparam("parts"))
+)
+_FAIL = (
+    update(_T)
+    .where(_T.c.id == bindparam("row_id"))
+    .values(status=bindparam("status"), lease_until=None, last_error=bindparam("error"))
+)
+_BLOCK_CHAT = (
+    update(_T)
+    .where(
+        _T.c.channel == bindparam("key_channel"),
+        _T.c.chat_id == bindparam("key_chat_id"),
+        _T.c.status.in_(OPEN),
+    )
+    .values(status="blocked", lease_until=None, last_error=bindparam("error"))
+)
+
+
 def enqueue(
     session: Session,
     *,
@@ -101,35 +199,25 @@ def enqueue(
 
 def enqueue_many(session: Session, messages: Sequence[Queued], *, now: datetime) -> int:
     """Queue single-message notifications (reminders), each under `key:0` like `enqueue`."""
-    return _insert(
-        session, [Queued(m.channel, m.chat_id, m.reply, f"{m.key}:0") for m in messages], now
-    )
+    keyed = [Queued(m.channel, m.chat_id, m.reply, f"{m.key}:0") for m in messages]
+    return _insert(session, keyed, now)
 
 
 def _insert(session: Session, messages: Sequence[Queued], now: datetime) -> int:
-    if not messages:
-        return 0
-    rows = [
-        {
+    """One INSERT per message (usually one or two per turn), each telling whether it was new."""
+    statement = prebuilt(session, "outbox_enqueue", _enqueue_statement)
+    queued = 0
+    for m in messages:
+        params = {
             "channel": m.channel,
             "chat_id": m.chat_id,
             "idempotency_key": m.key,
             "payload": reply_to_json(m.reply),
-            "status": "pending",
-            "attempts": 0,
-            "parts_sent": 0,
             "not_before": now,
             "created_at": now,
-            "last_error": "",
         }
-        for m in messages
-    ]
-    statement = (
-        upsert_insert(session, OutboxMessage)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(OutboxMessage.id)
-    )
-    return len(session.execute(statement, rows).all())
+        queued += session.execute(statement, params).first() is not None
+    return queued
 
 
 def claim_due(
@@ -140,95 +228,53 @@ def claim_due(
     on PostgreSQL SKIP LOCKED lets several senders claim disjoint sets."""
     if limit <= 0:
         return []
-    firsts = (
-        select(func.min(OutboxMessage.id).label("id"))
-        .where(OutboxMessage.status.in_(OPEN))
-        .group_by(OutboxMessage.channel, OutboxMessage.chat_id)
-        .subquery("firsts")
-    )
-    found = session.execute(
-        select(
-            OutboxMessage.id,
-            OutboxMessage.channel,
-            OutboxMessage.chat_id,
-            OutboxMessage.payload,
-            OutboxMessage.parts_sent,
-            OutboxMessage.attempts,
-        )
-        .join(firsts, firsts.c.id == OutboxMessage.id)
-        .where(
-            OutboxMessage.not_before <= now,
-            OutboxMessage.lease_until.is_(None) | (OutboxMessage.lease_until <= now),
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=OutboxMessage)
-    ).all()
+    found = session.execute(_DUE, {"now": now, "limit": limit}).all()
     if found:
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_([row.id for row in found]))
-            .values(status="sending", attempts=OutboxMessage.attempts + 1, lease_until=now + lease)
-        )
+        session.execute(_LEASE, {"ids": [row.id for row in found], "until": now + lease})
     return [
         Claimed(r.id, r.channel, r.chat_id, r.payload, r.parts_sent, r.attempts + 1) for r in found
     ]
 
 
-def _finish(session: Session, message_id: int, **values: Any) -> None:
-    session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
-
-
 def mark_sent(session: Session, message_id: int, *, now: datetime) -> None:
-    _finish(session, message_id, status="sent", sent_at=now, lease_until=None, last_error="")
+    session.execute(_SENT, {"row_id": message_id, "at": now})
 
 
 def record_progress(session: Session, message_id: int, *, parts_sent: int) -> None:
     """A long reply goes out in parts; remember how many so a retry does not repeat them."""
-    _finish(session, message_id, parts_sent=parts_sent)
+    session.execute(_PROGRESS, {"row_id": message_id, "parts": parts_sent})
 
 
 def reschedule(
     session: Session, message_id: int, *, not_before: datetime, error: str, parts_sent: int
 ) -> None:
-    _finish(
-        session,
-        message_id,
-        status="pending",
-        not_before=not_before,
-        lease_until=None,
-        last_error=error[:500],
-        parts_sent=parts_sent,
-    )
+    params = {
+        "row_id": message_id,
+        "not_before": not_before,
+        "error": error[:500],
+        "parts": parts_sent,
+    }
+    session.execute(_RESCHEDULE, params)
 
 
 def release(session: Session, message_id: int, *, parts_sent: int) -> None:
     """Give a leased row back unsent, to be claimed again at once."""
-    _finish(session, message_id, status="pending", lease_until=None, parts_sent=parts_sent)
+    session.execute(_RELEASE, {"row_id": message_id, "parts": parts_sent})
 
 
 def mark_failed(session: Session, message_id: int, *, error: str, status: str = "failed") -> None:
-    _finish(session, message_id, status=status, lease_until=None, last_error=error[:500])
+    session.execute(_FAIL, {"row_id": message_id, "status": status, "error": error[:500]})
 
 
 def mark_unreachable(
     session: Session, *, channel: str, chat_id: str, reason: str, now: datetime
 ) -> None:
     """Record the chat and fail its queued messages: retrying a blocked chat only costs quota."""
-    session.execute(
-        upsert_insert(session, UnreachableChat)
-        .values(channel=channel, chat_id=chat_id, since=now, reason=reason[:255])
-        .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
-    )
-    session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.channel == channel,
-            OutboxMessage.chat_id == chat_id,
-            OutboxMessage.status.in_(OPEN),
-        )
-        .values(status="blocked", lease_until=None, last_error=reason[:500])
-    )
+    chat = {"channel": channel, "chat_id": chat_id}
+    statement = prebuilt(session, "unreachable_chat", _unreachable_statement)
+    session.execute(statement, {**chat, "since": now, "reason": reason[:255]})
+    key = {"key_channel": channel, "key_chat_id": chat_id}
+    session.execute(_BLOCK_CHAT, {**key, "error": reason[:500]})
 
 
 def reply_to_json(reply: Reply) -> Json:
