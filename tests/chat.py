@@ -1,7 +1,8 @@
 """Tests that read like a conversation: `chat.say("đăng ký thi đua")`, `chat.press("Xác nhận")`.
 
 After aiogram-dialog's test client and Errbot's testbot: each call sends one Incoming through the
-real router and unit of work (and its database) and keeps the replies, so assertions read like the transcript.
+real router and unit of work (and its database) and keeps the replies, so assertions read like
+the transcript.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.delivery.turns import Turns
 from bot.core.text import fold
+from bot.delivery.turns import Turns
 from bot.messages import Attachment, Button, Incoming, Reply
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
