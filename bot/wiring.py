@@ -166,6 +166,7 @@ def build_channels(settings: Settings, sessions: sessionmaker[Session]) -> dict[
 def build_services(settings: Settings) -> Services:
     """The assistant with its platforms, the inbox worker, the sender and the reminder loop."""
     from bot.delivery.sender import OutboxSender, worker_share
+    from bot.delivery.services import Services
     from bot.delivery.worker import InboxWorker
 
     assistant = build_assistant(settings)

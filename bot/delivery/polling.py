@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
-from bot.channels.base import Channel, ChannelError
+from bot.channels.base import Channel, ChannelError, Update
 from bot.delivery.receiving import store_updates
 from bot.delivery.services import Services
 from bot.store.db import run_db
@@ -42,14 +43,46 @@ async def poll_channel(services: Services, channel: Channel, stop: asyncio.Event
         failures = 0
         if not payloads:
             continue
-        # One commit for the whole poll; should it fail, the next poll does not confirm them.
-        outcomes = await run_db(
-            services.sessions, store_updates, services.sessions, channel, payloads, services.now()
-        )
+        # One commit for the whole poll. Should it fail, the updates are kept and stored again
+        # before the next poll, which would confirm them; a stop meanwhile leaves them
+        # unconfirmed, for the platform to send again.
+        outcomes = await _store(services, channel, payloads, stop)
+        if outcomes is None:
+            return
         services.worker.wake()
         for outcome in outcomes:
             if isinstance(outcome, Exception):
                 log.warning("%s: an update we cannot read was skipped", channel.name)
+
+
+async def _store(
+    services: Services, channel: Channel, payloads: list[dict[str, Any]], stop: asyncio.Event
+) -> list[Update | Exception] | None:
+    """The poll's updates stored, retried with back-off while the database fails; None when
+    stopped first."""
+    failures = 0
+    while not stop.is_set():
+        try:
+            return await run_db(
+                services.sessions,
+                store_updates,
+                services.sessions,
+                channel,
+                payloads,
+                services.now(),
+            )
+        except Exception:
+            failures += 1
+            wait = min(2.0**failures, 60.0)
+            log.warning(
+                "%s: storing %d polled updates failed; retrying in %.0f s",
+                channel.name,
+                len(payloads),
+                wait,
+                exc_info=True,
+            )
+            await _pause(stop, wait)
+    return None
 
 
 async def run_polling(services: Services, stop: asyncio.Event) -> None:

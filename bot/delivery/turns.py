@@ -3,7 +3,9 @@
 A crash before the commit leaves the update to run again; after it, the update's key makes a
 rerun (or a redelivery) do nothing, and its replies wait in the outbox for the sender. A turn
 that raises rolls back whole (no half-written registration); its failure reply is then
-recorded with the update's key in a transaction of its own.
+recorded with the update's key in a transaction of its own. A stored update whose turn found
+the database unwell (locked, disconnected) is not answered with an error: the exception goes
+to the inbox worker, which tries the update again later.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import Incoming, Reply
@@ -61,6 +64,8 @@ class Turns:
                 self._finish(session, message, replies, update_key, inbox_id, outbox_replies, now)
                 return replies
         except Exception as error:  # the turn rolled back; answer, and record that we did
+            if inbox_id is not None and isinstance(error, OperationalError):
+                raise  # the database, not the turn, failed: the worker tries it again later
             replies = self.router.failure(message, error)
         return self.without_turn(
             message,

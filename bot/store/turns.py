@@ -20,7 +20,7 @@ from bot.store.models import ChannelIdentity, Conversation, Person, PersonRole
 _T = cast(Table, Conversation.__table__)
 _ONE = select(literal_column("1").label("one")).subquery("one")
 _ROLES = (
-    # Role names are the identifiers of bot.core.roles.Role (no commas). The separator is SQL
+    # Role names are the identifiers of bot.store.roles.Role (no commas). The separator is SQL
     # text, not a bound value: a literal parameter is rendered into the statement on every run.
     select(func.aggregate_strings(PersonRole.role, literal_column("','")))  # type: ignore[arg-type]
     .where(PersonRole.person_id == ChannelIdentity.person_id)

@@ -13,10 +13,12 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.channels.base import RateLimits
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.core.router import Router
-from bot.gateway import InboxWorker
-from bot.outbox import OutboxSender, RateLimits
+from bot.delivery.sender import OutboxSender
+from bot.delivery.turns import Turns
+from bot.delivery.worker import InboxWorker
 from bot.store.db import make_engine, session_factory
 from bot.store.files import FileStore
 from bot.wiring import file_too_large_text
@@ -35,16 +37,16 @@ async def main(db_url: str, api_url: str, files: str) -> None:
     channel = TelegramChannel(make_bot(TOKEN, base_url=api_url), bot_username="ThiDuaTestBot")
     await channel.start()
     channels = {"telegram": channel}
-    router = Router(FakeQA(), sessions=sessions, now=now, files=FileStore(Path(files)))
-    worker = InboxWorker(
-        sessions, router, channels, now=now, file_too_large=file_too_large_text, lease=LEASE
-    )
+    turns = Turns(sessions, Router(FakeQA(), files=FileStore(Path(files))), now)
     sender = OutboxSender(
         sessions,
         channels,
         now=now,
         lease=LEASE,
-        limits={"telegram": RateLimits(per_second=1000, per_chat_burst=100)},
+        limits={"telegram": RateLimits(max_per_second=1000, per_chat_burst=100)},
+    )
+    worker = InboxWorker(
+        turns, channels, file_too_large=file_too_large_text, on_replies=sender.wake, lease=LEASE
     )
     print("ready", flush=True)
     stop = asyncio.Event()  # never set: the test kills this process

@@ -30,9 +30,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.telegram import TelegramChannel, make_bot
-from bot.gateway import receive
-from bot.store import delivery
-from bot.store.delivery import OutboxMessage
+from bot.delivery.receiving import store_update
+from bot.store import inbox, outbox
+from bot.store.outbox import OutboxMessage
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import message_update
 from tests.forms.conftest import World, build_world
@@ -95,7 +95,7 @@ def test_sigkill_mid_send_loses_nothing_and_duplicates_at_most_the_in_flight(
     for chat in chats:  # two updates per chat, already received: replies queue in order
         for text in ("/help", "/start"):
             update = message_update(chat, text, update_id=next(update_ids))
-            receive(world.sessions, parser, update, world.clock())
+            store_update(world.sessions, parser, update, world.clock())
 
     fake = FakeTelegram(token=crash_child.TOKEN, bot_username="ThiDuaTestBot", delay_s=DELAY_S)
     with fake.running_in_thread():
@@ -123,9 +123,7 @@ def test_sigkill_mid_send_loses_nothing_and_duplicates_at_most_the_in_flight(
                 current = rows(world)
                 with world.sessions() as session:
                     waiting = session.scalars(
-                        select(delivery.InboxUpdate).where(
-                            delivery.InboxUpdate.processed_at.is_(None)
-                        )
+                        select(inbox.InboxUpdate).where(inbox.InboxUpdate.processed_at.is_(None))
                     ).all()
                 return not waiting and bool(current) and all(r.status == "sent" for r in current)
 
@@ -140,11 +138,11 @@ def test_sigkill_mid_send_loses_nothing_and_duplicates_at_most_the_in_flight(
 
     final = rows(world)
     with world.sessions() as session:
-        handled = session.scalars(select(delivery.ProcessedUpdate.update_key)).all()
+        handled = session.scalars(select(inbox.ProcessedUpdate.update_key)).all()
     assert len(handled) == total_inbox  # every update turned once into replies
     delivered = Counter((d.chat_id, d.text) for d in fake.delivered() if d.method == "sendmessage")
     expected = Counter(
-        (row.chat_id, delivery.reply_from_json(row.payload).text.strip()) for row in final
+        (row.chat_id, outbox.reply_from_json(row.payload).text.strip()) for row in final
     )
     lost = expected - delivered
     duplicates = sum((delivered - expected).values())
@@ -160,7 +158,7 @@ def test_sigkill_mid_send_loses_nothing_and_duplicates_at_most_the_in_flight(
     # Order within each chat: the first delivery of each reply follows the queue order.
     for chat in {row.chat_id for row in final}:
         queued = [
-            delivery.reply_from_json(r.payload).text.strip() for r in final if r.chat_id == chat
+            outbox.reply_from_json(r.payload).text.strip() for r in final if r.chat_id == chat
         ]
         seen: list[str] = []
         for d in fake.delivered(chat):

@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.zalo_bot import ZaloBotChannel
-from bot.gateway import InboxWorker, receive
-from bot.store import delivery
-from bot.store.delivery import InboxUpdate, ProcessedUpdate
+from bot.delivery.receiving import store_update
+from bot.delivery.worker import InboxWorker
+from bot.store import inbox
+from bot.store.inbox import InboxUpdate, ProcessedUpdate
 from bot.wiring import file_too_large_text
 from tests.fakes.zalo_bot_api import text_event
 from tests.forms.conftest import World, build_world
@@ -31,7 +32,8 @@ class Rig:
     worker: InboxWorker
 
     def receive(self, update: dict[str, Any]) -> None:
-        receive(self.world.sessions, self.channel, {"ok": True, "result": update}, self.now())
+        payload = {"ok": True, "result": update}
+        store_update(self.world.sessions, self.channel, payload, self.now())
 
     def now(self) -> datetime:
         return self.world.clock()
@@ -50,10 +52,8 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
     world = build_world(f"sqlite:///{tmp_path / 'thidua.db'}", tmp_path / "files")
     channel = ZaloBotChannel("1:zalo-TEST-token", base_url="http://127.0.0.1:9")
     worker = InboxWorker(
-        world.sessions,
-        world.router(),
+        world.turns(),
         {"zalo_bot": channel},
-        now=world.clock,
         file_too_large=file_too_large_text,
         purge_every=timedelta(minutes=10),
     )
@@ -89,7 +89,7 @@ def test_the_purge_runs_every_few_minutes_and_keeps_unhandled_updates(rig: Rig) 
     assert rig.worker.purge_if_due() == (0, 0)  # the first round purges
     old = text_event("zb-c", "/help")
     with rig.world.sessions.begin() as session:  # handled long ago, but the key stays 48 h
-        delivery.mark_processed(session, channel="zalo_bot", update_key=key(old), now=rig.now())
+        inbox.mark_processed(session, channel="zalo_bot", update_key=key(old), now=rig.now())
     waiting = text_event("zb-d", "/help")
     rig.receive(waiting)  # received but never handled (its worker is down)
 
@@ -99,7 +99,7 @@ def test_the_purge_runs_every_few_minutes_and_keeps_unhandled_updates(rig: Rig) 
     assert rig.inbox() == [key(waiting)]  # an update still waiting is never dropped
 
     with rig.world.sessions.begin() as session:
-        delivery.mark_processed(session, channel="zalo_bot", update_key=key(old), now=rig.now())
+        inbox.mark_processed(session, channel="zalo_bot", update_key=key(old), now=rig.now())
     rig.world.clock.advance(minutes=5)  # only 5 minutes since the last purge: not yet
     assert rig.worker.purge_if_due() is None
     rig.world.clock.advance(hours=49)
@@ -109,10 +109,8 @@ def test_the_purge_runs_every_few_minutes_and_keeps_unhandled_updates(rig: Rig) 
 def test_a_retention_under_48_hours_is_refused(rig: Rig) -> None:
     with pytest.raises(ValueError, match="at least"):
         InboxWorker(
-            rig.world.sessions,
-            rig.world.router(),
+            rig.world.turns(),
             {},
-            now=rig.world.clock,
             file_too_large=file_too_large_text,
             retention=timedelta(hours=24),
         )

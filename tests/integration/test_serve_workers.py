@@ -26,7 +26,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.outbox import RateLimits, worker_share
+from bot.channels.base import RateLimits
+from bot.channels.telegram import SECRET_HEADER
+from bot.delivery.sender import worker_share
 from bot.store import org
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.models import (
@@ -39,7 +41,6 @@ from bot.store.models import (
     Unit,
 )
 from bot.store.roles import Role
-from bot.web.app import TELEGRAM_SECRET_HEADER
 from tests.fakes.scripts import REGISTRATION
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import callback_update, message_update
@@ -221,7 +222,7 @@ async def play_all(base: str, fake: FakeTelegram) -> dict[int, int]:
                 response = await client.post(
                     "/webhooks/telegram",
                     content=json.dumps(payload),
-                    headers={TELEGRAM_SECRET_HEADER: SECRET},
+                    headers={SECRET_HEADER: SECRET},
                 )
                 assert response.status_code == 200
                 seen = await _reply_after(fake, chat, seen)
@@ -260,7 +261,7 @@ async def _reply_after(fake: FakeTelegram, chat: int, seen: int, timeout_s: floa
 def test_each_worker_sends_with_its_share_of_the_platform_limits() -> None:
     whole = RateLimits()
     half = worker_share(whole, 2)
-    assert half.per_second == whole.per_second / 2
+    assert half.max_per_second == whole.max_per_second / 2
     assert half.per_group_per_minute == whole.per_group_per_minute / 2
     assert (half.per_chat_burst, half.per_chat_period_s) == (
         whole.per_chat_burst,

@@ -1,25 +1,30 @@
 """A progress report with a photo over Telegram long polling: getUpdates, getFile, the inbox,
-the flows and the outbox, with the real python-telegram-bot client against the fake API."""
+the flows and the outbox, with the real python-telegram-bot client against the fake API; and a
+poll the database could not store, kept until it could."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot.channels.telegram import TelegramChannel, make_bot
-from bot.outbox import OutboxSender, RateLimits
-from bot.polling import run_polling
+from bot.delivery import polling
+from bot.delivery.polling import run_polling
 from bot.store.models import ChannelIdentity, ProgressReport
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import callback_update, message_update, photo_update
 from tests.forms.conftest import build_world
 from tests.forms.test_report import NARRATIVE, register
-from tests.integration.services import web_services
+from tests.integration.services import FAST, services
 
 TOKEN = "7012345678:AAH-test-SECRET-token"
 CHAT = 5012345678
@@ -49,16 +54,9 @@ async def test_report_with_a_photo_over_polling(tmp_path: Path) -> None:
         )
     async with FakeTelegram(token=TOKEN, bot_username="ThiDuaTestBot") as fake:
         channel = TelegramChannel(make_bot(TOKEN, base_url=fake.url), bot_username="ThiDuaTestBot")
-        channels = {"telegram": channel}
-        sender = OutboxSender(
-            world.sessions,
-            channels,
-            now=world.clock,
-            limits={"telegram": RateLimits(per_chat_burst=100, per_chat_period_s=1.0)},
-        )
-        services = web_services(world, channels, sender=sender)
+        running_parts = services(world, {"telegram": channel}, limits={"telegram": FAST})
         stop = asyncio.Event()
-        running = asyncio.create_task(run_polling(services, stop))
+        running = asyncio.create_task(run_polling(running_parts, stop))
 
         def texts() -> list[str]:
             return fake.texts(CHAT)
@@ -93,4 +91,38 @@ async def test_report_with_a_photo_over_polling(tmp_path: Path) -> None:
     assert attachment.content_hash == sha
     assert (world.files.root / sha[:2] / sha).read_bytes() == PHOTO
     assert fake.webhook == {} or not fake.webhook.get("url")  # polling removed any webhook
+    world.engine.dispose()
+
+
+async def test_a_poll_the_database_could_not_store_is_stored_later_and_polling_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite was locked when a poll's updates were to be stored: they are kept (the next poll
+    would confirm them to Telegram) and stored once the database answers; the polls go on."""
+    world = build_world(f"sqlite:///{tmp_path / 'thidua.db'}", tmp_path / "files")
+    real = polling.store_updates
+    refused: list[int] = []
+
+    def locked_once(*args: Any) -> Any:
+        if not refused:
+            refused.append(len(args[2]))
+            raise OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+        return real(*args)
+
+    monkeypatch.setattr(polling, "store_updates", locked_once)
+    async with FakeTelegram(token=TOKEN, bot_username="ThiDuaTestBot") as fake:
+        channel = TelegramChannel(make_bot(TOKEN, base_url=fake.url), bot_username="ThiDuaTestBot")
+        running_parts = services(world, {"telegram": channel}, limits={"telegram": FAST})
+        stop = asyncio.Event()
+        running = asyncio.create_task(run_polling(running_parts, stop))
+        try:
+            fake.push_update(message_update(CHAT, "câu thứ nhất"))
+            await until(lambda: len(fake.texts(CHAT)) >= 1, "the refused update's reply")
+            assert refused == [1]
+            fake.push_update(message_update(CHAT, "câu thứ hai"))
+            await until(lambda: len(fake.texts(CHAT)) >= 2, "the next poll's reply")
+        finally:
+            stop.set()
+            await running
+    assert fake.texts(CHAT) == ["[Hỏi đáp] câu thứ nhất", "[Hỏi đáp] câu thứ hai"]
     world.engine.dispose()

@@ -2,7 +2,8 @@
 
 Updates are the recorded payloads in tests/payloads/telegram with new ids and texts; replies
 go through the outbox sender and python-telegram-bot to the fake Bot API on 127.0.0.1.
-The inbox worker and the sender are stepped by the test, so nothing depends on timing.
+The inbox worker and the sender are stepped by the test, so nothing depends on timing. Each
+test runs on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -18,21 +19,20 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
-from bot.channels.telegram import TelegramChannel, make_bot
-from bot.gateway import InboxWorker
+from bot.channels.telegram import SECRET_HEADER, TelegramChannel, make_bot
+from bot.delivery.services import Services
 from bot.i18n import vi
-from bot.outbox import OutboxSender, RateLimits
 from bot.store import registrations
-from bot.store.delivery import OutboxMessage
+from bot.store.inbox import InboxUpdate
 from bot.store.models import ChannelIdentity, Registration
-from bot.web.app import TELEGRAM_SECRET_HEADER, WebServices, create_app
-from bot.wiring import file_too_large_text
+from bot.store.outbox import OutboxMessage
+from bot.web.app import create_app
 from tests.fakes.telegram_api import FakeTelegram
-from tests.forms.conftest import World, build_world
+from tests.forms.conftest import World
+from tests.integration.services import FAST, services, settle
 
 PAYLOADS = Path(__file__).parent.parent / "payloads" / "telegram"
 TOKEN = "7012345678:AAH-test-SECRET-token"
@@ -45,8 +45,7 @@ class Rig:
     world: World
     fake: FakeTelegram
     client: httpx.AsyncClient
-    worker: InboxWorker
-    sender: OutboxSender
+    services: Services
     next_id: int = 900_000_001
 
     def _payload(self, name: str) -> dict[str, Any]:
@@ -59,14 +58,13 @@ class Rig:
         response = await self.client.post(
             "/webhooks/telegram",
             content=json.dumps(payload),
-            headers={TELEGRAM_SECRET_HEADER: secret},
+            headers={SECRET_HEADER: secret},
         )
         return response.status_code
 
     async def settle(self) -> None:
         """Run the inbox and the outbox until both are empty."""
-        while await self.worker.run_once() or await self.sender.run_once():
-            pass
+        await settle(self.services)
 
     async def say(self, text: str) -> dict[str, Any]:
         payload = self._payload("message.json")
@@ -98,8 +96,7 @@ class Rig:
 
 
 @pytest.fixture
-async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    world = build_world(f"sqlite:///{tmp_path / 'thidua.db'}", tmp_path / "files")
+async def rig(world: World) -> AsyncIterator[Rig]:
     with world.sessions.begin() as session:
         session.add(
             ChannelIdentity(
@@ -110,36 +107,17 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
             )
         )
     async with FakeTelegram(token=TOKEN, bot_username="ThiDuaTestBot") as fake:
-        channel = TelegramChannel(make_bot(TOKEN, base_url=fake.url), bot_username="ThiDuaTestBot")
+        channel = TelegramChannel(
+            make_bot(TOKEN, base_url=fake.url), bot_username="ThiDuaTestBot", webhook_secret=SECRET
+        )
         await channel.start()
-        channels = {"telegram": channel}
-        worker = InboxWorker(
-            world.sessions,
-            world.router(),
-            channels,
-            now=world.clock,
-            file_too_large=file_too_large_text,
+        running = services(
+            world, {"telegram": channel}, limits={"telegram": FAST}, background=False
         )
-        sender = OutboxSender(
-            world.sessions,
-            channels,
-            now=world.clock,
-            limits={"telegram": RateLimits(per_chat_burst=100, per_chat_period_s=1.0)},
-        )
-        services = WebServices(
-            sessions=world.sessions,
-            channels=channels,
-            worker=worker,
-            sender=sender,
-            now=world.clock,
-            secrets={"telegram": SECRET},
-            background=False,
-        )
-        transport = httpx.ASGITransport(app=create_app(services))
+        transport = httpx.ASGITransport(app=create_app(running))
         async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
-            yield Rig(world, fake, client, worker, sender)
+            yield Rig(world, fake, client, running)
         await channel.close()
-    world.engine.dispose()
 
 
 async def test_a_whole_registration_over_the_webhook(rig: Rig) -> None:
@@ -189,7 +167,7 @@ async def test_a_wrong_or_missing_secret_is_refused(rig: Rig) -> None:
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b"\xff\xfe", b'"text"'])
 async def test_a_bad_body_gets_400_and_breaks_nothing(rig: Rig, body: bytes) -> None:
     response = await rig.client.post(
-        "/webhooks/telegram", content=body, headers={TELEGRAM_SECRET_HEADER: SECRET}
+        "/webhooks/telegram", content=body, headers={SECRET_HEADER: SECRET}
     )
     assert response.status_code == 400
     await rig.say("/help")
@@ -217,65 +195,33 @@ async def test_429_storm_delays_but_loses_and_duplicates_nothing(rig: Rig) -> No
     assert row.attempts == 4  # three 429s, then delivered exactly once
 
 
-async def test_a_failed_group_of_turns_runs_again_turn_by_turn(
-    rig: Rig, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    await rig.say("/help")
-    before = len(rig.fake.texts(HEAD_TG))
-    router = rig.worker._router
-    grouped = router.handle_group
-    failures: list[int] = []
-    inside = [False]
-
-    def refuse(session: Session) -> None:  # the group's commit fails (disk I/O error...)
-        if inside[0] and not session.in_nested_transaction():
-            inside[0] = False
-            failures.append(1)
-            raise RuntimeError("disk I/O error")
-
-    def group_then_fail(updates: list[Any], **kwargs: Any) -> Any:
-        inside[0] = True
-        try:
-            return grouped(updates, **kwargs)
-        finally:
-            inside[0] = False
-
-    event.listen(rig.world.sessions, "before_commit", refuse)
-    monkeypatch.setattr(router, "handle_group", group_then_fail)
-    try:
-        await rig.say("Đăng ký thi đua")
-    finally:
-        event.remove(rig.world.sessions, "before_commit", refuse)
-    assert failures == [1]
-    texts = rig.fake.texts(HEAD_TG)[before:]
-    assert vi.REG_ASK_COLLECTIVE in texts[-1]  # answered by the one-by-one fallback
-    assert len(texts) == len(set(texts)) == 2  # the rolled-back group sent nothing
-
-
 async def test_an_update_the_database_refused_is_answered_on_a_later_try(
     rig: Rig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    router = rig.worker._router
-    handle = router.handle
+    """The database failed under the turn (SQLite's busy timeout ran out; a PostgreSQL
+    connection dropped): the update goes back to the inbox and is answered once the
+    back-off is over, not dropped and not answered with an error."""
+    router = rig.services.worker._turns.router
+    turn = router.turn
     refusals: list[str] = []
 
-    def locked(*args: Any, **kwargs: Any) -> Any:
-        if not refusals:  # SQLite's busy timeout ran out: another writer held the lock
-            refusals.append(kwargs["update_key"])
+    def locked(session: Any, message: Any, now: datetime) -> Any:
+        if not refusals:
+            refusals.append(message.text)
             raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
-        return handle(*args, **kwargs)
+        return turn(session, message, now)
 
-    def group_locked(_updates: Any, **_kwargs: Any) -> Any:
-        raise OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
-
-    monkeypatch.setattr(router, "handle", locked)
-    monkeypatch.setattr(router, "handle_group", group_locked)
+    monkeypatch.setattr(router, "turn", locked)
     before = len(rig.fake.texts(HEAD_TG))
     await rig.say("Đăng ký thi đua")
-    assert len(refusals) == 1
+    assert refusals == ["Đăng ký thi đua"]
     assert len(rig.fake.texts(HEAD_TG)) == before  # not answered yet, and not dropped
+    with rig.world.sessions() as session:
+        [waiting] = session.scalars(select(InboxUpdate)).all()
+    assert waiting.processed_at is None and waiting.attempts == 1
     rig.world.clock.advance(seconds=5)  # past the back-off
     await rig.settle()
     texts = rig.fake.texts(HEAD_TG)[before:]
     assert vi.REG_ASK_COLLECTIVE in texts[-1]
+    assert vi.INTERNAL_ERROR not in texts
     assert len(texts) == len(set(texts)) == 2  # answered once

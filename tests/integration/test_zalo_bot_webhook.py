@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -22,17 +23,17 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.channels.zalo_bot import TEXT_LIMIT, ZaloBotChannel
-from bot.gateway import InboxWorker
+from bot.channels.zalo_bot import SECRET_HEADER, TEXT_LIMIT, ZaloBotChannel
+from bot.delivery.services import Services
 from bot.i18n import vi
-from bot.outbox import OutboxSender, RateLimits
 from bot.store import registrations
-from bot.store.delivery import InboxUpdate, OutboxMessage, ProcessedUpdate
+from bot.store.inbox import InboxUpdate, ProcessedUpdate
 from bot.store.models import ChannelIdentity, Registration
-from bot.web.app import ZALO_BOT_SECRET_HEADER, WebServices, create_app
-from bot.wiring import file_too_large_text
+from bot.store.outbox import OutboxMessage
+from bot.web.app import create_app
 from tests.fakes.zalo_bot_api import FakeZaloBot, text_event
 from tests.forms.conftest import World, build_world
+from tests.integration.services import FAST, services, settle
 
 TOKEN = "1459232241454765289:zalo-TEST-token"
 SECRET = "zalo-webhook-secret-42"
@@ -44,11 +45,10 @@ class Rig:
     world: World
     fake: FakeZaloBot
     client: httpx.AsyncClient
-    worker: InboxWorker
-    sender: OutboxSender
+    services: Services
 
     async def post(self, update: dict[str, Any], secret: str | None = SECRET) -> int:
-        headers = {} if secret is None else {ZALO_BOT_SECRET_HEADER: secret}
+        headers = {} if secret is None else {SECRET_HEADER: secret}
         response = await self.client.post(
             "/webhooks/zalo-bot",
             content=json.dumps({"ok": True, "result": update}),
@@ -58,8 +58,7 @@ class Rig:
 
     async def settle(self) -> None:
         """Run the inbox and the outbox until both are empty."""
-        while await self.worker.run_once() or await self.sender.run_once():
-            pass
+        await settle(self.services)
 
     async def say(self, text: str) -> dict[str, Any]:
         update = text_event(HEAD, text)
@@ -100,33 +99,13 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
             )
         )
     async with FakeZaloBot(token=TOKEN) as fake:
-        channel = ZaloBotChannel(TOKEN, base_url=fake.url)
-        channels = {"zalo_bot": channel}
-        worker = InboxWorker(
-            world.sessions,
-            world.router(),
-            channels,
-            now=world.clock,
-            file_too_large=file_too_large_text,
+        channel = ZaloBotChannel(TOKEN, base_url=fake.url, webhook_secret=SECRET)
+        running = services(
+            world, {"zalo_bot": channel}, limits={"zalo_bot": FAST}, background=False
         )
-        sender = OutboxSender(
-            world.sessions,
-            channels,
-            now=world.clock,
-            limits={"zalo_bot": RateLimits(per_chat_burst=100, per_chat_period_s=1.0)},
-        )
-        services = WebServices(
-            sessions=world.sessions,
-            channels=channels,
-            worker=worker,
-            sender=sender,
-            now=world.clock,
-            secrets={"zalo_bot": SECRET},
-            background=False,
-        )
-        transport = httpx.ASGITransport(app=create_app(services))
+        transport = httpx.ASGITransport(app=create_app(running))
         async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
-            yield Rig(world, fake, client, worker, sender)
+            yield Rig(world, fake, client, running)
         await channel.close()
     world.engine.dispose()
 
@@ -198,3 +177,16 @@ async def test_a_long_answer_is_split_under_2000_characters(rig: Rig) -> None:
     with rig.world.sessions() as session:
         [row] = session.scalars(select(OutboxMessage)).all()
     assert (row.status, row.parts_sent) == ("sent", 0)
+
+
+async def test_the_token_and_the_secret_never_reach_the_logs(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every Zalo Bot API URL holds the token (httpx logs each request's URL)."""
+    caplog.set_level(logging.DEBUG)
+    await rig.say("/help")
+    assert await rig.post(text_event(HEAD, "/help"), secret="wrong-secret") == 403
+    assert rig.texts  # the request was made, and logged
+    assert any("sendMessage" in record.getMessage() for record in caplog.records)
+    assert TOKEN not in caplog.text
+    assert SECRET not in caplog.text

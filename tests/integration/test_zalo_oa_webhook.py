@@ -18,16 +18,16 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.channels.zalo_oa import ZaloOAChannel
-from bot.gateway import InboxWorker
-from bot.outbox import OutboxSender
-from bot.store.delivery import InboxUpdate, OutboxMessage, PlatformToken
+from bot.channels.zalo_oa import SIGNATURE_HEADER, ZaloOAChannel
+from bot.delivery.services import Services
+from bot.store.inbox import InboxUpdate
 from bot.store.models import ChannelIdentity
-from bot.store.tokens import DatabaseTokenStore
-from bot.web.app import ZALO_OA_SIGNATURE_HEADER, WebServices, create_app
-from bot.wiring import file_too_large_text
+from bot.store.outbox import OutboxMessage
+from bot.store.tokens import DatabaseTokenStore, PlatformToken
+from bot.web.app import create_app
 from tests.fakes.zalo_oa_api import FakeZaloOA, text_event
 from tests.forms.conftest import World, build_world
+from tests.integration.services import services, settle
 
 USER = "8412345678901234"  # the head's id as the OA sees them
 STRANGER = "8499999999999999"  # writes to the OA but is linked to nobody
@@ -38,8 +38,7 @@ class Rig:
     world: World
     fake: FakeZaloOA
     client: httpx.AsyncClient
-    worker: InboxWorker
-    sender: OutboxSender
+    services: Services
     tokens: DatabaseTokenStore
 
     def event(self, text: str, user: str = USER, **kw: Any) -> dict[str, Any]:
@@ -51,8 +50,7 @@ class Rig:
         return response.status_code
 
     async def settle(self) -> None:
-        while await self.worker.run_once() or await self.sender.run_once():
-            pass
+        await settle(self.services)
 
     def inbox(self) -> list[InboxUpdate]:
         with self.world.sessions() as session:
@@ -91,26 +89,10 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
             api_base=fake.url,
             oauth_base=fake.url,
         )
-        channels = {"zalo_oa": channel}
-        worker = InboxWorker(
-            world.sessions,
-            world.router(),
-            channels,
-            now=world.clock,
-            file_too_large=file_too_large_text,
-        )
-        sender = OutboxSender(world.sessions, channels, now=world.clock)
-        services = WebServices(
-            sessions=world.sessions,
-            channels=channels,
-            worker=worker,
-            sender=sender,
-            now=world.clock,
-            background=False,
-        )
-        transport = httpx.ASGITransport(app=create_app(services))
+        running = services(world, {"zalo_oa": channel}, background=False)
+        transport = httpx.ASGITransport(app=create_app(running))
         async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
-            yield Rig(world, fake, client, worker, sender, tokens)
+            yield Rig(world, fake, client, running, tokens)
         await channel.close()
     world.engine.dispose()
 
@@ -143,7 +125,7 @@ async def test_a_badly_signed_event_is_refused_and_not_stored(
 ) -> None:
     body, headers = rig.fake.signed(rig.event("/help"), **(forge or {}))
     if forge is None:
-        del headers[ZALO_OA_SIGNATURE_HEADER]
+        del headers[SIGNATURE_HEADER]
     assert await rig.post(body, headers) == 403
     await rig.settle()
     assert rig.inbox() == []

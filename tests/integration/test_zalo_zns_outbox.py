@@ -18,14 +18,14 @@ from sqlalchemy import select
 
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.channels.zalo_zns import ZaloZNSChannel
+from bot.delivery.sender import OutboxSender
 from bot.messages import Reply
-from bot.outbox import OutboxSender
 from bot.reminders.reach import Identity, Route, RouteKind, RoutingPolicy, choose_route
-from bot.store import delivery
-from bot.store.delivery import OutboxMessage, PlatformToken, UnreachableChat
+from bot.store import outbox
 from bot.store.models import ChannelIdentity, Person
+from bot.store.outbox import OutboxMessage, UnreachableChat
 from bot.store.phone import zns_phone
-from bot.store.tokens import DatabaseTokenStore
+from bot.store.tokens import DatabaseTokenStore, PlatformToken
 from tests.fakes.zalo_oa_api import FakeZaloOA
 from tests.forms.conftest import World, build_world
 
@@ -59,7 +59,7 @@ class Rig:
             meta={"key": key, "zns_fields": json.dumps(fields, ensure_ascii=False)},
         )
         with self.world.sessions.begin() as session:
-            delivery.enqueue(
+            outbox.enqueue(
                 session,
                 channel=route.channel,
                 chat_id=route.chat_id,

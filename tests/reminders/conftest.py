@@ -14,8 +14,8 @@ from bot.reminders.chase import Chaser
 from bot.reminders.loop import ReminderScheduler
 from bot.reminders.reach import DIRECT_CHANNELS, RoutingPolicy, route_by
 from bot.store import reminders as rows
-from bot.store.delivery import OutboxMessage
 from bot.store.models import ChannelIdentity
+from bot.store.outbox import OutboxMessage
 from tests.forms.conftest import World, _postgres_schema, build_world
 
 # The forms' world links everyone on the console; here it stands for a chat with no window.

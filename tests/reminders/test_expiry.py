@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from bot.channels.base import SendResult, SendStatus
+from bot.channels.base import RateLimits, SendResult, SendStatus
+from bot.delivery.sender import OutboxSender
 from bot.messages import Reply
-from bot.outbox import OutboxSender
 from tests.forms.conftest import World
 from tests.reminders.conftest import at, outbox, scheduler
 
@@ -14,8 +14,14 @@ from tests.reminders.conftest import at, outbox, scheduler
 class Recorder:
     """Stands in for a chat platform: records what it is asked to send."""
 
+    name = "console"
+    rate_limits = RateLimits()
+
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
+
+    def is_group(self, chat_id: str) -> bool:
+        return False
 
     async def send(self, chat_id: str, reply: Reply, *, first_part: int = 0) -> SendResult:
         self.sent.append((chat_id, reply.text))

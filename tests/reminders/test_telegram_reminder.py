@@ -11,8 +11,7 @@ from pathlib import Path
 from sqlalchemy import update
 
 from bot.channels.telegram import TelegramChannel, make_bot
-from bot.outbox import OutboxSender
-from bot.polling import run_polling
+from bot.delivery.polling import run_polling
 from bot.reminders.calendar import WorkCalendar
 from bot.reminders.chase import Chaser
 from bot.reminders.loop import ReminderScheduler
@@ -21,7 +20,7 @@ from bot.store.models import ChannelIdentity, Movement
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import callback_update
 from tests.forms.conftest import build_world
-from tests.integration.services import web_services
+from tests.integration.services import services
 from tests.integration.test_telegram_polling import until
 from tests.reminders.conftest import at
 
@@ -46,18 +45,13 @@ async def test_a_reminder_reaches_telegram_and_its_buttons_work(tmp_path: Path) 
     async with FakeTelegram(token=TOKEN, bot_username="ThiDuaTestBot") as fake:
         channel = TelegramChannel(make_bot(TOKEN, base_url=fake.url), bot_username="ThiDuaTestBot")
         channels = {"telegram": channel}
-        sender = OutboxSender(world.sessions, channels, now=world.clock)
+        parts = services(world, channels)
         chaser = Chaser(WorkCalendar(), route_by(RoutingPolicy(), channels))
-        services = web_services(
-            world,
-            channels,
-            sender=sender,
-            reminders=ReminderScheduler(
-                world.sessions, chaser, now=world.clock, on_queued=sender.wake
-            ),
+        parts.reminders = ReminderScheduler(
+            world.sessions, chaser, now=world.clock, on_queued=parts.sender.wake
         )
         stop = asyncio.Event()
-        running = asyncio.create_task(run_polling(services, stop))
+        running = asyncio.create_task(run_polling(parts, stop))
 
         def texts() -> list[str]:
             return fake.texts(CHAT)

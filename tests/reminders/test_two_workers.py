@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections import Counter
 from datetime import date, datetime, time, timedelta
@@ -11,7 +10,7 @@ from sqlalchemy import func, select, text
 
 from bot.reminders.loop import LOCK_KEY, ReminderScheduler
 from bot.store import reminders as rows
-from bot.store.delivery import OutboxMessage
+from bot.store.outbox import OutboxMessage
 from tests.forms.conftest import World
 from tests.reminders.conftest import at, scheduler, sent
 
@@ -74,23 +73,3 @@ def test_a_pass_repeated_after_a_crash_sends_nothing_more(sqlite_world: World) -
     with world.sessions() as session:
         queued = session.scalar(select(func.count()).select_from(OutboxMessage))
     assert queued == first.sent
-
-
-def test_an_idle_pass_on_sqlite_does_not_wait_for_the_write_lock(sqlite_world: World) -> None:
-    """Chats hold SQLite's single write lock for their turns; a pass that finds nothing due
-    must not queue behind them (nor hold them up)."""
-    world = sqlite_world
-    world.clock.current = at(date(2026, 3, 9))  # a Monday: the weekly summary goes out
-    first = scheduler(world).tick()
-    assert first is not None and first.summaries == 2
-    path = world.engine.url.database
-    assert path is not None
-    other = sqlite3.connect(path, timeout=0.1)
-    try:
-        other.execute("BEGIN IMMEDIATE")  # a chat's turn in progress
-        world.clock.current = at(date(2026, 3, 9), time(9, 0))
-        idle = scheduler(world).tick()
-        assert idle is not None and (idle.sent, idle.skipped) == (0, 0)
-    finally:
-        other.rollback()
-        other.close()
