@@ -7,7 +7,8 @@ Layout of a directory (one index per embedding model, so switching models never 
     snapshot-<slug>.npz       chunks and vectors as of the last refresh, for a fast start
 Chroma never embeds anything itself: its default embedding function downloads a model.
 A start whose snapshot matches the catalog reads neither Chroma nor its (slow) import; the
-Chroma client is opened on the first write.
+Chroma client is opened on the first write. How a chunk looks in Chroma and in the snapshot
+is in index_records.
 """
 
 from __future__ import annotations
@@ -18,15 +19,24 @@ import os
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from knowledge.documents import Chunk, Citation, DocumentMeta
+from knowledge.documents import Chunk, DocumentMeta
 from knowledge.embedders import Embedder, Vectors
+from knowledge.index_records import (
+    chunk_from_record,
+    chunk_record,
+    from_chroma,
+    read_snapshot,
+    snapshot_matches,
+    to_metadata,
+    write_snapshot,
+)
 from knowledge.lexical import LexicalIndex
 
 
@@ -192,7 +202,7 @@ class KnowledgeIndex:
                     ids=[c.id for c in batch],
                     embeddings=np.vstack([vectors[c.id] for c in batch]),
                     documents=[c.text for c in batch],
-                    metadatas=[_to_metadata(c, start + i, meta) for i, c in enumerate(batch)],
+                    metadatas=[to_metadata(c, start + i, meta) for i, c in enumerate(batch)],
                 )
             stale = sorted(set(old_ids) - set(ids))
             if stale:
@@ -261,7 +271,7 @@ class KnowledgeIndex:
         # Records of documents missing from the catalog (an upsert that died before writing
         # it) are left in Chroma unused: a re-ingest reuses their vectors.
         rows: dict[str, list[tuple[int, Chunk]]] = {}
-        for doc_id, chunk, seq, vec in _from_chroma(self._collection, self._docs):
+        for doc_id, chunk, seq, vec in from_chroma(self._collection, self._docs, page=_BATCH * 4):
             rows.setdefault(doc_id, []).append((seq, chunk))
             self._vectors[chunk.id] = vec
             self._owner[chunk.id] = doc_id
@@ -280,43 +290,25 @@ class KnowledgeIndex:
 
     def _save_snapshot(self, view: IndexView) -> None:
         """Chunks and vectors as Chroma holds them now, tagged with the catalog they match."""
-        records = [{"doc_id": self._owner.get(c.id, ""), **_chunk_record(c)} for c in view.chunks]
-        path = self._snapshot_path()
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(
-            tmp,
-            vectors=view.vectors,
-            records=np.array(json.dumps(records, ensure_ascii=False)),
-            catalog=np.array(self._catalog_digest()),
-        )
-        os.replace(tmp, path)
+        records = [{"doc_id": self._owner.get(c.id, ""), **chunk_record(c)} for c in view.chunks]
+        write_snapshot(self._snapshot_path(), view.vectors, records, self._catalog_digest())
 
     def _snapshot_current(self) -> bool:
-        try:
-            with np.load(self._snapshot_path(), allow_pickle=False) as data:
-                return str(data["catalog"]) == self._catalog_digest()
-        except (OSError, ValueError, KeyError):
-            return False
+        return snapshot_matches(self._snapshot_path(), self._catalog_digest())
 
     def _load_snapshot(self) -> bool:
         """Load chunks and vectors from the snapshot when it matches the catalog exactly."""
-        if self._directory is None or not self._snapshot_path().exists():
+        if self._directory is None:
             return False
-        try:
-            with np.load(self._snapshot_path(), allow_pickle=False) as data:
-                if str(data["catalog"]) != self._catalog_digest():
-                    return False
-                records = json.loads(str(data["records"]))
-                vectors = np.asarray(data["vectors"], dtype=np.float32)
-        except (OSError, ValueError, KeyError):
+        snapshot = read_snapshot(self._snapshot_path(), self._catalog_digest())
+        if snapshot is None:
             return False
-        if len(records) != len(vectors):
-            return False
+        records, vectors = snapshot
         for record, vec in zip(records, vectors, strict=True):
             doc = self._docs.get(record["doc_id"])
             if doc is None:
                 return False
-            chunk = _chunk_from_record(record, doc)
+            chunk = chunk_from_record(record, doc)
             self._chunks.setdefault(record["doc_id"], []).append(chunk)
             self._vectors[chunk.id] = vec
             self._owner[chunk.id] = record["doc_id"]
@@ -358,82 +350,3 @@ class KnowledgeIndex:
             for cid, meta, vec in zip(got["ids"], got["metadatas"], got["embeddings"], strict=True):
                 out[cid] = (str(meta.get("content_hash", "")), np.asarray(vec, dtype=np.float32))
         return out
-
-
-def _to_metadata(chunk: Chunk, seq: int, meta: DocumentMeta) -> dict[str, str | int]:
-    """Flat scalars; the chunk's own DocumentMeta only when it differs from the document's
-    (a JSONL file of passages from several laws gives each its own title and number)."""
-    cit = chunk.citation
-    own = cit.document
-    return {
-        "doc_id": meta.doc_id,
-        "seq": seq,
-        "title": chunk.title,
-        "article": cit.article,
-        "clause": cit.clause,
-        "point": cit.point,
-        "headings": json.dumps(list(cit.headings), ensure_ascii=False),
-        "content_hash": chunk.content_hash,
-        "document": "" if own == meta else json.dumps(own.to_metadata(), ensure_ascii=False),
-    }
-
-
-def _chunk_record(chunk: Chunk) -> dict[str, Any]:
-    cit = chunk.citation
-    return {
-        "id": chunk.id,
-        "text": chunk.text,
-        "title": chunk.title,
-        "article": cit.article,
-        "clause": cit.clause,
-        "point": cit.point,
-        "headings": list(cit.headings),
-        "document": cit.document.to_metadata(),
-    }
-
-
-def _chunk_from_record(record: Mapping[str, Any], doc: DocumentMeta) -> Chunk:
-    own = DocumentMeta.from_metadata(record["document"])
-    citation = Citation(
-        document=doc if own == doc else own,
-        article=record["article"],
-        clause=record["clause"],
-        point=record["point"],
-        headings=tuple(record["headings"]),
-    )
-    return Chunk(id=record["id"], text=record["text"], citation=citation, title=record["title"])
-
-
-def _from_chroma(
-    collection: Any, docs: Mapping[str, DocumentMeta]
-) -> Iterator[tuple[str, Chunk, int, Vectors]]:
-    """The one place Chroma's result dicts become Chunks: (doc id, chunk, position in its
-    document, vector) for every record of a catalogued document."""
-    offset = 0
-    while True:
-        got = collection.get(
-            include=["documents", "metadatas", "embeddings"], limit=_BATCH * 4, offset=offset
-        )
-        if not got["ids"]:
-            return
-        for cid, text, meta, vec in zip(
-            got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
-        ):
-            owner = str(meta.get("doc_id", ""))
-            doc = docs.get(owner)
-            if doc is None:
-                continue
-            if meta.get("document"):
-                doc = DocumentMeta.from_metadata(json.loads(str(meta["document"])))
-            citation = Citation(
-                document=doc,
-                article=str(meta.get("article", "")),
-                clause=str(meta.get("clause", "")),
-                point=str(meta.get("point", "")),
-                headings=tuple(json.loads(str(meta.get("headings", "[]")))),
-            )
-            chunk = Chunk(
-                id=cid, text=text or "", citation=citation, title=str(meta.get("title", ""))
-            )
-            yield owner, chunk, int(meta.get("seq", 0)), np.asarray(vec, dtype=np.float32)
-        offset += len(got["ids"])

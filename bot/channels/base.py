@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -119,7 +119,7 @@ class TokenStore(Protocol):
 
     def save(self, access: str, refresh: str, expires_at: datetime) -> None: ...
 
-    def claim_refresh(self, now: datetime, lease: Any) -> bool:
+    def claim_refresh(self, now: datetime, lease: timedelta) -> bool:
         """May this caller refresh now? Workers sharing a store refresh one at a time."""
         ...
 

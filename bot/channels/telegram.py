@@ -1,10 +1,11 @@
 """Telegram adapter: python-telegram-bot 22 as the API client, nothing more.
 
-Only `telegram.Bot` is used: no Application, ConversationHandler, persistence or JobQueue,
-whose state lives in process memory. Bare `Bot` never retries (no AIORateLimiter, no
-ExtBot) and its httpx transport has no retries, so every outcome comes back here once and
-is turned into a SendResult for the outbox sender, which decides about waiting and retrying.
-PTB types never leave this module; updates are parsed from dicts in telegram_parse.
+Only `telegram.Bot` and its own `HTTPXRequest` are used: no Application, ConversationHandler,
+persistence or JobQueue, whose state lives in process memory. Bare `Bot` never retries (no
+AIORateLimiter, no ExtBot) and its httpx transport has no retries, so every outcome comes back
+here once and is turned into a SendResult for the outbox sender, which decides about waiting
+and retrying. PTB types never leave this module; updates are parsed from dicts in
+telegram_parse.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pydantic import SecretStr
 from telegram import (
     Bot,
     BotCommand,
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     Message,
@@ -42,7 +44,7 @@ from bot.channels.base import (
     SendStatus,
     Update,
 )
-from bot.channels.common import VN_TZ, protect_logs, redact, split_text, utf16_len
+from bot.channels.common import NODELAY, VN_TZ, protect_logs, redact, split_text, utf16_len
 from bot.channels.telegram_parse import (
     CALLBACK_PREFIX,
     FILE_REF,
@@ -50,12 +52,10 @@ from bot.channels.telegram_parse import (
     MemoryCallbackStore,
     parse_update,
 )
-from bot.channels.telegram_request import ApiRequest
 from bot.i18n import channels_vi
 from bot.messages import Attachment, Button, Incoming, Reply
 
 __all__ = [
-    "ApiBot",
     "CallbackStore",
     "MemoryCallbackStore",
     "TelegramChannel",
@@ -64,8 +64,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-Keyboard = dict[str, Any]  # {"inline_keyboard": [[{"text": ..., "callback_data": ...}]]}
 
 TEXT_LIMIT = 4096  # characters (UTF-16 units) after entity parsing
 CALLBACK_DATA_BYTES = 64
@@ -77,52 +75,43 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ANSWERS_IN_FLIGHT = 4  # answerCallbackQuery calls at once (each inbox update may make one)
 
 
-class ApiBot(Bot):
-    """PTB's Bot, plus API calls with JSON-ready parameters whose result stays JSON.
-
-    `send_message` wants the keyboard as InlineKeyboardButton objects (each attribute set
-    through TelegramObject's guarded __setattr__), serialises them back to dicts, and parses
-    Telegram's answer into a Message object of which the sender reads only `message_id`.
-    Profiled in bench/channels that was more than half of a sent reply's CPU.
-    `call` keeps PTB's request path (the same RequestData, request backend and the same
-    TelegramError subclasses for every failure) and leaves out the objects.
-    """
-
-    async def call(self, endpoint: str, params: dict[str, Any]) -> Any:
-        """`endpoint` as the Bot API names it (sendMessage); returns the decoded result."""
-        return await self._post(endpoint, params)
-
-
 def make_bot(
     token: str,
     *,
     base_url: str = "https://api.telegram.org",
     pool_size: int = 20,
     timeout_s: float = 10.0,
-) -> ApiBot:
+) -> Bot:
     """A bare PTB Bot whose API and file URLs can point at a fake server in tests.
 
     Registers the token with the log filter first: PTB logs the API URL (which holds the
     token) while it is constructed, and httpx logs every request URL.
 
-    API calls go through telegram_request (JSON over a keep-alive pool, files over aiohttp;
-    a small part of httpx's CPU per call); the long poll keeps PTB's httpx backend, one
-    request per poll. Each pool bounds the calls in flight: the outbox sender keeps 16 and
-    callback answers at most ANSWERS_IN_FLIGHT, and downloads wait for a free connection (up
-    to the pool timeout) if need be.
+    API calls and the long poll get separate HTTPXRequest pools, so a poll held open by
+    Telegram never takes a connection a reply needs. The API pool bounds the calls in flight
+    (the outbox sender's, callback answers up to ANSWERS_IN_FLIGHT, downloads); a call waits
+    for a free connection up to the pool timeout. Uploads get a longer write timeout.
     """
     protect_logs(token)
     base = base_url.rstrip("/")
-    request = ApiRequest(
-        pool_size=pool_size,
+    request = HTTPXRequest(
+        connection_pool_size=pool_size,
         read_timeout=timeout_s,
         write_timeout=timeout_s,
         connect_timeout=timeout_s,
         pool_timeout=timeout_s,
         media_write_timeout=max(timeout_s, 30.0),
+        socket_options=NODELAY,
     )
-    polling = HTTPXRequest(connection_pool_size=1, read_timeout=timeout_s)
-    return ApiBot(
+    polling = HTTPXRequest(
+        connection_pool_size=1,
+        read_timeout=timeout_s,
+        write_timeout=timeout_s,
+        connect_timeout=timeout_s,
+        pool_timeout=timeout_s,
+        socket_options=NODELAY,
+    )
+    return Bot(
         token,
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
@@ -170,7 +159,7 @@ class TelegramChannel(Channel):
 
     def __init__(
         self,
-        bot: ApiBot,
+        bot: Bot,
         *,
         bot_username: str,
         callbacks: CallbackStore | None = None,
@@ -193,7 +182,10 @@ class TelegramChannel(Channel):
         await self.bot.initialize()
 
     async def close(self) -> None:
+        """Closes the HTTP pools. PTB's shutdown skips a bot never started, but its API
+        pool was opened when made and may have served calls: that one is closed either way."""
         await self.bot.shutdown()
+        await self.bot.request.shutdown()
 
     def secrets(self) -> tuple[str, ...]:
         return self._secrets
@@ -294,7 +286,7 @@ class TelegramChannel(Channel):
             ids.append(str(message_id))
         return SendResult(SendStatus.SENT, platform_message_ids=tuple(ids), parts_sent=len(ids))
 
-    def _parts(self, reply: Reply) -> list[tuple[str | Attachment, Keyboard | None]]:
+    def _parts(self, reply: Reply) -> list[tuple[str | Attachment, InlineKeyboardMarkup | None]]:
         """Text chunks then attachments; the keyboard rides on the last text chunk (or file)."""
         chunks = split_text(reply.text, TEXT_LIMIT, utf16_len) if reply.text.strip() else []
         items: list[str | Attachment] = [*chunks, *reply.attachments]
@@ -304,15 +296,19 @@ class TelegramChannel(Channel):
         carrier = len(chunks) - 1 if chunks else len(items) - 1
         return [(item, markup if i == carrier else None) for i, item in enumerate(items)]
 
-    def _keyboard(self, rows: Sequence[Sequence[Button]]) -> Keyboard | None:
-        """An InlineKeyboardMarkup as the Bot API takes it (JSON)."""
+    def _keyboard(self, rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+        """The buttons as an inline keyboard whose callback data fits Telegram's 64 bytes."""
         if not rows:
             return None
-        keyboard = [
-            [{"text": b.label, "callback_data": self._callback_data(b.payload)} for b in row]
-            for row in rows
-        ]
-        return {"inline_keyboard": keyboard}
+        return InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(b.label, callback_data=self._callback_data(b.payload))
+                    for b in row
+                ]
+                for row in rows
+            ]
+        )
 
     def _callback_data(self, payload: str) -> str:
         """The payload itself when it fits in 64 bytes, else a short key kept in the store."""
@@ -323,20 +319,21 @@ class TelegramChannel(Channel):
         self.callbacks.put(key, payload)
         return key
 
-    async def _send_part(self, chat_id: str, part: tuple[str | Attachment, Keyboard | None]) -> int:
+    async def _send_part(
+        self, chat_id: str, part: tuple[str | Attachment, InlineKeyboardMarkup | None]
+    ) -> int:
         """Sends one part; its message_id."""
-        item, keyboard = part
+        item, markup = part
         if isinstance(item, str):
-            params: dict[str, Any] = {
-                "chat_id": chat_id,
-                "text": html.escape(item, quote=False),
-                "parse_mode": "HTML",
-            }
-            if keyboard is not None:
-                params["reply_markup"] = keyboard
-            result = await self.bot.call("sendMessage", params)
-            return int(result["message_id"])
-        markup = InlineKeyboardMarkup.de_json(keyboard) if keyboard is not None else None
+            # HTML mode with everything escaped: our text shows exactly as written, and
+            # nothing in it (a "<" or "&" in a name) can break entity parsing.
+            message = await self.bot.send_message(
+                chat_id=chat_id,
+                text=html.escape(item, quote=False),
+                parse_mode="HTML",
+                reply_markup=markup,
+            )
+            return message.message_id
         return (await self._upload(chat_id, item, markup)).message_id
 
     async def _upload(
@@ -356,8 +353,7 @@ class TelegramChannel(Channel):
         """Stops the button's spinner; the real answer is a normal reply through the outbox."""
         try:
             async with self._answers:
-                params = {"callback_query_id": callback_id, **({"text": text} if text else {})}
-                await self.bot.call("answerCallbackQuery", params)
+                await self.bot.answer_callback_query(callback_id, text=text or None)
         except tg_error.TelegramError as exc:
             return self._failure(exc)
         return SendResult(SendStatus.SENT)

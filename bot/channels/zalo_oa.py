@@ -3,21 +3,18 @@
 Webhook events are verified by `X-ZEvent-Signature: mac=<hex>`, hex = SHA-256(app_id + raw
 body + timestamp + OA secret key). Replies go out as customer-service messages
 (`POST /v3.0/oa/message/cs`, `access_token` header), allowed within 7 days of the person's
-last interaction. Access tokens last ~25 h; the refresh token is SINGLE-USE, so every refresh
-is saved through a TokenStore at once (the lead persists it atomically in the database),
-refreshes within a process are serialised, and workers sharing the store take a lease on it
-before refreshing. Zalo answers HTTP 200 with `{"error": <code>}`.
+last interaction. Access tokens and their single-use refresh live in zalo_oa_tokens (whose
+names are re-exported here). Zalo answers HTTP 200 with `{"error": <code>}`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
@@ -42,6 +39,13 @@ from bot.channels.common import (
     redact,
     split_text,
 )
+from bot.channels.zalo_oa_tokens import (
+    MemoryTokenStore,
+    OATokens,
+    TokenKeeper,
+    TokenStore,
+    json_body,
+)
 from bot.messages import Attachment, Incoming, Reply
 
 __all__ = [
@@ -65,60 +69,10 @@ DOWNLOAD_LIMIT = 10 * 1024 * 1024
 URL_REF = "url:"
 CS_WINDOW = timedelta(days=7)
 RATE_RETRY_AFTER_S = 30.0  # −32 carries no wait; Zalo's quotas are per minute and per day
-REFRESH_MARGIN = timedelta(minutes=5)
-REFRESH_POLL_S = 0.2  # how often a worker waiting for another's refresh looks at the store
 TOKEN_ERRORS = frozenset({-216, -220})  # access token invalid / expired
 INCOMING_EVENTS = {"user_send_text", "user_send_image", "user_send_file"}
 
 Classifier = Callable[[int, str], SendResult]  # Zalo's error code and message -> outcome
-
-
-@dataclass(frozen=True)
-class OATokens:
-    access_token: str
-    refresh_token: str
-    expires_at: datetime
-
-
-class TokenStore(Protocol):
-    """Where the OA tokens live. `save` must be durable before it returns: the old refresh
-    token is already spent when Zalo hands out the new pair."""
-
-    def load(self) -> OATokens | None: ...
-
-    def save(self, access: str, refresh: str, expires_at: datetime) -> None: ...
-
-    def claim_refresh(self, now: datetime, lease: timedelta) -> bool:
-        """May this caller refresh now? Workers sharing a store refresh one at a time."""
-        ...
-
-    def release_refresh(self) -> None: ...
-
-
-class MemoryTokenStore:
-    """TokenStore for tests; `saves` counts rotations."""
-
-    def __init__(self, tokens: OATokens | None = None) -> None:
-        self.tokens = tokens
-        self.saves = 0
-        self.lease_until: datetime | None = None
-
-    def load(self) -> OATokens | None:
-        return self.tokens
-
-    def save(self, access: str, refresh: str, expires_at: datetime) -> None:
-        self.tokens = OATokens(access, refresh, expires_at)
-        self.saves += 1
-        self.lease_until = None
-
-    def claim_refresh(self, now: datetime, lease: timedelta) -> bool:
-        if self.lease_until is not None and self.lease_until > now:
-            return False
-        self.lease_until = now + lease
-        return True
-
-    def release_refresh(self) -> None:
-        self.lease_until = None
 
 
 def sign(app_id: str, body: bytes, timestamp: str, oa_secret: str) -> str:
@@ -152,7 +106,7 @@ def from_settings(settings: ZaloOASettings, context: ChannelContext) -> ZaloOACh
         app_id=settings.zalo_oa_app_id,
         app_secret=app_secret.get_secret_value(),
         oa_secret=oa_secret.get_secret_value(),
-        tokens=tokens,  # type: ignore[arg-type]
+        tokens=tokens,
         api_base=settings.zalo_oa_api_url,
         oauth_base=settings.zalo_oa_oauth_url,
         tz=context.tz,
@@ -186,7 +140,6 @@ class ZaloOAChannel(Channel):
         self._oa_secret = oa_secret
         self.tokens = tokens
         self._api = api_base.rstrip("/")
-        self._oauth = oauth_base.rstrip("/")
         self._own_client = client is None
         self.client = client or httpx.AsyncClient(
             timeout=timeout_s,
@@ -196,8 +149,15 @@ class ZaloOAChannel(Channel):
         self.tz = tz
         self._now = now or (lambda: datetime.now(tz))
         self.download_limit = download_limit
-        self._refresh_lock = asyncio.Lock()
-        self._timeout_s = timeout_s
+        self._keeper = TokenKeeper(
+            app_id=app_id,
+            app_secret=app_secret,
+            tokens=tokens,
+            client=self.client,
+            oauth_base=oauth_base,
+            now=self._now,
+            timeout_s=timeout_s,
+        )
 
     async def close(self) -> None:
         if self._own_client:
@@ -351,10 +311,10 @@ class ZaloOAChannel(Channel):
         """
         judge = classify or self._classify
         try:
-            token = await self._access_token()
+            token = await self._keeper.access_token()
             result, data, code = await self._request(method, url, token, judge, **kwargs)
             if code in token_errors:
-                token = await self._access_token(stale=token)
+                token = await self._keeper.access_token(stale=token)
                 result, data, code = await self._request(method, url, token, judge, **kwargs)
         except ChannelError as exc:
             return SendResult(exc.status, exc.retry_after_s, detail=exc.detail), {}
@@ -374,7 +334,7 @@ class ZaloOAChannel(Channel):
         if response.status_code >= 500:
             detail = f"HTTP {response.status_code}"
             return SendResult(SendStatus.TRANSIENT, detail=detail), {}, 0
-        body = _json(response)
+        body = json_body(response)
         code = int(body.get("error") or 0)
         raw = body.get("data")
         data: dict[str, Any] = raw if isinstance(raw, dict) else {}
@@ -393,74 +353,6 @@ class ZaloOAChannel(Channel):
         if code in TOKEN_ERRORS:  # still invalid after a refresh: keep the message, back off
             return SendResult(SendStatus.TRANSIENT, detail="token_invalid")
         return SendResult(SendStatus.FAILED, detail=detail)
-
-    async def _access_token(self, *, stale: str | None = None) -> str:
-        """A usable access token; refreshes when expired, or when `stale` was just refused.
-
-        Serialised by a lock, and re-read from the store inside it: when another task (or,
-        through a shared store, another worker) has already rotated the pair, its token is
-        used instead of spending the refresh token a second time.
-        """
-        current = self.tokens.load()
-        if current:
-            protect_logs(current.access_token, current.refresh_token)
-        if current and stale is None and current.expires_at - REFRESH_MARGIN > self._now():
-            return current.access_token
-        async with self._refresh_lock:
-            usable = await self._usable_or_lease(stale)
-            if isinstance(usable, str):
-                return usable
-            try:
-                return await self._refresh(usable.refresh_token)
-            except BaseException:
-                self.tokens.release_refresh()
-                raise
-
-    async def _usable_or_lease(self, stale: str | None) -> str | OATokens:
-        """A usable access token from the store, or, once this worker holds the refresh lease,
-        the pair to refresh. Another worker's refresh is waited for (up to its lease), then
-        its pair is used: the single-use refresh token is spent once across workers."""
-        lease = timedelta(seconds=self._timeout_s * 2 + 5)
-        deadline = self._now() + lease + timedelta(seconds=1)
-        while True:
-            current = self.tokens.load()
-            if current is None:
-                raise ChannelError(SendStatus.TRANSIENT, "no_tokens")
-            fresh = current.expires_at - REFRESH_MARGIN > self._now()
-            if fresh and current.access_token != stale:
-                return current.access_token
-            if self.tokens.claim_refresh(self._now(), lease):
-                again = self.tokens.load()  # saved by another worker since the read above?
-                if again is not None and again.access_token != current.access_token:
-                    self.tokens.release_refresh()
-                    continue
-                return current
-            if self._now() > deadline:
-                raise ChannelError(SendStatus.TRANSIENT, "token_refresh_pending")
-            await asyncio.sleep(REFRESH_POLL_S)
-
-    async def _refresh(self, refresh_token: str) -> str:
-        try:
-            response = await self.client.post(
-                f"{self._oauth}/v4/oa/access_token",
-                headers={"secret_key": self._app_secret},
-                data={
-                    "app_id": self.app_id,
-                    "grant_type": "refresh_token",
-                    "refresh_token": refresh_token,
-                },
-            )
-        except httpx.HTTPError as exc:
-            raise ChannelError(SendStatus.TRANSIENT, type(exc).__name__) from None
-        body = _json(response)
-        access, refresh = body.get("access_token"), body.get("refresh_token")
-        if response.status_code != 200 or not access or not refresh:
-            log.error("zalo oa token refresh failed: %s", body.get("error_name") or "?")
-            raise ChannelError(SendStatus.TRANSIENT, "token_refresh_failed")
-        protect_logs(str(access), str(refresh))
-        expires_at = self._now() + timedelta(seconds=int(body.get("expires_in") or 3600))
-        self.tokens.save(str(access), str(refresh), expires_at)
-        return str(access)
 
     def redact(self, text: str) -> str:
         """`text` without the app secrets and the current tokens, for details and logs."""
@@ -488,11 +380,3 @@ def _attachments(message: Mapping[str, Any]) -> tuple[Attachment, ...]:
             name = str(payload.get("name") or f"file-{index}")
             found.append(Attachment("document", name, ref=f"{URL_REF}{url}"))
     return tuple(found)
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -29,6 +30,31 @@ def test_telegram_fake_in_a_thread_serves_a_blocked_long_poll() -> None:
         (update,) = answer.json()["result"]
         assert update["message"]["text"] == "xin chào"
         assert [c.method for c in fake.calls] == ["getMe", "getUpdates"]
+
+
+def test_telegram_fake_records_json_form_and_multipart_calls_alike() -> None:
+    """PTB sends form fields (nested values as JSON strings) or multipart; other clients
+    JSON: the recorded params are the same, the keyboard an object each time."""
+    markup = {"inline_keyboard": [[{"text": "Xác nhận", "callback_data": "nav:confirm"}]]}
+    params = {"chat_id": "42", "text": "xin chào", "parse_mode": "HTML"}
+    form = {**params, "reply_markup": json.dumps(markup)}
+    fake = FakeTelegram(token=TOKEN)
+    with fake.running_in_thread():
+        send = f"{fake.url}/bot{TOKEN}/sendMessage"
+        answers = [
+            httpx.post(send, json={**params, "reply_markup": markup}),
+            httpx.post(send, data=form),
+            httpx.post(send, data=form, files={"unused": ("a.txt", b"x")}),
+        ]
+        assert [a.json()["ok"] for a in answers] == [True, True, True]
+        recorded = [call.params for call in fake.calls_to("sendMessage")]
+        assert recorded[0] == recorded[1] == {**params, "reply_markup": markup}
+        assert recorded[2] == {
+            **recorded[0],
+            "unused": "attach://unused",
+            "_filenames": {"unused": "a.txt"},
+        }
+        assert [d.reply_markup for d in fake.delivered("42")] == [markup] * 3
 
 
 async def test_zalo_webhook_delivery_with_right_and_wrong_secret(zb_fake: FakeZaloBot) -> None:

@@ -226,7 +226,10 @@ class FakeServer:
 
 
 async def read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """Form, multipart or JSON parameters; JSON-looking form values (reply_markup) decoded."""
+    """A call's parameters, the same whichever way they came: a JSON body, form fields or
+    multipart (files apart, named `attach://<field>`). Form fields carry nested values as
+    JSON strings (PTB's reply_markup, commands): those are decoded back to objects; scalars
+    stay the strings they were sent as."""
     params: dict[str, Any] = {}
     files: dict[str, bytes] = {}
     if request.content_type == "application/json":

@@ -7,6 +7,10 @@
         fake.push_update(message_update(42, "xin chào"))  # served by getUpdates
         fake.delivered("42")                            # what reached chat 42, in order
 
+PTB's HTTPXRequest posts form fields (nested values such as reply_markup as JSON strings) and
+multipart bodies for files; other clients may post JSON. All three give the same recorded
+`params`, with reply_markup, commands and allowed_updates as objects (tests.fakes.base).
+
 Serves getMe, sendMessage, sendPhoto, sendDocument, answerCallbackQuery, setMyCommands,
 setWebhook, deleteWebhook, getWebhookInfo, getUpdates (long polling with offsets), getFile
 and file downloads. Validates what Telegram validates and our adapter must respect: text
