@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, inspect, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -202,47 +202,14 @@ class SavedReport:
     late: bool
 
 
-_REPORT_TABLE = cast(Table, ProgressReport.__table__)
-_VALUE_TABLE = cast(Table, ReportValue.__table__)
-_ATTACHMENT_TABLE = cast(Table, ReportAttachment.__table__)
-_INSERT_REPORT = insert(_REPORT_TABLE).returning(_REPORT_TABLE.c.id)
-_INSERT_VALUES = insert(_VALUE_TABLE).returning(
-    _VALUE_TABLE.c.id, _VALUE_TABLE.c.actual_value, sort_by_parameter_order=True
-)
-_INSERT_ATTACHMENTS = insert(_ATTACHMENT_TABLE).returning(
-    _ATTACHMENT_TABLE.c.id, sort_by_parameter_order=True
-)
-
-
-def _columns(row: Any, table: Table) -> dict[str, Any]:
-    """The column values set on an ORM object that was never added to a session."""
-    state = inspect(row)
-    return {c.key: state.dict[c.key] for c in table.columns if c.key in state.dict}
-
-
 def _insert_new(session: Session, report: ProgressReport) -> None:
-    """Insert a new report built (transient) by `fill`, with Core statements.
-
-    The ORM object is never added: a flush of the new objects cost several times these
-    statements. It gets the ids and the values as stored (RETURNING), so `snapshot(report)` is
-    what reading the rows back would give. The report row's INSERT runs in a savepoint: two
-    people filing the same period at once trip the unique key there.
-    """
-    session.flush()  # what the ORM would flush before these statements (usually nothing)
-    connection = session.connection()  # Core on the connection: no ORM execution around it
-    with connection.begin_nested():
-        report.id = connection.execute(_INSERT_REPORT, _columns(report, _REPORT_TABLE)).scalar_one()
-    if report.values:
-        rows = [{**_columns(v, _VALUE_TABLE), "report_id": report.id} for v in report.values]
-        stored = connection.execute(_INSERT_VALUES, rows).all()
-        for value, (value_id, actual) in zip(report.values, stored, strict=True):
-            value.id, value.report_id, value.actual_value = value_id, report.id, actual
-    if report.attachments:
-        files = report.attachments
-        rows = [{**_columns(a, _ATTACHMENT_TABLE), "report_id": report.id} for a in files]
-        ids = connection.execute(_INSERT_ATTACHMENTS, rows).scalars().all()
-        for attachment, attachment_id in zip(files, ids, strict=True):
-            attachment.id, attachment.report_id = attachment_id, report.id
+    """Insert a new report built by `fill`, with its values and attachments. The INSERT runs
+    in a savepoint: two people filing the same period at once trip the unique key there, and
+    only the savepoint rolls back."""
+    with session.begin_nested():
+        session.add(report)
+        session.flush()
+    _reread_values(session, report)
 
 
 _TARGET_IDS = select(Target.id).where(Target.registration_id == bindparam("registration_id"))
@@ -273,9 +240,9 @@ def _claim(
 ) -> tuple[ProgressReport, bool]:
     """The row to write with its version already bumped, and whether it is a new row.
 
-    A new row is inserted already `fill`ed, values and attachments with it (see `_insert_new`);
-    it stays out of the session. Only a row someone else inserted first makes that a Conflict;
-    any other error is raised as is.
+    A new row is inserted already `fill`ed, values and attachments with it (see `_insert_new`).
+    Only a row someone else inserted first makes that a Conflict; any other error is raised
+    as is.
     """
     reg_id, period_id = draft["reg_id"], draft["period_id"]
     if draft.get("report_id") is None and existing is None:

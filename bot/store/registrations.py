@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, inspect, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -149,42 +149,14 @@ def write_registration(
     return Saved(reg.id, reg.version, reg.status)
 
 
-_REG_TABLE = cast(Table, Registration.__table__)
-_LINE_TABLE = cast(Table, RegistrationLine.__table__)
-_TARGET_TABLE = cast(Table, Target.__table__)
-_INSERT_REG = insert(_REG_TABLE).returning(_REG_TABLE.c.id)
-_INSERT_LINES = insert(_LINE_TABLE)
-_INSERT_TARGETS = insert(_TARGET_TABLE).returning(
-    _TARGET_TABLE.c.id, _TARGET_TABLE.c.target_value, sort_by_parameter_order=True
-)
-
-
-def _columns(row: Any, table: Table) -> dict[str, Any]:
-    """The column values set on an ORM object that was never added to a session."""
-    state = inspect(row)
-    return {c.key: state.dict[c.key] for c in table.columns if c.key in state.dict}
-
-
 def _insert_new(session: Session, reg: Registration) -> None:
-    """Insert a new registration built (transient) by `fill`, with Core statements.
-
-    The ORM object is never added: a flush of three new objects cost several times these
-    three statements. It gets the ids and the target values as stored (RETURNING), so
-    `snapshot(reg)` is what reading the rows back would give. The INSERT of the registration
-    row runs in a savepoint: a unit registering twice at once trips the unique key there.
-    """
-    session.flush()  # what the ORM would flush before these statements (usually nothing)
-    connection = session.connection()  # Core on the connection: no ORM execution around it
-    with connection.begin_nested():
-        reg.id = connection.execute(_INSERT_REG, _columns(reg, _REG_TABLE)).scalar_one()
-    if reg.lines:
-        rows = [{**_columns(line, _LINE_TABLE), "registration_id": reg.id} for line in reg.lines]
-        connection.execute(_INSERT_LINES, rows)
-    if reg.targets:
-        rows = [{**_columns(t, _TARGET_TABLE), "registration_id": reg.id} for t in reg.targets]
-        stored = connection.execute(_INSERT_TARGETS, rows).all()
-        for target, (target_id, value) in zip(reg.targets, stored, strict=True):
-            target.id, target.registration_id, target.target_value = target_id, reg.id, value
+    """Insert a new registration built by `fill`, with its lines and targets. The INSERT runs
+    in a savepoint: a unit registering twice at once trips the unique key there, and only the
+    savepoint rolls back."""
+    with session.begin_nested():
+        session.add(reg)
+        session.flush()
+    _reread_targets(session, reg)
 
 
 def set_status(
@@ -244,9 +216,9 @@ def _claim(
 ) -> tuple[Registration, bool]:
     """The row to write, its version already bumped, and whether it is new.
 
-    A new row is inserted already `fill`ed, lines and targets with it (see `_insert_new`); it
-    stays out of the session. Only a row someone else inserted first makes that a Conflict; any
-    other error is raised as is.
+    A new row is inserted already `fill`ed, lines and targets with it (see `_insert_new`).
+    Only a row someone else inserted first makes that a Conflict; any other error is raised
+    as is.
     """
     reg_id = draft.get("reg_id")
     if reg_id is None:

@@ -430,3 +430,37 @@ def test_moments_come_back_aware_and_equal(sessions: sessionmaker[Session]) -> N
     assert stored.utcoffset() == timedelta(0)
     with pytest.raises(StatementError), sessions.begin() as session:
         session.add(Conversation(channel="zalo", chat_id="n", updated_at=datetime(2026, 3, 2)))  # noqa: DTZ001
+
+
+def test_a_registration_someone_else_stored_first_is_a_conflict_that_keeps_the_turn(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Two drafts of one unit's registration: the second to be saved is told who saved first,
+    and only its savepoint rolls back, so the rest of its turn still commits."""
+    from bot.store import registrations
+    from bot.store.conversations import Conflict
+
+    with sessions.begin() as session:
+        unit_id = add_unit(session, "RACE").id
+        movement_id = add_movement(session, "M-RACE", date(2026, 1, 1), date(2026, 12, 31)).id
+        person_id = add_person(session, "Lê Thị Hạnh").id
+
+    def draft() -> dict[str, object]:
+        target = {"description": "Tỷ lệ hồ sơ đúng hạn", "unit": "%", "value": "95.5"}
+        return {"unit_id": unit_id, "movement_id": movement_id, "targets": [target], "lines": []}
+
+    with sessions.begin() as session:
+        saved = registrations.write_registration(
+            session, draft(), status=registrations.DRAFT, person_id=person_id, now=NOW
+        )
+    with sessions.begin() as session:
+        add_unit(session, "KEPT")  # the turn's other work
+        with pytest.raises(Conflict):
+            registrations.write_registration(
+                session, draft(), status=registrations.DRAFT, person_id=person_id, now=NOW
+            )
+    with sessions() as session:
+        regs = session.scalars(select(Registration)).all()
+        assert [(r.id, r.version) for r in regs] == [(saved.id, 1)]
+        assert [t.target_value for t in regs[0].targets] == [Decimal("95.5")]
+        assert session.scalar(select(func.count()).select_from(Unit).where(Unit.code == "KEPT"))
