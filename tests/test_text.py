@@ -20,7 +20,6 @@ from bot.core.text import (
     parse_nav,
     parse_number,
     parse_quantity,
-    parse_yes_no,
     same_label,
 )
 
@@ -84,7 +83,6 @@ def test_any_text_never_raises(text: str) -> None:
     parse_number(text)
     parse_quantity(text)
     parse_date(text, 2026)
-    parse_yes_no(text)
     parse_nav(text)
     parse_choice(text, 5)
     looks_like_question(text)
@@ -119,20 +117,6 @@ def test_every_written_form_of_a_date_parses(day: date) -> None:
     ):
         assert parse_date(typed, default_year=1999) == day
     assert parse_date(f"{day.day}/{day.month}", default_year=day.year) == day
-
-
-@pytest.mark.parametrize("typed", ["có", "Có.", "co", "ok", "OK", "đồng ý", "dong y", "Vâng"])
-def test_yes(typed: str) -> None:
-    assert parse_yes_no(typed) is True
-
-
-@pytest.mark.parametrize("typed", ["không", "khong", "Ko", "chưa"])
-def test_no(typed: str) -> None:
-    assert parse_yes_no(typed) is False
-
-
-def test_neither_yes_nor_no() -> None:
-    assert parse_yes_no("có lẽ để mai") is None
 
 
 @pytest.mark.parametrize(

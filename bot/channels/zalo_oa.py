@@ -218,10 +218,6 @@ class ZaloOAChannel(Channel):
             return None
         return str(sender), from_unix(int(stamp) / 1000, self.tz)
 
-    def can_message(self, last_interaction: datetime | None) -> bool:
-        """Whether a customer-service message is still allowed (within 7 days)."""
-        return last_interaction is not None and self._now() - last_interaction < CS_WINDOW
-
     async def resolve_attachments(self, incoming: Incoming) -> Incoming:
         """Downloads files still on Zalo (ref 'url:<url>') into data, within the size limit."""
         resolved: list[Attachment] = []

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.store import org
 from bot.store.accounts import Caller
-from bot.store.models import ClusterMember, Person
+from bot.store.models import ClusterMember
 from bot.store.roles import Role
 
 
@@ -74,16 +74,9 @@ def can(actor: Actor, action: Action, unit_id: int | None) -> bool:
     return False  # pragma: no cover - every Action is handled above
 
 
-def actor_for(session: Session, person: Person | None, today: date) -> Actor:
-    """The actor for a linked person (their roles, unit, and the cluster they lead this year)."""
-    if person is None:
-        return UNLINKED
-    caller = Caller(person.id, person.unit_id, frozenset(row.role for row in person.roles))
-    return actor_of(session, caller, today)
-
-
 def actor_of(session: Session, caller: Caller | None, today: date) -> Actor:
-    """`actor_for` from the plain row the router reads on every message (no ORM Person)."""
+    """The actor for a linked person, from the plain row the router reads on every message:
+    their roles, unit, and the cluster they lead this year."""
     if caller is None:
         return UNLINKED
     roles = frozenset(org.known_roles(caller.roles))

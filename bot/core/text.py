@@ -166,20 +166,6 @@ def parse_date(text: str, default_year: int) -> date | None:
         return None
 
 
-_YES = {"co", "ok", "oke", "okay", "dong y", "yes", "y", "vang", "u", "uh", "dung", "duoc", "co a"}
-_NO = {"khong", "ko", "k", "no", "n", "khong dong y", "sai", "chua", "thoi", "khong a"}
-
-
-def parse_yes_no(text: str) -> bool | None:
-    """`có`/`ok`/`đồng ý`/`vâng` → True, `không`/`ko`/`chưa` → False, anything else → None."""
-    bare = _bare(text)
-    if bare in _YES:
-        return True
-    if bare in _NO:
-        return False
-    return None
-
-
 class Nav(StrEnum):
     """Navigation every form understands, typed or pressed."""
 

@@ -31,10 +31,6 @@ class WorkCalendar:
     def _holidays(self) -> holidays.HolidayBase:
         return holidays.country_holidays("VN", language="vi")
 
-    def holiday_name(self, day: date) -> str | None:
-        name = self._holidays.get(day)
-        return str(name) if name else None
-
     def is_working_day(self, day: date) -> bool:
         return day not in self.extra_days_off and bool(self._holidays.is_working_day(day))
 

@@ -103,13 +103,6 @@ class ConversationState:
         return self.draft
 
 
-def load_conversation(session: Session, channel: str, chat_id: str) -> ConversationState:
-    """Read with Core, not the ORM: this runs on every message and needs no identity map."""
-    params = {"channel": channel, "chat_id": chat_id}
-    row = session.execute(_LOAD, params).first()
-    return from_row(channel, chat_id, row)
-
-
 def from_row(channel: str, chat_id: str, row: Any | None) -> ConversationState:
     """The state from a row with the columns of `_LOAD` (None: the chat has no row yet)."""
     if row is None:

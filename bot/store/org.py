@@ -125,24 +125,6 @@ def link_identity(
     return person
 
 
-def person_for_identity(session: Session, channel: str, external_id: str) -> Person | None:
-    return session.scalar(
-        select(Person)
-        .join(ChannelIdentity, ChannelIdentity.person_id == Person.id)
-        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-    )
-
-
-def touch_identity(session: Session, channel: str, external_id: str, now: datetime) -> None:
-    """Remember when the account last wrote: reminders go to accounts that are still in use."""
-    session.execute(
-        update(ChannelIdentity)
-        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-        .values(last_interaction_at=_utc(now))
-        .execution_options(synchronize_session=False)
-    )
-
-
 _ROLES_BY_NAME = {role.value: role for role in Role}  # a lookup, not Role(name), per message
 
 
@@ -173,14 +155,6 @@ def clusters_of_unit(session: Session, unit_id: int, year: int) -> list[Cluster]
             .order_by(Cluster.kind, Cluster.code)
         )
     )
-
-
-def cluster_led_by(session: Session, person: Person, year: int) -> Cluster | None:
-    """The cluster whose lead unit is the person's unit, if the person holds the lead role.
-
-    Leadership belongs to the unit (it rotates yearly); the role says which of its people act.
-    """
-    return cluster_led_from(session, person.unit_id, roles_of(person), year)
 
 
 def cluster_led_from(

@@ -240,11 +240,6 @@ def mark_sent(session: Session, message_id: int, *, now: datetime) -> None:
     session.execute(_SENT, {"row_id": message_id, "at": now})
 
 
-def record_progress(session: Session, message_id: int, *, parts_sent: int) -> None:
-    """A long reply goes out in parts; remember how many so a retry does not repeat them."""
-    session.execute(_PROGRESS, {"row_id": message_id, "parts": parts_sent})
-
-
 def reschedule(
     session: Session, message_id: int, *, not_before: datetime, error: str, parts_sent: int
 ) -> None:

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -339,17 +339,6 @@ def with_status(session: Session, status: str, unit_id: int | None = None) -> li
     if unit_id is not None:
         query = query.where(Registration.unit_id == unit_id)
     return list(session.scalars(query.order_by(Registration.id)))
-
-
-def version_count(session: Session, reg_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(RegistrationVersion)
-            .where(RegistrationVersion.registration_id == reg_id)
-        )
-        or 0
-    )
 
 
 def get(session: Session, reg_id: int) -> Registration | None:

@@ -77,14 +77,6 @@ def test_text_event_parse_and_last_interaction(oa: ZaloOAChannel) -> None:
     assert oa.parse(seen).incoming is None
 
 
-def test_customer_service_window_is_seven_days(oa_fake: FakeZaloOA) -> None:
-    now = datetime(2026, 1, 10, 9, 0, tzinfo=VN_TZ)
-    channel = channel_with(oa_fake, MemoryTokenStore(), now=lambda: now)
-    assert channel.can_message(now - timedelta(days=6, hours=23))
-    assert not channel.can_message(now - timedelta(days=7, minutes=1))
-    assert not channel.can_message(None)
-
-
 async def test_image_event_is_downloaded(oa: ZaloOAChannel, oa_fake: FakeZaloOA) -> None:
     url = oa_fake.add_media(b"\xff\xd8jpeg-bytes")
     incoming = oa.parse(image_event("u1", url)).incoming

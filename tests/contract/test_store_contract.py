@@ -37,21 +37,27 @@ from bot.store.org import (
     InviteError,
     audit,
     aware,
-    cluster_led_by,
+    cluster_led_from,
     clusters_of_unit,
     create_invite,
     link_identity,
     open_movements,
-    person_for_identity,
     roles_of,
     seed_titles,
-    touch_identity,
 )
 from bot.store.roles import Role
 from bot.store.titles import TITLES
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=HCM)
+
+
+def person_for_identity(session: Session, channel: str, external_id: str) -> Person | None:
+    return session.scalar(
+        select(Person)
+        .join(ChannelIdentity, ChannelIdentity.person_id == Person.id)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+    )
 
 
 def add_unit(session: Session, code: str) -> Unit:
@@ -203,22 +209,6 @@ def test_relinking_an_account_moves_it_to_the_new_person(sessions: sessionmaker[
         assert links[1].before == {"person_id": first_id}
 
 
-def test_touch_identity_records_the_last_message(sessions: sessionmaker[Session]) -> None:
-    with sessions.begin() as session:
-        person_id = add_person(session, "Hoàng Văn Em").id
-        code = create_invite(session, person_id, NOW).code
-        link_identity(session, channel="zalo", external_id="z9", code=code, now=NOW)
-    later = NOW + timedelta(days=3, minutes=5)
-    with sessions.begin() as session:
-        touch_identity(session, "zalo", "z9", later)
-        touch_identity(session, "zalo", "nobody", later)  # unknown accounts are ignored
-    with sessions() as session:
-        identity = session.scalars(select(ChannelIdentity)).one()
-        assert identity.last_interaction_at is not None
-        assert aware(identity.last_interaction_at) == later
-        assert aware(identity.linked_at) == NOW
-
-
 def test_roles_of_reads_stored_roles_and_ignores_unknown(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
         unit = add_unit(session, "SNV")
@@ -247,7 +237,7 @@ def test_clusters_of_unit_by_year(sessions: sessionmaker[Session]) -> None:
         assert clusters_of_unit(session, ids["B"], 2025) == []
 
 
-def test_cluster_led_by_needs_the_lead_unit_and_the_role(sessions: sessionmaker[Session]) -> None:
+def test_the_cluster_led_needs_the_lead_unit_and_the_role(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
         lead, other = add_unit(session, "LEAD"), add_unit(session, "OTHER")
         add_cluster(session, "K9", 2026, lead, [lead, other])
@@ -262,7 +252,7 @@ def test_cluster_led_by_needs_the_lead_unit_and_the_role(sessions: sessionmaker[
         def led(key: str, year: int) -> str | None:
             person = session.get(Person, ids[key])
             assert person is not None
-            cluster = cluster_led_by(session, person, year)
+            cluster = cluster_led_from(session, person.unit_id, roles_of(person), year)
             return cluster.code if cluster else None
 
         assert led("lead", 2026) == "K9"
