@@ -180,11 +180,12 @@ async def serve_ours(
     channels = {"telegram": channel}
     unlimited = RateLimits(max_per_second=100_000, per_chat_burst=1000, per_chat_period_s=1.0)
     sender = OutboxSender(sessions, channels, now=now, limits={"telegram": unlimited})
-    worker = InboxWorker(  # as bot.wiring.build_services builds it
+    worker = InboxWorker(  # as bot.wiring.build_services builds it for webhooks
         Turns(sessions, router, now),
         channels,
         file_too_large=file_too_large_text,
         on_replies=sender.wake,
+        answer_buttons=False,
     )
     services = Services(
         sessions=sessions,

@@ -163,8 +163,10 @@ def build_channels(settings: Settings, sessions: sessionmaker[Session]) -> dict[
     return registry.build_channels(settings, context)
 
 
-def build_services(settings: Settings) -> Services:
-    """The assistant with its platforms, the inbox worker, the sender and the reminder loop."""
+def build_services(settings: Settings, *, webhooks: bool = False) -> Services:
+    """The assistant with its platforms, the inbox worker, the sender and the reminder loop.
+    `webhooks`: updates arrive by webhook (`thidua serve`), whose answer acknowledges a
+    pressed button; otherwise by long polling, and the worker acknowledges them."""
     from bot.delivery.sender import OutboxSender, worker_share
     from bot.delivery.services import Services
     from bot.delivery.worker import InboxWorker
@@ -181,7 +183,11 @@ def build_services(settings: Settings) -> Services:
         },
     )
     worker = InboxWorker(
-        assistant.turns, channels, file_too_large=file_too_large_text, on_replies=sender.wake
+        assistant.turns,
+        channels,
+        file_too_large=file_too_large_text,
+        on_replies=sender.wake,
+        answer_buttons=not webhooks,
     )
     reminders = None
     if settings.reminders_enabled and channels:

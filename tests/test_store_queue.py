@@ -12,12 +12,13 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
-from bot.store.db import NestedTransactionError, begin_immediate, make_engine
+from bot.store.db import NestedTransactionError, make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,6 +28,21 @@ def _counter(engine: Engine) -> None:
         connection.execute(text("CREATE TABLE IF NOT EXISTS counter (n INTEGER)"))
         connection.execute(text("DELETE FROM counter"))
         connection.execute(text("INSERT INTO counter VALUES (0)"))
+
+
+def _deferred_engine(url: str) -> Engine:
+    """SQLAlchemy's pysqlite recipe with a plain (deferred) BEGIN, as before BEGIN IMMEDIATE."""
+    engine = create_engine(url, connect_args={"timeout": 5})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
 
 
 def _interleave(first: Engine, second: Engine) -> list[str]:
@@ -69,11 +85,8 @@ def test_a_read_then_write_is_not_broken_by_another_connection_committing_betwee
 def test_a_deferred_transaction_would_fail_there(tmp_path: Path) -> None:
     """What BEGIN IMMEDIATE prevents: the same interleaving on plain pysqlite transactions."""
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    first, second = make_engine(url), make_engine(url)
-    _counter(first)
-    for engine in (first, second):
-        event.remove(engine, "begin", begin_immediate)
-        event.listen(engine, "begin", lambda c: c.exec_driver_sql("BEGIN"))
+    _counter(make_engine(url))
+    first, second = _deferred_engine(url), _deferred_engine(url)
     events = _interleave(first, second)
     assert events[0] == "second committed"
     assert events[1].startswith("first failed: database is locked")

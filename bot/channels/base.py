@@ -174,8 +174,15 @@ class Channel(ABC):
         return incoming
 
     async def answer_button(self, callback_id: str) -> None:
-        """Acknowledges a button press (stops Telegram's spinner); the reply is a message."""
+        """Acknowledges a button press (stops Telegram's spinner); the reply is a message.
+        Called by the inbox worker for updates that came by long polling."""
         return
+
+    def webhook_reply(self, update: Update) -> dict[str, Any] | None:
+        """A call the platform runs itself when given as the webhook's answer (Telegram:
+        answerCallbackQuery): a button pressed over a webhook stops spinning at once, and no
+        request of ours is spent on it. None: the webhook answers a plain 200."""
+        return None
 
     async def poll(self, timeout: int) -> list[dict[str, Any]]:
         """One long poll: raw updates to store. The adapter confirms them on its next poll,

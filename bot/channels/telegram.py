@@ -207,6 +207,11 @@ class TelegramChannel(Channel):
     async def answer_button(self, callback_id: str) -> None:
         await self.answer_callback(callback_id)
 
+    def webhook_reply(self, update: Update) -> dict[str, Any] | None:
+        if not update.callback_id:
+            return None
+        return {"method": "answerCallbackQuery", "callback_query_id": update.callback_id}
+
     def parse(self, payload: Mapping[str, Any]) -> Update:
         return parse_update(
             payload, bot_username=self.bot_username, callbacks=self.callbacks, tz=self.tz

@@ -42,7 +42,7 @@ def worker_app() -> Any:
     from bot import wiring
     from bot.web.app import create_app
 
-    return create_app(wiring.build_services(Settings()))
+    return create_app(wiring.build_services(Settings(), webhooks=True))
 
 
 def serve(ctx: typer.Context, workers: WorkersOption = None) -> None:
@@ -62,7 +62,7 @@ def serve(ctx: typer.Context, workers: WorkersOption = None) -> None:
         "access_log": False,  # a line per webhook costs CPU and says nothing the inbox does not
     }
     if settings.web_workers == 1:
-        services = wiring.build_services(settings)
+        services = wiring.build_services(settings, webhooks=True)
         if not services.channels:
             typer.echo(vi.NO_CHANNEL_CONFIGURED, err=True)
         uvicorn.run(create_app(services), **common)

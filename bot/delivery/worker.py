@@ -49,6 +49,7 @@ class InboxWorker:
         *,
         file_too_large: Callable[[FileTooLarge], str],
         on_replies: Callable[[], None] = lambda: None,
+        answer_buttons: bool = True,
         batch: int = 32,
         retention: timedelta = inbox.RETENTION,
         purge_every: timedelta = timedelta(minutes=10),
@@ -62,6 +63,9 @@ class InboxWorker:
         self._channels = dict(channels)
         self._file_too_large = file_too_large
         self._on_replies = on_replies
+        # Behind webhooks the webhook's answer acknowledges a button press (webhook_reply);
+        # updates that came by long polling are acknowledged here.
+        self._answer_buttons = answer_buttons
         self._batch = batch
         self._retention = retention
         self._purge_every = purge_every
@@ -142,7 +146,7 @@ class InboxWorker:
                 self._on_replies()
             else:
                 await run_db(self._sessions, self._mark_done, row.id)
-            if update.callback_id:
+            if update.callback_id and self._answer_buttons:
                 await self._answer(channel, update.callback_id)
         except (ChannelError, DBAPIError) as exc:  # the platform or the database is unwell
             detail = exc.detail if isinstance(exc, ChannelError) else type(exc.orig).__name__
@@ -208,11 +212,16 @@ class InboxWorker:
             inbox.release(session, inbox_id, retry_at=retry)
 
 
-async def nap(wake: asyncio.Event, stop: asyncio.Event, idle_s: float) -> None:
-    """Sleeps until `wake` or `stop` is set, or `idle_s` has passed."""
+async def nap(
+    wake: asyncio.Event, stop: asyncio.Event, idle_s: float, settle_s: float = 0.002
+) -> None:
+    """Sleeps until `wake` or `stop` is set, or `idle_s` has passed. Once woken it lets
+    `settle_s` pass, so that wake-ups arriving together are served by one claim."""
     waiters = {asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())}
     try:
         await asyncio.wait(waiters, timeout=idle_s, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for waiter in waiters:
             waiter.cancel()
+    if wake.is_set() and not stop.is_set():
+        await asyncio.sleep(settle_s)

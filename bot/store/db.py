@@ -117,6 +117,9 @@ class QueuedConnection(sqlite3.Connection):
                 self._lock_fd = -1
 
 
+_SHARED: weakref.WeakSet[Engine] = weakref.WeakSet()  # SQLite engines made with queue_writers
+
+
 def _queued_factory(lock_path: str) -> type[QueuedConnection]:
     return type("QueuedConnectionFor", (QueuedConnection,), {"lock_path": lock_path})
 
@@ -146,6 +149,8 @@ def make_engine(url: str, *, queue_writers: bool = False) -> Engine:
         if queue_writers:
             connect_args["factory"] = _queued_factory(path + ".lock")
     engine = create_engine(url, connect_args=connect_args, **_JSON)
+    if queue_writers:
+        _SHARED.add(engine)
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", begin_immediate)
     return engine
@@ -186,8 +191,21 @@ def _threads_for(engine: Engine) -> ThreadPoolExecutor:
 async def run_db(
     sessions: sessionmaker[Session], func: Callable[..., T], /, *args: Any, **kwargs: Any
 ) -> T:
-    """Runs blocking database work off the event loop, on the engine's threads."""
+    """Runs blocking database work where it costs least without stalling others.
+
+    A process alone on its SQLite file (`thidua run`, `thidua serve` with one worker): on the
+    event loop's own thread. Its statements take microseconds, a WAL commit does not wait for
+    the disk, and one process writes one transaction at a time anyway; a hop to a thread and
+    back, with the interpreter's lock passed to and fro, cost more than most of the work it
+    carried. The loop gets its turn after each call. Processes sharing a SQLite file wait for
+    each other's transactions (`QueuedConnection`), and PostgreSQL for the network: there the
+    work goes to the engine's threads, so the loop goes on meanwhile.
+    """
     engine = sessions.kw["bind"]
+    if engine.dialect.name == "sqlite" and engine not in _SHARED:
+        result = func(*args, **kwargs)
+        await asyncio.sleep(0)
+        return result
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(
         _threads_for(engine), functools.partial(func, *args, **kwargs)

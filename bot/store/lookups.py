@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, lazyload
 
 from bot.store import org
 from bot.store.models import Movement, Person, TitleCatalog, Unit
@@ -27,7 +27,11 @@ _TITLES = select(TitleCatalog.code, TitleCatalog.name, TitleCatalog.scope).order
 
 
 def _catalog(session: Session) -> list[Title]:
-    return [Title(*row) for row in session.execute(_TITLES)]
+    """Read once per session (a turn's): every prompt of the registration form shows it."""
+    titles: list[Title] | None = session.info.get("title_catalog")
+    if titles is None:
+        titles = session.info["title_catalog"] = [Title(*row) for row in session.execute(_TITLES)]
+    return titles
 
 
 def titles(session: Session, scope: str) -> list[Title]:
@@ -49,10 +53,17 @@ def open_movements(session: Session, today: date) -> list[Movement]:
     return org.open_movements(session, today, periods=False)
 
 
-def movement(session: Session, movement_id: int, *, periods: bool = False) -> Movement | None:
-    """The movement; with `periods`, its report periods come in the same trip."""
-    options = [selectinload(Movement.periods)] if periods else []
-    return session.get(Movement, movement_id, options=options)
+# Most steps need a movement's title or dates, not its report periods (eagerly loaded by
+# default): those load here only when first used.
+_MOVEMENT = (
+    select(Movement)
+    .where(Movement.id == bindparam("movement_id"))
+    .options(lazyload(Movement.periods))
+)
+
+
+def movement(session: Session, movement_id: int) -> Movement | None:
+    return session.execute(_MOVEMENT, {"movement_id": movement_id}).scalar_one_or_none()
 
 
 def person_name(session: Session, person_id: int | None) -> str:

@@ -3,7 +3,8 @@
 In this order, so that nothing costly happens for a request that is not the platform's: the
 body is read up to a limit (413 past it, without reading the rest), the channel verifies its
 secret or signature (403), the body must be a JSON object (400), and the update is stored in
-its own transaction before the 200.
+its own transaction before the 200, whose body may carry a call the platform runs itself
+(Telegram: the answer that stops a pressed button's spinner).
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ async def read_limited(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     return b"".join(chunks)
 
 
-def services_of(request: Request) -> Services:
+async def services_of(request: Request) -> Services:
+    """Async, so FastAPI runs it on the loop rather than handing it to a thread."""
     services: Services = request.app.state.services
     return services
 
@@ -68,14 +70,16 @@ async def webhook(
         payload: Any = orjson.loads(body)
         if not isinstance(payload, dict):
             raise ValueError("not an object")
-        await run_db(
+        update = await run_db(
             services.sessions, store_update, services.sessions, channel, payload, services.now()
         )
     except UNREADABLE as exc:
         log.warning("%s webhook: unreadable body (%s)", channel.name, type(exc).__name__)
         return Response(status_code=400)
     services.worker.wake()
-    return Response(content=OK, media_type="application/json")
+    reply = channel.webhook_reply(update)
+    body = OK if reply is None else orjson.dumps(reply)
+    return Response(content=body, media_type="application/json")
 
 
 def _by_path(services: Services, path: str) -> Channel | None:

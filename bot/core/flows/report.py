@@ -66,7 +66,7 @@ def _choices(ctx: Ctx, registrations: list[Registration] | None = None) -> list[
     filed = progress_reports.reports_of(ctx.session, [reg.id for reg in registrations])
     found = []
     for reg in registrations:
-        movement = lookups.movement(ctx.session, reg.movement_id, periods=True)
+        movement = lookups.movement(ctx.session, reg.movement_id)
         for period in movement.periods if movement else []:
             if period.start_date > ctx.today:
                 continue
