@@ -32,7 +32,6 @@ from telegram import (
     Message,
 )
 from telegram import error as tg_error
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import (
@@ -44,7 +43,8 @@ from bot.channels.base import (
     SendStatus,
     Update,
 )
-from bot.channels.common import NODELAY, VN_TZ, protect_logs, redact, split_text, utf16_len
+from bot.channels.common import VN_TZ, protect_logs, redact, split_text, utf16_len
+from bot.channels.telegram_bot import make_bot
 from bot.channels.telegram_parse import (
     CALLBACK_PREFIX,
     FILE_REF,
@@ -73,51 +73,6 @@ DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile serves at most 20 MB
 UPDATE_TYPES = ("message", "callback_query")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ANSWERS_IN_FLIGHT = 4  # answerCallbackQuery calls at once (each inbox update may make one)
-
-
-def make_bot(
-    token: str,
-    *,
-    base_url: str = "https://api.telegram.org",
-    pool_size: int = 20,
-    timeout_s: float = 10.0,
-) -> Bot:
-    """A bare PTB Bot whose API and file URLs can point at a fake server in tests.
-
-    Registers the token with the log filter first: PTB logs the API URL (which holds the
-    token) while it is constructed, and httpx logs every request URL.
-
-    API calls and the long poll get separate HTTPXRequest pools, so a poll held open by
-    Telegram never takes a connection a reply needs. The API pool bounds the calls in flight
-    (the outbox sender's, callback answers up to ANSWERS_IN_FLIGHT, downloads); a call waits
-    for a free connection up to the pool timeout. Uploads get a longer write timeout.
-    """
-    protect_logs(token)
-    base = base_url.rstrip("/")
-    request = HTTPXRequest(
-        connection_pool_size=pool_size,
-        read_timeout=timeout_s,
-        write_timeout=timeout_s,
-        connect_timeout=timeout_s,
-        pool_timeout=timeout_s,
-        media_write_timeout=max(timeout_s, 30.0),
-        socket_options=NODELAY,
-    )
-    polling = HTTPXRequest(
-        connection_pool_size=1,
-        read_timeout=timeout_s,
-        write_timeout=timeout_s,
-        connect_timeout=timeout_s,
-        pool_timeout=timeout_s,
-        socket_options=NODELAY,
-    )
-    return Bot(
-        token,
-        base_url=f"{base}/bot",
-        base_file_url=f"{base}/file/bot",
-        request=request,
-        get_updates_request=polling,
-    )
 
 
 def callback_key(payload: str) -> str:
