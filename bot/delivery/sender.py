@@ -25,7 +25,7 @@ from aiolimiter import AsyncLimiter
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import RateLimits, SendResult, SendStatus
-from bot.delivery.worker import nap
+from bot.delivery.loops import claim_loop
 from bot.messages import Reply
 from bot.store import outbox
 from bot.store.db import run_db
@@ -118,32 +118,21 @@ class OutboxSender:
         return sum(await asyncio.gather(*(self._deliver(row) for row in claimed)))
 
     async def run_forever(self, stop: asyncio.Event, idle_s: float = 0.5) -> None:
-        """Claims whenever woken (rows queued, a send finished) or every idle_s, while
-        earlier sends are still in flight. A row being sent is leased and holds back its
-        chat's later rows, so each chat still gets one message at a time, in order."""
-        tasks: set[asyncio.Task[int]] = set()
-        while not stop.is_set():
-            self._wake.clear()
-            room = self._max_in_flight - len(tasks)
-            claimed: list[outbox.Claimed] = []
-            if room > 0:
-                try:
-                    claimed = await run_db(self._sessions, self._claim, room)
-                except Exception:  # the loop must survive a bad row or a database hiccup
-                    log.exception("outbox claim failed")
-            for row in claimed:
-                task = asyncio.create_task(self._deliver(row))
-                tasks.add(task)
-                task.add_done_callback(self._finished(tasks))
-            await nap(self._wake, stop, idle_s)
-        await asyncio.gather(*tasks, return_exceptions=True)
+        """Claims and sends until `stop`, up to `max_in_flight` at once. A row being sent is
+        leased and holds back its chat's later rows, so each chat still gets one message at
+        a time, in order."""
+        await claim_loop(
+            self._claim_async,
+            self._deliver,
+            room=self._max_in_flight,
+            wake=self._wake,
+            stop=stop,
+            idle_s=idle_s,
+            name="outbox",
+        )
 
-    def _finished(self, tasks: set[asyncio.Task[int]]) -> Callable[[asyncio.Task[int]], None]:
-        def done(task: asyncio.Task[int]) -> None:
-            tasks.discard(task)
-            self._wake.set()  # room for more, and the chat's next row may be due
-
-        return done
+    async def _claim_async(self, limit: int) -> list[outbox.Claimed]:
+        return await run_db(self._sessions, self._claim, limit)
 
     def _claim(self, limit: int) -> list[outbox.Claimed]:
         """Claims due rows; those of an unknown or paused channel go back at once."""

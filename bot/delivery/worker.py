@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from sqlalchemy.exc import DBAPIError
 
 from bot.channels.base import ChannelError, FileTooLarge, Update
+from bot.delivery.loops import claim_loop
 from bot.delivery.turns import Turns
 from bot.messages import Incoming, Reply
 from bot.store import inbox
@@ -72,7 +73,6 @@ class InboxWorker:
         self._next_purge: datetime | None = None
         self._lease = lease
         self._wake = asyncio.Event()
-        self._in_flight = 0
 
     def wake(self) -> None:
         """A new update was stored: claim now instead of at the next idle poll."""
@@ -106,33 +106,19 @@ class InboxWorker:
         return sum(done)
 
     async def run_forever(self, stop: asyncio.Event, idle_s: float = 0.5) -> None:
-        """Claims whenever woken (an update stored, one finished) or every idle_s, while
-        earlier updates are still running."""
-        tasks: set[asyncio.Task[int]] = set()
-        while not stop.is_set():
-            self._wake.clear()
-            room = self._batch - len(tasks)
-            claimed: list[inbox.ClaimedUpdate] = []
-            if room > 0:
-                try:
-                    claimed = await run_db(self._sessions, self._claim, room)
-                except Exception:  # the loop must survive a database hiccup
-                    log.exception("inbox claim failed")
-            for row in claimed:
-                task = asyncio.create_task(self._process(row))
-                tasks.add(task)
-                task.add_done_callback(self._finished(tasks))
-            # Nothing more waits now, or no room is left: sleep until a store or a finished
-            # update wakes us (a wake during the claim returns at once).
-            await nap(self._wake, stop, idle_s)
-        await asyncio.gather(*tasks, return_exceptions=True)
+        """Claims and runs updates until `stop`, up to `batch` at once."""
+        await claim_loop(
+            self._claim_async,
+            self._process,
+            room=self._batch,
+            wake=self._wake,
+            stop=stop,
+            idle_s=idle_s,
+            name="inbox",
+        )
 
-    def _finished(self, tasks: set[asyncio.Task[int]]) -> Callable[[asyncio.Task[int]], None]:
-        def done(task: asyncio.Task[int]) -> None:
-            tasks.discard(task)
-            self._wake.set()  # room for more, and the chat's next update is claimable
-
-        return done
+    async def _claim_async(self, limit: int) -> list[inbox.ClaimedUpdate]:
+        return await run_db(self._sessions, self._claim, limit)
 
     async def _process(self, row: inbox.ClaimedUpdate) -> int:
         """One update: 1 when handled (or dropped), 0 when sent back for a later try."""
@@ -210,18 +196,3 @@ class InboxWorker:
     def _release(self, inbox_id: int, retry: datetime) -> None:
         with self._sessions.begin() as session:
             inbox.release(session, inbox_id, retry_at=retry)
-
-
-async def nap(
-    wake: asyncio.Event, stop: asyncio.Event, idle_s: float, settle_s: float = 0.002
-) -> None:
-    """Sleeps until `wake` or `stop` is set, or `idle_s` has passed. Once woken it lets
-    `settle_s` pass, so that wake-ups arriving together are served by one claim."""
-    waiters = {asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())}
-    try:
-        await asyncio.wait(waiters, timeout=idle_s, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
-    if wake.is_set() and not stop.is_set():
-        await asyncio.sleep(settle_s)

@@ -20,12 +20,11 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     delete,
-    func,
-    select,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from bot.store import queues
 from bot.store.dialects import insert_for, prebuilt
 from bot.store.models import Base, Json, UTCDateTime
 
@@ -77,9 +76,7 @@ class ClaimedUpdate:
 
 _T: Any = InboxUpdate.__table__
 _P: Any = ProcessedUpdate.__table__
-_AT = UTCDateTime()
-# Statements built once and run with parameters: every update runs them, and building one
-# costs more than running it (SQLAlchemy caches the compiled form of a reused statement).
+_AT = queues.AT  # statements built once, run with parameters (see bot.store.queues)
 
 
 def _store_statement(dialect: str) -> Any:
@@ -111,26 +108,10 @@ def _processed_statement(dialect: str) -> Any:
     )
 
 
-_FIRSTS = (  # the oldest unhandled update of each chat: later ones wait for it, keeping order
-    select(func.min(_T.c.id).label("id"))
-    .where(_T.c.processed_at.is_(None))
-    .group_by(_T.c.channel, _T.c.chat_id)
-    .subquery("firsts")
+_CLAIMABLE = queues.claimable(
+    _T, [_T.c.id, _T.c.channel, _T.c.payload, _T.c.attempts], _T.c.processed_at.is_(None)
 )
-_NOW = bindparam("now", type_=_AT)
-_CLAIMABLE = (
-    select(_T.c.id, _T.c.channel, _T.c.payload, _T.c.attempts)
-    .join(_FIRSTS, _FIRSTS.c.id == _T.c.id)
-    .where(_T.c.lease_until.is_(None) | (_T.c.lease_until <= _NOW))
-    .order_by(_T.c.id)
-    .limit(bindparam("limit"))
-    .with_for_update(skip_locked=True, of=_T)
-)
-_LEASE = (
-    update(_T)
-    .where(_T.c.id.in_(bindparam("ids", expanding=True)))
-    .values(attempts=_T.c.attempts + 1, lease_until=bindparam("until", type_=_AT))
-)
+_LEASE = queues.leasing(_T)
 _DONE = (
     update(_T)
     .where(_T.c.id == bindparam("row_id"))
@@ -161,16 +142,8 @@ def store(
 def claim(
     session: Session, *, now: datetime, limit: int = 100, lease: timedelta = LEASE
 ) -> list[ClaimedUpdate]:
-    """Leases the oldest unhandled update of each chat that no live worker holds.
-
-    On PostgreSQL the rows are locked with SKIP LOCKED, so workers claim disjoint sets;
-    SQLite's write lock (taken at BEGIN) serialises claims anyway.
-    """
-    if limit <= 0:
-        return []
-    found = session.execute(_CLAIMABLE, {"now": now, "limit": limit}).all()
-    if found:
-        session.execute(_LEASE, {"ids": [row.id for row in found], "until": now + lease})
+    """Leases the oldest unhandled update of each chat that no live worker holds."""
+    found = queues.claim(session, _CLAIMABLE, _LEASE, now=now, limit=limit, lease=lease)
     return [ClaimedUpdate(r.id, r.channel, r.payload, r.attempts + 1) for r in found]
 
 

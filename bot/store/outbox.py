@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, UniqueConstraint, bindparam, func, select, update
+from sqlalchemy import Index, Integer, String, UniqueConstraint, bindparam, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.messages import Attachment, Button, Reply, SourceRef
+from bot.store import queues
 from bot.store.dialects import insert_for, prebuilt
 from bot.store.models import Base, Json, UTCDateTime
 
@@ -86,9 +87,7 @@ class Claimed:
 
 _T: Any = OutboxMessage.__table__
 _U: Any = UnreachableChat.__table__
-_AT = UTCDateTime()
-# Statements built once and run with parameters: every reply runs them, and building one
-# costs more than running it (SQLAlchemy caches the compiled form of a reused statement).
+_AT = queues.AT  # statements built once, run with parameters (see bot.store.queues)
 
 
 def _enqueue_statement(dialect: str) -> Any:
@@ -124,26 +123,13 @@ def _unreachable_statement(dialect: str) -> Any:
     )
 
 
-_NOW = bindparam("now", type_=_AT)
-_FIRSTS = (  # the oldest open message of each chat: later ones wait for it, keeping order
-    select(func.min(_T.c.id).label("id"))
-    .where(_T.c.status.in_(OPEN))
-    .group_by(_T.c.channel, _T.c.chat_id)
-    .subquery("firsts")
+_DUE = queues.claimable(
+    _T,
+    [_T.c.id, _T.c.channel, _T.c.chat_id, _T.c.payload, _T.c.parts_sent, _T.c.attempts],
+    _T.c.status.in_(OPEN),
+    _T.c.not_before <= queues.NOW,
 )
-_DUE = (
-    select(_T.c.id, _T.c.channel, _T.c.chat_id, _T.c.payload, _T.c.parts_sent, _T.c.attempts)
-    .join(_FIRSTS, _FIRSTS.c.id == _T.c.id)
-    .where(_T.c.not_before <= _NOW, _T.c.lease_until.is_(None) | (_T.c.lease_until <= _NOW))
-    .order_by(_T.c.id)
-    .limit(bindparam("limit"))
-    .with_for_update(skip_locked=True, of=_T)
-)
-_LEASE = (
-    update(_T)
-    .where(_T.c.id.in_(bindparam("ids", expanding=True)))
-    .values(status="sending", attempts=_T.c.attempts + 1, lease_until=bindparam("until", type_=_AT))
-)
+_LEASE = queues.leasing(_T, status="sending")
 _SENT = (
     update(_T)
     .where(_T.c.id == bindparam("row_id"))
@@ -226,11 +212,7 @@ def claim_due(
     """Leases the oldest open message of each chat that is due and not leased to a live
     sender. Later messages of a chat wait for the earlier ones, which keeps replies in order;
     on PostgreSQL SKIP LOCKED lets several senders claim disjoint sets."""
-    if limit <= 0:
-        return []
-    found = session.execute(_DUE, {"now": now, "limit": limit}).all()
-    if found:
-        session.execute(_LEASE, {"ids": [row.id for row in found], "until": now + lease})
+    found = queues.claim(session, _DUE, _LEASE, now=now, limit=limit, lease=lease)
     return [
         Claimed(r.id, r.channel, r.chat_id, r.payload, r.parts_sent, r.attempts + 1) for r in found
     ]
