@@ -8,6 +8,7 @@ share a file also queue through a lock file (QueuedConnection), so none starves.
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import sys
 import threading
@@ -92,13 +93,48 @@ def test_a_deferred_transaction_would_fail_there(tmp_path: Path) -> None:
     assert events[1].startswith("first failed: database is locked")
 
 
-def test_queued_transactions_take_turns_and_lose_nothing(tmp_path: Path) -> None:
+def _hold_then_write(url: str, log: Any, release: Any) -> None:
+    """Process A: reads in a transaction, waits to be released, writes, commits."""
+    engine = make_engine(url, queue_writers=True)
+    with engine.begin() as connection:
+        n = connection.execute(text("SELECT n FROM counter")).scalar_one()
+        log.put("first read")
+        release.wait(10)
+        connection.execute(text("UPDATE counter SET n = :n"), {"n": n + 10})
+    log.put("first committed")
+
+
+def _write(url: str, log: Any) -> None:
+    """Process B: one write, queued behind whatever transaction holds the turn."""
+    engine = make_engine(url, queue_writers=True)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE counter SET n = n + 1"))
+    log.put("second committed")
+
+
+def test_queued_transactions_of_two_processes_take_turns_and_lose_nothing(
+    tmp_path: Path,
+) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    first, second = make_engine(url, queue_writers=True), make_engine(url, queue_writers=True)
-    _counter(first)
-    assert _interleave(first, second) == ["first committed", "second committed"]
-    with first.connect() as connection:
+    engine = make_engine(url, queue_writers=True)
+    _counter(engine)
+    context = multiprocessing.get_context("spawn")
+    log, release = context.Queue(), context.Event()
+    first = context.Process(target=_hold_then_write, args=(url, log, release))
+    first.start()
+    assert log.get(timeout=60) == "first read"
+    second = context.Process(target=_write, args=(url, log))
+    second.start()
+    second.join(1.0)  # queued behind the first process's turn: still waiting
+    assert second.is_alive()
+    release.set()
+    events = [log.get(timeout=60), log.get(timeout=60)]
+    first.join(60)
+    second.join(60)
+    assert events == ["first committed", "second committed"]
+    with engine.connect() as connection:
         assert connection.execute(text("SELECT n FROM counter")).scalar_one() == 11
+    engine.dispose()
 
 
 def test_a_second_transaction_in_the_same_thread_is_refused_not_waited_on_forever(
