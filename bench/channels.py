@@ -151,6 +151,7 @@ async def serve_ours(
     from bot.channels.base import RateLimits
     from bot.channels.telegram import TelegramChannel, make_bot
     from bot.core.router import Router
+    from bot.delivery.heap import tune_for_server
     from bot.delivery.sender import OutboxSender
     from bot.delivery.services import Services
     from bot.delivery.turns import Turns
@@ -242,8 +243,10 @@ async def serve_ours(
         db_profile = cProfile.Profile()
         if await run_db(sessions, threading.get_ident) != threading.get_ident():
             await run_db(sessions, db_profile.enable)  # database work has threads of its own
+    app = create_app(services)
+    tune_for_server()  # as `thidua serve` does
     try:
-        await _serve(create_app(services), port, sock)
+        await _serve(app, port, sock)
     finally:  # uvicorn re-raises the SIGINT that stopped it
         if profile:
             _write_profiles(profile, samples, cpu, main_profile, db_profile)

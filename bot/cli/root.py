@@ -166,10 +166,12 @@ def run(ctx: typer.Context) -> None:
     import contextlib
 
     from bot import wiring
+    from bot.delivery.heap import tune_for_server
     from bot.delivery.polling import run_polling
 
     services = wiring.build_services(settings)
     typer.echo(vi.POLLING_STARTED.format(channels=", ".join(services.channels)))
+    tune_for_server()
 
     async def main_loop() -> None:
         await run_polling(services, asyncio.Event())

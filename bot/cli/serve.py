@@ -40,9 +40,12 @@ def worker_app() -> Any:
     webhooks, runs turns and sends; claims keep one update and one message in flight per chat
     whichever process holds it, and each sender keeps its share of the rate limits."""
     from bot import wiring
+    from bot.delivery.heap import tune_for_server
     from bot.web.app import create_app
 
-    return create_app(wiring.build_services(Settings(), webhooks=True))
+    app = create_app(wiring.build_services(Settings(), webhooks=True))
+    tune_for_server()
+    return app
 
 
 def serve(ctx: typer.Context, workers: WorkersOption = None) -> None:
@@ -50,6 +53,7 @@ def serve(ctx: typer.Context, workers: WorkersOption = None) -> None:
     import uvicorn
 
     from bot import wiring
+    from bot.delivery.heap import tune_for_server
     from bot.web.app import create_app
 
     settings = _settings(ctx)
@@ -65,7 +69,9 @@ def serve(ctx: typer.Context, workers: WorkersOption = None) -> None:
         services = wiring.build_services(settings, webhooks=True)
         if not services.channels:
             typer.echo(vi.NO_CHANNEL_CONFIGURED, err=True)
-        uvicorn.run(create_app(services), **common)
+        app = create_app(services)
+        tune_for_server()
+        uvicorn.run(app, **common)
         return
     # uvicorn starts each worker afresh: they read their Settings from the environment, so the
     # command line's choices go there; the shared parts are made once, before any starts.
