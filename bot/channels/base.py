@@ -92,8 +92,9 @@ class RateLimits:
 
 
 class CallbackStore(Protocol):
-    """Button payloads too long for a platform's button data, under short keys that survive
-    restarts and are shared by every worker."""
+    """Button payloads too long for a platform's button data (Telegram: 64 bytes), under
+    short keys derived from them (a hash): `put` is idempotent, and rows kept in the database
+    survive restarts and are shared by every worker."""
 
     def put(self, key: str, payload: str) -> None: ...
 

@@ -6,7 +6,7 @@ load only when asked for, so a deployment without Zalo never imports its code.""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from bot.channels.base import Channel, ChannelContext
@@ -23,15 +23,9 @@ def build_channels(settings: Any, context: ChannelContext) -> dict[str, Channel]
     """Every channel whose settings are filled in, by name. `settings` is the application's
     Settings; each factory reads only its own fields."""
     built: dict[str, Channel] = {}
+    with_built = replace(context, built=built)  # later factories see the channels before them
     for name, module in CHANNELS:
-        factory = importlib.import_module(module).from_settings
-        channel = factory(
-            settings, ChannelContext(context.tz, context.callback_store, context.token_store, built)
-        )
+        channel = importlib.import_module(module).from_settings(settings, with_built)
         if channel is not None:
             built[name] = channel
     return built
-
-
-def names() -> Iterator[str]:
-    return (name for name, _module in CHANNELS)

@@ -35,6 +35,7 @@ from telegram import error as tg_error
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import (
+    CallbackStore,
     Channel,
     ChannelContext,
     ChannelError,
@@ -45,13 +46,7 @@ from bot.channels.base import (
 )
 from bot.channels.common import VN_TZ, protect_logs, redact, split_text, utf16_len
 from bot.channels.telegram_bot import make_bot
-from bot.channels.telegram_parse import (
-    CALLBACK_PREFIX,
-    FILE_REF,
-    CallbackStore,
-    MemoryCallbackStore,
-    parse_update,
-)
+from bot.channels.telegram_parse import CALLBACK_PREFIX, FILE_REF, MemoryCallbackStore, parse_update
 from bot.i18n import channels_vi
 from bot.messages import Attachment, Button, Incoming, Reply
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import tzinfo
-from typing import Any, Protocol
+from typing import Any
 
-from bot.channels.base import Update
+from bot.channels.base import CallbackStore, Update
 from bot.channels.common import VN_TZ, from_unix
 from bot.messages import Attachment, Incoming
 
@@ -19,18 +19,6 @@ CHANNEL = "telegram"
 FILE_REF = "telegram:"  # Attachment.ref scheme of a file still on Telegram's servers
 CALLBACK_PREFIX = "~"  # callback_data starting with it is a short key into a CallbackStore
 GROUP_TYPES = {"group", "supergroup"}
-
-
-class CallbackStore(Protocol):
-    """Where payloads too long for callback_data (64 bytes) are kept under a short key.
-
-    The key is derived from the payload (a hash), so `put` is idempotent and any worker can
-    `get` it; the lead's database implementation keeps rows for as long as buttons live.
-    """
-
-    def put(self, key: str, payload: str) -> None: ...
-
-    def get(self, key: str) -> str | None: ...
 
 
 class MemoryCallbackStore:

@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 POLL_TIMEOUT_S = 25
 
 
+def _backoff(failures: int) -> float:
+    return min(2.0**failures, 60.0)
+
+
 async def _pause(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
@@ -34,7 +38,7 @@ async def poll_channel(services: Services, channel: Channel, stop: asyncio.Event
             payloads = await channel.poll(POLL_TIMEOUT_S)
         except ChannelError as exc:
             failures += 1
-            wait = max(exc.retry_after_s, min(2.0**failures, 60.0))
+            wait = max(exc.retry_after_s, _backoff(failures))
             log.warning(
                 "%s polling failed (%s); retrying in %.0f s", channel.name, exc.detail, wait
             )
@@ -73,7 +77,7 @@ async def _store(
             )
         except Exception:
             failures += 1
-            wait = min(2.0**failures, 60.0)
+            wait = _backoff(failures)
             log.warning(
                 "%s: storing %d polled updates failed; retrying in %.0f s",
                 channel.name,

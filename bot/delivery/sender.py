@@ -15,6 +15,7 @@ once its lease runs out (at-least-once).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -122,7 +123,7 @@ class OutboxSender:
         leased and holds back its chat's later rows, so each chat still gets one message at
         a time, in order."""
         await claim_loop(
-            self._claim_async,
+            functools.partial(run_db, self._sessions, self._claim),
             self._deliver,
             room=self._max_in_flight,
             wake=self._wake,
@@ -130,9 +131,6 @@ class OutboxSender:
             idle_s=idle_s,
             name="outbox",
         )
-
-    async def _claim_async(self, limit: int) -> list[outbox.Claimed]:
-        return await run_db(self._sessions, self._claim, limit)
 
     def _claim(self, limit: int) -> list[outbox.Claimed]:
         """Claims due rows; those of an unknown or paused channel go back at once."""
@@ -142,10 +140,9 @@ class OutboxSender:
             runnable = []
             for row in rows:
                 state = self._state.get(row.channel)
-                until = state.pause_at(now) if state is not None else None
                 if state is None:
                     outbox.mark_failed(session, row.id, error=f"no channel '{row.channel}'")
-                elif until is not None:
+                elif (until := state.pause_at(now)) is not None:
                     outbox.reschedule(
                         session,
                         row.id,

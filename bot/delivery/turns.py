@@ -55,14 +55,7 @@ class Turns:
         transaction; with `outbox_replies`, the replies are queued for the sender there too
         (the console shows them instead)."""
         try:
-            with self.sessions.begin() as session:
-                now = self.now()
-                if not self._first_time(session, message, update_key, now):
-                    self._done(session, inbox_id, now)
-                    return []
-                replies = self.router.turn(session, message, now)
-                self._finish(session, message, replies, update_key, inbox_id, outbox_replies, now)
-                return replies
+            return self._record(message, self.router.turn, update_key, inbox_id, outbox_replies)
         except Exception as error:  # the turn rolled back; answer, and record that we did
             if inbox_id is not None and isinstance(error, OperationalError):
                 raise  # the database, not the turn, failed: the worker tries it again later
@@ -85,47 +78,48 @@ class Turns:
         outbox_replies: bool = True,
     ) -> list[Reply]:
         """Replies that need no turn (a failure, a refused file), recorded like a turn's."""
+        return self._record(
+            message, lambda _session, _message, _now: replies, update_key, inbox_id, outbox_replies
+        )
+
+    def _record(
+        self,
+        message: Incoming,
+        produce: Callable[[Session, Incoming, datetime], list[Reply]],
+        update_key: str | None,
+        inbox_id: int | None,
+        outbox_replies: bool,
+    ) -> list[Reply]:
+        """One transaction: the update's key (nothing more for a redelivery), the replies
+        `produce` gives, queued when asked, and the inbox row marked handled."""
         with self.sessions.begin() as session:
             now = self.now()
-            if not self._first_time(session, message, update_key, now):
-                self._done(session, inbox_id, now)
-                return []
-            self._finish(session, message, replies, update_key, inbox_id, outbox_replies, now)
+            if update_key and not inbox.mark_processed(
+                session, channel=message.channel, update_key=update_key, now=now
+            ):
+                replies: list[Reply] = []
+            else:
+                replies = produce(session, message, now)
+                if outbox_replies:
+                    self._queue(session, message, replies, update_key, now)
+            if inbox_id is not None:
+                inbox.mark_done(session, inbox_id, now=now)
             return replies
 
     @staticmethod
-    def _first_time(
-        session: Session, message: Incoming, update_key: str | None, now: datetime
-    ) -> bool:
-        if not update_key:
-            return True
-        return inbox.mark_processed(
-            session, channel=message.channel, update_key=update_key, now=now
-        )
-
-    @staticmethod
-    def _done(session: Session, inbox_id: int | None, now: datetime) -> None:
-        if inbox_id is not None:
-            inbox.mark_done(session, inbox_id, now=now)
-
-    def _finish(
-        self,
+    def _queue(
         session: Session,
         message: Incoming,
         replies: list[Reply],
         update_key: str | None,
-        inbox_id: int | None,
-        outbox_replies: bool,
         now: datetime,
     ) -> None:
-        if outbox_replies:
-            key = update_key or f"{message.message_id or now.timestamp()}"
-            outbox.enqueue(
-                session,
-                channel=message.channel,
-                chat_id=message.chat_id,
-                replies=replies,
-                key=f"{message.channel}:{message.chat_id}:{key}",
-                now=now,
-            )
-        self._done(session, inbox_id, now)
+        key = update_key or f"{message.message_id or now.timestamp()}"
+        outbox.enqueue(
+            session,
+            channel=message.channel,
+            chat_id=message.chat_id,
+            replies=replies,
+            key=f"{message.channel}:{message.chat_id}:{key}",
+            now=now,
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -108,7 +109,7 @@ class InboxWorker:
     async def run_forever(self, stop: asyncio.Event, idle_s: float = 0.5) -> None:
         """Claims and runs updates until `stop`, up to `batch` at once."""
         await claim_loop(
-            self._claim_async,
+            functools.partial(run_db, self._sessions, self._claim),
             self._process,
             room=self._batch,
             wake=self._wake,
@@ -116,9 +117,6 @@ class InboxWorker:
             idle_s=idle_s,
             name="inbox",
         )
-
-    async def _claim_async(self, limit: int) -> list[inbox.ClaimedUpdate]:
-        return await run_db(self._sessions, self._claim, limit)
 
     async def _process(self, row: inbox.ClaimedUpdate) -> int:
         """One update: 1 when handled (or dropped), 0 when sent back for a later try."""

@@ -3,7 +3,7 @@
 The adapter puts a payload under a short key derived from it (a hash) when it sends the
 button, and looks the key up when the button is pressed; rows in the database survive a
 restart and are shared by every worker, so a button pressed after a redeploy still works.
-Implements bot.channels.telegram_parse.CallbackStore (structurally: the store does not
+Implements bot.channels.base.CallbackStore (structurally: the store does not
 import the channels).
 """
 

@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from bot.store.dialects import insert_for
+from bot.store.dialects import insert_for, prebuilt
 from bot.store.models import Conversation
 
 _T = cast(Table, Conversation.__table__)
@@ -57,16 +57,6 @@ def _first_save(dialect: str) -> Any:
         .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
         .returning(_T.c.id)
     )
-
-
-_FIRST: dict[str, Any] = {}
-
-
-def _first_save_for(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect not in _FIRST:
-        _FIRST[dialect] = _first_save(dialect)
-    return _FIRST[dialect]
 
 
 Draft = dict[str, Any]
@@ -150,7 +140,10 @@ def save_conversation(session: Session, state: ConversationState, now: datetime)
     if not state.exists:
         # ON CONFLICT DO NOTHING: two first messages of one chat cannot both insert.
         first = {**values, "channel": state.channel, "chat_id": state.chat_id}
-        if session.execute(_first_save_for(session), first).first() is None:
+        if (
+            session.execute(prebuilt(session, "conversation_first", _first_save), first).first()
+            is None
+        ):
             raise Conflict(1, "", None)
     else:
         key = {"key_channel": state.channel, "key_chat_id": state.chat_id}
