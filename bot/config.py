@@ -69,6 +69,15 @@ class Settings(BaseSettings):
     )
     zalo_oa_api_url: str = Field("https://openapi.zalo.me", description="Địa chỉ OA API.")
     zalo_oa_oauth_url: str = Field("https://oauth.zaloapp.com", description="Địa chỉ OAuth Zalo.")
+    zalo_oa_max_event_age_s: int = Field(
+        300,
+        ge=1,
+        le=86400,
+        description=(
+            "Sự kiện webhook Zalo OA có mốc thời gian đã ký lệch quá ngần ấy giây (cũ hoặc ở"
+            " tương lai) bị từ chối (403), để không phát lại được yêu cầu bị bắt."
+        ),
+    )
     reminders_enabled: bool = Field(
         True, description="Tự động nhắc hạn, báo quá hạn và gửi tổng hợp tuần (khi có kênh chat)."
     )

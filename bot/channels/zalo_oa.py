@@ -1,7 +1,9 @@
 """Zalo Official Account adapter (OA API v3): a small async httpx client.
 
 Webhook events are verified by `X-ZEvent-Signature: mac=<hex>`, hex = SHA-256(app_id + raw
-body + timestamp + OA secret key). Replies go out as customer-service messages
+body + timestamp + OA secret key), and must be fresh: the signed timestamp (ms) within a window
+of now, as Slack and Stripe bound theirs, so that a captured request cannot be replayed once its
+dedupe key is purged. Replies go out as customer-service messages
 (`POST /v3.0/oa/message/cs`, `access_token` header), allowed within 7 days of the person's
 last interaction. Access tokens and their single-use refresh live in zalo_oa_tokens (whose
 names are re-exported here). Zalo answers HTTP 200 with `{"error": <code>}`.
@@ -71,6 +73,8 @@ CS_WINDOW = timedelta(days=7)
 RATE_RETRY_AFTER_S = 30.0  # −32 carries no wait; Zalo's quotas are per minute and per day
 TOKEN_ERRORS = frozenset({-216, -220})  # access token invalid / expired
 INCOMING_EVENTS = {"user_send_text", "user_send_image", "user_send_file"}
+MAX_EVENT_AGE = timedelta(minutes=5)
+STAMP_DIGITS = 15  # milliseconds since 1970 have 13 digits until the year 2286
 
 Classifier = Callable[[int, str], SendResult]  # Zalo's error code and message -> outcome
 
@@ -90,6 +94,7 @@ class ZaloOASettings(Protocol):
     zalo_oa_refresh_token: SecretStr | None
     zalo_oa_api_url: str
     zalo_oa_oauth_url: str
+    zalo_oa_max_event_age_s: int
 
 
 def from_settings(settings: ZaloOASettings, context: ChannelContext) -> ZaloOAChannel | None:
@@ -110,6 +115,7 @@ def from_settings(settings: ZaloOASettings, context: ChannelContext) -> ZaloOACh
         api_base=settings.zalo_oa_api_url,
         oauth_base=settings.zalo_oa_oauth_url,
         tz=context.tz,
+        max_event_age=timedelta(seconds=settings.zalo_oa_max_event_age_s),
     )
 
 
@@ -133,6 +139,7 @@ class ZaloOAChannel(Channel):
         now: Callable[[], datetime] | None = None,
         download_limit: int = DOWNLOAD_LIMIT,
         timeout_s: float = 10.0,
+        max_event_age: timedelta = MAX_EVENT_AGE,
     ) -> None:
         protect_logs(app_secret, oa_secret)
         self.app_id = app_id
@@ -149,6 +156,7 @@ class ZaloOAChannel(Channel):
         self.tz = tz
         self._now = now or (lambda: datetime.now(tz))
         self.download_limit = download_limit
+        self.max_event_age = max_event_age
         self._keeper = TokenKeeper(
             app_id=app_id,
             app_secret=app_secret,
@@ -172,7 +180,8 @@ class ZaloOAChannel(Channel):
         return self.verify(body, headers.get(SIGNATURE_HEADER))
 
     def verify(self, body: bytes, header_value: str | None) -> bool:
-        """The webhook's signature over the RAW body, compared in constant time."""
+        """The webhook's signature over the RAW body, compared in constant time, then the
+        signed timestamp's freshness: nothing of the body is used before both hold."""
         if not header_value:
             return False
         try:
@@ -180,7 +189,23 @@ class ZaloOAChannel(Channel):
         except (ValueError, AttributeError):
             return False
         expected = sign(self.app_id, body, timestamp, self._oa_secret)
-        return hmac.compare_digest(header_value.strip().encode(), expected.encode())
+        if not hmac.compare_digest(header_value.strip().encode(), expected.encode()):
+            return False
+        return self._fresh(timestamp)
+
+    def _fresh(self, timestamp: str) -> bool:
+        """Whether the signed time (ms since 1970) is within `max_event_age` of now, either
+        side; an event without a usable one is refused, since it could be replayed for ever."""
+        stamp = timestamp.strip()
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= STAMP_DIGITS):
+            log.warning("zalo oa webhook: signed event without a usable timestamp, refused")
+            return False
+        now_ms = int(self._now().timestamp() * 1000)
+        age_s = (now_ms - int(stamp)) / 1000
+        if abs(age_s) > self.max_event_age.total_seconds():
+            log.warning("zalo oa webhook: event signed %.0f s ago, outside the window", age_s)
+            return False
+        return True
 
     def parse(self, payload: Mapping[str, Any]) -> Update:
         """A verified webhook event; user_send_text/_image/_file become Incoming."""

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.channels.base import SendStatus
+from bot.channels.base import ChannelContext, SendStatus
 from bot.channels.common import VN_TZ
-from bot.channels.zalo_oa import MemoryTokenStore, OATokens, ZaloOAChannel, sign
+from bot.channels.zalo_oa import MemoryTokenStore, OATokens, ZaloOAChannel, from_settings, sign
+from bot.config import Settings
 from bot.messages import Attachment, Button, Reply
 from tests.fakes.zalo_oa_api import FakeZaloOA, image_event, text_event
 
@@ -57,6 +58,28 @@ def test_missing_header_or_garbage_body_is_rejected(oa: ZaloOAChannel, oa_fake: 
     assert not oa.verify(body, None)
     assert not oa.verify(body, "")
     assert not oa.verify(b"not json", headers["X-ZEvent-Signature"])
+
+
+async def test_the_freshness_window_comes_from_the_settings(oa_fake: FakeZaloOA) -> None:
+    values = {
+        "zalo_oa_app_id": oa_fake.app_id,
+        "zalo_oa_app_secret": oa_fake.app_secret,
+        "zalo_oa_secret_key": oa_fake.oa_secret,
+    }
+    context = ChannelContext(token_store=lambda _name, _initial: MemoryTokenStore())
+    default = from_settings(Settings(**values), context)
+    narrow = from_settings(Settings(**values, zalo_oa_max_event_age_s=60), context)
+    assert default is not None and narrow is not None
+    assert (default.max_event_age, narrow.max_event_age) == (
+        timedelta(minutes=5),
+        timedelta(seconds=60),
+    )
+    two_minutes_ago = int((datetime.now(VN_TZ) - timedelta(minutes=2)).timestamp() * 1000)
+    body, headers = oa_fake.signed(text_event("u1", "xin chào", timestamp_ms=two_minutes_ago))
+    assert default.verify(body, headers["X-ZEvent-Signature"])
+    assert not narrow.verify(body, headers["X-ZEvent-Signature"])
+    await default.close()
+    await narrow.close()
 
 
 # --- parsing and interaction window -----------------------------------------------------------

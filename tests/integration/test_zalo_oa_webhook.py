@@ -3,7 +3,8 @@ times and the durable rotation of single-use refresh tokens.
 
 Events are signed by the fake exactly as Zalo signs them (SHA-256 of app_id + raw body +
 timestamp + OA secret key) and POSTed to the real app; the reply goes through the outbox
-sender and our httpx client to the fake OA as a customer-service message.
+sender and our httpx client to the fake OA as a customer-service message. The channel reads
+the world's clock, so an event's freshness is judged against the time the test sets.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     async with FakeZaloOA() as fake:
         tokens = DatabaseTokenStore(world.sessions, "zalo_oa")
         first = fake.initial_tokens()
-        tokens.save(first.access_token, first.refresh_token, first.expires_at)
+        tokens.save(first.access_token, first.refresh_token, world.clock() + timedelta(hours=25))
         channel = ZaloOAChannel(
             app_id=fake.app_id,
             app_secret=fake.app_secret,
@@ -88,6 +89,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
             tokens=tokens,
             api_base=fake.url,
             oauth_base=fake.url,
+            now=world.clock,
         )
         running = services(world, {"zalo_oa": channel}, background=False)
         transport = httpx.ASGITransport(app=create_app(running))
@@ -136,6 +138,56 @@ async def test_a_badly_signed_event_is_refused_and_not_stored(
     assert await rig.post(body, headers) == 200
 
 
+@pytest.mark.parametrize(
+    "signed_at",
+    [
+        pytest.param(timedelta(days=-1), id="1-day-old"),
+        pytest.param(timedelta(days=-30), id="30-days-old"),
+        pytest.param(timedelta(days=-730), id="2-years-old"),
+        pytest.param(timedelta(days=365), id="1-year-ahead"),
+        pytest.param(timedelta(minutes=-5, seconds=-1), id="just-past-the-window"),
+        pytest.param(timedelta(minutes=5, seconds=1), id="just-ahead-of-the-window"),
+        pytest.param(None, id="no-timestamp"),
+        pytest.param("1e20", id="unusable-timestamp"),
+    ],
+)
+async def test_a_correctly_signed_event_outside_the_freshness_window_is_refused(
+    rig: Rig, signed_at: timedelta | str | None
+) -> None:
+    event = rig.event("/help")
+    if signed_at is None:
+        del event["timestamp"]
+    elif isinstance(signed_at, str):
+        event["timestamp"] = signed_at
+    else:
+        event["timestamp"] = str(int((rig.world.clock() + signed_at).timestamp() * 1000))
+    body, headers = rig.fake.signed(event)  # the signature itself is right
+    assert await rig.post(body, headers) == 403
+    await rig.settle()
+    assert rig.inbox() == []
+    assert rig.fake.sent() == []
+    assert rig.last_interaction() is None
+
+
+async def test_a_fresh_event_is_accepted_at_either_edge_of_the_window(rig: Rig) -> None:
+    now = rig.world.clock()
+    for offset in (timedelta(minutes=-5), timedelta(0), timedelta(minutes=5)):
+        event = rig.event("/help")
+        event["timestamp"] = str(int((now + offset).timestamp() * 1000))
+        body, headers = rig.fake.signed(event)
+        assert await rig.post(body, headers) == 200
+    await rig.settle()
+    assert len(rig.inbox()) == 3
+    assert len(rig.fake.sent(USER)) == 3
+
+
+async def test_a_captured_event_replayed_after_the_window_is_refused(rig: Rig) -> None:
+    body, headers = rig.fake.signed(rig.event("/help"))
+    assert await rig.post(body, headers) == 200
+    rig.world.clock.advance(days=3)  # past the 48 h dedupe purge: only the window stops it
+    assert await rig.post(body, headers) == 403
+
+
 async def test_each_users_last_interaction_is_recorded_and_only_moves_forward(rig: Rig) -> None:
     first_at = rig.world.clock()
     body, headers = rig.fake.signed(rig.event("/help"))
@@ -144,7 +196,7 @@ async def test_each_users_last_interaction_is_recorded_and_only_moves_forward(ri
 
     rig.world.clock.advance(days=2)
     later = rig.event("xin chào")
-    rig.world.clock.advance(hours=1)
+    rig.world.clock.advance(minutes=1)
     latest = rig.event("/help")
     for event in (latest, later):  # delivered out of order
         body, headers = rig.fake.signed(event)
