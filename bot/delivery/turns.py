@@ -90,8 +90,9 @@ class Turns:
         inbox_id: int | None,
         outbox_replies: bool,
     ) -> list[Reply]:
-        """One transaction: the update's key (nothing more for a redelivery), the replies
-        `produce` gives, queued when asked, and the inbox row marked handled."""
+        """One transaction: the update's key (nothing more for a redelivery), the chat no
+        longer unreachable (it wrote to us), the replies `produce` gives, queued when asked,
+        and the inbox row marked handled."""
         with self.sessions.begin() as session:
             now = self.now()
             if update_key and not inbox.mark_processed(
@@ -99,6 +100,7 @@ class Turns:
             ):
                 replies: list[Reply] = []
             else:
+                outbox.mark_reachable(session, channel=message.channel, chat_id=message.chat_id)
                 replies = produce(session, message, now)
                 if outbox_replies:
                     self._queue(session, message, replies, update_key, now)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, UniqueConstraint, bindparam, update
+from sqlalchemy import Index, Integer, String, UniqueConstraint, bindparam, delete, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.messages import Attachment, Button, Reply, SourceRef
@@ -166,6 +166,9 @@ _BLOCK_CHAT = (
     )
     .values(status="blocked", lease_until=None, last_error=bindparam("error"))
 )
+_REACHABLE = delete(_U).where(
+    _U.c.channel == bindparam("key_channel"), _U.c.chat_id == bindparam("key_chat_id")
+)
 
 
 def enqueue(
@@ -252,6 +255,12 @@ def mark_unreachable(
     session.execute(statement, {**chat, "since": now, "reason": reason[:255]})
     key = {"key_channel": channel, "key_chat_id": chat_id}
     session.execute(_BLOCK_CHAT, {**key, "error": reason[:500]})
+
+
+def mark_reachable(session: Session, *, channel: str, chat_id: str) -> None:
+    """Forget that the chat refused us: it has just written, so it was unblocked (or the
+    Zalo OA window reopened) and reminders may use it again."""
+    session.execute(_REACHABLE, {"key_channel": channel, "key_chat_id": chat_id})
 
 
 def reply_to_json(reply: Reply) -> Json:

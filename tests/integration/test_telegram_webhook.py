@@ -13,7 +13,7 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +25,20 @@ from sqlalchemy.exc import OperationalError
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel, make_bot
 from bot.delivery.services import Services
 from bot.i18n import vi
+from bot.reminders.calendar import WorkCalendar
+from bot.reminders.chase import Chaser
+from bot.reminders.loop import ReminderScheduler
+from bot.reminders.reach import Route, RouteKind, RoutingPolicy, route_by
 from bot.store import registrations
 from bot.store.inbox import InboxUpdate
 from bot.store.models import ChannelIdentity, Registration
-from bot.store.outbox import OutboxMessage
+from bot.store.outbox import OutboxMessage, UnreachableChat
+from bot.store.recipients import recipients
 from bot.web.app import create_app
 from tests.fakes.telegram_api import FakeTelegram
 from tests.forms.conftest import World
 from tests.integration.services import FAST, services, settle
+from tests.reminders.conftest import at
 
 PAYLOADS = Path(__file__).parent.parent / "payloads" / "telegram"
 TOKEN = "7012345678:AAH-test-SECRET-token"
@@ -236,3 +242,38 @@ async def test_an_update_the_database_refused_is_answered_on_a_later_try(
     assert vi.REG_ASK_COLLECTIVE in texts[-1]
     assert vi.INTERNAL_ERROR not in texts
     assert len(texts) == len(set(texts)) == 2  # answered once
+
+
+async def test_a_chat_that_blocked_the_bot_is_reachable_again_once_it_writes(rig: Rig) -> None:
+    """A 403 "bot was blocked by the user" marks the chat unreachable, and the reminder pass
+    passes over it; the person's next message (which they can only send having unblocked the
+    bot) clears the mark in its turn, so replies and reminders reach them again."""
+    find_route = route_by(RoutingPolicy(), {"telegram"})
+
+    def reminder_route() -> Route | None:
+        head = rig.world.people["head"]
+        with rig.world.sessions() as session:
+            return find_route(recipients(session, [head])[head], rig.world.clock())
+
+    def unreachable() -> list[str]:
+        with rig.world.sessions() as session:
+            return list(session.scalars(select(UnreachableChat.chat_id)))
+
+    rig.fake.block(HEAD_TG)
+    await rig.say("/help")
+    assert rig.fake.texts(HEAD_TG) == []
+    assert unreachable() == [str(HEAD_TG)]
+    assert reminder_route() is None  # the head would go on the office's list of people not reached
+
+    rig.fake.unblock(HEAD_TG)
+    await rig.say("/help")  # webhook -> inbox -> worker -> turn
+    assert unreachable() == []
+    assert len(rig.fake.texts(HEAD_TG)) == 1  # this reply went out
+    assert reminder_route() == Route("telegram", str(HEAD_TG), RouteKind.DIRECT)
+
+    # The reminder pass itself now reaches the chat.
+    rig.world.clock.current = at(date(2026, 3, 31))
+    chaser = Chaser(WorkCalendar(), find_route)
+    assert ReminderScheduler(rig.world.sessions, chaser, now=rig.world.clock).tick() is not None
+    await rig.settle()
+    assert any(text.startswith("⏰ Nhắc việc") for text in rig.fake.texts(HEAD_TG))
