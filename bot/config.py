@@ -78,6 +78,21 @@ class Settings(BaseSettings):
             " tương lai) bị từ chối (403), để không phát lại được yêu cầu bị bắt."
         ),
     )
+    invite_max_failures: int = Field(
+        5,
+        ge=1,
+        le=1000,
+        description=(
+            "Số mã mời sai tối đa của một cuộc trò chuyện hoặc một tài khoản chat trong khoảng"
+            " invite_failure_window_minutes; quá số đó, mọi mã đều bị từ chối cho đến hết khoảng."
+        ),
+    )
+    invite_failure_window_minutes: int = Field(
+        15,
+        ge=1,
+        le=1440,
+        description="Khoảng thời gian (phút) đếm mã mời sai, cũng là thời gian chờ.",
+    )
     reminders_enabled: bool = Field(
         True, description="Tự động nhắc hạn, báo quá hạn và gửi tổng hợp tuần (khi có kênh chat)."
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ import knowledge
 from bot.channels import registry
 from bot.channels.base import Channel, ChannelContext, FileTooLarge
 from bot.config import Settings
+from bot.core.linking import InviteLimit
 from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
 from bot.delivery.turns import Turns
@@ -144,7 +145,11 @@ def build_assistant(settings: Settings) -> Assistant:
     )
     files = FileStore(settings.data_dir / "files")  # report attachments, by content hash
     buttons = reminder_buttons.handlers(work_calendar(settings))  # under each reminder
-    router = Router(qa, files=files, buttons=buttons)
+    invite_limit = InviteLimit(
+        failures=settings.invite_max_failures,
+        window=timedelta(minutes=settings.invite_failure_window_minutes),
+    )
+    router = Router(qa, files=files, buttons=buttons, invite_limit=invite_limit)
     turns = Turns(sessions, router, now)
     return Assistant(turns=turns, qa=qa, index=index, sessions=sessions, now=now)
 

@@ -16,18 +16,18 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.core import operational
+from bot.core import linking, operational
 from bot.core.access import actor_of
 from bot.core.flows import pledge, registration, report, review
 from bot.core.flows.base import Ctx, Engine
+from bot.core.linking import InviteLimit
 from bot.core.notices import notices
 from bot.core.text import fold
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
-from bot.store import org, turns
+from bot.store import turns
 from bot.store.conversations import Conflict, ConversationState, save_conversation
 from bot.store.files import FileStore
-from bot.store.lookups import unit_name
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,10 @@ class Router:
         *,
         files: FileStore | None = None,
         buttons: Mapping[str, ButtonHandler] | None = None,
+        invite_limit: InviteLimit | None = None,
     ) -> None:
         self._qa = qa
+        self._invite_limit = invite_limit or InviteLimit()
         self._buttons = dict(buttons or {})
         self._files = files
         self._engine = Engine(FLOWS)
@@ -171,23 +173,7 @@ class Router:
         return replies
 
     def _link(self, ctx: Ctx, message: Incoming, code: str) -> list[Reply]:
-        """Spend an invite code; a wrong one says why, in Vietnamese, and changes nothing."""
-        try:
-            with ctx.session.begin_nested():
-                person = org.link_identity(
-                    ctx.session,
-                    channel=message.channel,
-                    external_id=message.user_id,
-                    code=code,
-                    now=ctx.now,
-                )
-        except org.InviteError as error:
-            return [Reply(vi.INVITE_ERRORS[error.reason])]
-        roles = ", ".join(vi.ROLE_LABELS[r.value] for r in sorted(org.roles_of(person)))
-        unit = unit_name(ctx.session, person.unit_id)
-        return [
-            Reply(vi.LINKED.format(name=person.full_name, roles=roles or "—", unit=unit or "—"))
-        ]
+        return linking.link(ctx, message, code, self._invite_limit)
 
 
 def _command(message: Incoming) -> tuple[str | None, str]:

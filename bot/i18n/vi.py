@@ -416,6 +416,13 @@ LINK_HOW = (
 )
 LINK_FIRST = "Tài khoản này chưa được liên kết với hồ sơ cán bộ.\n" + LINK_HOW
 LINKED = "Đã liên kết: {name} — {roles}, {unit}. Gõ /help để xem các việc có thể làm."
+# Too many wrong invite codes from this chat or account (bot.core.linking); the attempt is
+# not checked at all until {until} (hh:mm), {minutes} minutes from now.
+INVITE_THROTTLED = (
+    "Anh/chị đã nhập sai mã mời quá nhiều lần nên tạm thời không thể liên kết tài khoản. "
+    "Vui lòng thử lại sau {minutes} phút (từ {until}). Nếu chưa có mã đúng, anh/chị hãy liên hệ "
+    "Ban Thi đua - Khen thưởng để được cấp mã."
+)
 
 # --- registration (đăng ký thi đua) ---------------------------------------------------------
 

@@ -2,7 +2,14 @@
 
 from alembic import context
 
-from bot.store import callbacks, inbox, outbox, reminders, tokens  # noqa: F401  (registers their tables)
+from bot.store import (  # noqa: F401  (registers their tables)
+    callbacks,
+    inbox,
+    link_attempts,
+    outbox,
+    reminders,
+    tokens,
+)
 from bot.store.models import Base
 
 connection = context.config.attributes["connection"]
