@@ -41,6 +41,14 @@ class Settings(BaseSettings):
         ),
     )
     top_k: int = Field(5, ge=1, le=50, description="Số nguồn tối đa trong một câu trả lời.")
+    ingest_max_file_mb: float = Field(
+        5.0,
+        gt=0,
+        le=1024,
+        description=(
+            "Kích thước tối đa (MB) của một tệp khi nạp văn bản; tệp lớn hơn bị bỏ qua, có báo."
+        ),
+    )
     timezone: str = Field("Asia/Ho_Chi_Minh", description="Múi giờ của mọi mốc thời gian.")
     sources_dir: Path | None = Field(None, description="Kho văn bản mẫu; trống = kho kèm gói.")
     log_level: str = Field("WARNING", description="Mức ghi log.")

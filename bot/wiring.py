@@ -101,10 +101,13 @@ def open_unanswered_log(settings: Settings) -> UnansweredLog:
 
 
 def ingest_with_progress(
-    index: KnowledgeIndex, paths: Sequence[Path], *, prune: bool = False
+    index: KnowledgeIndex, paths: Sequence[Path], settings: Settings, *, prune: bool = False
 ) -> IngestReport:
+    limit = int(settings.ingest_max_file_mb * 1024 * 1024)
     with RichProgress() as progress:
-        return ingest_paths(list(paths), index, prune=prune, progress=progress)
+        return ingest_paths(
+            list(paths), index, prune=prune, progress=progress, max_file_bytes=limit
+        )
 
 
 def ensure_bundled_index(index: KnowledgeIndex, settings: Settings) -> None:
@@ -115,7 +118,7 @@ def ensure_bundled_index(index: KnowledgeIndex, settings: Settings) -> None:
 
     console = Console(stderr=True)
     console.print(vi.INDEX_BUILDING)
-    ingest_with_progress(index, [settings.sources_dir or BUNDLED_SOURCES])
+    ingest_with_progress(index, [settings.sources_dir or BUNDLED_SOURCES], settings)
     console.print(
         vi.INDEX_READY.format(documents=len(index.documents()), chunks=len(index.chunks()))
     )

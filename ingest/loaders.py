@@ -7,6 +7,7 @@ pipeline can report it and go on with the other files.
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -57,7 +58,7 @@ def load_document(
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:
-        raise IngestError(path, _unsupported(suffix))
+        raise IngestError(path, unsupported(suffix))
     if data is None:
         data = read_bytes(path)
     if not data.strip():
@@ -68,19 +69,42 @@ def load_document(
         raise IngestError(path, str(exc)) from exc
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, or an IngestError saying why they cannot be read."""
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
+    """The file's bytes, or an IngestError saying why they cannot be read; past `limit` bytes
+    the file is refused before it is read (its size is checked, then at most limit + 1 read)."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            if limit is None:
+                return handle.read()
+            size = os.fstat(handle.fileno()).st_size
+            data = b"" if size > limit else handle.read(limit + 1)
     except FileNotFoundError as exc:
         raise IngestError(path, "không tìm thấy tệp") from exc
     except IsADirectoryError as exc:
         raise IngestError(path, "đây là thư mục, không phải tệp") from exc
     except OSError as exc:
         raise IngestError(path, f"không đọc được tệp ({exc.strerror or 'lỗi hệ thống'})") from exc
+    if size > limit or len(data) > limit:
+        raise IngestError(path, too_large(max(size, len(data)), limit))
+    return data
 
 
-def _unsupported(suffix: str) -> str:
+def too_large(size: int, limit: int) -> str:
+    """Why a file over the size limit was skipped (sizes in MB or KB, decimal comma)."""
+    return (
+        f"tệp {_size(size)} vượt giới hạn {_size(limit)} cho mỗi tệp nên đã bỏ qua "
+        "(hãy tách thành các tệp nhỏ hơn, hoặc nâng giới hạn)"
+    )
+
+
+def _size(size: int) -> str:
+    """'6,9 MB', '9,8 KB': one decimal, with the Vietnamese decimal comma."""
+    value, unit = (size / 1024 / 1024, "MB") if size >= 1024 * 1024 else (size / 1024, "KB")
+    return f"{value:.1f} {unit}".replace(".", ",")
+
+
+def unsupported(suffix: str) -> str:
+    """Why a file of this type is not ingested, and what to do about an old Office format."""
     if suffix in _OLD_FORMATS:
         return f"định dạng {suffix} cũ không được hỗ trợ, hãy lưu lại thành {_OLD_FORMATS[suffix]}"
     shown = suffix or "không có phần mở rộng"

@@ -8,12 +8,21 @@ Prune rule: a document belongs to the root (folder or file argument) it was last
 from. With `prune=True`, documents owned by a given root whose files are no longer found
 under it are removed; documents from other roots are never touched, and a root in which any
 file failed is not pruned (its documents' ids are unknown).
+
+Nothing is passed over silently: a file over the size limit (read no further than the limit) or
+that cannot be read is a failure, and in a folder every entry that is not a supported regular
+file (another type, a symbolic link that is dangling, loops or leads to a folder, a pipe) is
+listed in `skipped` with its reason; hidden entries and Office lock files are only counted.
+Either way the files after it are still ingested.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +30,13 @@ from typing import Protocol
 
 from ingest.chunker import chunk_document
 from ingest.errors import IngestError
-from ingest.loaders import SUPPORTED_EXTENSIONS, load_document, read_bytes
+from ingest.loaders import SUPPORTED_EXTENSIONS, load_document, read_bytes, unsupported
 from ingest.meta import check_override_keys
 from ingest.progress import IngestProgress, NullProgress
 from knowledge.documents import Chunk, DocumentMeta
 
 PIPELINE_VERSION = "1"
+MAX_FILE_BYTES = 5 * 1024 * 1024  # a 50 MB text is ~40,000 chunks, hours of embedding
 
 
 class Index(Protocol):
@@ -60,7 +70,8 @@ class IngestReport:
     failed: list[tuple[Path, str]] = field(default_factory=list)
     removed_ids: list[str] = field(default_factory=list)
     prune_skipped: list[Path] = field(default_factory=list)  # roots not pruned after a failure
-    ignored: list[Path] = field(default_factory=list)  # unsupported types found in folders
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # in folders: (path, why)
+    hidden: int = 0  # hidden entries ('.git', '.DS_Store') and Office lock files ('~$…')
 
     @property
     def changed(self) -> bool:
@@ -73,9 +84,11 @@ def ingest_paths(
     *,
     prune: bool = False,
     progress: IngestProgress | None = None,
+    max_file_bytes: int | None = MAX_FILE_BYTES,
     **meta_overrides: object,
 ) -> IngestReport:
-    """Ingest files and folders (recursively) into `index`; one bad file never stops the run."""
+    """Ingest files and folders (recursively) into `index`; one bad file never stops the run.
+    A file over `max_file_bytes` (None: no limit) is a failure, refused before it is read."""
     check_override_keys(meta_overrides)
     overrides = {k: v for k, v in meta_overrides.items() if v is not None and v != ""}
     sink = progress or NullProgress()
@@ -88,7 +101,7 @@ def ingest_paths(
     sink.start(len(found))
     for root, path in found:
         try:
-            _ingest_file(root, path, index, stored, seen, overrides, sink, report)
+            _ingest_file(root, path, index, stored, seen, overrides, sink, report, max_file_bytes)
         except IngestError as error:
             report.failed.append((path, str(error)))
             failed_roots.add(root)
@@ -118,13 +131,12 @@ def _collect(roots: list[Path], report: IngestReport) -> tuple[list[tuple[Path, 
     seen: set[Path] = set()
     for root in roots:
         if root.is_dir():
-            candidates = sorted(p for p in root.rglob("*") if _visible(p, root) and p.is_file())
-            files = [p for p in candidates if p.suffix.lower() in SUPPORTED_EXTENSIONS]
-            report.ignored.extend(p for p in candidates if p not in files)
-        elif root.exists():
+            files = _walk(root, report)
+        elif root.is_file():
             files = [root]  # an explicit file: unsupported types are reported, not skipped
         else:
-            report.failed.append((root, str(IngestError(root, "không tìm thấy tệp hoặc thư mục"))))
+            reason = "không phải tệp thường" if root.exists() else "không tìm thấy tệp hoặc thư mục"
+            report.failed.append((root, str(IngestError(root, reason))))
             failed_roots.add(root)
             continue
         for path in files:
@@ -134,10 +146,62 @@ def _collect(roots: list[Path], report: IngestReport) -> tuple[list[tuple[Path, 
     return found, failed_roots
 
 
-def _visible(path: Path, root: Path) -> bool:
-    """Not hidden ('.git', '.DS_Store') and not an Office lock file ('~$báo cáo.docx')."""
-    relative = path.relative_to(root).parts
-    return not any(part.startswith(".") for part in relative) and not path.name.startswith("~$")
+def _walk(root: Path, report: IngestReport) -> list[Path]:
+    """The supported regular files under `root`, sorted. Every other entry is added to
+    `report.skipped` with why (hidden ones only counted); symbolic links to folders are not
+    followed, so a link that leads back up the tree cannot loop."""
+    files: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+
+    def unreadable(error: OSError) -> None:
+        where = Path(error.filename or root)
+        skipped.append((where, f"không đọc được thư mục ({error.strerror})"))
+
+    for top, folders, names in os.walk(root, onerror=unreadable):
+        here = Path(top)
+        kept = []
+        for name in folders:  # links to folders are listed here, and not descended
+            if _hidden(name):
+                report.hidden += 1
+            elif (here / name).is_symlink():
+                skipped.append((here / name, _why_not(here / name) or ""))
+            else:
+                kept.append(name)
+        folders[:] = kept
+        for name in names:
+            path = here / name
+            if _hidden(name):
+                report.hidden += 1
+            elif (why := _why_not(path)) is not None:
+                skipped.append((path, why))
+            else:
+                files.append(path)
+    report.skipped.extend(sorted(skipped))
+    return sorted(files)
+
+
+def _hidden(name: str) -> bool:
+    """Hidden ('.git', '.DS_Store') or an Office lock file ('~$báo cáo.docx')."""
+    return name.startswith((".", "~$"))
+
+
+def _why_not(path: Path) -> str | None:
+    """Why a folder entry is not ingested, or None for a supported regular file."""
+    if path.is_symlink():
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            return f"liên kết tượng trưng tới {os.readlink(path)}, nơi không còn tồn tại"
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                return "liên kết tượng trưng vòng lặp (qua các liên kết lại trỏ về chính nó)"
+            return f"không đọc được liên kết tượng trưng ({error.strerror})"
+        if stat.S_ISDIR(mode):
+            return f"liên kết tới thư mục {os.readlink(path)}, không đi theo (tránh vòng lặp)"
+    if not path.is_file():
+        return "không phải tệp thường (ống, socket hoặc thiết bị)"
+    suffix = path.suffix.lower()
+    return None if suffix in SUPPORTED_EXTENSIONS else unsupported(suffix)
 
 
 def _ingest_file(
@@ -149,8 +213,9 @@ def _ingest_file(
     overrides: Mapping[str, object],
     sink: IngestProgress,
     report: IngestReport,
+    max_file_bytes: int | None,
 ) -> None:
-    data = read_bytes(path)
+    data = read_bytes(path, max_file_bytes)
     digest = source_hash(data, overrides, root)
     document = load_document(path, data=data, **overrides)
     doc_id = document.meta.doc_id

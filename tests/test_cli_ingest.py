@@ -23,8 +23,8 @@ completeness: toàn văn
 """
 
 
-def run(data_dir: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["--data-dir", str(data_dir), *args])
+def run(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["--data-dir", str(data_dir), *args], env=env)
     return result.exit_code, result.output
 
 
@@ -61,6 +61,34 @@ def test_bad_file_is_named_and_the_rest_still_ingested(data_dir: Path, tmp_path:
     assert code == 1
     assert "hong.pdf" in out
     assert "1 văn bản mới" in out
+
+
+def test_every_file_skipped_gets_a_line_and_the_files_after_it_ingest(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "van-ban"
+    folder.mkdir()
+    (folder / "a-lon.md").write_text(GUIDANCE * 40, encoding="utf-8")  # ~20 KB, over the limit
+    (folder / "b-cu.doc").write_bytes(b"\xd0\xcf\x11\xe0 an old Word file")
+    (folder / "c-mat.md").symlink_to(folder / "da-xoa.md")
+    (folder / "d-vong.md").symlink_to(folder / "d-vong.md")
+    (folder / ".nhap.md").write_text(GUIDANCE, encoding="utf-8")
+    (folder / "huong-dan-2026.md").write_text(GUIDANCE, encoding="utf-8")
+
+    code, out = run(data_dir, "ingest", str(folder), env={"THIDUA_INGEST_MAX_FILE_MB": "0.01"})
+    assert code == 1  # the file too large was asked for and not ingested
+    lines = out.splitlines()
+    assert f"Bỏ qua {folder / 'b-cu.doc'}: định dạng .doc cũ không được hỗ trợ" in out
+    assert f"Bỏ qua {folder / 'c-mat.md'}: liên kết tượng trưng tới" in out
+    assert f"Bỏ qua {folder / 'd-vong.md'}: liên kết tượng trưng vòng lặp" in out
+    assert "Bỏ qua 1 tệp/thư mục ẩn" in out
+    [too_large] = [line for line in lines if "a-lon.md" in line]
+    assert too_large.startswith(f"Lỗi: Không nạp được tệp {folder / 'a-lon.md'}: tệp ")
+    assert "vượt giới hạn 10,2 KB cho mỗi tệp nên đã bỏ qua" in too_large
+    assert "1 văn bản mới" in out  # huong-dan-2026.md, after every skipped one
+
+    code, out = run(data_dir, "ask", "Hạn gửi bản đăng ký thi đua là khi nào?")
+    assert "trước ngày 15 tháng 3" in out
 
 
 def test_prune_removes_a_deleted_text(data_dir: Path, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -82,7 +83,8 @@ def test_first_run_adds_every_supported_file(folder: Path) -> None:
     assert sorted(index.docs) == ["qd-1", "tin"]
     assert index.chunk_ids("qd-1") == ["qd-1#d1", "qd-1#d2"]
     assert report.chunks_embedded == 3
-    assert report.ignored == [folder / "ghi-chu.xlsx"]
+    assert [path for path, _ in report.skipped] == [folder / "ghi-chu.xlsx"]
+    assert report.hidden == 2  # the folder .an and the lock file ~$qd-1.docx
     assert index.refreshes == 1
 
 
@@ -148,6 +150,64 @@ def test_one_bad_file_is_reported_and_the_others_ingested(folder: Path) -> None:
     assert [path.name for path, _ in report.failed] == ["hong.pdf", "rong.md"]
     assert all(path.name in message and "\n" not in message for path, message in report.failed)
     assert sorted(index.docs) == ["qd-1", "tin"]
+
+
+def test_every_entry_not_ingested_is_named_with_why_and_the_files_after_it_ingest(
+    folder: Path,
+) -> None:
+    (folder / "a-cu.doc").write_bytes(b"\xd0\xcf\x11\xe0 an old Word file")
+    (folder / "b-mat.md").symlink_to(folder / "da-xoa.md")  # dangling
+    (folder / "c-vong.md").symlink_to(folder / "c-vong.md")  # a link to itself
+    (folder / "d-mot.md").symlink_to(folder / "d-hai.md")  # two links to each other
+    (folder / "d-hai.md").symlink_to(folder / "d-mot.md")
+    (folder / "con" / "len").symlink_to(folder)  # back up the tree: would loop if followed
+    os.mkfifo(folder / "e-ong.txt")  # reading it would wait for ever
+    # A file that exists but cannot be read: /proc/self/mem answers EIO at offset 0 (a chmod 000
+    # file would do for anyone but root, who runs these tests in the container).
+    (folder / "f-hong.md").symlink_to("/proc/self/mem")
+    (folder / "g-lon.md").write_text("Điều 1. Dài\n" + "Nội dung rất dài. " * 1000, "utf-8")
+    (folder / "z-cuoi.md").write_text(ARTICLES, encoding="utf-8")  # after all of them
+
+    report = ingest_paths([folder], FakeIndex(), max_file_bytes=10_000)
+
+    skipped = {path.name: why for path, why in report.skipped}
+    assert skipped == {
+        "a-cu.doc": "định dạng .doc cũ không được hỗ trợ, hãy lưu lại thành .docx",
+        "b-mat.md": f"liên kết tượng trưng tới {folder / 'da-xoa.md'}, nơi không còn tồn tại",
+        "c-vong.md": "liên kết tượng trưng vòng lặp (qua các liên kết lại trỏ về chính nó)",
+        "d-mot.md": "liên kết tượng trưng vòng lặp (qua các liên kết lại trỏ về chính nó)",
+        "d-hai.md": "liên kết tượng trưng vòng lặp (qua các liên kết lại trỏ về chính nó)",
+        "len": f"liên kết tới thư mục {folder}, không đi theo (tránh vòng lặp)",
+        "e-ong.txt": "không phải tệp thường (ống, socket hoặc thiết bị)",
+        "ghi-chu.xlsx": (
+            "định dạng không được hỗ trợ (.xlsx); chỉ nhận .docx, .htm, .html, .jsonl, .markdown, "
+            ".md, .pdf, .txt"
+        ),
+    }
+    failed = {path.name: message for path, message in report.failed}
+    assert set(failed) == {"f-hong.md", "g-lon.md"}
+    assert failed["f-hong.md"].endswith("không đọc được tệp (Input/output error)")
+    size = (folder / "g-lon.md").stat().st_size / 1024
+    assert failed["g-lon.md"].endswith(
+        f"tệp {size:.1f} KB vượt giới hạn 9,8 KB cho mỗi tệp nên đã bỏ qua ".replace(".", ",")
+        + "(hãy tách thành các tệp nhỏ hơn, hoặc nâng giới hạn)"
+    )
+    assert (report.added, report.files) == (3, 5)  # qd-1, tin and z-cuoi, after every bad one
+
+
+def test_a_file_over_the_default_limit_is_refused_and_keeps_its_document(
+    folder: Path,
+) -> None:
+    index = FakeIndex()
+    ingest_paths([folder], index)
+    big = folder / "qd-1.md"
+    big.write_text(ARTICLES + "Nội dung thêm. " * 400_000, encoding="utf-8")  # 6,9 MB
+    report = ingest_paths([folder], index, prune=True)
+    [(path, message)] = report.failed
+    assert path == big
+    assert "tệp 6,9 MB vượt giới hạn 5,0 MB cho mỗi tệp nên đã bỏ qua" in message
+    assert report.prune_skipped == [folder] and "qd-1" in index.docs  # its old version stays
+    assert ingest_paths([folder], FakeIndex(), max_file_bytes=None).failed == []  # no limit
 
 
 def test_prune_is_skipped_for_a_root_with_a_failed_file(folder: Path) -> None:

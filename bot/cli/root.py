@@ -70,7 +70,11 @@ def ingest(
 
     settings = _settings(ctx)
     index = wiring.open_index(settings)
-    report = wiring.ingest_with_progress(index, paths, prune=prune)
+    report = wiring.ingest_with_progress(index, paths, settings, prune=prune)
+    for path, reason in report.skipped:
+        typer.echo(vi.INGEST_SKIPPED.format(path=path, reason=reason), err=True)
+    if report.hidden:
+        typer.echo(vi.INGEST_HIDDEN.format(count=report.hidden), err=True)
     for _path, message in report.failed:
         typer.echo(vi.INGEST_FAILED.format(message=message), err=True)
     if report.files == 0 and not report.failed:

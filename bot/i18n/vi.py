@@ -76,6 +76,10 @@ INGEST_SUMMARY = (
     "{removed} đã gỡ; {embedded} đoạn được mã hoá."
 )
 INGEST_FAILED = "Lỗi: {message}"
+INGEST_SKIPPED = "Bỏ qua {path}: {reason}"
+INGEST_HIDDEN = (
+    "Bỏ qua {count} tệp/thư mục ẩn (tên bắt đầu bằng «.») hoặc tệp khoá của Office («~$»)."
+)
 INGEST_NOTHING = "Không tìm thấy tệp nào để nạp trong: {paths}"
 
 UNANSWERED_EMPTY = "Chưa có câu hỏi nào chưa trả lời được."
