@@ -2,11 +2,13 @@
 refused in the press's own answer (a toast only the presser sees) and changes nothing.
 
 The real app, inbox worker, router, outbox sender and python-telegram-bot client, against the
-fake Bot API on 127.0.0.1; the test steps the worker and the sender. On SQLite and PostgreSQL.
+fake Bot API on 127.0.0.1; the test steps the worker and the sender (on SQLite and
+PostgreSQL). Over long polling the worker answers every press, the refusal included.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -18,14 +20,17 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel, make_bot
+from bot.delivery.polling import run_polling
 from bot.delivery.services import Services
 from bot.i18n import vi
 from bot.store.models import ChannelIdentity, Conversation
 from bot.store.outbox import OutboxMessage
 from bot.web.app import create_app
 from tests.fakes.telegram_api import FakeTelegram
-from tests.forms.conftest import World
+from tests.fakes.telegram_updates import callback_update, message_update
+from tests.forms.conftest import World, build_world
 from tests.integration.services import FAST, services, settle
+from tests.integration.test_telegram_polling import until
 
 PAYLOADS = Path(__file__).parent.parent / "payloads" / "telegram"
 TOKEN = "7012345678:AAH-test-SECRET-token"
@@ -151,3 +156,40 @@ async def test_a_second_persons_press_in_a_group_is_refused_in_its_answer(
     await group.press(MAI_TG, "Xong", running)
     assert vi.REG_ASK_TARGETS.split("{", 1)[0] in group.texts()[-1]
     assert len(group.fake.answered_callbacks) == 5
+
+
+async def test_over_long_polling_the_refusal_is_the_press_answer_too(tmp_path: Path) -> None:
+    world = build_world(f"sqlite:///{tmp_path / 'thidua.db'}", tmp_path / "files")
+    with world.sessions.begin() as session:
+        for tg, person in ((MAI_TG, "officer"), (HOA_TG, "head3")):
+            session.add(
+                ChannelIdentity(
+                    channel="telegram",
+                    external_id=str(tg),
+                    person_id=world.people[person],
+                    linked_at=datetime(2026, 1, 5, tzinfo=UTC),
+                )
+            )
+    async with FakeTelegram(token=TOKEN, bot_username=BOT) as fake:
+        channel = TelegramChannel(make_bot(TOKEN, base_url=fake.url), bot_username=BOT)
+        parts = services(world, {"telegram": channel}, limits={"telegram": FAST})
+        stop = asyncio.Event()
+        running = asyncio.create_task(run_polling(parts, stop))
+        try:
+            asked = message_update(
+                GROUP, f"@{BOT} đăng ký thi đua", user_id=MAI_TG, chat_type="supergroup"
+            )
+            fake.push_update(asked)
+            await until(lambda: vi.REG_ASK_COLLECTIVE in "".join(fake.texts(GROUP)), "her form")
+            sent = len(fake.texts(GROUP))
+            press = callback_update(GROUP, fake.callback_data(GROUP, "Huỷ"), user_id=HOA_TG)
+            fake.push_update(press)
+            press_id = press["callback_query"]["id"]
+            await until(lambda: press_id in fake.callback_texts, "the refusal")
+            assert fake.callback_texts[press_id] == "Nút này dành cho Trần Thị Mai."
+            assert len(fake.texts(GROUP)) == sent
+            assert _forms(world)[0][:3] == (str(MAI_TG), "registration", "collective")
+        finally:
+            stop.set()
+            await running
+    world.engine.dispose()
