@@ -22,7 +22,8 @@ SEPARATOR = "|"  # no flow's payload contains it; an account id after the last o
 
 
 def in_group(message: Incoming) -> bool:
-    """A chat shared by several people: its id is not the writer's own account id."""
+    """A chat shared by several people: its id is not the writer's own account id (a private
+    chat's id is the person's own on Telegram, the Zalo Bot, the Zalo OA and the console)."""
     return message.chat_id != message.user_id
 
 
