@@ -60,6 +60,12 @@ class Incoming:
     received_at: datetime | None = None
 
 
+# Reply.meta key: the reply is a short answer to a button press. A channel whose platform
+# answers presses itself (Telegram's answerCallbackQuery, a toast only the presser sees) shows
+# it there; elsewhere it goes out as a message like any other.
+BUTTON_ANSWER = "button_answer"
+
+
 @dataclass(frozen=True)
 class Reply:
     """One message back; channels render buttons natively or fall back to text choices."""

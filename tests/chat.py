@@ -58,9 +58,10 @@ class Chat:
     def say(self, text: str) -> list[Reply]:
         return self._send(Incoming(self.channel, self.chat_id, self.user, text=text))
 
-    def press(self, label: str) -> list[Reply]:
-        """Press the button whose label contains `label` (diacritics and case ignored)."""
-        button = self.button(label)
+    def press(self, label: str, *, on: Chat | None = None) -> list[Reply]:
+        """Press the button whose label contains `label` (diacritics and case ignored); `on`:
+        a button under another person's message in the same group chat."""
+        button = (on or self).button(label)
         return self._send(
             Incoming(
                 self.channel, self.chat_id, self.user, text=button.label, payload=button.payload

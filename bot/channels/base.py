@@ -174,15 +174,17 @@ class Channel(ABC):
         """Downloads the files an update only refers to."""
         return incoming
 
-    async def answer_button(self, callback_id: str) -> None:
-        """Acknowledges a button press (stops Telegram's spinner); the reply is a message.
-        Called by the inbox worker for updates that came by long polling."""
+    async def answer_button(self, callback_id: str, text: str = "") -> None:
+        """Acknowledges a button press (stops Telegram's spinner), showing `text` to the
+        presser alone where given (a press refused); the reply is a message. Called by the
+        inbox worker after the turn, for presses the webhook's answer did not acknowledge."""
         return
 
     def webhook_reply(self, update: Update) -> dict[str, Any] | None:
         """A call the platform runs itself when given as the webhook's answer (Telegram:
         answerCallbackQuery): a button pressed over a webhook stops spinning at once, and no
-        request of ours is spent on it. None: the webhook answers a plain 200."""
+        request of ours is spent on it. None: the webhook answers a plain 200, and a press
+        is acknowledged by the inbox worker after its turn."""
         return None
 
     async def poll(self, timeout: int) -> list[dict[str, Any]]:

@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 4096  # characters (UTF-16 units) after entity parsing
 CALLBACK_DATA_BYTES = 64
+CALLBACK_TEXT_LIMIT = 200  # characters of answerCallbackQuery's text
 PHOTO_LIMIT = 10 * 1024 * 1024  # sendPhoto by upload
 DOCUMENT_LIMIT = 50 * 1024 * 1024  # sendDocument by upload
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile serves at most 20 MB
@@ -154,11 +155,16 @@ class TelegramChannel(Channel):
     async def prepare_polling(self) -> None:
         await self.delete_webhook()  # getUpdates is refused while a webhook is set
 
-    async def answer_button(self, callback_id: str) -> None:
-        await self.answer_callback(callback_id)
+    async def answer_button(self, callback_id: str, text: str = "") -> None:
+        await self.answer_callback(callback_id, text)
 
     def webhook_reply(self, update: Update) -> dict[str, Any] | None:
+        """answerCallbackQuery at once, but in a group: there the press may be someone
+        else's button, and the turn's refusal is shown in the answer (a toast for the presser
+        alone), which Telegram takes only once."""
         if not update.callback_id:
+            return None
+        if update.incoming is not None and self.is_group(update.incoming.chat_id):
             return None
         return {"method": "answerCallbackQuery", "callback_query_id": update.callback_id}
 
@@ -305,10 +311,13 @@ class TelegramChannel(Channel):
         return await self.bot.send_document(chat_id=chat_id, document=upload, reply_markup=markup)
 
     async def answer_callback(self, callback_id: str, text: str = "") -> SendResult:
-        """Stops the button's spinner; the real answer is a normal reply through the outbox."""
+        """Stops the button's spinner, with a short text shown to the presser alone when
+        given; the real answer is a normal reply through the outbox."""
         try:
             async with self._answers:
-                await self.bot.answer_callback_query(callback_id, text=text or None)
+                await self.bot.answer_callback_query(
+                    callback_id, text=text[:CALLBACK_TEXT_LIMIT] or None
+                )
         except tg_error.TelegramError as exc:
             return self._failure(exc)
         return SendResult(SendStatus.SENT)

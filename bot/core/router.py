@@ -3,7 +3,8 @@
 The router only dispatches, inside a transaction its caller owns (bot.delivery.turns): the
 conversation row, whatever the step wrote and its audit rows commit or roll back together with
 the update's dedupe key and its queued replies, so a crash or a second worker never sees half
-a registration.
+a registration. A conversation is the writer's own in the chat; in a group chat, buttons are
+bound to the person they answer (bot.core.groups).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.core import linking, operational
-from bot.core.access import actor_of
+from bot.core import groups, linking, operational
+from bot.core.access import Action, actor_of, can
 from bot.core.flows import pledge, registration, report, review
-from bot.core.flows.base import Ctx, Engine
+from bot.core.flows.base import KEEP, Ctx, Engine
 from bot.core.linking import InviteLimit
 from bot.core.notices import notices
 from bot.core.text import fold
@@ -106,8 +107,15 @@ class Router:
         return [Reply(vi.INTERNAL_ERROR, meta={"error": "1"})]
 
     def turn(self, session: Session, message: Incoming, now: datetime) -> list[Reply]:
-        """One message's work inside the caller's transaction: who wrote, where their chat
-        stands, the command, form step or question, and the conversation written back."""
+        """One message's work inside the caller's transaction: who wrote, where they stand in
+        this chat, the command, form step or question, and the conversation written back.
+
+        A press on someone else's button (a group chat) is refused before anything is read.
+        Notices are personal: they wait for the person's own chat rather than show in a group.
+        """
+        message, owner = groups.unbind(message)
+        if owner is not None and owner != message.user_id:
+            return [groups.refusal(session, message.channel, owner)]
         caller, state = turns.open_turn(
             session, message.channel, message.user_id, message.chat_id, now
         )
@@ -115,11 +123,15 @@ class Router:
         ctx = Ctx(session, actor, now, self._qa.ask, self._files)
         ctx.ask = lambda m: operational.answer(ctx, m.text) or self._qa.ask(m, session=session)
         state.person_id = actor.person_id
-        replies = self._dispatch(ctx, state, message)
-        if not self._engine.is_active(state) and actor.linked:
-            replies = [*notices(ctx, state), *replies]
+        group = groups.in_group(message)
+        if _of_another_unit(ctx, state):
+            replies = _close(state)
+        else:
+            replies = self._dispatch(ctx, state, message)
+            if not group and not self._engine.is_active(state) and actor.linked:
+                replies = [*notices(ctx, state), *replies]
         save_conversation(session, state, now)
-        return replies
+        return groups.bind(replies, message.user_id) if group else replies
 
     def _dispatch(self, ctx: Ctx, state: ConversationState, message: Incoming) -> list[Reply]:
         name, arg = _command(message)
@@ -174,6 +186,20 @@ class Router:
 
     def _link(self, ctx: Ctx, message: Incoming, code: str) -> list[Reply]:
         return linking.link(ctx, message, code, self._invite_limit)
+
+
+def _of_another_unit(ctx: Ctx, state: ConversationState) -> bool:
+    """A form, active or saved, about a unit its owner may no longer see (they moved to
+    another unit, or were unlinked): nothing of it may be shown any more."""
+    unit_id = state.data.get("unit_id") if state.flow else None
+    return isinstance(unit_id, int) and not can(ctx.actor, Action.VIEW, unit_id)
+
+
+def _close(state: ConversationState) -> list[Reply]:
+    """Drops the form, keeping only what the engine keeps across forms."""
+    kept = {k: v for k, v in state.data.items() if k in KEEP}
+    state.flow, state.step, state.draft = "", "", kept
+    return [Reply(vi.NOT_ALLOWED)]
 
 
 def _command(message: Incoming) -> tuple[str | None, str]:

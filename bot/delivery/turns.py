@@ -17,7 +17,7 @@ from typing import Protocol
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.messages import Incoming, Reply
+from bot.messages import BUTTON_ANSWER, Incoming, Reply
 from bot.store import inbox, outbox
 
 
@@ -49,13 +49,18 @@ class Turns:
         update_key: str | None = None,
         inbox_id: int | None = None,
         outbox_replies: bool = False,
+        answers_press: bool = False,
     ) -> list[Reply]:
         """The message's turn. With `update_key`, a redelivered update does nothing and
         returns no replies; with `inbox_id`, its inbox row is marked handled in the same
         transaction; with `outbox_replies`, the replies are queued for the sender there too
-        (the console shows them instead)."""
+        (the console shows them instead), except, with `answers_press`, a short answer to a
+        button press (meta BUTTON_ANSWER): the caller shows that one in the platform's own
+        answer to the press."""
         try:
-            return self._record(message, self.router.turn, update_key, inbox_id, outbox_replies)
+            return self._record(
+                message, self.router.turn, update_key, inbox_id, outbox_replies, answers_press
+            )
         except Exception as error:  # the turn rolled back; answer, and record that we did
             if inbox_id is not None and isinstance(error, OperationalError):
                 raise  # the database, not the turn, failed: the worker tries it again later
@@ -89,6 +94,7 @@ class Turns:
         update_key: str | None,
         inbox_id: int | None,
         outbox_replies: bool,
+        answers_press: bool = False,
     ) -> list[Reply]:
         """One transaction: the update's key (nothing more for a redelivery), the chat no
         longer unreachable (it wrote to us), the replies `produce` gives, queued when asked,
@@ -103,7 +109,10 @@ class Turns:
                 outbox.mark_reachable(session, channel=message.channel, chat_id=message.chat_id)
                 replies = produce(session, message, now)
                 if outbox_replies:
-                    self._queue(session, message, replies, update_key, now)
+                    queued = [
+                        r for r in replies if not (answers_press and r.meta.get(BUTTON_ANSWER))
+                    ]
+                    self._queue(session, message, queued, update_key, now)
             if inbox_id is not None:
                 inbox.mark_done(session, inbox_id, now=now)
             return replies

@@ -3,7 +3,10 @@
 A claim leases the oldest unhandled update of each chat, so one update per chat is in flight
 whichever process holds it, and different chats run side by side. Files are downloaded before
 the turn; a platform or database that is unwell sends the update back for a later try; an
-update that cannot be handled at all is logged and dropped rather than block its chat.
+update that cannot be handled at all is logged and dropped rather than block its chat. A
+pressed button is acknowledged after its turn unless the webhook's answer already did it; a
+turn that answered the press itself (a button of someone else's form) has its text shown
+there, not sent to the chat.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.channels.base import ChannelError, FileTooLarge, Update
 from bot.delivery.loops import claim_loop
 from bot.delivery.turns import Turns
-from bot.messages import Incoming, Reply
+from bot.messages import BUTTON_ANSWER, Incoming, Reply
 from bot.store import inbox
 from bot.store.db import run_db
 
@@ -38,7 +41,9 @@ class Worked(Protocol):
 
     async def resolve_attachments(self, incoming: Incoming) -> Incoming: ...
 
-    async def answer_button(self, callback_id: str) -> None: ...
+    async def answer_button(self, callback_id: str, text: str = "") -> None: ...
+
+    def webhook_reply(self, update: Update) -> dict[str, Any] | None: ...
 
 
 class InboxWorker:
@@ -125,13 +130,19 @@ class InboxWorker:
             if channel is None:
                 raise LookupError(f"no channel '{row.channel}'")
             update = channel.parse(row.payload)
+            # Behind webhooks, a press the webhook's answer left open is answered here.
+            answers = bool(update.callback_id) and (
+                self._answer_buttons or channel.webhook_reply(update) is None
+            )
+            answer = ""
             if update.incoming is not None:
-                await self._turn(channel, update, update.incoming, row.id)
+                replies = await self._turn(channel, update, update.incoming, row.id, answers)
+                answer = "\n".join(r.text for r in replies if r.meta.get(BUTTON_ANSWER))
                 self._on_replies()
             else:
                 await run_db(self._sessions, self._mark_done, row.id)
-            if update.callback_id and self._answer_buttons:
-                await self._answer(channel, update.callback_id)
+            if answers:
+                await self._answer(channel, update.callback_id, answer)
         except (ChannelError, DBAPIError) as exc:  # the platform or the database is unwell
             detail = exc.detail if isinstance(exc, ChannelError) else type(exc.orig).__name__
             log.warning("update %s deferred: %s", row.id, detail)
@@ -144,8 +155,10 @@ class InboxWorker:
         return 1
 
     async def _turn(
-        self, channel: Worked, update: Update, incoming: Incoming, inbox_id: int
-    ) -> None:
+        self, channel: Worked, update: Update, incoming: Incoming, inbox_id: int, answers: bool
+    ) -> list[Reply]:
+        """The update's turn; its replies (queued, but for an answer to the press when the
+        worker `answers` the press)."""
         try:
             incoming = await channel.resolve_attachments(incoming)
         except FileTooLarge as exc:
@@ -159,22 +172,23 @@ class InboxWorker:
                 update_key=update.dedupe_key,
                 inbox_id=inbox_id,
             )
-            return
-        await run_db(
+            return []
+        return await run_db(
             self._sessions,
             self._turns.run,
             incoming,
             update_key=update.dedupe_key,
             inbox_id=inbox_id,
             outbox_replies=True,
+            answers_press=answers,
         )
 
     @staticmethod
-    async def _answer(channel: Worked, callback_id: str) -> None:
-        """Stops a pressed button's spinner; a failure costs only the spinner (the reply is
-        already queued), so it is logged, not raised."""
+    async def _answer(channel: Worked, callback_id: str, text: str) -> None:
+        """Stops a pressed button's spinner, showing `text` if any; a failure costs only the
+        spinner (the replies are already queued), so it is logged, not raised."""
         try:
-            await channel.answer_button(callback_id)
+            await channel.answer_button(callback_id, text)
         except Exception:
             log.warning("button press %s not answered", callback_id, exc_info=True)
 

@@ -410,6 +410,8 @@ INTERNAL_ERROR = (
     "anh/chị vui lòng thử lại."
 )
 SOMEONE = "một người khác"
+# A button under someone else's form in a group chat; {name} the person the form belongs to.
+BUTTON_NOT_YOURS = "Nút này dành cho {name}."
 
 # --- identity -------------------------------------------------------------------------------
 

@@ -1,8 +1,11 @@
-"""Conversation rows (where a chat is in a form) and the optimistic-locking `Conflict`.
+"""Conversation rows (where a person is in a form, in one chat) and the optimistic-locking
+`Conflict`.
 
-A conversation is read at the start of a message and written back at its end with a conditional
-UPDATE on its version: two workers handling two messages of one chat at once cannot both win, and
-the loser's transaction (step writes included) rolls back whole.
+A conversation belongs to a chat and a person (the platform's account id): in a group chat each
+person fills their own form, and in a private chat the two ids are the same. It is read at the
+start of a message and written back at its end with a conditional UPDATE on its version: two
+workers handling two messages of one person at once cannot both win, and the loser's
+transaction (step writes included) rolls back whole.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from bot.store.models import Conversation
 _T = cast(Table, Conversation.__table__)
 # Built once, run on every message with parameters: Core, no ORM identity map needed.
 _LOAD = select(_T.c.person_id, _T.c.flow, _T.c.step, _T.c.draft, _T.c.version).where(
-    _T.c.channel == bindparam("channel"), _T.c.chat_id == bindparam("chat_id")
+    _T.c.channel == bindparam("channel"),
+    _T.c.chat_id == bindparam("chat_id"),
+    _T.c.user_id == bindparam("user_id"),
 )
 
 
@@ -42,6 +47,7 @@ _SAVE = (
     .where(
         _T.c.channel == bindparam("key_channel"),
         _T.c.chat_id == bindparam("key_chat_id"),
+        _T.c.user_id == bindparam("key_user_id"),
         _T.c.version == bindparam("expected"),
     )
     .values(**_new_values())
@@ -49,12 +55,14 @@ _SAVE = (
 
 
 def _first_save(dialect: str) -> Any:
-    """A chat's first row; nothing (no RETURNING row) if another worker wrote it first."""
+    """A person's first row in a chat; nothing (no RETURNING row) if another worker wrote it
+    first."""
     insert = insert_for(dialect)
+    key: dict[str, Any] = {name: bindparam(name) for name in ("channel", "chat_id", "user_id")}
     return (
         insert(_T)
-        .values(channel=bindparam("channel"), chat_id=bindparam("chat_id"), **_new_values())
-        .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+        .values(**key, **_new_values())
+        .on_conflict_do_nothing(index_elements=list(key))
         .returning(_T.c.id)
     )
 
@@ -78,6 +86,7 @@ class ConversationState:
 
     channel: str
     chat_id: str
+    user_id: str
     person_id: int | None = None
     flow: str = ""
     step: str = ""
@@ -93,13 +102,15 @@ class ConversationState:
         return self.draft
 
 
-def from_row(channel: str, chat_id: str, row: Any | None) -> ConversationState:
-    """The state from a row with the columns of `_LOAD` (None: the chat has no row yet)."""
+def from_row(channel: str, chat_id: str, user_id: str, row: Any | None) -> ConversationState:
+    """The state from a row with the columns of `_LOAD` (None: the person has no row in this
+    chat yet)."""
     if row is None:
-        return ConversationState(channel, chat_id)
+        return ConversationState(channel, chat_id, user_id)
     state = ConversationState(
         channel,
         chat_id,
+        user_id,
         row.person_id,
         row.flow,
         row.step,
@@ -120,6 +131,10 @@ def _fingerprint(state: ConversationState) -> bytes:
     return orjson.dumps(content, option=_FINGERPRINT, default=str)
 
 
+def _key(state: ConversationState) -> dict[str, str]:
+    return {"channel": state.channel, "chat_id": state.chat_id, "user_id": state.user_id}
+
+
 def save_conversation(session: Session, state: ConversationState, now: datetime) -> None:
     """Write the state back if nobody else wrote it since it was read; else raise Conflict.
 
@@ -138,15 +153,15 @@ def save_conversation(session: Session, state: ConversationState, now: datetime)
         "new_updated_at": now.astimezone(UTC),
     }
     if not state.exists:
-        # ON CONFLICT DO NOTHING: two first messages of one chat cannot both insert.
-        first = {**values, "channel": state.channel, "chat_id": state.chat_id}
+        # ON CONFLICT DO NOTHING: two first messages of one person cannot both insert.
+        first = {**values, **_key(state)}
         if (
             session.execute(prebuilt(session, "conversation_first", _first_save), first).first()
             is None
         ):
             raise Conflict(1, "", None)
     else:
-        key = {"key_channel": state.channel, "key_chat_id": state.chat_id}
+        key = {f"key_{name}": value for name, value in _key(state).items()}
         result = session.execute(_SAVE, {**values, **key, "expected": state.version})
         if getattr(result, "rowcount", 0) != 1:
             raise Conflict(state.version + 1, "", None)

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, lazyload
 
 from bot.store import org
-from bot.store.models import Movement, Person, TitleCatalog, Unit
+from bot.store.models import ChannelIdentity, Movement, Person, TitleCatalog, Unit
 
 
 class Title(NamedTuple):
@@ -69,3 +69,19 @@ def movement(session: Session, movement_id: int) -> Movement | None:
 def person_name(session: Session, person_id: int | None) -> str:
     person = session.get(Person, person_id) if person_id is not None else None
     return person.full_name if person else ""
+
+
+_ACCOUNT_NAME = (
+    select(Person.full_name)
+    .join(ChannelIdentity, ChannelIdentity.person_id == Person.id)
+    .where(
+        ChannelIdentity.channel == bindparam("channel"),
+        ChannelIdentity.external_id == bindparam("external_id"),
+    )
+)
+
+
+def account_name(session: Session, channel: str, external_id: str) -> str:
+    """The name of the person a chat account is linked to; "" for an account not linked."""
+    name = session.scalar(_ACCOUNT_NAME, {"channel": channel, "external_id": external_id})
+    return name or ""

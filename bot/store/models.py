@@ -347,14 +347,19 @@ class ReportAttachment(Base):
 
 
 class Conversation(Base):
-    """Where a chat is in a form: flow, step and draft; `version` guards concurrent edits."""
+    """Where one person is in a form in one chat: flow, step and draft; `version` guards
+    concurrent edits. Keyed by chat and person (`user_id`, the platform's account id), so
+    people in one group chat each have their own; in a private chat the two are the same."""
 
     __tablename__ = "conversations"
-    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "chat_id", "user_id", name="uq_conversations_chat_user"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
     chat_id: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[str] = mapped_column(String(128), server_default="")
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     flow: Mapped[str] = mapped_column(String(32), default="")
     step: Mapped[str] = mapped_column(String(64), default="")

@@ -1,8 +1,9 @@
-"""What every message reads first, in one round trip: who wrote, and where their chat stands.
+"""What every message reads first, in one round trip: who wrote, and where they stand in
+this chat.
 
-The caller (person, unit, role names) and the chat's conversation row come back as one row of
-one Core query. Either side may be missing (an unlinked account, a chat with no conversation
-yet); the query still returns its row.
+The caller (person, unit, role names) and their conversation row in the chat come back as one
+row of one Core query. Either side may be missing (an unlinked account, no conversation yet);
+the query still returns its row.
 """
 
 from __future__ import annotations
@@ -45,21 +46,28 @@ _TURN = select(
         ),
     )
     .outerjoin(Person, Person.id == ChannelIdentity.person_id)
-    .outerjoin(_T, and_(_T.c.channel == bindparam("channel"), _T.c.chat_id == bindparam("chat_id")))
+    .outerjoin(
+        _T,
+        and_(
+            _T.c.channel == bindparam("channel"),
+            _T.c.chat_id == bindparam("chat_id"),
+            _T.c.user_id == bindparam("user_id"),
+        ),
+    )
 )
 
 
 def open_turn(
     session: Session, channel: str, user_id: str, chat_id: str, now: datetime
 ) -> tuple[Caller | None, ConversationState]:
-    """The caller (None when the account is not linked) and the chat's conversation state.
+    """The caller (None when the account is not linked) and their conversation in the chat.
 
     Marks the account as seen when its mark is stale (see `accounts.TOUCH_EVERY`). Runs on the
     session's connection: nothing is pending in the session at the start of a message.
     """
     params = {"channel": channel, "user_id": user_id, "chat_id": chat_id}
     row = session.execute(_TURN, params).one()
-    state = from_row(channel, chat_id, row if row.version is not None else None)
+    state = from_row(channel, chat_id, user_id, row if row.version is not None else None)
     if row.caller_id is None:
         return None, state
     touch_if_stale(session, channel, user_id, row.last_interaction_at, now)

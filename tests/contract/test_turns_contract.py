@@ -177,3 +177,22 @@ def test_a_draft_keeps_its_content_and_an_unchanged_one_is_not_rewritten(
             session.scalar(select(Conversation.version).where(Conversation.chat_id == "chat-json"))
             == 2
         )
+
+
+def test_two_people_in_one_group_chat_each_have_their_own_conversation(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Keyed by chat and person: one person's save neither reads nor overwrites the other's."""
+    for user, step in (("z4", "targets"), ("z5", "summary")):
+        with sessions.begin() as session:
+            _caller, state = open_turn(session, "zalo", user, "group-11", NOW)
+            assert not state.exists
+            state.flow, state.step = "registration", step
+            save_conversation(session, state, NOW)
+    with sessions.begin() as session:
+        _caller, mine = open_turn(session, "zalo", "z4", "group-11", NOW)
+        _caller, theirs = open_turn(session, "zalo", "z5", "group-11", NOW)
+        _caller, private = open_turn(session, "zalo", "z4", "z4", NOW)
+    assert (mine.user_id, mine.step, mine.version) == ("z4", "targets", 1)
+    assert (theirs.user_id, theirs.step, theirs.version) == ("z5", "summary", 1)
+    assert not private.exists

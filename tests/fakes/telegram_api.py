@@ -113,6 +113,7 @@ class FakeTelegram(FakeServer):
         self.webhook: dict[str, Any] = {}
         self.commands: list[dict[str, Any]] = []
         self.answered_callbacks: list[str] = []
+        self.callback_texts: dict[str, str] = {}  # callback_query_id -> the text shown
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, data)
         self._delivered: list[Delivered] = []
         self._updates: list[dict[str, Any]] = []
@@ -339,6 +340,8 @@ class FakeTelegram(FakeServer):
 
     async def _m_answercallbackquery(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         self.answered_callbacks.append(str(params.get("callback_query_id", "")))
+        if params.get("text"):
+            self.callback_texts[str(params.get("callback_query_id", ""))] = str(params["text"])
         return True
 
     async def _m_setmycommands(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:

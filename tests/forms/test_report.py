@@ -348,6 +348,7 @@ def test_who_may_report(world: World) -> None:
             Conversation(
                 channel="console",
                 chat_id="head3",
+                user_id="head3",
                 flow="report",
                 step="summary",
                 draft=forged,
