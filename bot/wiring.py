@@ -30,7 +30,7 @@ from bot.store.db import make_engine, migrate, session_factory
 from bot.store.files import FileStore
 from bot.store.org import seed_titles
 from bot.store.unanswered import UnansweredLog
-from ingest.pipeline import IngestReport, ingest_paths
+from ingest.pipeline import IngestReport, ingest_paths, pending
 from ingest.progress import RichProgress
 from knowledge.answer import ExtractiveAnswerer
 from knowledge.confidence import DEFAULT_THRESHOLD
@@ -105,21 +105,26 @@ def open_unanswered_log(settings: Settings) -> UnansweredLog:
 
 
 def ingest_with_progress(
-    index: KnowledgeIndex, paths: Sequence[Path], *, prune: bool = False
+    index: KnowledgeIndex, paths: Sequence[Path], *, prune: bool = False, keep_foreign: bool = False
 ) -> IngestReport:
     with RichProgress() as progress:
-        return ingest_paths(list(paths), index, prune=prune, progress=progress)
+        return ingest_paths(
+            list(paths), index, prune=prune, progress=progress, keep_foreign=keep_foreign
+        )
 
 
 def ensure_bundled_index(index: KnowledgeIndex, settings: Settings) -> None:
-    """First start: index the bundled sample texts so the first question has something to cite."""
-    if not index.is_empty():
+    """Index the bundled texts when they are missing or the package brings new versions of
+    them, whatever command opened the data dir first (`ask`, `run`, or `ingest` of the office's
+    own folder). A text the office ingested itself under a bundled text's id is left alone."""
+    root = settings.sources_dir or BUNDLED_SOURCES
+    if not pending(root, index.document_hashes()):
         return
     from rich.console import Console
 
     console = Console(stderr=True)
     console.print(vi.INDEX_BUILDING)
-    ingest_with_progress(index, [settings.sources_dir or BUNDLED_SOURCES])
+    ingest_with_progress(index, [root], keep_foreign=True)
     console.print(
         vi.INDEX_READY.format(documents=len(index.documents()), chunks=len(index.chunks()))
     )

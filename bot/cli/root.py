@@ -70,6 +70,7 @@ def ingest(
 
     settings = _settings(ctx)
     index = wiring.open_index(settings)
+    wiring.ensure_bundled_index(index, settings)  # a new data dir gets the bundled texts too
     report = wiring.ingest_with_progress(index, paths, prune=prune)
     for _path, message in report.failed:
         typer.echo(vi.INGEST_FAILED.format(message=message), err=True)

@@ -68,7 +68,7 @@ CONSOLE_INTRO = (
     "Trò chuyện với Trợ lý Thi đua trên máy tính. Gõ /help để xem hướng dẫn, /exit để thoát."
 )
 
-INDEX_BUILDING = "Đang lập chỉ mục kho văn bản mẫu (chỉ làm một lần)…"
+INDEX_BUILDING = "Đang lập chỉ mục kho văn bản mẫu (khi kho còn trống hoặc có văn bản mẫu mới)…"
 INDEX_READY = "Đã lập chỉ mục {documents} văn bản, {chunks} đoạn."
 
 INGEST_SUMMARY = (
