@@ -193,7 +193,7 @@ class KnowledgeIndex:
             vectors = {cid: vec for cid, (_, vec) in stored.items()}
             to_embed = []
             for chunk in fresh:
-                known = self._prebuilt.get(chunk.content_hash) if self._prebuilt else None
+                known = None if self._prebuilt is None else self._prebuilt.get(chunk.content_hash)
                 if known is None:
                     to_embed.append(chunk)
                 else:
