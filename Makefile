@@ -6,7 +6,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean vectors registry
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,16 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/channels.py
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/instructions.py
+
+# The bundled texts' prebuilt vectors (knowledge/sources/vectors-*.npz): run after editing a
+# bundled text or the chunker; only new or changed chunks are embedded (~2.7 a second).
+vectors: $(RUN_STAMP)
+	$(BIN)/python -m ingest.prebuild
+
+# The document registry (knowledge/sources/registry.yaml) from the project's registry table.
+REGISTRY_TSV ?= ../shared/corpus/document-registry.tsv
+registry: $(RUN_STAMP)
+	$(BIN)/python -m ingest.registry_tsv $(REGISTRY_TSV)
 
 clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache

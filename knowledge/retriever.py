@@ -26,7 +26,7 @@ from knowledge.confidence import (
 from knowledge.documents import Passage
 from knowledge.index import IndexView, KnowledgeIndex
 from knowledge.lexical import top_rows
-from knowledge.lookup import find_reference, lookup
+from knowledge.lookup import ArticleNames, article_names, find_reference, lookup, named_articles
 from knowledge.vntext import is_unaccented
 
 _TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -69,6 +69,7 @@ class HybridRetriever:
         self.lexical_lead = lexical_lead
         self._terms: dict[tuple[str, bool], ChunkTerms] = {}  # for the current view only
         self._terms_view: IndexView | None = None
+        self._names: tuple[IndexView, ArticleNames] | None = None
 
     # -- single-sided (benchmarks) -------------------------------------------------------
 
@@ -97,7 +98,9 @@ class HybridRetriever:
 
         Superseded (or not yet effective) texts are kept only when the query names them by
         number or when no in-force passage reaches `good_enough`; they then follow the
-        in-force ones. A direct lookup scores DIRECT_SCORE + its fused score.
+        in-force ones. A direct lookup scores DIRECT_SCORE + its fused score. Within each group
+        the article whose heading names the award the question names comes first
+        (lookup.named_articles); its scores are left as they are.
         """
         view = self.index.view()
         if not view.chunks or k <= 0:
@@ -137,8 +140,14 @@ class HybridRetriever:
                 return 2
             return 0 if self.prefer_named and doc_id in ref.by_title else 1
 
+        named = named_articles(query, self._article_names(view))
+
+        def unnamed(row: int) -> bool:
+            cit = view.chunks[row].citation
+            return (cit.document.doc_id, cit.article) not in named
+
         groups = {r: group(r) for r in rows - set(direct)}
-        rest = sorted(groups, key=lambda r: (groups[r], -fused[r]))
+        rest = sorted(groups, key=lambda r: (groups[r], unnamed(r), -fused[r]))
         eligible = [passage(r) for r in rest if groups[r] < 2]
         superseded = [r for r in rest if groups[r] == 2]
         out += eligible
@@ -171,6 +180,12 @@ class HybridRetriever:
             return lex
         den = _normalise(dense, rows, pooled)
         return {r: weight * den[r] + (1 - weight) * lex[r] for r in rows}
+
+    def _article_names(self, view: IndexView) -> ArticleNames:
+        """The names article headings give, computed once per view."""
+        if self._names is None or self._names[0] is not view:
+            self._names = (view, article_names(view.chunks))
+        return self._names[1]
 
     def _good_enough(self, query: str, passages: Iterable[Passage], view: IndexView) -> bool:
         terms = QuestionTerms.of(query)

@@ -57,6 +57,32 @@ def test_out_of_scope_question_is_refused_and_logged(data_dir: Path) -> None:
     assert "Giá vàng SJC hôm nay" in listing
 
 
+def test_a_document_not_loaded_is_named_with_its_status_and_where_to_read_it(
+    data_dir: Path,
+) -> None:
+    questions = "Nghị định 98/2023/NĐ-CP quy định gì?\nnghi dinh 98/2023 quy dinh gi\n"
+    code, out = run(data_dir, "ask", "--json", stdin=questions)
+    assert code == 0, out
+    records = [json.loads(line) for line in out.strip().splitlines() if line.startswith("{")]
+    assert len(records) == 2
+    for record in records:
+        assert record["found"] is False
+        assert record["citations"] == []  # never another document's sentence as its basis
+        answer = record["answer"]
+        assert answer.startswith(
+            "Kho văn bản chưa có Nghị định 98/2023/NĐ-CP «Quy định chi tiết thi hành một số "
+            "điều của Luật Thi đua, khen thưởng» (Chính phủ, 31/12/2023)"
+        )
+        assert "Tình trạng: đã hết hiệu lực từ 1/7/2025, thay bằng Nghị định 152/2025/NĐ-CP." in (
+            answer
+        )
+        assert "Tra cứu toàn văn theo số hiệu 98/2023/NĐ-CP tại https://vbpl.vn" in answer
+        assert "Căn cứ" not in answer
+    code, listing = run(data_dir, "unanswered")
+    assert "Nghị định 98/2023/NĐ-CP quy định gì?" in listing
+    assert "nghi dinh 98/2023 quy dinh gi" in listing
+
+
 def test_unanswered_is_empty_on_a_fresh_data_dir(data_dir: Path) -> None:
     code, out = run(data_dir, "unanswered")
     assert code == 0

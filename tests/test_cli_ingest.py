@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -49,6 +50,25 @@ def test_ingest_then_ask_then_reingest_embeds_nothing(data_dir: Path, tmp_path: 
     assert code == 0, out
     assert "1 không đổi" in out
     assert "0 đoạn được mã hoá" in out
+
+
+def test_ingest_first_on_a_new_data_dir_also_indexes_the_bundled_texts(tmp_path: Path) -> None:
+    folder = tmp_path / "van-ban"
+    folder.mkdir()
+    (folder / "huong-dan-2026.md").write_text(GUIDANCE, encoding="utf-8")
+    fresh = tmp_path / "moi"
+
+    code, out = run(fresh, "ingest", str(folder))
+    assert code == 0, out
+    assert "Đã lập chỉ mục 4 văn bản" in out  # the bundled texts first, then the office's own
+    assert "1 văn bản mới" in out
+
+    code, out = run(fresh, "ask", "--json", "Tiêu chuẩn danh hiệu Lao động tiên tiến là gì?")
+    assert code == 0, out
+    best = json.loads(out.strip().splitlines()[-1])["citations"][0]
+    assert (best["doc_number"], best["article"]) == ("06/2022/QH15", "24")
+    code, out = run(fresh, "ask", "Hạn gửi bản đăng ký thi đua là khi nào?")
+    assert "trước ngày 15 tháng 3" in out
 
 
 def test_bad_file_is_named_and_the_rest_still_ingested(data_dir: Path, tmp_path: Path) -> None:

@@ -27,13 +27,24 @@ def law() -> dict[str, Chunk]:
     return chunks_of("luat-tdkt-2022.md")
 
 
-def test_law_yields_one_chunk_per_article_plus_sections(law: dict[str, Chunk]) -> None:
-    articles = ["1", "2", "3", "15", "16", "17", "18", "21", "22", "24", "27"]
-    assert list(law) == [
-        "luat-tdkt-2022#s1",
-        *(f"luat-tdkt-2022#d{n}" for n in articles),
-        "luat-tdkt-2022#s2",
-    ]
+def articles(chunks: dict[str, Chunk]) -> list[str]:
+    """The Điều numbers the chunks cover, in order, each once."""
+    out: list[str] = []
+    for chunk in chunks.values():
+        if chunk.citation.article and chunk.citation.article not in out:
+            out.append(chunk.citation.article)
+    return out
+
+
+def test_every_article_of_the_law_is_chunked_between_preamble_and_closing(
+    law: dict[str, Chunk],
+) -> None:
+    ids = list(law)
+    assert articles(law) == [str(n) for n in range(1, 97)]
+    assert ids[0] == "luat-tdkt-2022#s1" and ids[-1] == "luat-tdkt-2022#s2"
+    assert ids[1:4] == ["luat-tdkt-2022#d1", "luat-tdkt-2022#d2", "luat-tdkt-2022#d3"]
+    assert law["luat-tdkt-2022#s2"].text.startswith("Luật này được Quốc hội")
+    assert all(len(c.text) <= 2 * 1500 for c in law.values())
 
 
 def test_article_chunk_text_title_and_citation(law: dict[str, Chunk]) -> None:
@@ -49,16 +60,24 @@ def test_article_chunk_text_title_and_citation(law: dict[str, Chunk]) -> None:
     assert citation.basis().startswith("Điều 16 Luật Thi đua, khen thưởng số 06/2022/QH15")
 
 
-def test_chapter_vii_is_cited_by_its_heading(law: dict[str, Chunk]) -> None:
-    chunk = law["luat-tdkt-2022#s2"]
-    assert chunk.title == "Luật Thi đua, khen thưởng - Chương VII"
-    assert chunk.citation.article == ""
-    assert chunk.citation.headings == ("Chương VII",)
-    assert "hiện vật khen thưởng và tiền thưởng bị thu hồi" in chunk.text
+def test_a_long_article_is_cited_by_each_of_its_khoan(law: dict[str, Chunk]) -> None:
+    parts = [c for c in law.values() if c.citation.article == "84"]
+    assert [c.id for c in parts] == [f"luat-tdkt-2022#d84-k{n}" for n in range(1, 8)]
+    assert [c.citation.clause for c in parts] == [str(n) for n in range(1, 8)]
+    first = parts[0]
+    assert first.title.startswith("Luật Thi đua, khen thưởng - Điều 84. Hồ sơ đề nghị xét tặng")
+    assert first.text.startswith("1. Hồ sơ đề nghị xét tặng danh hiệu thi đua gồm:\na) Tờ trình")
+    assert first.citation.headings[1].startswith("Mục 2. THỦ TỤC, HỒ SƠ")
+    assert first.citation.basis().startswith("khoản 1 Điều 84 Luật Thi đua, khen thưởng")
+    revoked = law["luat-tdkt-2022#d93-k2"]
+    assert revoked.citation.location() == "khoản 2 Điều 93"
+    assert "b) Cung cấp thông tin sai sự thật hoặc làm giả hồ sơ" in revoked.text
 
 
-def test_expired_decree_carries_its_status() -> None:
-    chunk = chunks_of("nd-91-2017-nd-cp.md")["nd-91-2017-nd-cp#d11"]
+def test_the_whole_decree_is_chunked_and_carries_its_status() -> None:
+    decree = chunks_of("nd-91-2017-nd-cp.md")
+    assert articles(decree) == [str(n) for n in range(1, 81)]
+    chunk = decree["nd-91-2017-nd-cp#d11"]
     assert chunk.citation.document.status_note(date(2025, 1, 1)) == (
         "đã hết hiệu lực từ 1/1/2024, thay bằng Nghị định 98/2023/NĐ-CP"
     )
@@ -176,16 +195,29 @@ def test_chunk_document_uses_the_meta_given_at_load_time(tmp_path: Path) -> None
 # --- the bundled sources themselves ------------------------------------------------------------
 
 
+EXCERPTS = ("ha-tinh-thi-dua-2021.md", "hd-1479-btdkt-2016.md")
+WHOLE = ("luat-tdkt-2022.md", "nd-91-2017-nd-cp.md")
+
+
+def test_the_bundle_is_the_whole_law_the_whole_decree_and_two_excerpts() -> None:
+    assert sorted(p.name for p in SOURCES.glob("*.md")) == sorted(EXCERPTS + WHOLE)
+
+
 @pytest.mark.parametrize("path", sorted(SOURCES.glob("*.md")), ids=lambda p: p.name)
-def test_bundled_sources_are_clean_and_marked_partial(path: Path) -> None:
+def test_bundled_sources_are_clean_and_say_how_complete_they_are(path: Path) -> None:
     doc = load_document(path)
     raw = path.read_text(encoding="utf-8")
     assert doc.meta.doc_id == path.stem
-    assert doc.meta.completeness.startswith("trích một phần")
-    assert doc.meta.is_partial
     assert doc.meta.title and doc.meta.doc_type and doc.meta.issuer
     note = str(doc.extra.get("note", "")).lower()
-    assert "một phần" in note and "toàn văn" in note
+    if path.name in WHOLE:
+        assert doc.meta.completeness.startswith("toàn văn") and not doc.meta.is_partial
+        assert doc.meta.doc_number and doc.meta.issued and doc.meta.effective_from
+        assert doc.meta.source_url.startswith("https://")
+        assert "nguồn" in note and "nfc" in note
+    else:
+        assert doc.meta.completeness.startswith("trích một phần") and doc.meta.is_partial
+        assert "một phần" in note and "toàn văn" in note
     for leftover in ("[...]", "<<<", "CHƯA CÓ", "===", "[Điều", "Phản hồi", "Các tin khác"):
         assert leftover not in raw
     assert not any(line.startswith("--- ") for line in doc.text.split("\n"))
@@ -194,8 +226,10 @@ def test_bundled_sources_are_clean_and_marked_partial(path: Path) -> None:
 def test_bundled_metadata_of_the_law_and_the_expired_decree() -> None:
     law = load_document(SOURCES / "luat-tdkt-2022.md").meta
     assert (law.issuer, law.doc_type, law.issued) == ("Quốc hội", "Luật", date(2022, 6, 15))
+    assert law.effective_from == date(2024, 1, 1) and law.effective_to is None
     assert law.in_force(date(2025, 1, 1))
     decree = load_document(SOURCES / "nd-91-2017-nd-cp.md")
+    assert decree.meta.effective_from == date(2017, 10, 1)
     assert decree.meta.effective_to == date(2024, 1, 1)
     assert decree.meta.replaced_by == "Nghị định 98/2023/NĐ-CP"
     assert "152/2025" in str(decree.extra["note"])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.legal import Article, Section, parse_legal
+from ingest.legal import Article, Point, Section, parse_legal
 from ingest.loaders import load_document
 
 SOURCES = Path(__file__).resolve().parents[1] / "knowledge" / "sources"
@@ -25,57 +25,114 @@ def law() -> list[Article | Section]:
     return blocks_of("luat-tdkt-2022.md")
 
 
-def test_law_articles_in_order(law: list[Article | Section]) -> None:
+def test_the_whole_law_has_96_articles_in_order(law: list[Article | Section]) -> None:
     numbers = [b.number for b in law if isinstance(b, Article)]
-    assert numbers == ["1", "2", "3", "15", "16", "17", "18", "21", "22", "24", "27"]
-
-
-def test_article_27_clause_1_has_points_a_to_dd(law: list[Article | Section]) -> None:
-    article = articles_of(law)["27"]
-    assert [c.number for c in article.clauses] == ["1", "2"]
-    points = article.clauses[0].points
-    assert [p.letter for p in points] == ["a", "b", "c", "d", "đ"]
-    assert points[-1].text.startswith("đ) Nội bộ đoàn kết")
-    assert article.clauses[1].text.endswith("các điểm a, b, d và …")
-
-
-def test_article_16_clauses_and_points(law: list[Article | Section]) -> None:
-    article = articles_of(law)["16"]
-    assert article.title == "Hình thức, phạm vi tổ chức thi đua"
-    first, second = article.clauses
-    assert [p.letter for p in first.points] == ["a", "b"]
-    assert [p.letter for p in second.points] == ["a", "b", "c", "d"]
-    assert second.text.startswith("2. Phạm vi tổ chức thi đua gồm:")
-    assert second.text.endswith("d) Cơ quan, tổ chức, đơn vị.")
-
-
-def test_chapters_become_the_heading_path(law: list[Article | Section]) -> None:
+    assert numbers == [str(n) for n in range(1, 97)]
     articles = articles_of(law)
+    assert all(a.title for a in articles.values())
+    assert articles["96"].title == "Khen thưởng tổng kết thành tích kháng chiến"
+
+
+def test_eight_chapters_and_their_sections_head_the_articles(law: list[Article | Section]) -> None:
+    articles = articles_of(law)
+    chapters = {a.headings[0].split(".")[0] for a in articles.values()}
+    roman = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII"]
+    assert chapters == {f"Chương {n}" for n in roman}
     assert articles["1"].headings == ("Chương I. NHỮNG QUY ĐỊNH CHUNG",)
-    assert articles["27"].headings[0].startswith("Chương II. TỔ CHỨC THI ĐUA")
+    assert articles["33"].headings == (
+        "Chương III. ĐỐI TƯỢNG, TIÊU CHUẨN KHEN THƯỞNG",
+        "Mục 1. ĐỐI TƯỢNG, TIÊU CHUẨN KHEN THƯỞNG HUÂN CHƯƠNG",
+    )
+    assert articles["75"].headings[1].startswith("Mục 5. ĐỐI TƯỢNG, TIÊU CHUẨN KHEN THƯỞNG KỶ NIỆM")
+    assert articles["84"].headings[1].startswith("Mục 2. THỦ TỤC, HỒ SƠ ĐỀ NGHỊ")
+    assert articles["86"].headings == (  # a new Chương closes Mục 2 of Chương IV
+        "Chương V. QUYỀN VÀ NGHĨA VỤ CỦA CÁ NHÂN, TẬP THỂ, HỘ GIA ĐÌNH TRONG THI ĐUA, KHEN THƯỞNG",
+    )
+    assert articles["93"].headings == ("Chương VII. XỬ LÝ VI PHẠM",)
+    sections = {a.headings[1].split(".")[0] for a in articles.values() if len(a.headings) > 1}
+    assert sections == {"Mục 1", "Mục 2", "Mục 3", "Mục 4", "Mục 5"}
 
 
-def test_article_without_title_and_article_level_points(law: list[Article | Section]) -> None:
-    article = articles_of(law)["21"]
-    assert article.title == ""
-    assert article.heading == "Điều 21."
+@pytest.mark.parametrize(
+    ("article", "clauses", "points"),
+    [
+        ("3", 6, {}),
+        ("16", 2, {"1": "ab", "2": "abcd"}),
+        ("24", 6, {"1": "ab", "3": "ab"}),
+        ("27", 3, {"1": "abcdđ"}),
+        ("33", 2, {"2": "abcdđeghik"}),
+        ("75", 2, {"1": "abcdđ"}),
+        ("80", 5, {}),
+        ("84", 7, {"1": "abcd", "2": "abcd"}),
+        ("85", 2, {"1": "abcdđ"}),
+        ("89", 2, {"2": "abcdđeghik"}),
+        ("93", 9, {"2": "abcd"}),
+        ("96", 3, {}),
+    ],
+)
+def test_khoan_and_diem_of_a_sample_of_articles(
+    law: list[Article | Section], article: str, clauses: int, points: dict[str, str]
+) -> None:
+    parsed = articles_of(law)[article]
+    assert [c.number for c in parsed.clauses] == [str(n) for n in range(1, clauses + 1)]
+    found = {c.number: "".join(p.letter for p in c.points) for c in parsed.clauses if c.points}
+    assert found == points
+
+
+def test_diem_dd_and_the_text_of_each_part(law: list[Article | Section]) -> None:
+    articles = articles_of(law)
+    giay_khen = articles["75"].clauses[0]
+    assert giay_khen.text.startswith("1. Giấy khen gồm:\na) Giấy khen của Thủ trưởng")
+    assert giay_khen.points[4] == Point("đ", "đ) Giấy khen của Chủ tịch Ủy ban nhân dân cấp xã.")
+    state = articles["89"].clauses[1].points
+    assert [p.letter for p in state][4:6] == ["đ", "e"]
+    assert state[4].text.startswith("đ) Thẩm định hồ sơ trình xét tặng")
+    excellent = articles["27"].clauses[0].points
+    assert "70% cá nhân đạt danh hiệu “Lao động tiên tiến”" in excellent[2].text
+    assert excellent[4].text.startswith("đ) Nội bộ đoàn kết")
+    # A paragraph closing a khoản is part of it, not of its last điểm.
+    second = articles["21"].clauses[1]
+    assert second.text.endswith("có phạm vi ảnh hưởng trong toàn quốc.")
+    assert second.points == ()
+
+
+def test_preamble_and_closing_are_sections_around_the_articles(
+    law: list[Article | Section],
+) -> None:
+    first, last = law[0], law[-1]
+    assert isinstance(first, Section) and isinstance(last, Section)
+    assert first.headings == () and first.lines[0].startswith("QUỐC HỘI")
+    assert first.lines[-1] == "Quốc hội ban hành Luật Thi đua, khen thưởng."
+    assert last.headings == ()
+    assert last.lines[0].startswith("Luật này được Quốc hội nước Cộng hòa xã hội chủ nghĩa")
+    assert last.lines[1:] == ("CHỦ TỊCH QUỐC HỘI", "Vương Đình Huệ")
+    article_96 = articles_of(law)["96"]
+    assert article_96.text.endswith("hướng dẫn việc thực hiện khoản 1 và khoản 2 Điều này.")
+    assert sum(isinstance(b, Section) for b in law) == 2
+
+
+def test_the_whole_decree_91_has_80_articles() -> None:
+    blocks = blocks_of("nd-91-2017-nd-cp.md")
+    articles = articles_of(blocks)
+    assert list(articles) == [str(n) for n in range(1, 81)]
+    assert all(isinstance(b, Article) for b in blocks)
+    article_9 = articles["9"]
+    assert "không quá 15%" in article_9.clauses[2].text
+    assert [p.letter for p in articles["33"].clauses[0].points] == list("abcdđeghiklm")
+
+
+def test_article_level_points_without_khoan() -> None:
+    (article,) = parse_legal("Điều 21.\nMở đầu:\na) Một;\nb) Hai.")
+    assert isinstance(article, Article)
+    assert article.title == "" and article.heading == "Điều 21."
     assert article.clauses == ()
     assert [p.letter for p in article.points] == ["a", "b"]
-    assert article.intro.endswith("phạm vi ảnh hưởng trong toàn quốc.")
+    assert article.intro.endswith("b) Hai.")
 
 
-def test_chapter_vii_excerpt_is_a_section_without_article(law: list[Article | Section]) -> None:
-    sections = [b for b in law if isinstance(b, Section)]
-    assert [s.headings for s in sections] == [(), ("Chương VII",)]
-    assert sections[0].text.startswith("QUỐC HỘI")
-    assert sections[1].text.startswith("1. Người nào có hành vi vi phạm")
-    assert sections[1].lines[-1] == "3. …"
-
-
-def test_decree_article_9_keeps_its_clause_number() -> None:
-    article = articles_of(blocks_of("nd-91-2017-nd-cp.md"))["9"]
-    assert [c.number for c in article.clauses] == ["3"]
-    assert "không quá 15%" in article.clauses[0].text
+def test_enacting_formula_inside_an_article_is_not_a_closing() -> None:
+    text = "Điều 1. X\n1. Quy định này được thông qua tại kỳ họp.\nĐiều 2. Y\nNội dung."
+    assert [b.number for b in parse_legal(text) if isinstance(b, Article)] == ["1", "2"]
 
 
 def test_guidance_without_articles_is_split_by_headings() -> None:

@@ -8,7 +8,7 @@ from knowledge.answer import quote
 from knowledge.confidence import DIRECT_SCORE
 from knowledge.documents import Chunk, Citation, DocumentMeta, Passage
 from knowledge.lexical import LexicalIndex
-from knowledge.lookup import article_key, find_reference, lookup
+from knowledge.lookup import article_key, article_names, find_reference, lookup, named_articles
 from knowledge.vntext import (
     accented_terms,
     content_syllables,
@@ -152,6 +152,40 @@ CHUNKS = [
 )
 def test_lookup_prefers_the_most_specific_chunk(query: str, expected: list[str]) -> None:
     assert [c.id for c in lookup(find_reference(query, DOCS), CHUNKS)] == expected
+
+
+def headed(doc: str, article: str, heading: str) -> Chunk:
+    meta = DocumentMeta(doc_id=doc, title="Luật")
+    citation = Citation(meta, article=article, headings=("Chương II", heading))
+    return Chunk(id=f"{doc}#d{article}", text=heading, citation=citation)
+
+
+HEADED = [
+    headed("luat", "24", "Điều 24. Danh hiệu “Lao động tiên tiến”, “Chiến sĩ tiên tiến”"),
+    headed("luat", "28", "Điều 28. Danh hiệu “Tập thể lao động tiên tiến”, “Đơn vị tiên tiến”"),
+    headed("luat", "44", "Điều 44. “Huân chương Lao động” hạng Ba"),
+    headed("luat", "43", "Điều 43. “Huân chương Lao động” hạng Nhì"),
+    headed("luat", "9", "Điều 9. Hình thức khen thưởng"),
+    headed("luat", "75", "Điều 75. Giấy khen"),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Tiêu chuẩn danh hiệu Lao động tiên tiến là gì?", {"24"}),
+        ("tieu chuan lao dong tien tien", {"24"}),
+        ("tiêu chuẩn tập thể lao động tiên tiến", {"28"}),  # the longest name wins
+        ("Huân chương Lao động hạng Ba cho ai", {"44"}),  # the whole title beats a quoted name
+        ("huân chương lao động", {"43", "44"}),
+        ("hồ sơ đề nghị hình thức khen thưởng", set()),  # an unquoted title is ordinary words
+        ("ai tặng giấy khen", set()),
+    ],
+)
+def test_a_question_naming_an_award_names_the_article_headed_by_it(
+    query: str, expected: set[str]
+) -> None:
+    assert named_articles(query, article_names(HEADED)) == {("luat", a) for a in expected}
 
 
 def test_article_key() -> None:

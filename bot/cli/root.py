@@ -70,6 +70,7 @@ def ingest(
 
     settings = _settings(ctx)
     index = wiring.open_index(settings)
+    wiring.ensure_bundled_index(index, settings)  # a new data dir gets the bundled texts too
     report = wiring.ingest_with_progress(index, paths, settings, prune=prune)
     for path, reason in report.skipped:
         typer.echo(vi.INGEST_SKIPPED.format(path=path, reason=reason), err=True)

@@ -1,19 +1,25 @@
-"""Question -> Reply with its legal basis, or a plain 'not found' that is logged for the office."""
+"""Question -> Reply with its legal basis, or a plain 'not found' that is logged for the office.
+
+A question naming by number only documents the index does not hold is not searched at all:
+it is told what the registry knows of them (bot.core.qa_text), and logged.
+"""
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from bot.core.qa_text import document_status, missing_notes, not_loaded_text
 from bot.i18n import vi
 from bot.messages import Incoming, Reply, SourceRef
 from knowledge.answer import Answer
-from knowledge.documents import Passage
+from knowledge.documents import DocumentMeta, Passage
+from knowledge.registry import DocumentRegistry
 
 MAX_QUESTION_CHARS = 1000
 
@@ -62,7 +68,9 @@ def _narrowed(answer: Answer) -> list[Passage]:
     return out + answer.primary[len(out) :]
 
 
-def to_citation(passage: Passage, today: date) -> SourceRef:
+def to_citation(
+    passage: Passage, today: date, registry: DocumentRegistry | None = None
+) -> SourceRef:
     cite = passage.chunk.citation
     doc = cite.document
     return SourceRef(
@@ -76,7 +84,7 @@ def to_citation(passage: Passage, today: date) -> SourceRef:
         score=round(float(passage.score), 4),
         text=passage.chunk.text,
         basis=cite.basis(),
-        status_note=doc.status_note(today),
+        status_note=document_status(doc, today, registry or DocumentRegistry(())),
     )
 
 
@@ -90,12 +98,18 @@ class QuestionAnswering:
         unanswered: UnansweredSink,
         now: Callable[[], datetime],
         top_k: int = 5,
+        *,
+        registry: DocumentRegistry | None = None,
+        documents: Callable[[], Iterable[DocumentMeta]] = tuple,
     ) -> None:
+        """`registry`: the documents known beyond the index; `documents`: those in it."""
         self._retriever = retriever
         self._answerer = answerer
         self._unanswered = unanswered
         self._now = now
         self.top_k = top_k
+        self._registry = registry or DocumentRegistry(())
+        self._documents = documents
 
     def ask(
         self, message: Incoming, top_k: int | None = None, *, session: Session | None = None
@@ -114,25 +128,40 @@ class QuestionAnswering:
 
         now = self._now()
         today = now.date()
-        k = top_k or self.top_k
-        passages = self._retriever.search(question, k=max(k, 5), today=today)
-        answer = self._answerer.answer(question, passages)
-        if not answer.found:
+        loaded = list(self._documents())
+        named = self._registry.named(question, loaded)
+
+        def unanswered(confidence: float, best_chunk_id: str = "") -> None:
             self._unanswered.record(
                 asked_at=now,
                 channel=message.channel,
                 chat_id=message.chat_id,
                 user_id=message.user_id,
                 question=question,
-                confidence=float(answer.confidence),
-                best_chunk_id=passages[0].chunk.id if passages else "",
+                confidence=confidence,
+                best_chunk_id=best_chunk_id,
                 session=session,
             )
+
+        if named.missing and not named.loaded:
+            unanswered(0.0)
+            return Reply(
+                prefix + not_loaded_text(named, today, self._registry, loaded), found=False
+            )
+
+        k = top_k or self.top_k
+        passages = self._retriever.search(question, k=max(k, 5), today=today)
+        answer = self._answerer.answer(question, passages)
+        if not answer.found:
+            unanswered(float(answer.confidence), passages[0].chunk.id if passages else "")
             return Reply(prefix + vi.NOT_FOUND, found=False)
 
         ordered = [*_narrowed(answer), *answer.see_also]
-        citations = tuple(to_citation(p, today) for p in ordered[:k])
+        citations = tuple(to_citation(p, today, self._registry) for p in ordered[:k])
         text = prefix + self._format(answer, today)
+        notes = missing_notes(named, today, self._registry)
+        if notes:
+            text = "\n\n".join([text, *notes])
         return Reply(text, citations=citations, found=True)
 
     def _format(self, answer: Answer, today: date) -> str:
@@ -142,7 +171,7 @@ class QuestionAnswering:
             doc = passage.chunk.citation.document
             lines.append("")
             lines.append(vi.BASIS.format(basis=passage.chunk.citation.basis()))
-            status = doc.status_note(today)
+            status = document_status(doc, today, self._registry)
             if status:
                 lines.append(vi.NOT_IN_FORCE.format(status=status))
             if doc.is_partial:
@@ -152,7 +181,7 @@ class QuestionAnswering:
             lines.append(vi.SEE_ALSO)
             for passage in answer.see_also:
                 basis = passage.chunk.citation.basis()
-                status = passage.chunk.citation.document.status_note(today)
+                status = document_status(passage.chunk.citation.document, today, self._registry)
                 item = vi.SEE_ALSO_ITEM.format(basis=basis)
                 lines.append(f"{item} ({status})" if status else item)
         return "\n".join(lines).strip()

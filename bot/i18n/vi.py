@@ -61,6 +61,34 @@ PARTIAL_TEXT = (
     "(Kho văn bản mẫu chỉ có trích đoạn của văn bản này; hãy đối chiếu toàn văn trước khi dùng.)"
 )
 
+# The status of a text (bot/core/qa_text.py): in the "⚠ Lưu ý" line, a citation's status_note,
+# and the reply about a document the knowledge base does not hold.
+STATUS_IN_FORCE = "đang có hiệu lực"
+STATUS_IN_FORCE_UNTIL = "đang có hiệu lực, hết hiệu lực từ {date}"
+STATUS_NOT_YET = "chưa có hiệu lực (có hiệu lực từ {date})"
+STATUS_ENDED = "đã hết hiệu lực từ {date}"
+STATUS_ENDED_UNDATED = "đã hết hiệu lực"
+STATUS_UNKNOWN = "chưa rõ còn hiệu lực hay không, cần kiểm tra"
+STATUS_REPLACED = "{status}, thay bằng {chain}"
+CHAIN_NOW = ", nay là "
+CHAIN_FROM = "{name}, có hiệu lực từ {date}"
+
+NOT_LOADED = "Kho văn bản chưa có {name}, nên tôi chưa trả lời theo văn bản này."
+NOT_LOADED_STATUS = "Tình trạng: {status}."
+NOT_LOADED_SUCCESSOR = (
+    "Văn bản đang áp dụng, {name}, đã có trong kho: anh/chị có thể hỏi theo văn bản này."
+)
+READ_AT = "Xem toàn văn tại: {url}"
+SEARCH_AT = "Tra cứu toàn văn theo số hiệu {number} tại {site}"
+UNKNOWN_DOCUMENT = (
+    "Kho văn bản chưa có văn bản «{number}», và tôi chưa có thông tin về văn bản này "
+    "(cơ quan ban hành, hiệu lực)."
+)
+UNKNOWN_DOCUMENT_SEARCH = "Anh/chị có thể tra cứu toàn văn tại https://vbpl.vn."
+NOT_LOADED_LOGGED = "Câu hỏi đã được ghi lại để bộ phận phụ trách bổ sung văn bản."
+NOT_LOADED_NOTE = "⚠ Lưu ý: kho văn bản chưa có {name} ({status})."
+UNKNOWN_DOCUMENT_NOTE = "⚠ Lưu ý: kho văn bản chưa có văn bản «{number}»."
+
 CONSOLE_PROMPT = "Bạn"
 CONSOLE_BOT = "Trợ lý"
 CONSOLE_BYE = "Tạm biệt!"
@@ -68,7 +96,7 @@ CONSOLE_INTRO = (
     "Trò chuyện với Trợ lý Thi đua trên máy tính. Gõ /help để xem hướng dẫn, /exit để thoát."
 )
 
-INDEX_BUILDING = "Đang lập chỉ mục kho văn bản mẫu (chỉ làm một lần)…"
+INDEX_BUILDING = "Đang lập chỉ mục kho văn bản mẫu (khi kho còn trống hoặc có văn bản mẫu mới)…"
 INDEX_READY = "Đã lập chỉ mục {documents} văn bản, {chunks} đoạn."
 
 INGEST_SUMMARY = (
