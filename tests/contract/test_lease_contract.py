@@ -30,9 +30,7 @@ def store(sessions: sessionmaker[Session], chat: str, *keys: str) -> None:
             )
 
 
-def claim(
-    sessions: sessionmaker[Session], now: datetime, owner: str
-) -> list[inbox.ClaimedUpdate]:
+def claim(sessions: sessionmaker[Session], now: datetime, owner: str) -> list[inbox.ClaimedUpdate]:
     with sessions.begin() as session:
         return inbox.claim(session, now=now, lease=LEASE, owner=owner, hold=HOLD)
 
@@ -68,7 +66,7 @@ def test_a_lone_restart_takes_back_the_leases_of_the_dead_run_at_once(
         outbox.enqueue(
             session, channel="telegram", chat_id="100", replies=[Reply("x")], key="k", now=T0
         )
-    u1, u2 = claim(sessions, T0, "dead")
+    _u1, u2 = claim(sessions, T0, "dead")
     with sessions.begin() as session:
         inbox.release(session, u2.id, retry_at=at(30), now=T0, error="5xx")
         [sending] = outbox.claim_due(session, now=T0, lease=LEASE, owner="dead")

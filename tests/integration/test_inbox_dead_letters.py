@@ -61,7 +61,8 @@ class Rig:
 
     def photo_row(self) -> InboxUpdate:
         with self.world.sessions() as session:
-            return session.scalars(select(InboxUpdate).order_by(InboxUpdate.id)).first()  # type: ignore[return-value]
+            [first, *_] = session.scalars(select(InboxUpdate).order_by(InboxUpdate.id)).all()
+            return first
 
 
 def gone_photo(update_id: int) -> dict[str, Any]:
