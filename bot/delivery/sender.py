@@ -144,9 +144,12 @@ class OutboxSender:
         with self._sessions.begin() as session:
             return outbox.reclaim(session, now=self._now())
 
-    def _renew(self) -> int:
+    def _renew(self, rows: list[outbox.Claimed]) -> int:
+        ids = [row.id for row in rows]
         with self._sessions.begin() as session:
-            return outbox.renew(session, owner=self.owner, now=self._now(), lease=self._lease)
+            return outbox.renew(
+                session, owner=self.owner, ids=ids, now=self._now(), lease=self._lease
+            )
 
     def _claim(self, limit: int) -> list[outbox.Claimed]:
         """Claims due rows; those of an unknown or paused channel go back at once."""

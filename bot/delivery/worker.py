@@ -147,9 +147,12 @@ class InboxWorker:
         with self._sessions.begin() as session:
             return inbox.reclaim(session, now=self._now())
 
-    def _renew(self) -> int:
+    def _renew(self, rows: list[inbox.ClaimedUpdate]) -> int:
+        ids = [row.id for row in rows]
         with self._sessions.begin() as session:
-            return inbox.renew(session, owner=self.owner, now=self._now(), lease=self._lease)
+            return inbox.renew(
+                session, owner=self.owner, ids=ids, now=self._now(), lease=self._lease
+            )
 
     def _claim(self, limit: int) -> list[inbox.ClaimedUpdate]:
         try:

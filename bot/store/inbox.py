@@ -238,9 +238,11 @@ def release(
     session.execute(_RELEASE, params)
 
 
-def renew(session: Session, *, owner: str, now: datetime, lease: timedelta = LEASE) -> int:
-    """The heartbeat of `owner`'s claims (bot.store.queues.renew)."""
-    return queues.renew(session, _T, owner=owner, now=now, lease=lease)
+def renew(
+    session: Session, *, owner: str, ids: list[int], now: datetime, lease: timedelta = LEASE
+) -> int:
+    """The heartbeat of `owner`'s claims in hand (bot.store.queues.renew)."""
+    return queues.renew(session, _T, owner=owner, ids=ids, now=now, lease=lease)
 
 
 def reclaim(session: Session, *, now: datetime) -> int:

@@ -3,8 +3,8 @@ chat, claimed with a lease. The statements are built once per table and run with
 (`now`, `limit`, `ids`, `until`, `owner`); building one costs more than running it, and
 SQLAlchemy caches the compiled form of a reused statement.
 
-A lease names its owner (one per running loop, `new_owner`). The owner renews its leases
-while it works on them (`renew`, the heartbeat), so a lease can be short: a live worker's
+A lease names its owner (one per running loop, `new_owner`). The owner renews the leases of
+the rows it is working on (`renew`, the heartbeat), so a lease can be short: a live worker's
 rows are never taken from it, and a dead worker's come free within one lease. A process that
 knows it is alone on its database releases every lease left by a previous run at start
 (`reclaim`), which no live worker can hold.
@@ -101,11 +101,20 @@ def claim(
     return found
 
 
-def renew(session: Session, table: Any, *, owner: str, now: datetime, lease: timedelta) -> int:
-    """The heartbeat: `owner`'s leases run for another `lease` from `now`; how many."""
+def renew(
+    session: Session, table: Any, *, owner: str, ids: list[int], now: datetime, lease: timedelta
+) -> int:
+    """The heartbeat: `owner`'s leases on the rows `ids` (those in hand) run for another
+    `lease` from `now`; a row given up without being released is not kept alive. How many."""
+    if not ids:
+        return 0
     result = session.execute(
         update(table)
-        .where(table.c.lease_owner == owner, table.c.lease_until.is_not(None))
+        .where(
+            table.c.id.in_(ids),
+            table.c.lease_owner == owner,
+            table.c.lease_until.is_not(None),
+        )
         .values(lease_until=now + lease)
     )
     return int(getattr(result, "rowcount", 0) or 0)

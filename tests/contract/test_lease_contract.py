@@ -43,12 +43,13 @@ def test_a_live_owner_keeps_its_update_past_the_lease_and_a_dead_one_loses_it_af
     sessions: sessionmaker[Session],
 ) -> None:
     store(sessions, "100", "u1")
-    assert keys(claim(sessions, T0, "a")) == ["u1"]
-    with sessions.begin() as session:  # a's heartbeat, a quarter lease apart
-        for beat in (5, 10, 15, 20, 25):
-            assert inbox.renew(session, owner="a", now=at(beat), lease=LEASE) == 1
-            assert inbox.renew(session, owner="b", now=at(beat), lease=LEASE) == 0
-    assert claim(sessions, at(40), "b") == []  # past the first lease, but a is alive
+    store(sessions, "200", "u2")
+    u1, _u2 = claim(sessions, T0, "a")
+    with sessions.begin() as session:  # a's heartbeat, a quarter lease apart, for u1 only
+        for beat in (5, 10, 15, 20, 25):  # (u2 it gave up on without releasing it)
+            assert inbox.renew(session, owner="a", ids=[u1.id], now=at(beat), lease=LEASE) == 1
+            assert inbox.renew(session, owner="b", ids=[u1.id], now=at(beat), lease=LEASE) == 0
+    assert keys(claim(sessions, at(40), "b")) == ["u2"]  # u1 is past its first lease: a lives
     [taken] = claim(sessions, at(45), "b")  # a stopped beating at 25: free at 45
     assert (taken.update_key, taken.attempts) == ("u1", 2)
     with sessions.begin() as session:

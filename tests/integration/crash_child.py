@@ -1,8 +1,10 @@
 """The process the crash tests kill: the inbox worker and the outbox sender over a SQLite file.
 
-    python -m tests.integration.crash_child <db url> <fake telegram url> <files dir> [mode]
+    python -m tests.integration.crash_child <db url> <api url> <files dir> [mode] [lease] [limits]
 
-Runs until killed. Uses the wall clock: it is a real process. Modes:
+Runs until killed. Uses the wall clock: it is a real process. The sender's rate limits are
+raised far past Telegram's unless `limits` is `telegram`. Modes (and their leases in seconds,
+unless given; bench/restart.py gives them):
 
 * `expiry` (the default): the loops alone, with a one-second lease, so the next process
   takes over the rows this one left 'sending' soon after it dies, as any worker would.
@@ -33,15 +35,23 @@ from tests.chat import FakeQA
 TOKEN = "7012345678:AAH-crash-SECRET-token"
 LEASE = timedelta(seconds=1)
 LONG_LEASE = timedelta(hours=1)
+RAISED = RateLimits(max_per_second=1000, per_chat_burst=100)
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-async def main(db_url: str, api_url: str, files: str, mode: str = "expiry") -> None:
+async def main(
+    db_url: str,
+    api_url: str,
+    files: str,
+    mode: str = "expiry",
+    lease_s: str = "",
+    limits: str = "raised",
+) -> None:
     alone = mode == "alone"
-    lease = LONG_LEASE if alone else LEASE
+    lease = timedelta(seconds=float(lease_s)) if lease_s else LONG_LEASE if alone else LEASE
     sessions = session_factory(make_engine(db_url))
     channel = TelegramChannel(make_bot(TOKEN, base_url=api_url), bot_username="ThiDuaTestBot")
     await channel.start()
@@ -52,7 +62,7 @@ async def main(db_url: str, api_url: str, files: str, mode: str = "expiry") -> N
         channels,
         now=now,
         lease=lease,
-        limits={"telegram": RateLimits(max_per_second=1000, per_chat_burst=100)},
+        limits={"telegram": RateLimits() if limits == "telegram" else RAISED},
     )
     worker = InboxWorker(
         turns,
@@ -74,4 +84,4 @@ async def main(db_url: str, api_url: str, files: str, mode: str = "expiry") -> N
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:5]))
+    asyncio.run(main(*sys.argv[1:7]))
