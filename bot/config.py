@@ -138,6 +138,42 @@ class Settings(BaseSettings):
             " SQLite: các tiến trình lần lượt ghi)."
         ),
     )
+    inbox_attempts: int = Field(
+        3,
+        ge=1,
+        le=20,
+        description=(
+            "Số lần thử một tin đến gặp lỗi không tự hết (nền tảng từ chối 4xx, nội dung không"
+            " đọc được) trước khi bỏ vào hộp tin hỏng và báo người gửi."
+        ),
+    )
+    inbox_hold_s: float = Field(
+        60.0,
+        ge=1.0,
+        le=3600.0,
+        description=(
+            "Số giây tối đa một tin đến đang lỗi được giữ các tin sau của cùng cuộc trò chuyện"
+            " lại; sau đó các tin sau được xử lý, tin lỗi được thử lại xen giữa."
+        ),
+    )
+    inbox_retry_hours: float = Field(
+        24.0,
+        gt=0.0,
+        le=24.0 * 14,
+        description=(
+            "Số giờ thử lại một tin đến gặp lỗi tạm thời (5xx, mạng) trước khi bỏ vào hộp tin hỏng."
+        ),
+    )
+    lease_s: float = Field(
+        20.0,
+        ge=2.0,
+        le=600.0,
+        description=(
+            "Thời hạn giữ một tin đang xử lý hoặc đang gửi; tiến trình còn sống gia hạn mỗi"
+            " một phần tư thời hạn, tin của tiến trình đã chết được tiến trình khác nhận sau"
+            " thời hạn này."
+        ),
+    )
 
     @field_validator("lexical_lead", "answer_threshold", mode="before")
     @classmethod
@@ -179,6 +215,11 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'thidua.db'}"
+
+    @property
+    def alone_on_database(self) -> bool:
+        """One process on a SQLite file: whatever is leased when it starts, a dead run left."""
+        return self.db_url.startswith("sqlite") and self.web_workers == 1
 
     @property
     def index_dir(self) -> Path:

@@ -23,6 +23,7 @@ from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
 from bot.delivery.turns import Turns
 from bot.i18n import channels_vi, vi
+from bot.messages import Incoming
 from bot.reminders import buttons as reminder_buttons
 from bot.reminders.calendar import WorkCalendar
 from bot.reminders.chase import Chaser
@@ -202,10 +203,11 @@ def build_services(settings: Settings, *, webhooks: bool = False) -> Services:
     pressed button; otherwise by long polling, and the worker acknowledges them."""
     from bot.delivery.sender import OutboxSender, worker_share
     from bot.delivery.services import Services
-    from bot.delivery.worker import InboxWorker
+    from bot.delivery.worker import InboxWorker, Retries
 
     assistant = build_assistant(settings)
     channels = build_channels(settings, assistant.sessions)
+    lease = timedelta(seconds=settings.lease_s)
     sender = OutboxSender(
         assistant.sessions,
         channels,
@@ -214,13 +216,21 @@ def build_services(settings: Settings, *, webhooks: bool = False) -> Services:
             name: worker_share(channel.rate_limits, settings.web_workers)
             for name, channel in channels.items()
         },
+        lease=lease,
     )
     worker = InboxWorker(
         assistant.turns,
         channels,
         file_too_large=file_too_large_text,
+        unreadable=unreadable_text,
         on_replies=sender.wake,
         answer_buttons=not webhooks,
+        lease=lease,
+        retries=Retries(
+            attempts=settings.inbox_attempts,
+            hold=timedelta(seconds=settings.inbox_hold_s),
+            give_up=timedelta(hours=settings.inbox_retry_hours),
+        ),
     )
     reminders = None
     if settings.reminders_enabled and channels:
@@ -234,6 +244,7 @@ def build_services(settings: Settings, *, webhooks: bool = False) -> Services:
         sender=sender,
         now=assistant.now,
         reminders=reminders,
+        alone=settings.alone_on_database,
     )
 
 
@@ -289,3 +300,12 @@ def file_too_large_text(error: FileTooLarge) -> str:
     return channels_vi.FILE_TOO_LARGE.format(
         name=error.filename, size=_megabytes(error.size), limit=_megabytes(error.limit)
     )
+
+
+def unreadable_text(incoming: Incoming | None) -> str:
+    """What a person is told when their update became a dead letter: the files that could
+    not be fetched, or the message that could not be read."""
+    if incoming is not None and incoming.attachments:
+        names = ", ".join(a.filename for a in incoming.attachments if a.filename)
+        return channels_vi.ATTACHMENT_UNREADABLE.format(name=names or channels_vi.THE_FILE)
+    return channels_vi.UPDATE_UNREADABLE

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
 
 from bot.channels.base import VN_TZ as VN_TZ
+from bot.channels.base import ChannelError, SendStatus
 from bot.i18n import channels_vi
 from bot.messages import Reply
 
@@ -23,6 +24,14 @@ REDACTED = "<redacted>"
 
 # Cut points, best first: paragraph, line, sentence end, word.
 _SEPARATORS = ("\n\n", "\n", ". ", " ")
+
+
+def download_failure(status_code: int) -> ChannelError:
+    """A file download the platform answered with an HTTP error: 429, 408 and 5xx may heal
+    (tried again later); any other 4xx will not (the inbox worker gives up after its tries)."""
+    heals = status_code >= 500 or status_code in (408, 429)
+    status = SendStatus.TRANSIENT if heals else SendStatus.FAILED
+    return ChannelError(status, f"download HTTP {status_code}")
 
 
 def utf16_len(text: str) -> int:

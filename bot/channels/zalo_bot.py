@@ -33,6 +33,7 @@ from bot.channels.base import (
 from bot.channels.common import (
     NODELAY,
     VN_TZ,
+    download_failure,
     from_unix,
     numbered,
     protect_logs,
@@ -199,9 +200,7 @@ class ZaloBotChannel(Channel):
         try:
             async with self.client.stream("GET", url) as response:
                 if response.status_code != 200:
-                    raise ChannelError(
-                        SendStatus.TRANSIENT, f"download HTTP {response.status_code}"
-                    )
+                    raise download_failure(response.status_code)
                 declared = int(response.headers.get("content-length") or 0)
                 if declared > self.download_limit:
                     raise FileTooLarge(filename, declared, self.download_limit)

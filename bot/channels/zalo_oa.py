@@ -35,6 +35,7 @@ from bot.channels.base import (
 from bot.channels.common import (
     NODELAY,
     VN_TZ,
+    download_failure,
     from_unix,
     numbered,
     protect_logs,
@@ -253,6 +254,8 @@ class ZaloOAChannel(Channel):
                     response = await self.client.get(url)
                 except httpx.HTTPError as exc:
                     raise ChannelError(SendStatus.TRANSIENT, type(exc).__name__) from None
+                if response.status_code != 200:
+                    raise download_failure(response.status_code)
                 if len(response.content) > self.download_limit:
                     raise FileTooLarge(
                         attachment.filename, len(response.content), self.download_limit

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from typing import Any
 
@@ -44,6 +45,12 @@ async def poll_channel(services: Services, channel: Channel, stop: asyncio.Event
             )
             await _pause(stop, wait)
             continue
+        except Exception:  # an adapter's surprise must not end the polling
+            failures += 1
+            wait = _backoff(failures)
+            log.exception("%s polling failed; retrying in %.0f s", channel.name, wait)
+            await _pause(stop, wait)
+            continue
         failures = 0
         if not payloads:
             continue
@@ -54,9 +61,14 @@ async def poll_channel(services: Services, channel: Channel, stop: asyncio.Event
         if outcomes is None:
             return
         services.worker.wake()
-        for outcome in outcomes:
+        for payload, outcome in zip(payloads, outcomes, strict=True):
             if isinstance(outcome, Exception):
-                log.warning("%s: an update we cannot read was skipped", channel.name)
+                log.warning(
+                    "%s: an update we cannot read was skipped (%r): %.500r",
+                    channel.name,
+                    outcome,
+                    payload,
+                )
 
 
 async def _store(
@@ -96,7 +108,13 @@ async def run_polling(services: Services, stop: asyncio.Event) -> None:
     for channel in services.channels.values():
         if channel.can_poll:
             await channel.start()
-            polls.append(asyncio.create_task(poll_channel(services, channel, stop)))
+            polls.append(
+                services.supervisor.start(
+                    f"polling:{channel.name}",
+                    functools.partial(poll_channel, services, channel),
+                    stop,
+                )
+            )
     try:
         await stop.wait()
     finally:

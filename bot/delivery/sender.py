@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.channels.base import RateLimits, SendResult, SendStatus
 from bot.delivery.loops import claim_loop
 from bot.messages import Reply
-from bot.store import outbox
+from bot.store import outbox, queues
 from bot.store.db import run_db
 
 log = logging.getLogger(__name__)
@@ -93,15 +93,19 @@ class OutboxSender:
         max_in_flight: int = 16,
         max_attempts: int = 8,
         lease: timedelta = outbox.LEASE,
+        owner: str | None = None,
     ) -> None:
-        """`lease`: how long a claimed row is ours; a row still 'sending' after it (its
-        sender died mid-send) is claimed again. Longer than any send, as the default is."""
+        """`lease`: how long a claimed row is ours without a heartbeat; the loop renews it
+        while the send runs, so a row still 'sending' after it is one whose sender died
+        mid-send, and it is claimed again. `owner`: the name on this sender's leases
+        (default: a new one)."""
         self._sessions = sessions
         self._channels = dict(channels)
         self._now = now
         self._max_in_flight = max_in_flight
         self._max_attempts = max_attempts
         self._lease = lease
+        self.owner = owner or queues.new_owner()
         self._wake = asyncio.Event()
         self._state = {
             name: _ChannelState(chosen, overall_limiter(chosen))
@@ -130,13 +134,30 @@ class OutboxSender:
             stop=stop,
             idle_s=idle_s,
             name="outbox",
+            renew=functools.partial(run_db, self._sessions, self._renew),
+            renew_every_s=self._lease.total_seconds() / 4,
         )
+
+    def reclaim(self) -> int:
+        """At the start of a process alone on its database: frees the messages a previous
+        run left 'sending' when it died, so they are claimed at once. How many."""
+        with self._sessions.begin() as session:
+            return outbox.reclaim(session, now=self._now())
+
+    def _renew(self, rows: list[outbox.Claimed]) -> int:
+        ids = [row.id for row in rows]
+        with self._sessions.begin() as session:
+            return outbox.renew(
+                session, owner=self.owner, ids=ids, now=self._now(), lease=self._lease
+            )
 
     def _claim(self, limit: int) -> list[outbox.Claimed]:
         """Claims due rows; those of an unknown or paused channel go back at once."""
         with self._sessions.begin() as session:
             now = self._now()
-            rows = outbox.claim_due(session, now=now, limit=limit, lease=self._lease)
+            rows = outbox.claim_due(
+                session, now=now, limit=limit, lease=self._lease, owner=self.owner
+            )
             runnable = []
             for row in rows:
                 state = self._state.get(row.channel)

@@ -2,7 +2,8 @@
 
 A reply is a row written in the same transaction as the change that caused it, so a crash
 after the commit loses none: the sender finds it here. Rows of one chat go out in id order;
-a claim carries a lease, so a sender that dies mid-send leaves its row to the next claim.
+a claim carries a lease with its owner, renewed while the send runs (bot.store.queues), so a
+sender that dies mid-send leaves its row to the next claim.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bot.store import queues
 from bot.store.dialects import insert_for, prebuilt
 from bot.store.models import Base, Json, UTCDateTime
 
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=20)  # renewed while the send runs (queues.renew)
 EXPIRES_AT = "expires_at"  # Reply.meta: a notification not worth sending after this (ISO time)
 OPEN = ("pending", "sending")  # not yet delivered, failed or expired: holds back its chat
 
@@ -45,6 +46,7 @@ class OutboxMessage(Base):
     parts_sent: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime())
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str] = mapped_column(String(500), default="")
@@ -210,15 +212,32 @@ def _insert(session: Session, messages: Sequence[Queued], now: datetime) -> int:
 
 
 def claim_due(
-    session: Session, *, now: datetime, limit: int = 100, lease: timedelta = LEASE
+    session: Session,
+    *,
+    now: datetime,
+    limit: int = 100,
+    lease: timedelta = LEASE,
+    owner: str = "",
 ) -> list[Claimed]:
-    """Leases the oldest open message of each chat that is due and not leased to a live
-    sender. Later messages of a chat wait for the earlier ones, which keeps replies in order;
-    on PostgreSQL SKIP LOCKED lets several senders claim disjoint sets."""
-    found = queues.claim(session, _DUE, _LEASE, now=now, limit=limit, lease=lease)
+    """Leases to `owner` the oldest open message of each chat that is due and not leased to a
+    live sender. Later messages of a chat wait for the earlier ones, which keeps replies in
+    order; on PostgreSQL SKIP LOCKED lets several senders claim disjoint sets."""
+    found = queues.claim(session, _DUE, _LEASE, now=now, limit=limit, lease=lease, owner=owner)
     return [
         Claimed(r.id, r.channel, r.chat_id, r.payload, r.parts_sent, r.attempts + 1) for r in found
     ]
+
+
+def renew(
+    session: Session, *, owner: str, ids: list[int], now: datetime, lease: timedelta = LEASE
+) -> int:
+    """The heartbeat of `owner`'s sends in hand (bot.store.queues.renew)."""
+    return queues.renew(session, _T, owner=owner, ids=ids, now=now, lease=lease)
+
+
+def reclaim(session: Session, *, now: datetime) -> int:
+    """Frees the leases of dead runs, for a process alone on its database at start."""
+    return queues.reclaim(session, _T, now=now)
 
 
 def mark_sent(session: Session, message_id: int, *, now: datetime) -> None:

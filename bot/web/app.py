@@ -1,4 +1,5 @@
-"""The web app: the channels' webhooks and a health check, beside the background loops.
+"""The web app: the channels' webhooks and a health check, beside the background loops
+(each kept running by the services' supervisor, which the health check reports on).
 
 `create_app(services)` takes what the composition root built (bot.cli.serve).
 """
@@ -10,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from bot.delivery.services import Services
 from bot.web import webhooks
@@ -32,7 +34,13 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(webhooks.router)
 
     @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz() -> JSONResponse:
+        """200 while every background loop runs; 503 while one died and waits to restart
+        (the supervisor restarts it), with each loop's state, restarts and last error."""
+        supervisor = services.supervisor
+        loops = {name: loop.as_json() for name, loop in supervisor.health().items()}
+        healthy = supervisor.healthy()
+        body = {"status": "ok" if healthy else "degraded", "loops": loops}
+        return JSONResponse(body, status_code=200 if healthy else 503)
 
     return app

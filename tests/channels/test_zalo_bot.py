@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.base import FileTooLarge, SendStatus
+from bot.channels.base import ChannelError, FileTooLarge, SendStatus
+from bot.channels.common import download_failure
 from bot.channels.zalo_bot import SECRET_HEADER, TEXT_LIMIT, ZaloBotChannel
 from bot.i18n import channels_vi
 from bot.messages import Attachment, Button, Reply
@@ -133,3 +134,15 @@ async def test_photo_goes_by_url_or_as_a_note(zb_fake: FakeZaloBot) -> None:
     assert zb_fake.texts("u2") == [channels_vi.ATTACHMENT_NOT_SENT.format(name="bieu-do.png")]
     await with_urls.close()
     await without.close()
+
+
+async def test_a_photo_zalo_no_longer_serves_is_refused_for_good_and_a_5xx_is_not(
+    zb: ZaloBotChannel, zb_fake: FakeZaloBot
+) -> None:
+    """A 404 will not heal (the inbox worker gives up after its tries); a 5xx may."""
+    incoming = zb.parse(image_event("u1", f"{zb_fake.url}/media/gone.jpg")).incoming
+    assert incoming is not None
+    with pytest.raises(ChannelError) as refused:
+        await zb.resolve_attachments(incoming)
+    assert (refused.value.status, refused.value.detail) == (SendStatus.FAILED, "download HTTP 404")
+    assert download_failure(502).status is download_failure(429).status is SendStatus.TRANSIENT

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.channels.base import ChannelContext, SendStatus
+from bot.channels.base import ChannelContext, ChannelError, SendStatus
 from bot.channels.common import VN_TZ
 from bot.channels.zalo_oa import MemoryTokenStore, OATokens, ZaloOAChannel, from_settings, sign
 from bot.config import Settings
@@ -246,3 +246,14 @@ async def test_no_tokens_keeps_the_message(oa_fake: FakeZaloOA) -> None:
     assert result.status is SendStatus.TRANSIENT
     assert oa_fake.calls_to("cs") == []
     await channel.close()
+
+
+async def test_a_file_zalo_no_longer_serves_is_refused_not_stored(
+    oa: ZaloOAChannel, oa_fake: FakeZaloOA
+) -> None:
+    """The 404's body is not taken for the file; the error will not heal."""
+    incoming = oa.parse(image_event("u1", f"{oa_fake.url}/media/gone.jpg")).incoming
+    assert incoming is not None
+    with pytest.raises(ChannelError) as refused:
+        await oa.resolve_attachments(incoming)
+    assert (refused.value.status, refused.value.detail) == (SendStatus.FAILED, "download HTTP 404")

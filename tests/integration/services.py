@@ -10,7 +10,7 @@ from bot.channels.base import Channel, RateLimits
 from bot.delivery.sender import OutboxSender
 from bot.delivery.services import Loop, Services
 from bot.delivery.worker import InboxWorker
-from bot.wiring import file_too_large_text
+from bot.wiring import file_too_large_text, unreadable_text
 from tests.forms.conftest import World
 
 # Replies of one test chat go out without waiting for the per-chat limit (a second apart).
@@ -36,6 +36,7 @@ def services(
         world.turns(),
         channels,
         file_too_large=file_too_large_text,
+        unreadable=unreadable_text,
         on_replies=sender.wake,
         **worker_options,
     )

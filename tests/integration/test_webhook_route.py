@@ -100,7 +100,7 @@ async def test_an_unknown_channel_is_404_and_other_routes_are_untouched(app: App
     assert await app.post(body(77, "x", 1), path="nowhere") == 404
     assert await app.post(body(77, "x", 1), path="zalo-bot") == 404  # not configured here
     assert (await app.client.get("/webhooks/telegram")).status_code == 405
-    assert (await app.client.get("/healthz")).json() == {"status": "ok"}
+    assert (await app.client.get("/healthz")).json() == {"status": "ok", "loops": {}}
     assert app.stored() == []
 
 
