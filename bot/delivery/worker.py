@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.channels.base import ChannelError, FileTooLarge, Update
+from bot.channels.base import ChannelError, FileTooLarge, MalformedUpdate, Update
 from bot.delivery.loops import claim_loop
 from bot.delivery.turns import Turns
 from bot.messages import BUTTON_ANSWER, Incoming, Reply
@@ -37,7 +37,9 @@ class Worked(Protocol):
 
     name: str
 
-    def parse(self, payload: Mapping[str, Any]) -> Update: ...
+    def parse(self, payload: Mapping[str, Any]) -> Update:
+        """Raises MalformedUpdate for a payload that is not a usable update."""
+        ...
 
     async def resolve_attachments(self, incoming: Incoming) -> Incoming: ...
 
@@ -143,6 +145,16 @@ class InboxWorker:
                 await run_db(self._sessions, self._mark_done, row.id)
             if answers:
                 await self._answer(channel, update.callback_id, answer)
+        except MalformedUpdate as exc:  # stored before its parser grew stricter: it never will
+            log.warning(
+                "%s update %s (inbox %s) does not parse; dropped: %s",
+                row.channel,
+                exc.update_id or "?",
+                row.id,
+                exc.reason,
+            )
+            with contextlib.suppress(Exception):
+                await run_db(self._sessions, self._mark_done, row.id)
         except (ChannelError, DBAPIError) as exc:  # the platform or the database is unwell
             detail = exc.detail if isinstance(exc, ChannelError) else type(exc.orig).__name__
             log.warning("update %s deferred: %s", row.id, detail)
