@@ -98,9 +98,12 @@ class Live:
         with an empty timestamp."""
         if isinstance(event, dict):
             return self.zalo_oa.signed(event)
-        raw = json.dumps(event, ensure_ascii=False).encode()
-        mac = sign(self.zalo_oa.app_id, raw, "", self.zalo_oa.oa_secret)
-        return raw, {SIGNATURE_HEADER: mac, "Content-Type": "application/json"}
+        return self.signed_raw(json.dumps(event, ensure_ascii=False).encode())
+
+    def signed_raw(self, body: bytes, timestamp: str = "") -> tuple[bytes, dict[str, str]]:
+        """Any bytes signed for Zalo OA as covering `timestamp`."""
+        mac = sign(self.zalo_oa.app_id, body, timestamp, self.zalo_oa.oa_secret)
+        return body, {SIGNATURE_HEADER: mac, "Content-Type": "application/json"}
 
     def stored(self) -> list[tuple[str, str]]:
         """(channel, update key) of every update in the inbox."""

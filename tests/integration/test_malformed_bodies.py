@@ -364,6 +364,18 @@ async def test_an_unsigned_deep_body_is_403_without_being_parsed(
     assert no_parsing == []
 
 
+async def test_an_authenticated_deep_body_is_acknowledged_not_500(live_sqlite: Live) -> None:
+    """Past the decoder's nesting limit, or parsed and then too deep to store: refused alone."""
+    live = live_sqlite
+    deep = json.dumps({"update_id": 1, "message": DEEP}).encode()
+    for channel in CHANNELS:
+        for body in [*DEEP_BODIES, deep]:
+            stamp = "1" if b'"timestamp"' in body else ""  # as Zalo would sign it
+            headers = live.signed_raw(body, stamp)[1] if channel == "zalo_oa" else None
+            assert await live.post(channel, body, headers) == 200, (channel, body[:20])
+    assert live.stored() == []
+
+
 async def _raw_request(url: str, head: bytes, body_chunks: list[bytes]) -> bytes:
     """Sends a request head and some body bytes (never the end of the body) over a socket of
     its own, and returns the status line answered."""
