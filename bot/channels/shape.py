@@ -40,7 +40,8 @@ def reading(update_id: object) -> Iterator[str]:
     as far as it could be read, which is also what the block gets (for an ignored update's
     key)."""
     ref = update_id if isinstance(update_id, str | int) and not isinstance(update_id, bool) else ""
-    shown = str(ref)[:ID_MAX]
+    shown = str(ref) if ref == "" or _PRINTABLE_ID.fullmatch(str(ref)) else ascii(ref)
+    shown = shown[:ID_MAX]  # printable: a log line stays one line
     try:
         yield shown
     except MalformedUpdate as exc:
