@@ -70,6 +70,18 @@ class FileTooLarge(ChannelError):
         self.limit = limit
 
 
+class MalformedUpdate(ValueError):
+    """An authenticated body that is not a usable update of its platform: not a JSON object,
+    a field of the wrong type, a missing or non-integer id, a date out of range. Sending it
+    again would not change it, so it is refused alone and never retried; `update_id` is what
+    could be read of the update's id, for the log line."""
+
+    def __init__(self, reason: str, *, update_id: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.update_id = update_id
+
+
 @dataclass(frozen=True)
 class Update:
     """One platform update turned into our terms, with the key that makes redelivery harmless."""
@@ -146,6 +158,9 @@ class Channel(ABC):
     webhook_path: str | None = None  # POST /webhooks/<path>; None: no webhook
     can_poll: bool = False  # long polling, for a deployment without a public address
     rate_limits: RateLimits = RateLimits()
+    # The webhook's answer to an authenticated body that is not a usable update (logged, not
+    # stored): 400 unless the platform sends any other answer again and again (then 200).
+    malformed_status: int = 400
 
     @abstractmethod
     async def send(self, chat_id: str, reply: Reply, *, first_part: int = 0) -> SendResult:
@@ -153,8 +168,8 @@ class Channel(ABC):
 
     @abstractmethod
     def parse(self, payload: Mapping[str, Any]) -> Update:
-        """A platform update as ours; raises ValueError/KeyError/TypeError for a body that
-        is not an update."""
+        """A platform update as ours; raises MalformedUpdate for a body that is not a usable
+        update (and for nothing else about its shape)."""
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
         """Whether a webhook request really comes from the platform (its secret header or

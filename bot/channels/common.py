@@ -10,7 +10,6 @@ import logging
 import re
 import socket
 from collections.abc import Callable, Iterable
-from datetime import datetime, tzinfo
 
 from bot.channels.base import VN_TZ as VN_TZ
 from bot.channels.base import ChannelError, SendStatus
@@ -90,11 +89,6 @@ def numbered(reply: Reply) -> tuple[str, tuple[str, ...]]:
     lines = [f"{number}. {button.label}" for number, button in enumerate(buttons, start=1)]
     text = "\n\n".join(part for part in (reply.text, "\n".join(lines)) if part)
     return f"{text}\n{channels_vi.CHOICE_HINT}", tuple(button.payload for button in buttons)
-
-
-def from_unix(seconds: float, tz: tzinfo = VN_TZ) -> datetime:
-    """An aware datetime from a platform's Unix time (seconds)."""
-    return datetime.fromtimestamp(seconds, tz)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

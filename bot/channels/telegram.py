@@ -107,6 +107,8 @@ class TelegramChannel(Channel):
     name = "telegram"
     webhook_path = "telegram"
     can_poll = True
+    # Telegram resends an update answered otherwise and holds the chat's later ones behind it.
+    malformed_status = 200
 
     def __init__(
         self,

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import httpx
 from pydantic import SecretStr
 
+from bot.channels import shape
 from bot.channels.base import (
     Channel,
     ChannelContext,
@@ -34,7 +35,6 @@ from bot.channels.common import (
     NODELAY,
     VN_TZ,
     download_failure,
-    from_unix,
     numbered,
     protect_logs,
     redact,
@@ -86,6 +86,7 @@ class ZaloBotChannel(Channel):
     name = CHANNEL
     webhook_path = "zalo-bot"
     can_poll = True
+    malformed_status = 200  # Telegram-like: any other answer would be sent again
 
     def __init__(
         self,
@@ -129,37 +130,55 @@ class ZaloBotChannel(Channel):
     # --- incoming -------------------------------------------------------------------------
 
     def parse(self, payload: Mapping[str, Any]) -> Update:
-        """A webhook body or getUpdates result; `{"ok":..,"result":{..}}` is unwrapped."""
+        """A webhook body or getUpdates result; `{"ok":..,"result":{..}}` is unwrapped.
+
+        Raises MalformedUpdate for a text or image message without a message id (its dedupe
+        key), without a sender, or with a part of the wrong shape; other events are ignored.
+        """
         if isinstance(payload.get("result"), Mapping):
             payload = payload["result"]
-        event = str(payload.get("event_name", ""))
-        message = payload.get("message") or {}
-        key = f"zb:{event}:{message.get('message_id', '')}"
-        if event not in (TEXT_EVENT, IMAGE_EVENT):
-            return Update(dedupe_key=key, incoming=None)
-        chat = message.get("chat") or {}
-        sender = message.get("from") or {}
+        message = payload.get("message")
+        message_id = message.get("message_id") if isinstance(message, Mapping) else None
+        with shape.reading(message_id) as ref:
+            event = shape.text(payload.get("event_name"), "event_name")
+            if event not in (TEXT_EVENT, IMAGE_EVENT):
+                return Update(dedupe_key=f"zb:{event}:{ref}", incoming=None)
+            return self._message(event, shape.obj(message, "message"))
+
+    def _message(self, event: str, message: Mapping[str, Any]) -> Update:
+        message_id = shape.ident(message.get("message_id"), "message.message_id")
+        user_id = shape.ident(
+            shape.obj(message.get("from"), "message.from").get("id"), "message.from.id"
+        )
+        chat = shape.opt_obj(message, "chat", "message.chat")
+        chat_id = shape.ident(chat["id"], "message.chat.id") if "id" in chat else user_id
         attachments: tuple[Attachment, ...] = ()
-        if event == IMAGE_EVENT and message.get("photo"):
+        photo = shape.text(message.get("photo"), "message.photo")
+        if event == IMAGE_EVENT and photo:
             attachments = (
                 Attachment(
                     kind="photo",
-                    filename=f"{message.get('message_id', 'photo')}.jpg",
+                    filename=f"{message_id}.jpg",
                     content_type="image/jpeg",
-                    ref=f"{URL_REF}{message['photo']}",
+                    ref=f"{URL_REF}{photo}",
                 ),
             )
         date = message.get("date")
+        said = shape.text(message.get("text"), "message.text") or shape.text(
+            message.get("caption"), "message.caption"
+        )
         incoming = Incoming(
             channel=CHANNEL,
-            chat_id=str(chat.get("id", sender.get("id", ""))),
-            user_id=str(sender.get("id", "")),
-            text=str(message.get("text") or message.get("caption") or ""),
+            chat_id=chat_id,
+            user_id=user_id,
+            text=said,
             attachments=attachments,
-            message_id=str(message.get("message_id", "")),
-            received_at=from_unix(float(date) / 1000, self.tz) if date else None,
+            message_id=message_id,
+            received_at=shape.unix_time(date, "message.date", self.tz, per_second=1000)
+            if date
+            else None,
         )
-        return Update(dedupe_key=key, incoming=incoming)
+        return Update(dedupe_key=f"zb:{event}:{message_id}", incoming=incoming)
 
     async def get_updates(self, timeout: int = 30) -> list[Update]:
         """One long poll: a list of at most one update; empty on HTTP 408 (nothing came)."""

@@ -12,7 +12,7 @@ import functools
 import logging
 from typing import Any
 
-from bot.channels.base import Channel, ChannelError, Update
+from bot.channels.base import Channel, ChannelError, MalformedUpdate, Update
 from bot.delivery.receiving import store_updates
 from bot.delivery.services import Services
 from bot.store.db import run_db
@@ -60,20 +60,12 @@ async def poll_channel(services: Services, channel: Channel, stop: asyncio.Event
         outcomes = await _store(services, channel, payloads, stop)
         if outcomes is None:
             return
-        services.worker.wake()
-        for payload, outcome in zip(payloads, outcomes, strict=True):
-            if isinstance(outcome, Exception):
-                log.warning(
-                    "%s: an update we cannot read was skipped (%r): %.500r",
-                    channel.name,
-                    outcome,
-                    payload,
-                )
+        services.worker.wake()  # an update it cannot use was logged and skipped
 
 
 async def _store(
     services: Services, channel: Channel, payloads: list[dict[str, Any]], stop: asyncio.Event
-) -> list[Update | Exception] | None:
+) -> list[Update | MalformedUpdate] | None:
     """The poll's updates stored, retried with back-off while the database fails; None when
     stopped first."""
     failures = 0

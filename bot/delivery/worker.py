@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.channels.base import ChannelError, FileTooLarge, SendStatus, Update
+from bot.channels.base import ChannelError, FileTooLarge, MalformedUpdate, SendStatus, Update
 from bot.delivery.loops import claim_loop
 from bot.delivery.turns import Turns
 from bot.messages import BUTTON_ANSWER, Incoming, Reply
@@ -41,7 +41,9 @@ class Worked(Protocol):
 
     name: str
 
-    def parse(self, payload: Mapping[str, Any]) -> Update: ...
+    def parse(self, payload: Mapping[str, Any]) -> Update:
+        """Raises MalformedUpdate for a payload that is not a usable update."""
+        ...
 
     async def resolve_attachments(self, incoming: Incoming) -> Incoming: ...
 
@@ -217,6 +219,15 @@ class InboxWorker:
                 await run_db(self._sessions, self._mark_done, row.id)
             if answers:
                 await self._answer(channel, update.callback_id, answer)
+        except MalformedUpdate as exc:  # stored before its parser grew stricter: it never will
+            log.warning(
+                "%s update %s (inbox %s) does not parse: %s",
+                row.channel,
+                exc.update_id or "?",
+                row.id,
+                exc.reason,
+            )
+            await self._bury(row, incoming, f"malformed: {exc.reason}")
         except Exception as error:
             return await self._failed(row, incoming, error)
         return 1

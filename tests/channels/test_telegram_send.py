@@ -117,7 +117,9 @@ async def test_photo_out_and_back_in_through_get_file(
     assert result.status is SendStatus.SENT and result.parts_sent == 2
     uploads = tg_fake.calls_to("sendPhoto")
     assert len(uploads) == 1 and uploads[0].files["photo"] == PNG
-    incoming = tg.parse(photo_update(tg_fake, 42, PNG, caption="báo cáo kèm ảnh")).incoming
+    incoming = tg.parse(
+        photo_update(tg_fake, 42, PNG, caption="báo cáo kèm ảnh", update_id=78)
+    ).incoming
     assert incoming is not None and incoming.attachments[0].data is None
     resolved = await tg.resolve_attachments(incoming)
     assert resolved.attachments[0].data == PNG
@@ -147,7 +149,7 @@ async def test_incoming_file_over_the_limit_is_refused(tg_fake: FakeTelegram) ->
     channel = TelegramChannel(
         make_bot(TG_TOKEN, base_url=tg_fake.url), bot_username=TG_USERNAME, download_limit=1000
     )
-    incoming = channel.parse(photo_update(tg_fake, 42, PNG)).incoming
+    incoming = channel.parse(photo_update(tg_fake, 42, PNG, update_id=79)).incoming
     assert incoming is not None
     with pytest.raises(FileTooLarge) as caught:
         await channel.resolve_attachments(incoming)

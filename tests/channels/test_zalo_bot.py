@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.base import ChannelError, FileTooLarge, SendStatus
+from bot.channels.base import ChannelError, FileTooLarge, MalformedUpdate, SendStatus
 from bot.channels.common import download_failure
 from bot.channels.zalo_bot import SECRET_HEADER, TEXT_LIMIT, ZaloBotChannel
 from bot.i18n import channels_vi
@@ -44,6 +44,33 @@ def test_webhook_body_is_unwrapped_and_unknown_events_ignored(zb: ZaloBotChannel
     sticker = {**event, "event_name": "message.sticker.received"}
     update = zb.parse(sticker)
     assert update.incoming is None and update.dedupe_key == "zb:message.sticker.received:abc"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("message", "xin chào"),
+        ("message_id", None),  # its dedupe key: two such updates would be one
+        ("message_id", ""),
+        ("from", "u1"),
+        ("from", None),
+        ("chat", ["u1"]),
+        ("date", 1e20),
+        ("text", ["xin chào"]),
+    ],
+)
+def test_a_message_of_the_wrong_shape_is_malformed(
+    zb: ZaloBotChannel, field: str, value: object
+) -> None:
+    event = text_event("u1", "xin chào", message_id="abc")
+    if field == "message":
+        event["message"] = value
+    elif value is None:
+        del event["message"][field]
+    else:
+        event["message"][field] = value
+    with pytest.raises(MalformedUpdate):
+        zb.parse({"ok": True, "result": event})
 
 
 async def test_long_text_is_split_at_2000(zb: ZaloBotChannel, zb_fake: FakeZaloBot) -> None:
