@@ -1,7 +1,8 @@
-"""The web app: the channels' webhooks and a health check, beside the background loops
-(each kept running by the services' supervisor, which the health check reports on).
+"""The web app: the channels' webhooks, a health check and the office's dashboard (under
+/web), beside the background loops (each kept running by the services' supervisor, which the
+health check reports on).
 
-`create_app(services)` takes what the composition root built (bot.cli.serve).
+`create_app(services, dashboard)` takes what the composition root built (bot.cli.serve).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from fastapi.responses import JSONResponse
 
 from bot.delivery.services import Services
 from bot.web import webhooks
+from bot.web.dashboard import Dashboard, mount
 
 
-def create_app(services: Services) -> FastAPI:
+def create_app(services: Services, dashboard: Dashboard | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
@@ -32,6 +34,8 @@ def create_app(services: Services) -> FastAPI:
     app = FastAPI(title="Trợ lý Thi đua", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.services = services
     app.include_router(webhooks.router)
+    if dashboard is not None:
+        mount(app, dashboard)
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
