@@ -29,11 +29,11 @@ NOT_FOUND_TITLE = "Không tìm thấy"
 NOT_FOUND = "Không tìm thấy trang hoặc dữ liệu yêu cầu."
 
 # The chat command /web and the command line
-WEB_LINK = (
-    "🔗 Liên kết đăng nhập trang quản lý (dùng một lần, hết hạn sau {minutes} phút):\n{url}"
-)
+WEB_LINK = "🔗 Liên kết đăng nhập trang quản lý (dùng một lần, hết hạn sau {minutes} phút):\n{url}"
 WEB_NOT_LINKED = "Anh/chị cần liên kết tài khoản với trợ lý trước khi đăng nhập trang quản lý."
-WEB_NOT_FOR_YOU = "Trang quản lý dành cho Ban Thi đua, trưởng cụm/khối và đơn vị; anh/chị chưa có vai trò đó."
+WEB_NOT_FOR_YOU = (
+    "Trang quản lý dành cho Ban Thi đua, trưởng cụm/khối và đơn vị; anh/chị chưa có vai trò đó."
+)
 WEB_PERSON_UNKNOWN = "Không tìm thấy cán bộ có số điện thoại hoặc mã «{who}»."
 WEB_PERSON_AMBIGUOUS = "Có nhiều cán bộ khớp với «{who}»; hãy dùng mã cán bộ (số)."
 

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.store.models import Base, PersonRole, UTCDateTime
 
+LINK_TTL = timedelta(minutes=10)  # how long a sign-in link works
+
 
 class WebLink(Base):
     """A sign-in link: valid until `expires_at`, spent on first use."""

@@ -105,9 +105,7 @@ def boards(
                 row.pledge = item.state
         shown = [r for r in rows.values() if status is None or r.registration == status]
         counts = Counter(r.registration for r in rows.values())
-        found.append(
-            MovementBoard(movement, shown, {s: counts.get(s, 0) for s in REG_ORDER})
-        )
+        found.append(MovementBoard(movement, shown, {s: counts.get(s, 0) for s in REG_ORDER}))
     return found
 
 

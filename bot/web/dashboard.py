@@ -1,7 +1,7 @@
 """The office's dashboard inside the web app: its settings, templates, static files and routers.
 
-The composition root builds a `Dashboard` (bot.cli.serve) from Settings; `mount` adds the
-routers under /web, the static files under /web/static and the pages' error handlers.
+The composition root builds a `Dashboard` (bot.cli.web) from Settings; bot.web.app mounts the
+routers under /web, the static files under /web/static and the pages' error handler.
 """
 
 from __future__ import annotations
@@ -10,20 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import web_vi
 from bot.reminders.reach import RouteFinder
+from bot.store.web_sessions import LINK_TTL
+
+__all__ = ["LINK_TTL", "Dashboard", "PageError", "make_templates"]
 
 HERE = Path(__file__).parent
-LINK_TTL = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -68,29 +66,3 @@ class PageError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-def mount(app: FastAPI, dashboard: Dashboard) -> None:
-    """Adds the dashboard to `app`."""
-    from bot.web.routers import auth, movements, review, units
-
-    templates = make_templates(dashboard.tz)
-    app.state.dashboard = dashboard
-    app.state.templates = templates
-    app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
-    for module in (auth, movements, units, review):
-        app.include_router(module.router)
-
-    @app.exception_handler(PageError)
-    async def page_error(request: Request, error: PageError) -> Response:
-        if error.status == 401:
-            return RedirectResponse("/web/login", status_code=303)
-        title = web_vi.NOT_FOUND_TITLE if error.status == 404 else web_vi.FORBIDDEN_TITLE
-        message = error.message or (
-            web_vi.NOT_FOUND if error.status == 404 else web_vi.FORBIDDEN
-        )
-        context: dict[str, Any] = {"title": title, "message": message, "viewer": None}
-        page: HTMLResponse = templates.TemplateResponse(
-            request, "error.html", context, status_code=error.status
-        )
-        return page

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.access import Action, Actor, actor_of, can
+from bot.core.weblink import may_use_dashboard
 from bot.i18n import web_vi
 from bot.store import web_sessions
 from bot.store.accounts import Caller
@@ -105,7 +106,7 @@ def viewer(
     )
     actor = actor_of(session, Caller(person.id, person.unit_id, names), dash.today())
     found = Viewer(person.id, person.full_name, actor, live.csrf)
-    if not found.office and not found.visible_units():
+    if not may_use_dashboard(actor):
         raise PageError(403)
     return found
 
@@ -120,9 +121,7 @@ async def csrf_token_of(request: Request) -> str:
     return value if isinstance(value, str) else ""
 
 
-async def checked(
-    request: Request, who: Annotated[Viewer, Depends(viewer)]
-) -> Viewer:
+async def checked(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> Viewer:
     """The viewer of a form post whose CSRF token matches their session's; 403 otherwise."""
     token = await csrf_token_of(request)
     if not token or not hmac.compare_digest(token, who.csrf):

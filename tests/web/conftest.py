@@ -62,9 +62,7 @@ def sign_in(client: TestClient, world: World, user: str) -> str:
     assert done.status_code == 303, done.text
     with world.sessions() as session:
         rows = session.scalars(
-            web_sessions.select(web_sessions.WebSession).order_by(
-                web_sessions.WebSession.id.desc()
-            )
+            web_sessions.select(web_sessions.WebSession).order_by(web_sessions.WebSession.id.desc())
         )
         return next(iter(rows)).csrf
 

@@ -7,7 +7,6 @@ Revises: 0008b
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0014"
 down_revision = "0008b"
 branch_labels = None
@@ -20,7 +19,10 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         sa.Column(
-            "person_id", sa.Integer(), sa.ForeignKey("people.id", ondelete="CASCADE"), nullable=False
+            "person_id",
+            sa.Integer(),
+            sa.ForeignKey("people.id", ondelete="CASCADE"),
+            nullable=False,
         ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
@@ -31,7 +33,10 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("sid_hash", sa.String(64), nullable=False, unique=True),
         sa.Column(
-            "person_id", sa.Integer(), sa.ForeignKey("people.id", ondelete="CASCADE"), nullable=False
+            "person_id",
+            sa.Integer(),
+            sa.ForeignKey("people.id", ondelete="CASCADE"),
+            nullable=False,
         ),
         sa.Column("roles", sa.String(255), nullable=False),
         sa.Column("csrf", sa.String(64), nullable=False),
