@@ -138,6 +138,23 @@ class Settings(BaseSettings):
             " SQLite: các tiến trình lần lượt ghi)."
         ),
     )
+    web_public_url: str = Field(
+        "",
+        description=(
+            "Địa chỉ người dùng mở trang quản lý (gốc của liên kết đăng nhập);"
+            " trống = http://THIDUA_WEB_HOST:THIDUA_WEB_PORT."
+        ),
+    )
+    web_secret: SecretStr | None = Field(
+        None,
+        description=(
+            "Khoá ký cookie phiên của trang quản lý; trống = tạo ngẫu nhiên một lần và lưu"
+            " trong data_dir/web_secret."
+        ),
+    )
+    web_session_hours: float = Field(
+        12, gt=0, le=24 * 30, description="Thời hạn một phiên đăng nhập trang quản lý (giờ)."
+    )
     inbox_attempts: int = Field(
         3,
         ge=1,
@@ -220,6 +237,11 @@ class Settings(BaseSettings):
     def alone_on_database(self) -> bool:
         """One process on a SQLite file: whatever is leased when it starts, a dead run left."""
         return self.db_url.startswith("sqlite") and self.web_workers == 1
+
+    @property
+    def web_base_url(self) -> str:
+        """Where people reach the app: the base of the dashboard's sign-in links."""
+        return self.web_public_url or f"http://{self.web_host}:{self.web_port}"
 
     @property
     def index_dir(self) -> Path:

@@ -27,7 +27,14 @@ from bot.messages import Incoming
 from bot.reminders import buttons as reminder_buttons
 from bot.reminders.calendar import WorkCalendar
 from bot.reminders.chase import Chaser
-from bot.reminders.reach import DIRECT_CHANNELS, OA_CHANNEL, ZNS_CHANNEL, RoutingPolicy, route_by
+from bot.reminders.reach import (
+    DIRECT_CHANNELS,
+    OA_CHANNEL,
+    ZNS_CHANNEL,
+    RouteFinder,
+    RoutingPolicy,
+    route_by,
+)
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.files import FileStore
 from bot.store.org import seed_titles
@@ -178,7 +185,14 @@ def build_assistant(settings: Settings) -> Assistant:
         failures=settings.invite_max_failures,
         window=timedelta(minutes=settings.invite_failure_window_minutes),
     )
-    router = Router(qa, files=files, buttons=buttons, invite_limit=invite_limit)
+    base = settings.web_base_url.rstrip("/")
+    router = Router(
+        qa,
+        files=files,
+        buttons=buttons,
+        invite_limit=invite_limit,
+        web_url=lambda token: f"{base}/web/login/{token}",
+    )
     turns = Turns(sessions, router, now)
     return Assistant(turns=turns, qa=qa, index=index, sessions=sessions, now=now)
 
@@ -269,13 +283,21 @@ def build_chaser(settings: Settings, channels: Collection[str] | None = None) ->
     that only queues and leaves the sending to the serving process)."""
     from bot.reports.charts import progress_png
 
+    return Chaser(
+        work_calendar(settings), routes_for(settings, channels), render_chart=progress_png
+    )
+
+
+def routes_for(settings: Settings, channels: Collection[str] | None = None) -> RouteFinder:
+    """Which chat reaches a person, over the running `channels` (None: every linked chat):
+    reminders and the dashboard's notices route alike."""
     running = set(channels) if channels is not None else {*DIRECT_CHANNELS, OA_CHANNEL, ZNS_CHANNEL}
     policy = RoutingPolicy(
         allow_paid_cs=settings.zalo_oa_allow_paid_cs,
         zns_enabled=bool(settings.zalo_zns_template_id) and ZNS_CHANNEL in running,
         direct_channels=frozenset(DIRECT_CHANNELS & running),
     )
-    return Chaser(work_calendar(settings), route_by(policy, running), render_chart=progress_png)
+    return route_by(policy, running)
 
 
 def build_reminders(

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from bot.cli.admin import register as register_admin
 from bot.cli.reminders import register as register_reminders
 from bot.cli.serve import register as register_channels
+from bot.cli.web import register as register_web
 from bot.config import Settings
 from bot.i18n import vi
 
@@ -210,6 +211,7 @@ def unanswered(
 register_admin(app)
 register_channels(app)
 register_reminders(app)
+register_web(app)
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.core import groups, linking, operational
+from bot.core import groups, linking, operational, weblink
 from bot.core.access import Action, actor_of, can
 from bot.core.flows import pledge, registration, report, review
 from bot.core.flows.base import KEEP, Ctx, Engine
@@ -86,11 +86,13 @@ class Router:
         files: FileStore | None = None,
         buttons: Mapping[str, ButtonHandler] | None = None,
         invite_limit: InviteLimit | None = None,
+        web_url: Callable[[str], str] | None = None,
     ) -> None:
         self._qa = qa
         self._invite_limit = invite_limit or InviteLimit()
         self._buttons = dict(buttons or {})
         self._files = files
+        self._web_url = web_url  # a sign-in token -> its link, when the dashboard runs
         self._engine = Engine(FLOWS)
         self._commands: dict[str, Handler] = {
             "start": lambda _m: [Reply(vi.WELCOME)],
@@ -172,7 +174,9 @@ class Router:
                 return [Reply(vi.LINK_FIRST)]
             return FORM_COMMANDS[name](ctx, self._engine, state)
         handler = self._commands.get(name)
-        if name in self._buttons:
+        if name == "web" and self._web_url is not None:
+            replies = weblink.sign_in_link(ctx, self._web_url)
+        elif name in self._buttons:
             replies = self._buttons[name](ctx, arg) if ctx.actor.linked else [Reply(vi.LINK_FIRST)]
         elif handler is None:
             replies = [Reply(vi.UNKNOWN_COMMAND.format(command="/" + name))]
