@@ -14,8 +14,10 @@ The platforms offer no idempotency key, so two windows remain in which a message
 twice (at-least-once): a crash between a successful send and the commit that records it, and
 a send that reached the platform but got no answer within the send timeout (UNCERTAIN). The
 timeout is longer than the platform takes to answer, and an uncertain row is not sent again
-within its lease, nor before the retry policy's uncertain delay; after that it is, as losing
-a reply is worse than repeating it.
+within its lease, nor before the retry policy's uncertain delay; then it is sent once more,
+as losing a reply is worse than repeating it. A second send in a row without an answer says
+the platform takes the calls but is too slow to tell: the message then joins the failed list
+instead of a copy going out at every retry.
 """
 
 from __future__ import annotations
@@ -288,10 +290,14 @@ class OutboxSender:
     ) -> None:
         """An error that may heal: the row is tried again after the policy's delay, or, an
         uncertain send, not before this claim's lease is over and the policy's uncertain
-        delay has passed, as the platform may have delivered it. Past the policy's time it
-        joins the office's failed list."""
+        delay has passed, as the platform may have delivered it. Past the policy's time, or
+        uncertain twice in a row, it joins the office's failed list."""
         error = result.detail or result.status.value
-        if self._retry.gives_up(row.first_failed_at or now, now):
+        uncertain = result.status is SendStatus.UNCERTAIN
+        twice = uncertain and row.was_uncertain
+        if twice:
+            error = f"{error} (no answer twice: may have been delivered)"
+        if twice or self._retry.gives_up(row.first_failed_at or now, now):
             log.warning(
                 "outbox row %s failed after %s attempts since %s: %s",
                 row.id,
@@ -302,7 +308,6 @@ class OutboxSender:
             outbox.mark_failed(session, row.id, error=error, now=now, parts_sent=parts)
             return
         wait = self._retry.delay(row.attempts)
-        uncertain = result.status is SendStatus.UNCERTAIN
         if uncertain:
             wait = max(wait, self._lease, self._retry.uncertain_delay)
         outbox.back_off(

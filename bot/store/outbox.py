@@ -103,6 +103,7 @@ class Claimed:
     parts_sent: int
     attempts: int  # this attempt included
     first_failed_at: datetime | None = None  # None: never failed yet
+    was_uncertain: bool = False  # the attempt before got no answer (it may have arrived)
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ _DUE = queues.claimable(
         _T.c.parts_sent,
         _T.c.attempts,
         _T.c.first_failed_at,
+        _T.c.status,
     ],
     _T.c.status.in_(OPEN),
     _T.c.not_before <= queues.NOW,
@@ -283,7 +285,14 @@ def claim_due(
     found = queues.claim(session, _DUE, _LEASE, now=now, limit=limit, lease=lease, owner=owner)
     return [
         Claimed(
-            r.id, r.channel, r.chat_id, r.payload, r.parts_sent, r.attempts + 1, r.first_failed_at
+            r.id,
+            r.channel,
+            r.chat_id,
+            r.payload,
+            r.parts_sent,
+            r.attempts + 1,
+            r.first_failed_at,
+            r.status == UNCERTAIN,
         )
         for r in found
     ]

@@ -297,3 +297,45 @@ async def test_a_slow_answer_within_the_timeout_is_read_not_retried(bench: Bench
     assert await bench.services.sender.run_once() == 1
     assert [row.status for row in bench.rows()] == ["sent"]
     assert len(bench.fake.calls_to("sendMessage")) == 1
+
+
+async def test_a_send_outliving_its_lease_is_not_claimed_and_sent_again(bench: Bench) -> None:
+    """A send still waiting for its (slow, but within the timeout) answer when its lease runs
+    out unrenewed (`run_once` has no heartbeat; in the loop, a database hiccup): the next
+    claim of this process only renews the lease, it does not send the row a second time."""
+    bench.fake.method_delays["sendMessage"] = SLOW_S
+    await bench.ask(CHATS[0], "xin chào")
+    first = asyncio.create_task(bench.services.sender.run_once())
+    for _ in range(200):  # until the call is at the fake (bounded, real time)
+        if bench.fake.calls_to("sendMessage"):
+            break
+        await asyncio.sleep(0.01)
+    bench.world.clock.advance(seconds=outbox.LEASE.total_seconds() + 1)
+    assert await bench.services.sender.run_once() == 0  # claimed again, left to the first
+    assert await first == 1
+    assert len(bench.fake.calls_to("sendMessage")) == 1
+    assert bench.fake.texts(CHATS[0]) == ["[Hỏi đáp] xin chào"]
+    assert [row.status for row in bench.rows()] == ["sent"]
+
+
+async def test_a_platform_too_slow_twice_gets_one_copy_more_then_the_office(
+    slow: Bench, tmp_path: Path
+) -> None:
+    """An API that takes the calls and delivers them, but always after the timeout: the
+    message goes out once more after the hold (the documented window), and a second send
+    without an answer puts it on the failed list instead of a copy at every retry."""
+    bench = slow
+    bench.fake.method_delays["sendMessage"] = SLOW_S
+    await bench.ask(CHATS[0], "báo cáo tháng")
+    assert await bench.services.sender.run_once() == 0
+    await delivered_after_the_slow_answer(bench, CHATS[0])
+    bench.world.clock.advance(seconds=HOLD.total_seconds() + 1)
+    assert await bench.services.sender.run_once() == 0
+    assert await delivered_after_the_slow_answer(bench, CHATS[0]) == ["[Hỏi đáp] báo cáo tháng"] * 2
+    [row] = bench.rows()
+    assert row.status == "failed"
+    assert "may have been delivered" in row.last_error
+    await bench.ride(hours=25)
+    assert len(bench.fake.calls_to("sendMessage")) == 2
+    code, listing = cli(bench.world, tmp_path, "outbox", "failed")
+    assert code == 0 and "may have been delivered" in listing
