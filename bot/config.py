@@ -127,6 +127,33 @@ class Settings(BaseSettings):
     zalo_zns_api_url: str = Field(
         "https://business.openapi.zalo.me", description="Địa chỉ ZNS API."
     )
+    send_timeout: float = Field(
+        75.0,  # bot.channels.transport.SEND_TIMEOUT_S: why this long
+        gt=0,
+        le=600,
+        description=(
+            "Số giây chờ Telegram/Zalo trả lời một lệnh gửi tin; dài hơn thời gian chính nền tảng"
+            " có thể cần, để một tin trả lời chậm không bị gửi lại."
+        ),
+    )
+    outbox_retry_hours: float = Field(
+        24.0,
+        gt=0,
+        le=720,
+        description=(
+            "Số giờ tiếp tục gửi lại một tin khi nền tảng lỗi (5xx, mất mạng), tính từ lần lỗi"
+            " đầu; quá hạn, tin vào danh sách `thidua outbox failed` để Ban gửi lại."
+        ),
+    )
+    outbox_retry_max_delay: float = Field(
+        300.0,
+        ge=1,
+        le=3600,
+        description=(
+            "Khoảng chờ dài nhất (giây) giữa hai lần gửi lại; khoảng chờ tăng gấp đôi từ 1 giây"
+            " tới mức này."
+        ),
+    )
     web_host: str = Field("127.0.0.1", description="Địa chỉ lắng nghe của `thidua serve`.")
     web_port: int = Field(8080, ge=1, le=65535, description="Cổng của `thidua serve`.")
     web_workers: int = Field(

@@ -50,6 +50,7 @@ from knowledge.registry import DocumentRegistry
 from knowledge.retriever import HybridRetriever
 
 if TYPE_CHECKING:  # the web stack loads only for the commands that serve or poll
+    from bot.delivery.sender import RetryPolicy
     from bot.delivery.services import Services
     from bot.reminders.loop import ReminderScheduler
 
@@ -231,6 +232,7 @@ def build_services(settings: Settings, *, webhooks: bool = False) -> Services:
             for name, channel in channels.items()
         },
         lease=lease,
+        retry=retry_policy(settings),
     )
     worker = InboxWorker(
         assistant.turns,
@@ -259,6 +261,17 @@ def build_services(settings: Settings, *, webhooks: bool = False) -> Services:
         now=assistant.now,
         reminders=reminders,
         alone=settings.alone_on_database,
+    )
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    """How long the sender keeps trying a message the platform did not take."""
+    from bot.delivery.sender import RetryPolicy
+
+    return RetryPolicy(
+        give_up_after=timedelta(hours=settings.outbox_retry_hours),
+        max_delay=timedelta(seconds=settings.outbox_retry_max_delay),
+        uncertain_delay=timedelta(seconds=2 * settings.send_timeout),
     )
 
 

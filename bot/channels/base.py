@@ -25,7 +25,9 @@ VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 class SendStatus(StrEnum):
     SENT = "sent"
     RETRY_AFTER = "retry_after"  # the platform asked us to wait (HTTP 429 or its error code)
-    TRANSIENT = "transient"  # 5xx, timeouts, network: back off and try again
+    TRANSIENT = "transient"  # 5xx, no connection: surely not delivered; back off, try again
+    UNCERTAIN = "uncertain"  # the request reached the platform, no answer came: it may be
+    # delivered, so no resend before the row's lease has run out (the sender decides)
     BLOCKED = "blocked"  # the person blocked the bot / left / cannot be messaged now
     FAILED = "failed"  # a permanent error for this message (bad request): do not retry
 

@@ -47,6 +47,7 @@ from bot.channels.base import (
 from bot.channels.common import VN_TZ, protect_logs, redact, split_text, utf16_len
 from bot.channels.telegram_bot import make_bot
 from bot.channels.telegram_parse import CALLBACK_PREFIX, FILE_REF, MemoryCallbackStore, parse_update
+from bot.channels.transport import may_have_arrived
 from bot.i18n import channels_vi
 from bot.messages import Attachment, Button, Incoming, Reply
 
@@ -84,6 +85,7 @@ class TelegramSettings(Protocol):
     telegram_webhook_secret: SecretStr | None
     telegram_bot_username: str
     telegram_api_url: str
+    send_timeout: float
 
 
 def from_settings(settings: TelegramSettings, context: ChannelContext) -> TelegramChannel | None:
@@ -93,7 +95,11 @@ def from_settings(settings: TelegramSettings, context: ChannelContext) -> Telegr
         return None
     secret = settings.telegram_webhook_secret
     return TelegramChannel(
-        make_bot(settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url),
+        make_bot(
+            settings.telegram_token.get_secret_value(),
+            base_url=settings.telegram_api_url,
+            timeout_s=settings.send_timeout,
+        ),
         bot_username=settings.telegram_bot_username,
         callbacks=context.callback_store() if context.callback_store is not None else None,
         webhook_secret=secret.get_secret_value() if secret is not None else "",
@@ -261,7 +267,7 @@ class TelegramChannel(Channel):
             try:
                 message_id = await self._send_part(chat_id, parts[index])
             except tg_error.TelegramError as exc:
-                failure = self._failure(exc)
+                failure = self._send_failure(exc)
                 log.info("telegram send to %s failed: %s", chat_id, failure.detail)
                 return replace(failure, platform_message_ids=tuple(ids), parts_sent=len(ids))
             except ValueError as exc:  # an attachment we refuse to upload
@@ -376,6 +382,14 @@ class TelegramChannel(Channel):
             raise ChannelError(result.status, result.detail) from None
 
     # --- errors ---------------------------------------------------------------------------
+
+    def _send_failure(self, exc: tg_error.TelegramError) -> SendResult:
+        """A failed send: as `_failure`, but a request that went out and got no answer (PTB
+        keeps httpx's error as the cause) may have delivered the message: UNCERTAIN."""
+        result = self._failure(exc)
+        if result.status is SendStatus.TRANSIENT and may_have_arrived(exc.__cause__):
+            return replace(result, status=SendStatus.UNCERTAIN)
+        return result
 
     def _failure(self, exc: tg_error.TelegramError) -> SendResult:
         """PTB's exception classes to our statuses; the detail is redacted."""

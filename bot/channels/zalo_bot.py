@@ -40,6 +40,7 @@ from bot.channels.common import (
     redact,
     split_text,
 )
+from bot.channels.transport import SEND_TIMEOUT_S, may_have_arrived, timeouts
 from bot.i18n import channels_vi
 from bot.messages import Attachment, Incoming, Reply
 
@@ -65,6 +66,7 @@ class ZaloBotSettings(Protocol):
     zalo_bot_token: SecretStr | None
     zalo_bot_webhook_secret: SecretStr | None
     zalo_bot_api_url: str
+    send_timeout: float
 
 
 def from_settings(settings: ZaloBotSettings, context: ChannelContext) -> ZaloBotChannel | None:
@@ -77,6 +79,7 @@ def from_settings(settings: ZaloBotSettings, context: ChannelContext) -> ZaloBot
         base_url=settings.zalo_bot_api_url,
         webhook_secret=secret.get_secret_value() if secret is not None else "",
         tz=context.tz,
+        timeout_s=settings.send_timeout,
     )
 
 
@@ -98,7 +101,7 @@ class ZaloBotChannel(Channel):
         media_url: MediaUrl | None = None,
         tz: tzinfo = VN_TZ,
         download_limit: int = DOWNLOAD_LIMIT,
-        timeout_s: float = 10.0,
+        timeout_s: float = SEND_TIMEOUT_S,
     ) -> None:
         protect_logs(token, webhook_secret)
         self._token = token
@@ -106,7 +109,7 @@ class ZaloBotChannel(Channel):
         self._base = f"{base_url.rstrip('/')}/bot{token}"
         self._own_client = client is None
         self.client = client or httpx.AsyncClient(
-            timeout=timeout_s,
+            timeout=timeouts(timeout_s),
             limits=httpx.Limits(max_connections=64),
             transport=httpx.AsyncHTTPTransport(socket_options=NODELAY),
         )
@@ -281,8 +284,9 @@ class ZaloBotChannel(Channel):
     async def _call(self, method: str, params: dict[str, Any]) -> tuple[SendResult, str]:
         try:
             response = await self.client.post(f"{self._base}/{method}", json=params)
-        except httpx.HTTPError as exc:
-            return SendResult(SendStatus.TRANSIENT, detail=self._detail(exc)), ""
+        except httpx.HTTPError as exc:  # no answer: UNCERTAIN if the call went out whole
+            status = SendStatus.UNCERTAIN if may_have_arrived(exc) else SendStatus.TRANSIENT
+            return SendResult(status, detail=self._detail(exc)), ""
         body = _json(response)
         result = self._classify(response, body)
         raw = body.get("result")

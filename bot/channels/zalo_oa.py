@@ -43,6 +43,7 @@ from bot.channels.common import (
     redact,
     split_text,
 )
+from bot.channels.transport import SEND_TIMEOUT_S, may_have_arrived, timeouts
 from bot.channels.zalo_oa_tokens import (
     MemoryTokenStore,
     OATokens,
@@ -100,6 +101,7 @@ class ZaloOASettings(Protocol):
     zalo_oa_api_url: str
     zalo_oa_oauth_url: str
     zalo_oa_max_event_age_s: int
+    send_timeout: float
 
 
 def from_settings(settings: ZaloOASettings, context: ChannelContext) -> ZaloOAChannel | None:
@@ -121,6 +123,7 @@ def from_settings(settings: ZaloOASettings, context: ChannelContext) -> ZaloOACh
         oauth_base=settings.zalo_oa_oauth_url,
         tz=context.tz,
         max_event_age=timedelta(seconds=settings.zalo_oa_max_event_age_s),
+        timeout_s=settings.send_timeout,
     )
 
 
@@ -144,7 +147,7 @@ class ZaloOAChannel(Channel):
         tz: tzinfo = VN_TZ,
         now: Callable[[], datetime] | None = None,
         download_limit: int = DOWNLOAD_LIMIT,
-        timeout_s: float = 10.0,
+        timeout_s: float = SEND_TIMEOUT_S,
         max_event_age: timedelta = MAX_EVENT_AGE,
     ) -> None:
         protect_logs(app_secret, oa_secret)
@@ -155,7 +158,7 @@ class ZaloOAChannel(Channel):
         self._api = api_base.rstrip("/")
         self._own_client = client is None
         self.client = client or httpx.AsyncClient(
-            timeout=timeout_s,
+            timeout=timeouts(timeout_s),
             limits=httpx.Limits(max_connections=64),
             transport=httpx.AsyncHTTPTransport(socket_options=NODELAY),
         )
@@ -313,6 +316,8 @@ class ZaloOAChannel(Channel):
             message: dict[str, Any] = {"text": part}
         else:
             result, message = await self._upload(part)
+            if result.status is SendStatus.UNCERTAIN:  # an upload alone sends nobody anything
+                result = replace(result, status=SendStatus.TRANSIENT)
             if result.status is not SendStatus.SENT:
                 return result, ""
         body = {"recipient": {"user_id": user_id}, "message": message}
@@ -377,8 +382,9 @@ class ZaloOAChannel(Channel):
             response = await self.client.request(
                 method, url, headers={"access_token": token}, **kwargs
             )
-        except httpx.HTTPError as exc:
-            return SendResult(SendStatus.TRANSIENT, detail=type(exc).__name__), {}, 0
+        except httpx.HTTPError as exc:  # no answer: UNCERTAIN if the call went out whole
+            status = SendStatus.UNCERTAIN if may_have_arrived(exc) else SendStatus.TRANSIENT
+            return SendResult(status, detail=type(exc).__name__), {}, 0
         if response.status_code == 429:
             return SendResult(SendStatus.RETRY_AFTER, RATE_RETRY_AFTER_S, detail="HTTP 429"), {}, 0
         if response.status_code >= 500:

@@ -1,7 +1,7 @@
 """The root `thidua` command and its assistant verbs: ingest, ask, chat, run, unanswered.
 
 The composition root (with bot/wiring.py): it reads Settings, picks concrete classes, wires.
-The other verbs come from bot.cli.admin, bot.cli.serve and bot.cli.reminders.
+The other verbs come from bot.cli.admin, bot.cli.serve, bot.cli.reminders and bot.cli.outbox.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import typer
 from pydantic import ValidationError
 
 from bot.cli.admin import register as register_admin
+from bot.cli.outbox import register as register_outbox
 from bot.cli.reminders import register as register_reminders
 from bot.cli.serve import register as register_channels
 from bot.cli.web import register as register_web
@@ -212,6 +213,7 @@ register_admin(app)
 register_channels(app)
 register_reminders(app)
 register_web(app)
+register_outbox(app)
 
 
 def main() -> None:

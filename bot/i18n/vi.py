@@ -847,3 +847,27 @@ UNREACHED_HEADER = (
 )
 UNREACHED_LINE = "• {name} — {unit}{phone}: {count} nhắc việc, lần cuối {last}"
 UNREACHED_NONE = "Trong {days} ngày qua, mọi nhắc việc đều có kênh để gửi."
+
+# `thidua outbox failed|retry`: messages the sender gave up on, for the office to send again.
+CLI_OUTBOX_HELP = "Tin chưa gửi được: xem danh sách, gửi lại."
+CLI_OUTBOX_FAILED_HELP = (
+    "Liệt kê tin đã thôi gửi (nền tảng từ chối, hoặc lỗi kéo dài quá thời hạn gửi lại)."
+)
+CLI_OUTBOX_RETRY_HELP = "Xếp lại các tin đã thôi gửi để gửi lần nữa (theo mã, hoặc --all)."
+CLI_OUTBOX_IDS_HELP = "Mã các tin cần gửi lại (cột «Mã» của thidua outbox failed)."
+CLI_OUTBOX_ALL_HELP = "Gửi lại mọi tin trong danh sách."
+CLI_OUTBOX_LIMIT_HELP = "Số tin tối đa được liệt kê (cũ nhất trước)."
+OUTBOX_FAILED_NONE = "Không có tin nào bị thôi gửi."
+OUTBOX_FAILED_TITLE = "Tin chưa gửi được ({count})"
+OUTBOX_COL_ID = "Mã"
+OUTBOX_COL_CHANNEL = "Kênh"
+OUTBOX_COL_CHAT = "Người nhận"
+OUTBOX_COL_FIRST_FAILURE = "Lỗi lần đầu"
+OUTBOX_COL_ATTEMPTS = "Số lần thử"
+OUTBOX_COL_ERROR = "Lỗi gần nhất"
+OUTBOX_COL_TEXT = "Nội dung"
+OUTBOX_FAILED_HINT = "Gửi lại: thidua outbox retry <mã> … hoặc thidua outbox retry --all"
+OUTBOX_RETRY_NOTHING = "Hãy ghi mã tin cần gửi lại, hoặc --all để gửi lại tất cả."
+OUTBOX_RETRY_BOTH = "Chỉ dùng một trong hai: các mã tin, hoặc --all."
+OUTBOX_RETRIED = "Đã xếp lại {count} tin để gửi; trợ lý đang chạy sẽ gửi ngay."
+OUTBOX_RETRY_UNKNOWN = "Không có tin bị thôi gửi nào mang mã: {ids}."

@@ -173,3 +173,25 @@ async def test_a_photo_zalo_no_longer_serves_is_refused_for_good_and_a_5xx_is_no
         await zb.resolve_attachments(incoming)
     assert (refused.value.status, refused.value.detail) == (SendStatus.FAILED, "download HTTP 404")
     assert download_failure(502).status is download_failure(429).status is SendStatus.TRANSIENT
+
+
+async def test_no_answer_in_time_is_uncertain_and_no_connection_transient(
+    zb_fake: FakeZaloBot,
+) -> None:
+    """A send the server read but did not answer within the timeout may have been delivered
+    (UNCERTAIN: the outbox waits out the lease); one that never connected surely was not."""
+    zb_fake.method_delays["sendMessage"] = 1.5
+    slow = ZaloBotChannel(ZB_TOKEN, base_url=zb_fake.url, timeout_s=0.3)
+    try:
+        result = await slow.send("u1", Reply("xin chào"))
+    finally:
+        await slow.close()
+    assert (result.status, result.detail) == (SendStatus.UNCERTAIN, "ReadTimeout: ")
+    closed = FakeZaloBot(token=ZB_TOKEN)
+    url = await closed.start()
+    await closed.stop()  # nothing listens there any more
+    gone = ZaloBotChannel(ZB_TOKEN, base_url=url)
+    try:
+        assert (await gone.send("u1", Reply("xin chào"))).status is SendStatus.TRANSIENT
+    finally:
+        await gone.close()

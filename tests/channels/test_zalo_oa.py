@@ -307,3 +307,25 @@ async def test_a_file_zalo_no_longer_serves_is_refused_not_stored(
     with pytest.raises(ChannelError) as refused:
         await oa.resolve_attachments(incoming)
     assert (refused.value.status, refused.value.detail) == (SendStatus.FAILED, "download HTTP 404")
+
+
+async def test_no_answer_in_time_is_uncertain(
+    oa_fake: FakeZaloOA, oa_store: MemoryTokenStore
+) -> None:
+    """The message call read by Zalo but not answered within the timeout may have been
+    delivered: UNCERTAIN, not a plain TRANSIENT the outbox would resend at once."""
+    oa_fake.method_delays["cs"] = 1.5
+    channel = ZaloOAChannel(
+        app_id=oa_fake.app_id,
+        app_secret=oa_fake.app_secret,
+        oa_secret=oa_fake.oa_secret,
+        tokens=oa_store,
+        api_base=oa_fake.url,
+        oauth_base=oa_fake.url,
+        timeout_s=0.3,
+    )
+    try:
+        result = await channel.send("u1", Reply("xin chào"))
+    finally:
+        await channel.close()
+    assert (result.status, result.detail) == (SendStatus.UNCERTAIN, "ReadTimeout")
