@@ -18,6 +18,8 @@ import knowledge
 from bot.channels import registry
 from bot.channels.base import Channel, ChannelContext, FileTooLarge
 from bot.config import Settings
+from bot.core.curated import CuratedLibrary
+from bot.core.desk import AnswerDesk, RealQuestions
 from bot.core.linking import InviteLimit
 from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
@@ -53,7 +55,7 @@ class Assistant:
     """The channel-neutral assistant: its knowledge, its records and the unit of work."""
 
     turns: Turns
-    qa: QuestionAnswering
+    qa: AnswerDesk  # greetings, the office's curated answers, then the search
     index: KnowledgeIndex
     sessions: sessionmaker[Session]
     now: Callable[[], datetime]
@@ -162,15 +164,17 @@ def build_assistant(settings: Settings) -> Assistant:
     def now() -> datetime:
         return datetime.now(settings.tz)
 
-    qa = QuestionAnswering(
+    registry = DocumentRegistry.bundled()
+    search = QuestionAnswering(
         retriever,
         answerer,
-        UnansweredLog(sessions),
+        RealQuestions(UnansweredLog(sessions)),
         now=now,
         top_k=settings.top_k,
-        registry=DocumentRegistry.bundled(),
+        registry=registry,
         documents=index.documents,
     )
+    qa = AnswerDesk(search, curated_library(settings, sessions, index, now, registry))
     files = FileStore(settings.data_dir / "files")  # report attachments, by content hash
     buttons = reminder_buttons.handlers(work_calendar(settings))  # under each reminder
     invite_limit = InviteLimit(
@@ -180,6 +184,24 @@ def build_assistant(settings: Settings) -> Assistant:
     router = Router(qa, files=files, buttons=buttons, invite_limit=invite_limit)
     turns = Turns(sessions, router, now)
     return Assistant(turns=turns, qa=qa, index=index, sessions=sessions, now=now)
+
+
+def curated_library(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    index: KnowledgeIndex,
+    now: Callable[[], datetime],
+    registry: DocumentRegistry | None = None,
+) -> CuratedLibrary:
+    """The office's curated answers over the index's texts and embedder."""
+    return CuratedLibrary(
+        sessions,
+        index.embedder,
+        index,
+        now,
+        threshold=settings.curated_threshold,
+        registry=registry or DocumentRegistry.bundled(),
+    )
 
 
 def build_channels(settings: Settings, sessions: sessionmaker[Session]) -> dict[str, Channel]:
