@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(5, ge=1, le=50, description="Số nguồn tối đa trong một câu trả lời.")
     curated_threshold: float = Field(
-        0.9,
+        0.88,
         ge=0.0,
         le=1.0,
         description=(

