@@ -148,6 +148,31 @@ def ensure_bundled_index(index: KnowledgeIndex, settings: Settings) -> None:
 def build_assistant(settings: Settings) -> Assistant:
     index = open_index(settings)
     ensure_bundled_index(index, settings)
+    sessions = open_store(settings)
+
+    def now() -> datetime:
+        return datetime.now(settings.tz)
+
+    qa = build_qa(settings, index, sessions, now)
+    files = FileStore(settings.data_dir / "files")  # report attachments, by content hash
+    buttons = reminder_buttons.handlers(work_calendar(settings))  # under each reminder
+    invite_limit = InviteLimit(
+        failures=settings.invite_max_failures,
+        window=timedelta(minutes=settings.invite_failure_window_minutes),
+    )
+    router = Router(qa, files=files, buttons=buttons, invite_limit=invite_limit)
+    turns = Turns(sessions, router, now)
+    return Assistant(turns=turns, qa=qa, index=index, sessions=sessions, now=now)
+
+
+def build_qa(
+    settings: Settings,
+    index: KnowledgeIndex,
+    sessions: sessionmaker[Session],
+    now: Callable[[], datetime],
+) -> AnswerDesk:
+    """What answers a question: greetings, the office's curated answers, then the search
+    over the index (its refusals logged in `sessions`)."""
     threshold = (
         DEFAULT_THRESHOLD if settings.answer_threshold is None else settings.answer_threshold
     )
@@ -159,11 +184,6 @@ def build_assistant(settings: Settings) -> Assistant:
         lexical_lead=settings.lexical_lead,
     )
     answerer = ExtractiveAnswerer(threshold=threshold)
-    sessions = open_store(settings)
-
-    def now() -> datetime:
-        return datetime.now(settings.tz)
-
     registry = DocumentRegistry.bundled()
     search = QuestionAnswering(
         retriever,
@@ -174,16 +194,7 @@ def build_assistant(settings: Settings) -> Assistant:
         registry=registry,
         documents=index.documents,
     )
-    qa = AnswerDesk(search, curated_library(settings, sessions, index, now, registry))
-    files = FileStore(settings.data_dir / "files")  # report attachments, by content hash
-    buttons = reminder_buttons.handlers(work_calendar(settings))  # under each reminder
-    invite_limit = InviteLimit(
-        failures=settings.invite_max_failures,
-        window=timedelta(minutes=settings.invite_failure_window_minutes),
-    )
-    router = Router(qa, files=files, buttons=buttons, invite_limit=invite_limit)
-    turns = Turns(sessions, router, now)
-    return Assistant(turns=turns, qa=qa, index=index, sessions=sessions, now=now)
+    return AnswerDesk(search, curated_library(settings, sessions, index, now, registry))
 
 
 def curated_library(

@@ -28,6 +28,7 @@ from bot.core.text import fold
 
 _WORD = re.compile(r"[a-z0-9]+")
 _CODE = re.compile(r"[A-Za-z0-9]{4}[- ]?[A-Za-z0-9]{4}")  # an invite code (bot.core.router)
+_CHOICE = re.compile(r"(so )?\d+")  # «2», «số 2»: a numbered choice
 
 # Words that, all together and alone, make a greeting, a thanks or an acknowledgement.
 _CHATTER_WORDS = """
@@ -254,8 +255,7 @@ def is_real_question(text: str) -> bool:
     if not stripped or stripped.startswith("/") or _CODE.fullmatch(stripped):
         return False
     found = words(stripped)
-    letters = [w for w in found if not w.isdigit()]
-    if not letters:
+    if not found or _CHOICE.fullmatch(" ".join(found)):
         return False
     if len(found) == 1 and len(found[0]) < 6:
         return False
