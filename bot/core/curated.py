@@ -121,16 +121,20 @@ class CuratedLibrary:
     # -- the bot ---------------------------------------------------------------------------
 
     def match(self, question: str, session: Session) -> Match | None:
+        """The curated answer `question` asks for. The question is embedded only when some
+        wording could be the same question by its words (most questions cost no embedding)."""
         wordings = store.active_wordings(session)
-        if not wordings:
-            return None  # no embedding spent while the office has answered nothing
         key = question_key(question)
         exact = [w for w in wordings if w.key == key]
-        vector = None if exact else self.embedder.embed_query(question)
+        if exact:
+            return best_match(question, None, exact, threshold=1.0, model_id="")
+        candidates = [w for w in wordings if same_question(question, w.text)]
+        if not candidates:
+            return None
         return best_match(
             question,
-            vector,
-            exact or wordings,
+            self.embedder.embed_query(question),
+            candidates,
             threshold=self.threshold,
             model_id=self.embedder.model_id,
         )
