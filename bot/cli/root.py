@@ -1,8 +1,8 @@
 """The root `thidua` command and its assistant verbs: ingest, ask, chat, run.
 
 The composition root (with bot/wiring.py): it reads Settings, picks concrete classes, wires.
-The other verbs come from bot.cli.admin, bot.cli.answers (unanswered, feedback, answers),
-bot.cli.serve and bot.cli.reminders.
+The other verbs come from bot.cli.admin, bot.cli.answers, bot.cli.feedback (unanswered,
+feedback), bot.cli.serve and bot.cli.reminders.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from bot.cli.admin import register as register_admin
 from bot.cli.answers import register as register_answers
 from bot.cli.answers import review_after_ingest
+from bot.cli.feedback import register as register_feedback
 from bot.cli.reminders import register as register_reminders
 from bot.cli.serve import register as register_channels
 from bot.config import Settings
@@ -190,6 +191,7 @@ def run(ctx: typer.Context) -> None:
 
 register_admin(app)
 register_answers(app)
+register_feedback(app)
 register_channels(app)
 register_reminders(app)
 

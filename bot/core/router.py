@@ -4,7 +4,9 @@ The router only dispatches, inside a transaction its caller owns (bot.delivery.t
 conversation row, whatever the step wrote and its audit rows commit or roll back together with
 the update's dedupe key and its queued replies, so a crash or a second worker never sees half
 a registration. A conversation is the writer's own in the chat; in a group chat, buttons are
-bound to the person they answer (bot.core.groups).
+bound to the person they answer (bot.core.groups). An answer from the knowledge base gets
+«👍 Đúng ý» / «👎 Chưa đúng» under it, and a 👎 its reason from the next message
+(bot.core.feedback).
 """
 
 from __future__ import annotations
