@@ -41,6 +41,15 @@ class Settings(BaseSettings):
         ),
     )
     top_k: int = Field(5, ge=1, le=50, description="Số nguồn tối đa trong một câu trả lời.")
+    curated_threshold: float = Field(
+        0.88,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Độ giống (cosine) tối thiểu để dùng lại câu trả lời của Ban cho một câu hỏi "
+            "diễn đạt khác; đã hiệu chỉnh trên bench/data/curated_paraphrases.yaml."
+        ),
+    )
     ingest_max_file_mb: float = Field(
         5.0,
         gt=0,

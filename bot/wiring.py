@@ -18,6 +18,8 @@ import knowledge
 from bot.channels import registry
 from bot.channels.base import Channel, ChannelContext, FileTooLarge
 from bot.config import Settings
+from bot.core.curated import CuratedLibrary
+from bot.core.desk import AnswerDesk, RealQuestions
 from bot.core.linking import InviteLimit
 from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
@@ -62,7 +64,7 @@ class Assistant:
     """The channel-neutral assistant: its knowledge, its records and the unit of work."""
 
     turns: Turns
-    qa: QuestionAnswering
+    qa: AnswerDesk  # greetings, the office's curated answers, then the search
     index: KnowledgeIndex
     sessions: sessionmaker[Session]
     now: Callable[[], datetime]
@@ -155,31 +157,12 @@ def ensure_bundled_index(index: KnowledgeIndex, settings: Settings) -> None:
 def build_assistant(settings: Settings) -> Assistant:
     index = open_index(settings)
     ensure_bundled_index(index, settings)
-    threshold = (
-        DEFAULT_THRESHOLD if settings.answer_threshold is None else settings.answer_threshold
-    )
-    # The same threshold decides when superseded texts may fill in for in-force ones.
-    retriever = HybridRetriever(
-        index,
-        dense_weight=settings.dense_weight,
-        good_enough=threshold,
-        lexical_lead=settings.lexical_lead,
-    )
-    answerer = ExtractiveAnswerer(threshold=threshold)
     sessions = open_store(settings)
 
     def now() -> datetime:
         return datetime.now(settings.tz)
 
-    qa = QuestionAnswering(
-        retriever,
-        answerer,
-        UnansweredLog(sessions),
-        now=now,
-        top_k=settings.top_k,
-        registry=DocumentRegistry.bundled(),
-        documents=index.documents,
-    )
+    qa = build_qa(settings, index, sessions, now)
     files = FileStore(settings.data_dir / "files")  # report attachments, by content hash
     buttons = reminder_buttons.handlers(work_calendar(settings))  # under each reminder
     invite_limit = InviteLimit(
@@ -196,6 +179,56 @@ def build_assistant(settings: Settings) -> Assistant:
     )
     turns = Turns(sessions, router, now)
     return Assistant(turns=turns, qa=qa, index=index, sessions=sessions, now=now)
+
+
+def build_qa(
+    settings: Settings,
+    index: KnowledgeIndex,
+    sessions: sessionmaker[Session],
+    now: Callable[[], datetime],
+) -> AnswerDesk:
+    """What answers a question: greetings, the office's curated answers, then the search
+    over the index (its refusals logged in `sessions`)."""
+    threshold = (
+        DEFAULT_THRESHOLD if settings.answer_threshold is None else settings.answer_threshold
+    )
+    # The same threshold decides when superseded texts may fill in for in-force ones.
+    retriever = HybridRetriever(
+        index,
+        dense_weight=settings.dense_weight,
+        good_enough=threshold,
+        lexical_lead=settings.lexical_lead,
+    )
+    answerer = ExtractiveAnswerer(threshold=threshold)
+    registry = DocumentRegistry.bundled()
+    search = QuestionAnswering(
+        retriever,
+        answerer,
+        RealQuestions(UnansweredLog(sessions)),
+        now=now,
+        top_k=settings.top_k,
+        registry=registry,
+        documents=index.documents,
+    )
+    return AnswerDesk(search, curated_library(settings, sessions, index, now, registry))
+
+
+def curated_library(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    index: KnowledgeIndex,
+    now: Callable[[], datetime],
+    registry: DocumentRegistry | None = None,
+) -> CuratedLibrary:
+    """The office's curated answers over the index's texts and embedder."""
+    return CuratedLibrary(
+        sessions,
+        index.embedder,
+        index,
+        now,
+        threshold=settings.curated_threshold,
+        registry=registry or DocumentRegistry.bundled(),
+    )
 
 
 def build_channels(settings: Settings, sessions: sessionmaker[Session]) -> dict[str, Channel]:

@@ -4,7 +4,9 @@ The router only dispatches, inside a transaction its caller owns (bot.delivery.t
 conversation row, whatever the step wrote and its audit rows commit or roll back together with
 the update's dedupe key and its queued replies, so a crash or a second worker never sees half
 a registration. A conversation is the writer's own in the chat; in a group chat, buttons are
-bound to the person they answer (bot.core.groups).
+bound to the person they answer (bot.core.groups). An answer from the knowledge base gets
+«👍 Đúng ý» / «👎 Chưa đúng» under it, and a 👎 its reason from the next message
+(bot.core.feedback).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.core import groups, linking, operational, weblink
+from bot.core import feedback, groups, linking, operational, weblink
 from bot.core.access import Action, actor_of, can
 from bot.core.flows import pledge, registration, report, review
 from bot.core.flows.base import KEEP, Ctx, Engine
@@ -136,6 +138,9 @@ class Router:
         return groups.bind(replies, message.user_id) if group else replies
 
     def _dispatch(self, ctx: Ctx, state: ConversationState, message: Incoming) -> list[Reply]:
+        reason = feedback.take_reason(ctx, state, message)  # after a 👎, its reason
+        if reason is not None:
+            return reason
         name, arg = _command(message)
         active = self._engine.is_active(state)
         if name in ("huy", "quaylai", "luunhap") and active:
@@ -153,7 +158,10 @@ class Router:
             return FORM_COMMANDS[INTENTS[folded]](ctx, self._engine, state)
         if not ctx.actor.linked and _CODE.fullmatch(message.text.strip()):
             return self._link(ctx, message, message.text.strip())
-        return [ctx.ask(message)]
+        rated = feedback.typed(ctx, state, message)  # «1»/«2» under an answer on Zalo
+        if rated is not None:
+            return rated
+        return [feedback.offer(ctx, message, ctx.ask(message))]
 
     def _command_reply(
         self,
@@ -169,6 +177,11 @@ class Router:
             return self._link(ctx, message, arg)
         if name == "tieptuc" and self._engine.known(state) and not active:
             return self._engine.resume(ctx, state)
+        if name == feedback.COMMAND:  # 👍/👎 under an answer: anyone who asked, linked or not
+            return [
+                *feedback.press(ctx, state, message, arg, active=active),
+                *(self._engine.prompt(ctx, state) if active else []),
+            ]
         if name in FORM_COMMANDS:
             if not ctx.actor.linked:
                 return [Reply(vi.LINK_FIRST)]

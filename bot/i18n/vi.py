@@ -111,7 +111,7 @@ INGEST_HIDDEN = (
 INGEST_NOTHING = "Không tìm thấy tệp nào để nạp trong: {paths}"
 
 UNANSWERED_EMPTY = "Chưa có câu hỏi nào chưa trả lời được."
-UNANSWERED_HEADER = "Các câu hỏi chưa trả lời được (mới nhất trước):"
+UNANSWERED_HEADER = "Các câu hỏi chưa trả lời được (hỏi nhiều nhất trước):"
 
 CONFIG_ERROR = "Cấu hình không hợp lệ: {details}"
 
@@ -871,3 +871,113 @@ OUTBOX_RETRY_NOTHING = "Hãy ghi mã tin cần gửi lại, hoặc --all để g
 OUTBOX_RETRY_BOTH = "Chỉ dùng một trong hai: các mã tin, hoặc --all."
 OUTBOX_RETRIED = "Đã xếp lại {count} tin để gửi; trợ lý đang chạy sẽ gửi ngay."
 OUTBOX_RETRY_UNKNOWN = "Không có tin bị thôi gửi nào mang mã: {ids}."
+
+# -- Feedback under answers, curated answers (issue 18, section 3) ---------------------------
+
+GREETING = (
+    "Chào anh/chị! Anh/chị cứ hỏi về quy định thi đua, khen thưởng, ví dụ: «Ai có thẩm quyền "
+    "tặng Giấy khen?» hoặc «Tiêu chuẩn danh hiệu Lao động tiên tiến là gì?». Gõ /help để xem "
+    "hướng dẫn."
+)
+BTN_FEEDBACK_UP = "👍 Đúng ý"
+BTN_FEEDBACK_DOWN = "👎 Chưa đúng"
+BTN_FEEDBACK_SKIP = "Bỏ qua"
+FEEDBACK_THANKS = "Cảm ơn anh/chị đã góp ý!"
+FEEDBACK_NOTED = "Đã ghi nhận góp ý. Cảm ơn anh/chị!"
+FEEDBACK_ASK_REASON = (
+    "Cảm ơn anh/chị. Câu trả lời chưa đúng ở điểm nào? Anh/chị gõ một dòng lý do (không bắt "
+    "buộc) hoặc bấm «Bỏ qua». Ban Thi đua - Khen thưởng sẽ xem lại."
+)
+FEEDBACK_REASON_THANKS = (
+    "Đã ghi lý do. Cảm ơn anh/chị, Ban Thi đua - Khen thưởng sẽ xem lại câu trả lời này."
+)
+FEEDBACK_UNKNOWN = "Không tìm thấy câu trả lời này để đánh giá."
+
+CURATED_BY = "Ban Thi đua - Khen thưởng trả lời (ngày {date})"
+CURATED_PUSH = "Anh/chị đã hỏi ngày {date}: «{question}». Ban Thi đua - Khen thưởng đã trả lời:"
+CURATED_GONE = "{basis}: văn bản không còn trong kho văn bản"
+CURATED_SUPERSEDED = "{basis}: văn bản {status}"
+CURATED_MISSING = "{basis}: không còn trong văn bản đã nạp"
+CURATED_CHANGED = "{basis}: nội dung đã thay đổi khi văn bản được nạp lại"
+CITE_UNPARSED = (
+    "Không hiểu căn cứ «{spec}»: cần ghi văn bản (số hiệu hoặc tên) và Điều, ví dụ «khoản 1 "
+    "Điều 75 Luật Thi đua, khen thưởng» hoặc «06/2022/QH15 Điều 75 khoản 1»."
+)
+CITE_AMBIGUOUS = "Căn cứ «{spec}» ứng với nhiều văn bản ({documents}); hãy ghi số hiệu văn bản."
+CITE_MISSING = "Kho văn bản chưa có {where} {document}."
+CITE_NOT_IN_FORCE = "{document} {status}; không dùng làm căn cứ cho câu trả lời mới."
+
+CLI_ANSWERS_HELP = (
+    "Câu trả lời của Ban Thi đua - Khen thưởng: thêm, liệt kê, gỡ, khôi phục, xuất và nhập Excel."
+)
+CLI_ANSWER_FROM_HELP = (
+    "Câu hỏi lấy từ danh sách: U<số> (chưa trả lời được) hoặc F<số> (bị đánh giá 👎)."
+)
+CLI_ANSWER_QUESTION_HELP = "Câu hỏi (khi không dùng --from, hoặc để viết lại cho rõ)."
+CLI_ANSWER_TEXT_HELP = "Nội dung câu trả lời."
+CLI_ANSWER_CITE_HELP = (
+    "Căn cứ, ví dụ «khoản 1 Điều 75 Luật Thi đua, khen thưởng»; lặp lại cho mỗi căn cứ."
+)
+CLI_ANSWER_ALSO_HELP = "Một cách hỏi khác cùng ý; lặp lại cho mỗi cách."
+CLI_ANSWER_NO_PUSH_HELP = "Không báo cho những người đã hỏi."
+CLI_ANSWER_REVIEW_HELP = "Chỉ liệt kê các câu trả lời đã tạm rút, cần xem lại."
+CLI_ANSWER_ID_HELP = "Mã câu trả lời (A<số> hoặc số)."
+CLI_FEEDBACK_BY_ARTICLE_HELP = "Gộp theo điều khoản được trích dẫn."
+CLI_LIMIT_HELP = "Số dòng tối đa."
+
+ANSWER_NEED_QUESTION = "Cần câu hỏi: dùng --from U<số>/F<số> hoặc --question."
+ANSWER_NEED_CITE = "Cần ít nhất một căn cứ (--cite)."
+ANSWER_NEED_TEXT = "Cần nội dung câu trả lời (--text)."
+ANSWER_BAD_ITEM = "Không có mục {item} (xem: thidua unanswered)."
+ANSWER_BAD_ID = "Không có câu trả lời {id} (xem: thidua answers list)."
+ANSWER_ADDED = "Đã thêm câu trả lời A{id} cho «{question}»."
+ANSWER_BASIS = "   Căn cứ: {basis}"
+ANSWER_CLOSED = "Đã đóng {count} câu hỏi cùng ý trong danh sách chờ."
+ANSWER_PUSHED = "Đã xếp tin báo tới {count} cuộc trò chuyện đã hỏi."
+ANSWER_REMOVED = "Đã gỡ câu trả lời A{id}."
+ANSWER_RESTORED = "Đã dùng lại câu trả lời A{id}, theo nội dung văn bản hiện tại."
+ANSWERS_EMPTY = "Ban chưa có câu trả lời nào."
+ANSWERS_REVIEW_EMPTY = "Không có câu trả lời nào cần xem lại."
+ANSWERS_HEADER = "Câu trả lời của Ban Thi đua - Khen thưởng:"
+ANSWER_LINE = "A{id}  [{status}]  {date}  «{question}»"
+ANSWER_STATUS_ACTIVE = "đang dùng"
+ANSWER_STATUS_WITHDRAWN = "cần xem lại"
+ANSWER_ALSO = "   Cách hỏi khác: {questions}"
+ANSWER_REVIEW_NOTE = "   Lý do tạm rút: {note}"
+ANSWERS_WITHDRAWN = (
+    "Câu trả lời A{id} của Ban đã tạm rút, cần xem lại ({note}). Xem: thidua answers list --review"
+)
+ANSWERS_EXPORTED = "Đã xuất {count} câu trả lời ra {file}."
+
+UNANSWERED_GROUP = "{id}  ×{count} ({chats} cuộc trò chuyện)  lần cuối {last}  «{question}»"
+UNANSWERED_DISLIKED_HEADER = "Câu trả lời bị đánh giá 👎 (Ban chưa trả lời):"
+UNANSWERED_DISLIKED = "{id}  ×{count}  lần cuối {last}  «{question}»"
+UNANSWERED_REASON = "   Lý do: {reason}"
+UNANSWERED_HOW = "Trả lời một mục: thidua answers add --from <mã> --text «…» --cite «…»"
+
+FEEDBACK_EMPTY = "Chưa có đánh giá nào."
+FEEDBACK_HEADER = "Đánh giá câu trả lời (mới nhất trước):"
+FEEDBACK_LINE = "F{id}  {when}  {mark}  [{channel}]  «{question}»"
+FEEDBACK_REASON = "   Lý do: {reason}"
+FEEDBACK_BASIS = "   Căn cứ: {basis}"
+FEEDBACK_CURATED = "   (câu trả lời A{id} của Ban)"
+FEEDBACK_NO_BASIS = "(không có căn cứ)"
+FEEDBACK_BY_ARTICLE_HEADER = "Đánh giá theo điều khoản được trích dẫn (nhiều 👎 nhất trước):"
+FEEDBACK_ARTICLE = "{basis}: 👍 {up}, 👎 {down}"
+FEEDBACK_ARTICLE_DOWN = "   F{id} «{question}»{reason}"
+
+COL_ANSWER_ID = "mã"
+COL_ANSWER_QUESTION = "câu hỏi"
+COL_ANSWER_TEXT = "câu trả lời"
+COL_ANSWER_CITES = "căn cứ"
+COL_ANSWER_ALSO = "cách hỏi khác"
+COL_ANSWER_DATE = "ngày trả lời"
+COL_ANSWER_STATUS = "trạng thái"
+COL_ANSWER_NOTE = "lý do tạm rút"
+NOTE_ANSWER_ID = "A<số> để sửa câu trả lời đã có; để trống để thêm mới."
+NOTE_ANSWER_CITES = "Mỗi căn cứ một dòng, ví dụ «khoản 1 Điều 75 Luật Thi đua, khen thưởng»."
+NOTE_ANSWER_ALSO = "Mỗi cách hỏi một dòng (không bắt buộc)."
+NOTE_ANSWER_DATE = "Ngày Ban trả lời; để trống là hôm nay."
+ANSWERS_SHEET = "Câu trả lời của Ban"
+ROW_BAD_ANSWER_ID = "mã «{value}» không có (xem: thidua answers list)"
+ROW_BAD_CITE = "căn cứ «{spec}»: {reason}"
