@@ -27,6 +27,7 @@ from bot.messages import Incoming
 from bot.reminders import buttons as reminder_buttons
 from bot.reminders.calendar import WorkCalendar
 from bot.reminders.chase import Chaser
+from bot.reminders.handoffs import HandoffPusher
 from bot.reminders.reach import DIRECT_CHANNELS, OA_CHANNEL, ZNS_CHANNEL, RoutingPolicy, route_by
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.files import FileStore
@@ -178,7 +179,13 @@ def build_assistant(settings: Settings) -> Assistant:
         failures=settings.invite_max_failures,
         window=timedelta(minutes=settings.invite_failure_window_minutes),
     )
-    router = Router(qa, files=files, buttons=buttons, invite_limit=invite_limit)
+    router = Router(
+        qa,
+        files=files,
+        buttons=buttons,
+        invite_limit=invite_limit,
+        push=build_pusher(settings),
+    )
     turns = Turns(sessions, router, now)
     return Assistant(turns=turns, qa=qa, index=index, sessions=sessions, now=now)
 
@@ -276,6 +283,16 @@ def build_chaser(settings: Settings, channels: Collection[str] | None = None) ->
         direct_channels=frozenset(DIRECT_CHANNELS & running),
     )
     return Chaser(work_calendar(settings), route_by(policy, running), render_chart=progress_png)
+
+
+def build_pusher(settings: Settings) -> HandoffPusher:
+    """Hand-off notices to every linked chat (the serving process sends them, whichever
+    process queued them); never a ZNS template message, which carries reminders only."""
+    running = {*DIRECT_CHANNELS, OA_CHANNEL}
+    policy = RoutingPolicy(
+        allow_paid_cs=settings.zalo_oa_allow_paid_cs, direct_channels=frozenset(DIRECT_CHANNELS)
+    )
+    return HandoffPusher(work_calendar(settings), route_by(policy, running))
 
 
 def build_reminders(

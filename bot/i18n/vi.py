@@ -535,7 +535,7 @@ REG_SUBMITTED = (
 )
 REG_SENT_TO_HEAD = (
     "Đã gửi bản đăng ký thi đua «{movement}» (phiên bản {version}) để thủ trưởng đơn vị "
-    "xác nhận. Thủ trưởng sẽ thấy yêu cầu ở tin nhắn tiếp theo hoặc bằng lệnh /xacnhan."
+    "xác nhận. Thủ trưởng nhận được yêu cầu ngay, hoặc xem bằng lệnh /xacnhan."
 )
 REG_PAST_DEADLINE = (
     "Đã hết hạn đăng ký ({deadline}); bản đăng ký không sửa được nữa. Anh/chị liên hệ "
@@ -572,7 +572,49 @@ BTN_RETURN = "↩ Trả lại"
 REVIEW_ASK_REASON = "Lý do trả lại (đơn vị sẽ thấy lý do này)?"
 REVIEW_BAD_REASON = "Lý do cần từ 3 đến 2000 ký tự."
 REVIEW_APPROVED = "Đã duyệt bản đăng ký của {unit}."
-REVIEW_RETURNED = "Đã trả lại bản đăng ký của {unit}; đơn vị sẽ thấy lý do ở tin nhắn tiếp theo."
+REVIEW_RETURNED = "Đã trả lại bản đăng ký của {unit}; đơn vị được báo kèm lý do."
+# --- hand-offs pushed to the next person (bot.core.handoffs) --------------------------------
+
+HANDOFF_CONFIRM = (
+    "📌 {by} đã gửi bản đăng ký thi đua «{movement}» (phiên bản {version}) và đề nghị "
+    "anh/chị xác nhận để nộp Ban Thi đua - Khen thưởng.\n\n{summary}"
+)
+BTN_VIEW = "Xem"
+BTN_HEAD_RETURN = "↩ Trả lại cán bộ"
+HANDOFF_REVIEW = "📌 {unit} đã nộp bản đăng ký thi đua «{movement}» (phiên bản {version})."
+BTN_VIEW_REVIEW = "Xem và duyệt"
+HANDOFF_APPROVED = (
+    "✅ Ban Thi đua - Khen thưởng đã duyệt bản đăng ký thi đua «{movement}» của {unit}."
+)
+HANDOFF_RETURNED = (
+    "↩ Ban Thi đua - Khen thưởng trả lại bản đăng ký thi đua «{movement}» của {unit}. "
+    "Lý do: {reason}"
+)
+HANDOFF_HEAD_RETURNED = (
+    "↩ Thủ trưởng {by} trả lại bản đăng ký thi đua «{movement}» để sửa. Lý do: {reason}"
+)
+HANDOFF_NOT_LINKED = "{who} chưa liên kết tài khoản với trợ lý; anh/chị hãy báo trực tiếp."
+HANDOFF_WHO_HEAD = "Thủ trưởng"
+HANDOFF_WHO_OFFICE = "Ban Thi đua - Khen thưởng"
+HANDOFF_WHO_OFFICER = "Cán bộ soạn bản đăng ký"
+HANDOFF_WHO_UNIT = "Cán bộ và thủ trưởng đơn vị"
+HANDOFF_REPORT_CONFIRM = (
+    "📌 {by} đã gửi báo cáo {period} của {unit}, đề nghị anh/chị xác nhận và nộp."
+)
+HANDOFF_REPORT_LATE = "📌 {unit} đã nộp báo cáo {period} muộn (hạn {deadline})."
+HANDOFF_PLEDGE_OPEN = (
+    "📌 {cluster} đã mở ký kết giao ước thi đua «{movement}»; đơn vị của anh/chị chưa ký."
+)
+BTN_PLEDGE_SIGN_NOW = "✍ Ký"
+HANDOFF_PLEDGE_SIGNED = (
+    "✍ {unit} đã ký giao ước thi đua của {cluster}. Còn {count} đơn vị chưa ký: {left}."
+)
+HANDOFF_PLEDGE_NOT_LINKED = (
+    "Thủ trưởng của {units} chưa liên kết tài khoản với trợ lý; anh/chị hãy báo trực tiếp."
+)
+HEAD_ASK_RETURN_REASON = "Lý do trả lại cho cán bộ (cán bộ sẽ thấy lý do này)?"
+HEAD_RETURNED = "Đã trả lại bản đăng ký cho cán bộ sửa."
+HANDOFF_GONE = "Yêu cầu này đã được xử lý hoặc không còn chờ anh/chị."
 REVIEW_CONFLICT = (
     "Bản đăng ký này vừa được thay đổi trong lúc anh/chị xem; chưa có gì được lưu. "
     "Anh/chị gõ /duyet để xem lại bản mới nhất."
@@ -644,8 +686,8 @@ BTN_PLEDGE_CONFIRM_OPEN = "✅ Mở ký kết"
 BTN_EDIT_CONTENT = "Sửa nội dung"
 BTN_EDIT_COMMITMENTS = "Sửa cam kết"
 PLEDGE_OPENED = (
-    "Đã mở ký kết giao ước. Thủ trưởng {count} đơn vị sẽ được đề nghị ký ở tin nhắn tiếp theo "
-    "hoặc bằng lệnh /giaouoc; anh/chị gõ /giaouoc để xem đơn vị nào đã ký."
+    "Đã mở ký kết giao ước. Thủ trưởng {count} đơn vị được đề nghị ký ngay (hoặc bằng lệnh "
+    "/giaouoc); anh/chị được báo mỗi khi một đơn vị ký, và gõ /giaouoc để xem đơn vị nào đã ký."
 )
 PLEDGE_EXISTS = (
     "Giao ước của phong trào này vừa được mở (có thể bởi người khác). Gõ /giaouoc để xem."
@@ -751,7 +793,7 @@ REPORT_SUBMITTED_LATE = (
 )
 REPORT_SENT_TO_HEAD = (
     "Đã gửi báo cáo {period} (phiên bản {version}) để thủ trưởng đơn vị xác nhận. Thủ trưởng "
-    "sẽ thấy yêu cầu ở tin nhắn tiếp theo hoặc bằng lệnh /baocao."
+    "nhận được yêu cầu ngay, hoặc xem bằng lệnh /baocao."
 )
 REPORT_PAST_DEADLINE = (
     "Đã hết hạn nộp báo cáo {period} ({deadline}); báo cáo đã nộp không sửa được nữa. "

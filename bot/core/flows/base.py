@@ -35,6 +35,10 @@ from bot.store.files import FileStore
 from bot.store.models import Person
 
 Draft = dict[str, Any]
+# Pushes one hand-off notice to a person's own chat in the caller's transaction:
+# (session, person_id, key, reply, unit_id, now) -> whether a chat reaches them. Wired by the
+# composition root (bot.reminders.handoffs); None in a build without chats to push to.
+Push = Callable[[Session, int, str, Reply, int | None, datetime], bool]
 MAX_PAYLOAD = 64  # Telegram's callback_data limit, in bytes
 NAV_PAYLOAD = {Nav.BACK: "nav:back", Nav.CANCEL: "nav:cancel", Nav.SAVE: "nav:save"}
 _TRAIL = "_trail"
@@ -53,6 +57,7 @@ class Ctx:
     now: datetime
     ask: Callable[[Incoming], Reply]
     files: FileStore | None = None
+    push: Push | None = None
 
     @property
     def today(self) -> date:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.core.access import Action, can
-from bot.core.flows import report_text
+from bot.core.flows import handoffs, report_text
 from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
 from bot.core.text import day, format_number, parse_quantity
 from bot.i18n import vi
@@ -335,8 +335,13 @@ def _save(ctx: Ctx, draft: Draft, *, force: bool) -> Turn:
     done = vi.REPORT_SENT_TO_HEAD
     if head:
         done = vi.REPORT_SUBMITTED_LATE if report.late else vi.REPORT_SUBMITTED
-    text = done.format(period=period.name, version=report.version, deadline=deadline)
-    return Turn(None, draft, [Reply(text)])
+    replies = [Reply(done.format(period=period.name, version=report.version, deadline=deadline))]
+    assert unit_id is not None
+    if not head:
+        replies += handoffs.report_to_head(ctx, report, unit_id)
+    elif report.late:
+        replies += handoffs.report_late(ctx, report, unit_id)
+    return Turn(None, draft, replies)
 
 
 def ask_conflict(ctx: Ctx, draft: Draft) -> list[Reply]:
@@ -354,11 +359,18 @@ def on_conflict(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
 # --- entry point (called by the router) ----------------------------------------------------
 
 
-def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
-    """/baocao: resume a saved draft, open a report waiting for the head, or start one."""
+def begin(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:
+    """/baocao: resume a saved draft, open a report waiting for the head, or start one.
+
+    From a pushed notice, `arg` names the report waiting for the head: `12` opens it at its
+    summary, `12 ok` submits it at once.
+    """
     unit_id = ctx.actor.unit_id
     if unit_id is None or not can(ctx.actor, Action.DRAFT, unit_id):
         return [Reply(vi.REPORT_NOT_FOR_YOU)]
+    match = re.fullmatch(r"(\d+)(?: (ok))?", arg)
+    if match is not None:
+        return _from_notice(ctx, engine, state, int(match.group(1)), bool(match.group(2)))
     if engine.is_paused(state, NAME) and engine.known(state):
         return engine.resume(ctx, state)
     registrations = progress_reports.reportable_registrations(ctx.session, unit_id)
@@ -390,6 +402,28 @@ def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
         *turn.replies,
         *engine.start(ctx, state, NAME, turn.step or SUMMARY, turn.draft),
     ]
+
+
+def _from_notice(
+    ctx: Ctx, engine: Engine, state: ConversationState, report_id: int, submit: bool
+) -> list[Reply]:
+    """The report a pushed notice names, at its summary or submitted at once."""
+    unit_id = ctx.actor.unit_id
+    found = [
+        c
+        for c in _choices(ctx)
+        if c.report is not None
+        and c.report.id == report_id
+        and c.report.status == progress_reports.PENDING_HEAD
+    ]
+    if not found or unit_id is None or not can(ctx.actor, Action.CONFIRM, unit_id):
+        return [Reply(vi.HANDOFF_GONE)]
+    turn = _start(ctx, found[0])
+    if submit:
+        turn = _save(ctx, turn.draft, force=False)
+        if turn.step is None:
+            return turn.replies
+    return [*turn.replies, *engine.start(ctx, state, NAME, turn.step or SUMMARY, turn.draft)]
 
 
 FLOW = Flow(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from bot.core.access import Action, can
-from bot.core.flows import registration_text
+from bot.core.flows import handoffs, registration_text
 from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
@@ -74,7 +74,7 @@ def _decide(ctx: Ctx, draft: Draft, status: str, reason: str) -> Turn:
     if not can(ctx.actor, Action.REVIEW, draft.get("unit_id")):
         return Turn(None, draft, [Reply(vi.NOT_ALLOWED)])
     try:
-        registrations.set_status(
+        reg = registrations.set_status(
             ctx.session,
             draft["reg_id"],
             draft["base_version"],
@@ -87,14 +87,24 @@ def _decide(ctx: Ctx, draft: Draft, status: str, reason: str) -> Turn:
         return Turn(None, draft, [Reply(vi.REVIEW_CONFLICT)])
     unit = lookups.unit_name(ctx.session, draft.get("unit_id"))
     done = vi.REVIEW_APPROVED if status == registrations.APPROVED else vi.REVIEW_RETURNED
-    return Turn(None, draft, [Reply(done.format(unit=unit))])
+    replies = [Reply(done.format(unit=unit)), *handoffs.registration_decided(ctx, reg)]
+    return Turn(None, draft, replies)
 
 
-def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
-    """/duyet: the office's list of registrations to review."""
+def begin(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:
+    """/duyet: the office's list of registrations to review; `/duyet 12` (from a pushed
+    notice) opens that one at its decision, while it still waits for review."""
     if not can(ctx.actor, Action.REVIEW, None):
         return [Reply(vi.REVIEW_NOT_FOR_YOU)]
-    if not registrations.with_status(ctx.session, registrations.SUBMITTED):
+    waiting = registrations.with_status(ctx.session, registrations.SUBMITTED)
+    if arg.isdigit():
+        named = [r for r in waiting if r.id == int(arg)]
+        if named:
+            return engine.start(ctx, state, NAME, DECIDE, registrations.to_draft(named[0]))
+        if not waiting:
+            return [Reply(vi.HANDOFF_GONE), Reply(vi.REVIEW_NOTHING)]
+        return [Reply(vi.HANDOFF_GONE), *engine.start(ctx, state, NAME, PICK, {})]
+    if not waiting:
         return [Reply(vi.REVIEW_NOTHING)]
     return engine.start(ctx, state, NAME, PICK, {})
 
