@@ -271,6 +271,10 @@ MOVEMENT_BAD_PERIOD_KIND = (
 )
 MOVEMENT_START_AFTER_END = "ngày bắt đầu sau ngày kết thúc"
 MOVEMENT_DEADLINE_BEFORE_START = "hạn nộp trước ngày bắt đầu kỳ"
+MOVEMENT_BEFORE_START = (
+    "hạn trước ngày bắt đầu phong trào (start): đơn vị sẽ không đăng ký kịp mà vẫn bị nhắc"
+)
+MOVEMENT_AFTER_END = "hạn sau ngày kết thúc phong trào (end)"
 MOVEMENT_PERIODS_NOT_LIST = "«periods» phải là một danh sách các kỳ báo cáo"
 MOVEMENT_NOT_MAP = "phải gồm code, name, kind, start, end, deadline"
 MOVEMENT_PERIOD = "kỳ báo cáo thứ {number}: {reason}"
@@ -524,6 +528,17 @@ REG_SUMMARY = (
     "Danh hiệu cá nhân:\n{lines}\n"
     "Chỉ tiêu:\n{targets}"
 )
+REG_WARNINGS = "Lưu ý theo Luật Thi đua, khen thưởng 2022 (không chặn việc nộp; Ban TĐKT sẽ xét):"
+WARN_EXCELLENT_NEEDS_CSTDCS = (
+    "Đăng ký danh hiệu tập thể xuất sắc nhưng chưa có cá nhân nào đăng ký «Chiến sĩ thi đua "
+    "cơ sở» (Điều 27 khoản 1 điểm d Luật Thi đua, khen thưởng 2022)."
+)
+WARN_CSTDCS_OVER_BASIC = (
+    "Số «Chiến sĩ thi đua cơ sở» ({cstdcs}) nhiều hơn số «Lao động tiên tiến»/«Chiến sĩ tiên "
+    "tiến» ({basic}); danh hiệu này chỉ xét cho người đã đạt một trong hai danh hiệu đó "
+    "(Điều 23 khoản 1 Luật Thi đua, khen thưởng 2022)."
+)
+WARN_TARGET_AFTER_END = "Chỉ tiêu {number} có hạn {due}, sau khi phong trào kết thúc ({end})."
 BTN_SUBMIT = "✅ Xác nhận và nộp"
 BTN_SEND_TO_HEAD = "📨 Gửi thủ trưởng xác nhận"
 BTN_EDIT_COLLECTIVE = "Sửa danh hiệu tập thể"

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.core.access import Action, can
-from bot.core.flows import handoffs, registration_text
+from bot.core.flows import handoffs, registration_checks, registration_text
 from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
 from bot.core.text import day, parse_date, parse_number, parse_quantity
 from bot.i18n import vi
@@ -104,7 +104,8 @@ def on_movement(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
 
 def ask_collective(ctx: Ctx, draft: Draft) -> list[Reply]:
     """Which collective title the unit registers for."""
-    options = [(t.name, f"t:{t.code}") for t in lookups.titles(ctx.session, COLLECTIVE)]
+    found = registration_checks.titles_for(ctx.session, COLLECTIVE, draft.get("unit_id"))
+    options = [(t.name, f"t:{t.code}") for t in found]
     options.append((vi.REG_NO_COLLECTIVE, f"t:{NO_TITLE}"))
     return [Reply(vi.REG_ASK_COLLECTIVE, buttons=buttons(*options))]
 
@@ -121,7 +122,8 @@ def on_collective(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
 
 def ask_individual(ctx: Ctx, draft: Draft) -> list[Reply]:
     """Which individual titles, one at a time; the list so far is shown."""
-    options = [(t.name, f"i:{t.code}") for t in lookups.titles(ctx.session, INDIVIDUAL)]
+    found = registration_checks.titles_for(ctx.session, INDIVIDUAL, draft.get("unit_id"))
+    options = [(t.name, f"i:{t.code}") for t in found]
     options.append((vi.BTN_DONE, "done"))
     text = vi.REG_ASK_INDIVIDUAL.format(lines=registration_text.lines_block(ctx.session, draft))
     return [Reply(text, buttons=buttons(*options))]
