@@ -17,7 +17,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.core import groups, linking, operational
+from bot.core import groups, linking, menu, operational
 from bot.core.access import Action, actor_of, can
 from bot.core.flows import pledge, registration, report, review
 from bot.core.flows.base import KEEP, Ctx, Engine, Push
@@ -154,6 +154,8 @@ class Router:
             return FORM_COMMANDS[INTENTS[folded]](ctx, self._engine, state, "")
         if not ctx.actor.linked and _CODE.fullmatch(message.text.strip()):
             return self._link(ctx, message, message.text.strip())
+        if message.payload is not None:  # a form's button, pressed after the form ended
+            return [menu.stale(ctx, self._engine.known(state))]
         return [ctx.ask(message)]
 
     def _command_reply(

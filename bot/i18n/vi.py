@@ -434,6 +434,17 @@ FORM_SAVED = (
 FORM_RESUMED = "Tiếp tục biểu mẫu đang làm dở:"
 NOTHING_TO_GO_BACK = "Đây là bước đầu tiên, không quay lại được nữa."
 STALE_BUTTON = "Nút này thuộc một tin nhắn cũ, không còn dùng được. Mời anh/chị chọn lại:"
+STALE_BUTTON_NO_FORM = (
+    "Nút này thuộc một tin nhắn cũ, không còn dùng được. Anh/chị muốn làm gì tiếp theo? "
+    "(Hoặc gõ câu hỏi về thi đua, khen thưởng.)"
+)
+MENU_RESUME = "▶ Tiếp tục việc đang làm"
+MENU_REGISTER = "Đăng ký thi đua"
+MENU_REPORT = "Báo cáo tiến độ"
+MENU_CONFIRM = "Xác nhận đăng ký"
+MENU_PLEDGE = "Giao ước thi đua"
+MENU_REVIEW = "Duyệt đăng ký"
+MENU_HELP = "Hướng dẫn"
 CHOOSE_ONE = "Anh/chị hãy bấm một nút bên dưới, hoặc gõ số thứ tự / tên lựa chọn."
 NOT_ALLOWED = "Anh/chị không có quyền thực hiện thao tác này cho đơn vị đó."
 BUSY = "Tin nhắn trước của anh/chị vẫn đang được xử lý. Anh/chị vui lòng gửi lại sau giây lát."
