@@ -622,7 +622,7 @@ HANDOFF_HEAD_RETURNED = (
 HANDOFF_NOT_LINKED = "{who} chưa liên kết tài khoản với trợ lý; anh/chị hãy báo trực tiếp."
 HANDOFF_WHO_HEAD = "Thủ trưởng"
 HANDOFF_WHO_OFFICE = "Ban Thi đua - Khen thưởng"
-HANDOFF_WHO_OFFICER = "Cán bộ soạn bản đăng ký"
+HANDOFF_WHO_OFFICER = "Cán bộ soạn"
 HANDOFF_WHO_UNIT = "Cán bộ và thủ trưởng đơn vị"
 HANDOFF_REPORT_CONFIRM = (
     "📌 {by} đã gửi báo cáo {period} của {unit}, đề nghị anh/chị xác nhận và nộp."
@@ -640,6 +640,9 @@ HANDOFF_PLEDGE_NOT_LINKED = (
 )
 HEAD_ASK_RETURN_REASON = "Lý do trả lại cho cán bộ (cán bộ sẽ thấy lý do này)?"
 HEAD_RETURNED = "Đã trả lại bản đăng ký cho cán bộ sửa."
+HEAD_RETURNED_REPORT = "Đã trả lại báo cáo cho cán bộ sửa."
+HANDOFF_REPORT_RETURNED = "↩ Thủ trưởng {by} trả lại báo cáo {period} để sửa. Lý do: {reason}"
+BTN_OPEN_REPORT_EDIT = "Sửa báo cáo"
 HANDOFF_GONE = "Yêu cầu này đã được xử lý hoặc không còn chờ anh/chị."
 REVIEW_CONFLICT = (
     "Bản đăng ký này vừa được thay đổi trong lúc anh/chị xem; chưa có gì được lưu. "

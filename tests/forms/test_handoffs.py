@@ -184,7 +184,7 @@ def test_a_report_reaches_the_head_and_a_late_one_the_office(world: World) -> No
     officer.press("Gửi thủ trưởng")
     notice = receive(world, head)
     assert "Trần Thị Mai đã gửi báo cáo Quý 1 của Sở Nội vụ" in notice.text
-    assert labels(notice) == [vi.BTN_SUBMIT, vi.BTN_VIEW]
+    assert labels(notice) == [vi.BTN_SUBMIT, vi.BTN_VIEW, vi.BTN_HEAD_RETURN]
     head.press("Xác nhận và nộp")
     assert "nộp muộn" in head.text
     with world.sessions() as session:
@@ -224,3 +224,34 @@ def test_pledge_reaches_each_member_head_and_the_lead_sees_who_is_left(world: Wo
         assert pledge is not None and pledge.status == "closed"
     notice = receive(world, office)
     assert notice.text == vi.NOTICE_PLEDGE_CLOSED.format(cluster="Khối Nội chính")
+
+
+def test_the_head_returns_a_report_to_the_officer_who_fixes_it(world: World) -> None:
+    register(world)
+    officer, head = chats(world, "officer", "head")
+    officer.say("/baocao")
+    fill_report(officer)
+    officer.press("Gửi thủ trưởng")
+    notice = receive(world, head)
+    assert labels(notice) == [vi.BTN_SUBMIT, vi.BTN_VIEW, vi.BTN_HEAD_RETURN]
+    head.press("Trả lại cán bộ")
+    head.say("Bổ sung ảnh hội nghị sơ kết")
+    assert vi.HEAD_RETURNED_REPORT in head.text
+    with world.sessions() as session:
+        report = session.scalar(select(ProgressReport))
+        assert report is not None and (report.status, report.version) == ("returned", 2)
+
+    notice = receive(world, officer)
+    assert notice.text == (
+        "↩ Thủ trưởng Nguyễn Văn Hùng trả lại báo cáo Quý 1 để sửa. "
+        "Lý do: Bổ sung ảnh hội nghị sơ kết"
+    )
+    officer.press("Sửa báo cáo")
+    assert "BÁO CÁO TIẾN ĐỘ — Sở Nội vụ" in officer.text
+    officer.press("Gửi thủ trưởng")
+    notice = receive(world, head)  # back to the head, as a new version
+    assert "Trần Thị Mai đã gửi báo cáo Quý 1" in notice.text
+    head.press("Xác nhận và nộp")
+    with world.sessions() as session:
+        report = session.scalar(select(ProgressReport))
+        assert report is not None and (report.status, report.version) == ("submitted", 4)

@@ -166,12 +166,30 @@ def report_to_head(ctx: Ctx, saved: progress_reports.SavedReport, unit_id: int) 
     reply = Reply(
         text,
         buttons=buttons(
-            (vi.BTN_SUBMIT, f"/baocao {report.id} ok"), (vi.BTN_VIEW, f"/baocao {report.id}")
+            (vi.BTN_SUBMIT, f"/baocao {report.id} ok"),
+            (vi.BTN_VIEW, f"/baocao {report.id}"),
+            (vi.BTN_HEAD_RETURN, f"/baocao {report.id} back"),
         ),
     )
     heads = people(ctx, Role.UNIT_HEAD, unit_id)
     reached, missed = tell(ctx, heads, f"report:{report.id}:{report.version}", reply, unit_id)
     return _unreached(ctx, vi.HANDOFF_WHO_HEAD, reached, missed or not heads)
+
+
+def report_returned(ctx: Ctx, report: ProgressReport, unit_id: int, reason: str) -> list[Reply]:
+    """The head sent a report back: its officer (and the unit's officers) are told why."""
+    period = ctx.session.get(ReportPeriod, report.period_id)
+    text = vi.HANDOFF_REPORT_RETURNED.format(
+        by=lookups.person_name(ctx.session, ctx.actor.person_id) or vi.SOMEONE,
+        period=period.name if period else "",
+        reason=reason,
+    )
+    reply = Reply(text, buttons=buttons((vi.BTN_OPEN_REPORT_EDIT, "/baocao")))
+    audience = set(people(ctx, Role.UNIT_OFFICER, unit_id))
+    audience |= {report.submitted_by} if report.submitted_by else set()
+    key = f"report_returned:{report.id}:{report.version}"
+    reached, missed = tell(ctx, audience, key, reply, unit_id)
+    return _unreached(ctx, vi.HANDOFF_WHO_OFFICER, reached, missed)
 
 
 def report_late(ctx: Ctx, saved: progress_reports.SavedReport, unit_id: int) -> list[Reply]:
