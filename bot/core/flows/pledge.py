@@ -265,6 +265,11 @@ def on_sign(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     """Sign for the person's own unit, if it is a member and the person is its head."""
     if message.payload != "sign":
         return Turn(SIGN, draft, [Reply(vi.CHOOSE_ONE)])
+    return _sign(ctx, draft)
+
+
+def _sign(ctx: Ctx, draft: Draft) -> Turn:
+    """The signature itself (the sign button, or «Ký» on a pushed notice)."""
     unit_id = ctx.actor.unit_id
     pledge = ctx.session.get(Pledge, draft.get("pledge_id", 0))
     cluster = ctx.session.get(Cluster, pledge.cluster_id) if pledge else None
@@ -356,8 +361,7 @@ def _from_notice(
         return [Reply(vi.HANDOFF_GONE)]
     draft: Draft = {"pledge_id": pledge_id}
     if sign:
-        press = Incoming("", "", "", text=vi.BTN_PLEDGE_SIGN, payload="sign")
-        return on_sign(ctx, draft, press).replies
+        return _sign(ctx, draft).replies
     return engine.start(ctx, state, NAME, SIGN, draft)
 
 
