@@ -29,6 +29,7 @@ from bot.messages import Incoming
 from bot.reminders import buttons as reminder_buttons
 from bot.reminders.calendar import WorkCalendar
 from bot.reminders.chase import Chaser
+from bot.reminders.handoffs import HandoffPusher
 from bot.reminders.reach import (
     DIRECT_CHANNELS,
     OA_CHANNEL,
@@ -176,6 +177,7 @@ def build_assistant(settings: Settings) -> Assistant:
         buttons=buttons,
         invite_limit=invite_limit,
         web_url=lambda token: f"{base}/web/login/{token}",
+        push=build_pusher(settings),
     )
     turns = Turns(sessions, router, now)
     return Assistant(turns=turns, qa=qa, index=index, sessions=sessions, now=now)
@@ -344,6 +346,16 @@ def routes_for(settings: Settings, channels: Collection[str] | None = None) -> R
         direct_channels=frozenset(DIRECT_CHANNELS & running),
     )
     return route_by(policy, running)
+
+
+def build_pusher(settings: Settings) -> HandoffPusher:
+    """Hand-off notices to every linked chat (the serving process sends them, whichever
+    process queued them); never a ZNS template message, which carries reminders only."""
+    running = {*DIRECT_CHANNELS, OA_CHANNEL}
+    policy = RoutingPolicy(
+        allow_paid_cs=settings.zalo_oa_allow_paid_cs, direct_channels=frozenset(DIRECT_CHANNELS)
+    )
+    return HandoffPusher(work_calendar(settings), route_by(policy, running))
 
 
 def build_reminders(

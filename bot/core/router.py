@@ -19,10 +19,10 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.core import feedback, groups, linking, operational, weblink
+from bot.core import feedback, groups, linking, menu, operational, weblink
 from bot.core.access import Action, actor_of, can
 from bot.core.flows import pledge, registration, report, review
-from bot.core.flows.base import KEEP, Ctx, Engine
+from bot.core.flows.base import KEEP, Ctx, Engine, Push
 from bot.core.linking import InviteLimit
 from bot.core.notices import notices
 from bot.core.text import fold
@@ -35,7 +35,8 @@ from bot.store.files import FileStore
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Incoming], list[Reply]]
-FormCommand = Callable[[Ctx, Engine, ConversationState], list[Reply]]
+# (ctx, engine, state, arg): arg is what followed the command (a pushed notice's record id).
+FormCommand = Callable[[Ctx, Engine, ConversationState, str], list[Reply]]
 
 FLOWS = {
     registration.NAME: registration.FLOW,
@@ -89,8 +90,10 @@ class Router:
         buttons: Mapping[str, ButtonHandler] | None = None,
         invite_limit: InviteLimit | None = None,
         web_url: Callable[[str], str] | None = None,
+        push: Push | None = None,
     ) -> None:
         self._qa = qa
+        self._push = push
         self._invite_limit = invite_limit or InviteLimit()
         self._buttons = dict(buttons or {})
         self._files = files
@@ -124,7 +127,7 @@ class Router:
             session, message.channel, message.user_id, message.chat_id, now
         )
         actor = actor_of(session, caller, now.date())
-        ctx = Ctx(session, actor, now, self._qa.ask, self._files)
+        ctx = Ctx(session, actor, now, self._qa.ask, self._files, self._push)
         ctx.ask = lambda m: operational.answer(ctx, m.text) or self._qa.ask(m, session=session)
         state.person_id = actor.person_id
         group = groups.in_group(message)
@@ -155,12 +158,14 @@ class Router:
         if folded in INTENTS:
             if not ctx.actor.linked:
                 return [Reply(vi.LINK_FIRST)]
-            return FORM_COMMANDS[INTENTS[folded]](ctx, self._engine, state)
+            return FORM_COMMANDS[INTENTS[folded]](ctx, self._engine, state, "")
         if not ctx.actor.linked and _CODE.fullmatch(message.text.strip()):
             return self._link(ctx, message, message.text.strip())
         rated = feedback.typed(ctx, state, message)  # «1»/«2» under an answer on Zalo
         if rated is not None:
             return rated
+        if message.payload is not None:  # a form's button, pressed after the form ended
+            return [menu.stale(ctx, self._engine.known(state))]
         return [feedback.offer(ctx, message, ctx.ask(message))]
 
     def _command_reply(
@@ -185,7 +190,7 @@ class Router:
         if name in FORM_COMMANDS:
             if not ctx.actor.linked:
                 return [Reply(vi.LINK_FIRST)]
-            return FORM_COMMANDS[name](ctx, self._engine, state)
+            return FORM_COMMANDS[name](ctx, self._engine, state, arg)
         handler = self._commands.get(name)
         if name == "web" and self._web_url is not None:
             replies = weblink.sign_in_link(ctx, self._web_url)

@@ -271,6 +271,10 @@ MOVEMENT_BAD_PERIOD_KIND = (
 )
 MOVEMENT_START_AFTER_END = "ngày bắt đầu sau ngày kết thúc"
 MOVEMENT_DEADLINE_BEFORE_START = "hạn nộp trước ngày bắt đầu kỳ"
+MOVEMENT_BEFORE_START = (
+    "hạn trước ngày bắt đầu phong trào (start): đơn vị sẽ không đăng ký kịp mà vẫn bị nhắc"
+)
+MOVEMENT_AFTER_END = "hạn sau ngày kết thúc phong trào (end)"
 MOVEMENT_PERIODS_NOT_LIST = "«periods» phải là một danh sách các kỳ báo cáo"
 MOVEMENT_NOT_MAP = "phải gồm code, name, kind, start, end, deadline"
 MOVEMENT_PERIOD = "kỳ báo cáo thứ {number}: {reason}"
@@ -430,6 +434,17 @@ FORM_SAVED = (
 FORM_RESUMED = "Tiếp tục biểu mẫu đang làm dở:"
 NOTHING_TO_GO_BACK = "Đây là bước đầu tiên, không quay lại được nữa."
 STALE_BUTTON = "Nút này thuộc một tin nhắn cũ, không còn dùng được. Mời anh/chị chọn lại:"
+STALE_BUTTON_NO_FORM = (
+    "Nút này thuộc một tin nhắn cũ, không còn dùng được. Anh/chị muốn làm gì tiếp theo? "
+    "(Hoặc gõ câu hỏi về thi đua, khen thưởng.)"
+)
+MENU_RESUME = "▶ Tiếp tục việc đang làm"
+MENU_REGISTER = "Đăng ký thi đua"
+MENU_REPORT = "Báo cáo tiến độ"
+MENU_CONFIRM = "Xác nhận đăng ký"
+MENU_PLEDGE = "Giao ước thi đua"
+MENU_REVIEW = "Duyệt đăng ký"
+MENU_HELP = "Hướng dẫn"
 CHOOSE_ONE = "Anh/chị hãy bấm một nút bên dưới, hoặc gõ số thứ tự / tên lựa chọn."
 NOT_ALLOWED = "Anh/chị không có quyền thực hiện thao tác này cho đơn vị đó."
 BUSY = "Tin nhắn trước của anh/chị vẫn đang được xử lý. Anh/chị vui lòng gửi lại sau giây lát."
@@ -524,6 +539,17 @@ REG_SUMMARY = (
     "Danh hiệu cá nhân:\n{lines}\n"
     "Chỉ tiêu:\n{targets}"
 )
+REG_WARNINGS = "Lưu ý theo Luật Thi đua, khen thưởng 2022 (không chặn việc nộp; Ban TĐKT sẽ xét):"
+WARN_EXCELLENT_NEEDS_CSTDCS = (
+    "Đăng ký danh hiệu tập thể xuất sắc nhưng chưa có cá nhân nào đăng ký «Chiến sĩ thi đua "
+    "cơ sở» (Điều 27 khoản 1 điểm d Luật Thi đua, khen thưởng 2022)."
+)
+WARN_CSTDCS_OVER_BASIC = (
+    "Số «Chiến sĩ thi đua cơ sở» ({cstdcs}) nhiều hơn số «Lao động tiên tiến»/«Chiến sĩ tiên "
+    "tiến» ({basic}); danh hiệu này chỉ xét cho người đã đạt một trong hai danh hiệu đó "
+    "(Điều 23 khoản 1 Luật Thi đua, khen thưởng 2022)."
+)
+WARN_TARGET_AFTER_END = "Chỉ tiêu {number} có hạn {due}, sau khi phong trào kết thúc ({end})."
 BTN_SUBMIT = "✅ Xác nhận và nộp"
 BTN_SEND_TO_HEAD = "📨 Gửi thủ trưởng xác nhận"
 BTN_EDIT_COLLECTIVE = "Sửa danh hiệu tập thể"
@@ -535,7 +561,7 @@ REG_SUBMITTED = (
 )
 REG_SENT_TO_HEAD = (
     "Đã gửi bản đăng ký thi đua «{movement}» (phiên bản {version}) để thủ trưởng đơn vị "
-    "xác nhận. Thủ trưởng sẽ thấy yêu cầu ở tin nhắn tiếp theo hoặc bằng lệnh /xacnhan."
+    "xác nhận. Thủ trưởng nhận được yêu cầu ngay, hoặc xem bằng lệnh /xacnhan."
 )
 REG_PAST_DEADLINE = (
     "Đã hết hạn đăng ký ({deadline}); bản đăng ký không sửa được nữa. Anh/chị liên hệ "
@@ -573,7 +599,52 @@ BTN_RETURN = "↩ Trả lại"
 REVIEW_ASK_REASON = "Lý do trả lại (đơn vị sẽ thấy lý do này)?"
 REVIEW_BAD_REASON = "Lý do cần từ 3 đến 2000 ký tự."
 REVIEW_APPROVED = "Đã duyệt bản đăng ký của {unit}."
-REVIEW_RETURNED = "Đã trả lại bản đăng ký của {unit}; đơn vị sẽ thấy lý do ở tin nhắn tiếp theo."
+REVIEW_RETURNED = "Đã trả lại bản đăng ký của {unit}; đơn vị được báo kèm lý do."
+# --- hand-offs pushed to the next person (bot.core.handoffs) --------------------------------
+
+HANDOFF_CONFIRM = (
+    "📌 {by} đã gửi bản đăng ký thi đua «{movement}» (phiên bản {version}) và đề nghị "
+    "anh/chị xác nhận để nộp Ban Thi đua - Khen thưởng.\n\n{summary}"
+)
+BTN_VIEW = "Xem"
+BTN_HEAD_RETURN = "↩ Trả lại cán bộ"
+HANDOFF_REVIEW = "📌 {unit} đã nộp bản đăng ký thi đua «{movement}» (phiên bản {version})."
+BTN_VIEW_REVIEW = "Xem và duyệt"
+HANDOFF_APPROVED = (
+    "✅ Ban Thi đua - Khen thưởng đã duyệt bản đăng ký thi đua «{movement}» của {unit}."
+)
+HANDOFF_RETURNED = (
+    "↩ Ban Thi đua - Khen thưởng trả lại bản đăng ký thi đua «{movement}» của {unit}. "
+    "Lý do: {reason}"
+)
+HANDOFF_HEAD_RETURNED = (
+    "↩ Thủ trưởng {by} trả lại bản đăng ký thi đua «{movement}» để sửa. Lý do: {reason}"
+)
+HANDOFF_NOT_LINKED = "{who} chưa liên kết tài khoản với trợ lý; anh/chị hãy báo trực tiếp."
+HANDOFF_WHO_HEAD = "Thủ trưởng"
+HANDOFF_WHO_OFFICE = "Ban Thi đua - Khen thưởng"
+HANDOFF_WHO_OFFICER = "Cán bộ soạn"
+HANDOFF_WHO_UNIT = "Cán bộ và thủ trưởng đơn vị"
+HANDOFF_REPORT_CONFIRM = (
+    "📌 {by} đã gửi báo cáo {period} của {unit}, đề nghị anh/chị xác nhận và nộp."
+)
+HANDOFF_REPORT_LATE = "📌 {unit} đã nộp báo cáo {period} muộn (hạn {deadline})."
+HANDOFF_PLEDGE_OPEN = (
+    "📌 {cluster} đã mở ký kết giao ước thi đua «{movement}»; đơn vị của anh/chị chưa ký."
+)
+BTN_PLEDGE_SIGN_NOW = "✍ Ký"
+HANDOFF_PLEDGE_SIGNED = (
+    "✍ {unit} đã ký giao ước thi đua của {cluster}. Còn {count} đơn vị chưa ký: {left}."
+)
+HANDOFF_PLEDGE_NOT_LINKED = (
+    "Thủ trưởng của {units} chưa liên kết tài khoản với trợ lý; anh/chị hãy báo trực tiếp."
+)
+HEAD_ASK_RETURN_REASON = "Lý do trả lại cho cán bộ (cán bộ sẽ thấy lý do này)?"
+HEAD_RETURNED = "Đã trả lại bản đăng ký cho cán bộ sửa."
+HEAD_RETURNED_REPORT = "Đã trả lại báo cáo cho cán bộ sửa."
+HANDOFF_REPORT_RETURNED = "↩ Thủ trưởng {by} trả lại báo cáo {period} để sửa. Lý do: {reason}"
+BTN_OPEN_REPORT_EDIT = "Sửa báo cáo"
+HANDOFF_GONE = "Yêu cầu này đã được xử lý hoặc không còn chờ anh/chị."
 REVIEW_CONFLICT = (
     "Bản đăng ký này vừa được thay đổi trong lúc anh/chị xem; chưa có gì được lưu. "
     "Anh/chị gõ /duyet để xem lại bản mới nhất."
@@ -645,8 +716,8 @@ BTN_PLEDGE_CONFIRM_OPEN = "✅ Mở ký kết"
 BTN_EDIT_CONTENT = "Sửa nội dung"
 BTN_EDIT_COMMITMENTS = "Sửa cam kết"
 PLEDGE_OPENED = (
-    "Đã mở ký kết giao ước. Thủ trưởng {count} đơn vị sẽ được đề nghị ký ở tin nhắn tiếp theo "
-    "hoặc bằng lệnh /giaouoc; anh/chị gõ /giaouoc để xem đơn vị nào đã ký."
+    "Đã mở ký kết giao ước. Thủ trưởng {count} đơn vị được đề nghị ký ngay (hoặc bằng lệnh "
+    "/giaouoc); anh/chị được báo mỗi khi một đơn vị ký, và gõ /giaouoc để xem đơn vị nào đã ký."
 )
 PLEDGE_EXISTS = (
     "Giao ước của phong trào này vừa được mở (có thể bởi người khác). Gõ /giaouoc để xem."
@@ -752,7 +823,7 @@ REPORT_SUBMITTED_LATE = (
 )
 REPORT_SENT_TO_HEAD = (
     "Đã gửi báo cáo {period} (phiên bản {version}) để thủ trưởng đơn vị xác nhận. Thủ trưởng "
-    "sẽ thấy yêu cầu ở tin nhắn tiếp theo hoặc bằng lệnh /baocao."
+    "nhận được yêu cầu ngay, hoặc xem bằng lệnh /baocao."
 )
 REPORT_PAST_DEADLINE = (
     "Đã hết hạn nộp báo cáo {period} ({deadline}); báo cáo đã nộp không sửa được nữa. "

@@ -90,6 +90,7 @@ class Queued:
     chat_id: str
     reply: Reply
     key: str
+    not_before: datetime | None = None  # held back until then (quiet hours); None: at once
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,7 @@ def enqueue(
 
 def enqueue_many(session: Session, messages: Sequence[Queued], *, now: datetime) -> int:
     """Queue single-message notifications (reminders), each under `key:0` like `enqueue`."""
-    keyed = [Queued(m.channel, m.chat_id, m.reply, f"{m.key}:0") for m in messages]
+    keyed = [Queued(m.channel, m.chat_id, m.reply, f"{m.key}:0", m.not_before) for m in messages]
     return _insert(session, keyed, now)
 
 
@@ -264,7 +265,7 @@ def _insert(session: Session, messages: Sequence[Queued], now: datetime) -> int:
             "chat_id": m.chat_id,
             "idempotency_key": m.key,
             "payload": reply_to_json(m.reply),
-            "not_before": now,
+            "not_before": m.not_before or now,
             "created_at": now,
         }
         queued += session.execute(statement, params).first() is not None

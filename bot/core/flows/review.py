@@ -1,7 +1,8 @@
 """The office's review of submitted registrations: pick one → approve, or return with a reason.
 
-A returned registration reaches the unit on its next message (see the router's notices); the
-unit edits it with /dangky and submits again, as a new version.
+The decision is pushed at once to the unit's officer and head (flows.handoffs); a returned
+registration is edited with /dangky and submitted again, as a new version. The web dashboard
+makes the same decision through `decide`.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.access import Action, Actor, can
-from bot.core.flows import registration_text
+from bot.core.flows import handoffs, registration_text
 from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
 from bot.store import lookups, registrations
 from bot.store.conversations import Conflict, ConversationState
-from bot.store.models import Person, PersonRole
+from bot.store.models import Person, PersonRole, Registration
 from bot.store.roles import Role
 
 NAME = "review"
@@ -86,7 +87,12 @@ def _decide(ctx: Ctx, draft: Draft, status: str, reason: str) -> Turn:
     if decision.outcome == CONFLICT:
         return Turn(None, draft, [Reply(vi.REVIEW_CONFLICT)])
     done = vi.REVIEW_APPROVED if status == registrations.APPROVED else vi.REVIEW_RETURNED
-    return Turn(None, draft, [Reply(done.format(unit=decision.unit))])
+    assert decision.registration is not None
+    replies = [
+        Reply(done.format(unit=decision.unit)),
+        *handoffs.registration_decided(ctx, decision.registration),
+    ]
+    return Turn(None, draft, replies)
 
 
 DONE, FORBIDDEN, CONFLICT = "done", "forbidden", "conflict"
@@ -100,6 +106,7 @@ class Decision:
     unit: str = ""
     notice: Reply | None = None  # for the unit's head and officers, when DONE
     recipients: tuple[int, ...] = ()  # their person ids
+    registration: Registration | None = None  # as decided, when DONE
 
 
 def decide(
@@ -119,7 +126,7 @@ def decide(
     if reg.status != registrations.SUBMITTED:
         return Decision(CONFLICT)
     try:
-        registrations.set_status(
+        decided = registrations.set_status(
             session,
             reg_id,
             base_version,
@@ -139,7 +146,7 @@ def decide(
     else:
         movement = lookups.movement(session, reg.movement_id)
         notice = Reply(vi.NOTICE_APPROVED.format(movement=movement.title if movement else ""))
-    return Decision(DONE, unit, notice, _unit_people(session, reg.unit_id))
+    return Decision(DONE, unit, notice, _unit_people(session, reg.unit_id), decided)
 
 
 def _unit_people(session: Session, unit_id: int) -> tuple[int, ...]:
@@ -157,11 +164,20 @@ def _unit_people(session: Session, unit_id: int) -> tuple[int, ...]:
     return tuple(rows)
 
 
-def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
-    """/duyet: the office's list of registrations to review."""
+def begin(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:
+    """/duyet: the office's list of registrations to review; `/duyet 12` (from a pushed
+    notice) opens that one at its decision, while it still waits for review."""
     if not can(ctx.actor, Action.REVIEW, None):
         return [Reply(vi.REVIEW_NOT_FOR_YOU)]
-    if not registrations.with_status(ctx.session, registrations.SUBMITTED):
+    waiting = registrations.with_status(ctx.session, registrations.SUBMITTED)
+    if arg.isdigit():
+        named = [r for r in waiting if r.id == int(arg)]
+        if named:
+            return engine.start(ctx, state, NAME, DECIDE, registrations.to_draft(named[0]))
+        if not waiting:
+            return [Reply(vi.HANDOFF_GONE), Reply(vi.REVIEW_NOTHING)]
+        return [Reply(vi.HANDOFF_GONE), *engine.start(ctx, state, NAME, PICK, {})]
+    if not waiting:
         return [Reply(vi.REVIEW_NOTHING)]
     return engine.start(ctx, state, NAME, PICK, {})
 
