@@ -21,7 +21,7 @@ NEW = {"answer_log", "curated_answers", "curated_questions"}
 
 
 def test_0012_keys_old_questions_and_drops_cleanly(empty: Engine) -> None:
-    _to(empty, "0011")
+    _to(empty, "0012")
     with empty.begin() as connection:
         for n, question in enumerate(("Ai tặng Giấy khen?", "ai tang giay khen", "Giá vàng?")):
             connection.execute(
@@ -32,7 +32,7 @@ def test_0012_keys_old_questions_and_drops_cleanly(empty: Engine) -> None:
                 ),
                 {"at": NOW + timedelta(minutes=n), "chat": str(n), "q": question},
             )
-    _to(empty, "0012")
+    _to(empty, "0013")
     assert set(inspect(empty).get_table_names()) >= NEW
     sessions = session_factory(empty)
     with sessions() as session:
@@ -42,7 +42,7 @@ def test_0012_keys_old_questions_and_drops_cleanly(empty: Engine) -> None:
         ("gia vang", 1, 1, "Giá vàng?"),
     ]
     assert groups[0].last_at == NOW + timedelta(minutes=1)  # aware UTC on both backends
-    _to(empty, "0011", down=True)
+    _to(empty, "0012", down=True)
     assert not NEW & set(inspect(empty).get_table_names())
     columns = {c["name"] for c in inspect(empty).get_columns("unanswered_questions")}
     assert "question_key" not in columns

@@ -1,14 +1,14 @@
 """lease owners (inbox, outbox); an inbox update's first failure, dead letter and last error
 
-Revision ID: 0008b
-Revises: 0011
+Revision ID: 0010
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008b"
-down_revision = "0011"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

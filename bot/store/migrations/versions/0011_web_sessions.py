@@ -1,14 +1,14 @@
 """the dashboard's one-time sign-in links and sessions
 
-Revision ID: 0014
-Revises: 0008b
+Revision ID: 0011
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0008b"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

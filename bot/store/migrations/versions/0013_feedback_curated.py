@@ -1,8 +1,8 @@
 """feedback and curated answers: answers given and their 👍/👎, the office's own answers,
 repeats of an unanswered question grouped by a folded key
 
-Revision ID: 0012
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 
 Existing unanswered questions get their key here, folded as bot.store.unanswered does it.
 """
@@ -12,8 +12,8 @@ from alembic import op
 
 from bot.store.unanswered import question_key
 
-revision = "0012"
-down_revision = "0009"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

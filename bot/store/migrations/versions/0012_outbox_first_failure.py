@@ -1,14 +1,14 @@
 """outbox rows keep the time of their first failure: retries stop a set time after it
 
-Revision ID: 0009
-Revises: 0014
+Revision ID: 0012
+Revises: 0011
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0014"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
