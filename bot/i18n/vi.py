@@ -336,7 +336,10 @@ INVITE_BAD_PERSON = "«{person}» không phải mã số cán bộ hay số đi�
 INVITE_AMBIGUOUS = "Số «{person}» thuộc nhiều cán bộ: {choices}; hãy dùng mã số cán bộ."
 
 # Exports
-EXPORT_NO_MOVEMENT = "Không có phong trào số {id}; xem danh sách bằng: thidua movement list"
+EXPORT_NO_MOVEMENT = (
+    "Không có phong trào mã hoặc số «{movement}»; xem danh sách bằng: thidua movement list"
+)
+EXPORT_NOT_SUBMITTED = "Chưa nộp"
 EXPORT_NOT_XLSX = "{file}: tệp xuất phải có đuôi .xlsx"
 EXPORT_DONE = "Đã xuất {count} bản ghi ra {file}."
 EXPORT_YES = "có"
@@ -416,7 +419,7 @@ CLI_MOVEMENT_YEAR_HELP = "Năm (mặc định: năm của ngày bắt đầu)."
 CLI_MOVEMENT_PERIOD_HELP = "Kỳ báo cáo «mã|tên|loại|từ ngày|đến ngày|hạn nộp»; lặp lại cho mỗi kỳ."
 CLI_INVITE_PERSON_HELP = "Mã số cán bộ hoặc số điện thoại."
 CLI_DAYS_HELP = "Số ngày mã còn hiệu lực."
-CLI_EXPORT_MOVEMENT_HELP = "Mã số phong trào (xem: thidua movement list)."
+CLI_EXPORT_MOVEMENT_HELP = "Mã phong trào (vd. TD2026) hoặc số thứ tự (xem: thidua movement list)."
 CLI_EXPORT_OUT_HELP = "Tệp Excel sẽ ghi (.xlsx)."
 CLI_EXPORT_LAYOUT_HELP = "flat: một trang tính; per-unit: mỗi đơn vị một trang tính."
 
