@@ -16,7 +16,14 @@ from bot.reminders.chase import Chaser
 from bot.reminders.digest import summary_for
 from bot.reminders.loop import ReminderScheduler
 from bot.reports.charts import progress_png
-from bot.store.models import ProgressReport, Registration, ReportPeriod, ReportValue, Target
+from bot.store.models import (
+    Movement,
+    ProgressReport,
+    Registration,
+    ReportPeriod,
+    ReportValue,
+    Target,
+)
 from tests.forms.conftest import World, build_world
 from tests.reminders.conftest import CONSOLE_ROUTES, at, outbox
 
@@ -69,9 +76,9 @@ def test_the_office_summary_counts_each_deadline_and_names_the_late(sqlite_world
     assert lines[0] == "📊 Tổng hợp tuần 16 (đến 13/04/2026) — toàn tỉnh"
     registration = next(i for i, line in enumerate(lines) if "Đăng ký thi đua" in line)
     assert lines[registration].endswith(
-        "hạn 31/03/2026: đã nộp 2, nộp muộn 0, báo nộp bằng văn bản 0, chưa nộp 2"
+        "hạn 31/03/2026: đã nộp 2, nộp muộn 0, báo nộp bằng văn bản 0, chưa nộp 1"
     )
-    assert lines[registration + 1] == "   Quá hạn chưa nộp: Ban TĐKT, Sở Y tế"
+    assert lines[registration + 1] == "   Quá hạn chưa nộp: Sở Y tế"  # not the office's unit
     report = next(i for i, line in enumerate(lines) if line.startswith("• Quý 1"))
     assert lines[report].endswith(
         "hạn 10/04/2026: đã nộp 1, nộp muộn 0, báo nộp bằng văn bản 0, chưa nộp 1"
@@ -80,6 +87,29 @@ def test_the_office_summary_counts_each_deadline_and_names_the_late(sqlite_world
     (chart,) = summary.charts
     assert chart.bars == (("Sở Nội vụ", 75.0), ("Sở Tư pháp", None))
     assert progress_png(chart).startswith(PNG)
+
+
+def test_a_movement_not_yet_open_for_registration_is_left_out(sqlite_world: World) -> None:
+    world = sqlite_world
+    _progress(world)
+    with world.sessions.begin() as session:
+        session.add(
+            Movement(
+                code="CD2026",
+                title="Thi đua chuyển đổi số",
+                year=2026,
+                start_date=date(2026, 4, 20),  # registration opens next week…
+                end_date=date(2026, 12, 31),
+                registration_deadline=date(2026, 4, 27),  # …and is due within the fortnight
+            )
+        )
+    with world.sessions() as session:
+        summary = summary_for(session, at(MONDAY), WorkCalendar())
+    assert summary is not None
+    assert "chuyển đổi số" not in summary.text
+    assert [chart.title for chart in summary.charts] == [
+        "Tiến độ thực hiện chỉ tiêu theo đơn vị — Thi đua thực hiện thắng lợi nhiệm vụ năm 2026"
+    ]
 
 
 def test_a_cluster_lead_reads_only_their_cluster(sqlite_world: World) -> None:
