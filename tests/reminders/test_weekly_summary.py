@@ -7,15 +7,17 @@ from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 
+from matplotlib import pyplot as plt
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.i18n import vi
 from bot.reminders.calendar import WorkCalendar
 from bot.reminders.chase import Chaser
-from bot.reminders.digest import summary_for
+from bot.reminders.digest import ChartData, summary_for
 from bot.reminders.loop import ReminderScheduler
-from bot.reports.charts import progress_png
+from bot.reports.charts import draw, progress_png
 from bot.store.models import (
     Movement,
     ProgressReport,
@@ -171,3 +173,25 @@ def test_reminders_plan_lists_each_deadline_with_its_days(tmp_path: Path) -> Non
     # -3 is a Saturday (27/03, the Friday before); +31 is 1 May (Monday 4 May after it).
     days = "24/03, 27/03, 30/03, 31/03, 01/04, 03/04, 10/04, 17/04, 24/04, 04/05, 08/05, 15/05"
     assert registration.endswith(f"hạn 31/03/2026: nhắc ngày {days}, 22/05, 29/05")
+
+
+def test_a_long_chart_title_wraps_and_stays_inside_the_picture() -> None:
+    movement = (
+        "Phong trào thi đua «Cả nước chung tay vì người nghèo - Không để ai bị bỏ lại phía sau»"
+        " giai đoạn 2021-2025 trên địa bàn tỉnh Hà Tĩnh"
+    )
+    chart = ChartData(
+        vi.SUMMARY_CHART_CAPTION.format(movement=movement),
+        (("Sở Nội vụ", 75.0), ("UBND huyện Hương Khê", None)),
+    )
+    figure = draw(chart)
+    try:
+        title = figure.axes[0].title
+        assert " ".join(title.get_text().split()) == chart.title  # every word, none cut
+        assert title.get_text().count("\n") >= 1
+        box = title.get_window_extent(figure.canvas.get_renderer())  # type: ignore[attr-defined]
+        assert box.x0 >= 0 and box.x1 <= figure.bbox.width
+        assert box.y1 <= figure.bbox.height
+    finally:
+        plt.close(figure)
+    assert progress_png(chart).startswith(PNG)
