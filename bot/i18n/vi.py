@@ -911,6 +911,12 @@ SUMMARY_CHART_CAPTION = "Tiến độ thực hiện chỉ tiêu theo đơn vị 
 SUMMARY_CHART_AXIS = "% chỉ tiêu đạt được (báo cáo gần nhất)"
 SUMMARY_CHART_NO_REPORT = "chưa báo cáo"
 SUMMARY_WRITTEN = "Đã ghi biểu đồ vào {path}."
+CLI_SUMMARY_DRY_RUN_HELP = "Chỉ in bản tổng hợp và ghi biểu đồ, không gửi."
+CLI_SUMMARY_OUT_HELP = (
+    "Tệp PNG của biểu đồ (với --dry-run); mặc định trong thư mục dữ liệu, "
+    "bieu-do/tong-hop-tien-do-<tuần>.png."
+)
+CLI_SUMMARY_CLUSTER_HELP = "Mã cụm/khối: bản tổng hợp của cụm/khối đó."
 SUMMARY_QUEUED = "Đã xếp {count} tin tổng hợp vào hàng gửi."
 SUMMARY_NO_MOVEMENT = "Không có phong trào nào đang diễn ra để tổng hợp."
 SUMMARY_UNKNOWN_CLUSTER = "Không có cụm/khối mã {code} trong năm nay."

@@ -7,6 +7,7 @@ from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from matplotlib import pyplot as plt
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -159,6 +160,25 @@ def test_summary_dry_run_prints_and_writes_the_chart(tmp_path: Path) -> None:
         app, ["--data-dir", str(data), "summary", "--dry-run", "--cluster", "K9"]
     )
     assert bad.exit_code == 2 and "Không có cụm/khối mã K9" in bad.output
+
+
+def test_summary_without_out_draws_into_the_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    world = build_world(f"sqlite:///{data / 'thidua.db'}", tmp_path / "files")
+    _progress(world)
+    world.engine.dispose()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    args = ["--data-dir", str(data), "summary", "--dry-run", "--at", "2026-04-13"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    chart = data / "bieu-do" / "tong-hop-tien-do-2026-W16.png"
+    assert chart.read_bytes().startswith(PNG)
+    assert f"Đã ghi biểu đồ vào {chart}." in result.output
+    assert list(elsewhere.iterdir()) == []
 
 
 def test_reminders_plan_lists_each_deadline_with_its_days(tmp_path: Path) -> None:
