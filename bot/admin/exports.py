@@ -1,7 +1,9 @@
 """`thidua export registrations|reports`: a movement's records as an Excel workbook for the office.
 
 Two layouts: `flat` (one sheet, one row per target, easy to filter and pivot) and `per-unit`
-(a summary sheet, then one sheet per unit, easy to print and send back to the unit).
+(a summary sheet, then one sheet per unit, easy to print and send back to the unit). Every unit
+that owes a record has a row, «Chưa nộp» when it has none, so the office sees who is missing;
+every table's header row is frozen and carries the filter buttons.
 """
 
 from __future__ import annotations
@@ -15,16 +17,17 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.i18n import vi
+from bot.store import participants, progress_reports
 from bot.store.models import (
     Movement,
     ProgressReport,
     Registration,
-    ReportPeriod,
     Target,
     TitleCatalog,
     Unit,
@@ -42,10 +45,11 @@ class ExportError(Exception):
 
 
 def export_registrations(
-    session: Session, movement_id: int, out: Path, *, layout: str, tz: tzinfo
+    session: Session, movement_ref: str, out: Path, *, layout: str, tz: tzinfo
 ) -> int:
-    """Write the movement's registrations; returns how many were written."""
-    movement = _movement(session, movement_id)
+    """Write the movement's registrations (and a «Chưa nộp» row for each unit without one);
+    returns how many registrations were written."""
+    movement = find_movement(session, movement_ref)
     titles = {
         code: name for code, name in session.execute(select(TitleCatalog.code, TitleCatalog.name))
     }
@@ -57,11 +61,18 @@ def export_registrations(
             .order_by(Unit.code)
         )
     )
+    registered = {unit.id for _, unit in pairs}
+    entries: list[tuple[Unit, Registration | None]] = [(unit, reg) for reg, unit in pairs]
+    entries += [(u, None) for u in participants.taking_part(session) if u.id not in registered]
+    entries.sort(key=lambda entry: entry[0].code)
     workbook = Workbook()
     if layout == "flat":
         sheet = _first_sheet(workbook, vi.EXPORT_REGISTRATIONS_SHEET)
         _header(sheet, vi.EXPORT_REGISTRATION_HEADERS)
-        for registration, unit in pairs:
+        for unit, registration in entries:
+            if registration is None:
+                sheet.append([unit.code, unit.name, vi.EXPORT_NOT_SUBMITTED])
+                continue
             head: list[Cell] = [
                 unit.code,
                 unit.name,
@@ -77,7 +88,10 @@ def export_registrations(
         summary = _first_sheet(workbook, vi.EXPORT_SUMMARY_SHEET)
         _header(summary, vi.EXPORT_REGISTRATION_SUMMARY_HEADERS)
         names: set[str] = set()
-        for registration, unit in pairs:
+        for unit, registration in entries:
+            if registration is None:
+                summary.append([unit.code, unit.name, vi.EXPORT_NOT_SUBMITTED])
+                continue
             collective = titles.get(registration.collective_title, registration.collective_title)
             submitted = _moment(registration.submitted_at, tz)
             status = _status(registration.status)
@@ -93,7 +107,7 @@ def export_registrations(
                 sheet.append([label, value])
                 sheet.cell(sheet.max_row, 1).font = Font(bold=True)
             sheet.append([])
-            _header(sheet, vi.EXPORT_INDIVIDUAL_HEADERS)
+            _header(sheet, vi.EXPORT_INDIVIDUAL_HEADERS, table=False)
             for line in registration.lines:
                 title = titles.get(line.title_code, line.title_code)
                 sheet.append([title, line.names, line.count or None])
@@ -106,20 +120,30 @@ def export_registrations(
 
 
 def export_reports(
-    session: Session, movement_id: int, out: Path, *, layout: str, tz: tzinfo
+    session: Session, movement_ref: str, out: Path, *, layout: str, tz: tzinfo
 ) -> int:
-    """Write the movement's progress reports; returns how many were written."""
-    movement = _movement(session, movement_id)
-    rows = list(
+    """Write the movement's progress reports, and a «Chưa nộp» row for each period a unit with
+    a registration has not reported; returns how many reports were written."""
+    movement = find_movement(session, movement_ref)
+    owing = list(
         session.execute(
-            select(ProgressReport, ReportPeriod, Registration, Unit)
-            .join(ReportPeriod, ReportPeriod.id == ProgressReport.period_id)
-            .join(Registration, Registration.id == ProgressReport.registration_id)
+            select(Registration, Unit)
             .join(Unit, Unit.id == Registration.unit_id)
-            .where(Registration.movement_id == movement.id)
-            .order_by(Unit.code, ReportPeriod.deadline, ReportPeriod.code)
+            .where(
+                Registration.movement_id == movement.id,
+                Registration.status.in_(progress_reports.REPORTABLE),
+            )
         )
     )
+    filed = {
+        (report.registration_id, report.period_id): report
+        for report in session.scalars(
+            select(ProgressReport)
+            .join(Registration, Registration.id == ProgressReport.registration_id)
+            .where(Registration.movement_id == movement.id)
+        )
+    }
+    periods = sorted(movement.periods, key=lambda period: (period.deadline, period.code))
     workbook = Workbook()
     flat = layout == "flat"
     headers = vi.EXPORT_REPORT_HEADERS if flat else vi.EXPORT_REPORT_HEADERS[2:]
@@ -129,35 +153,49 @@ def export_reports(
     else:
         summary = _first_sheet(workbook, vi.EXPORT_SUMMARY_SHEET)
         _header(summary, vi.EXPORT_REPORT_SUMMARY_HEADERS)
-    sheets: dict[int, Worksheet] = {}
     names: set[str] = set()
-    for report, period, registration, unit in rows:
-        common: list[Cell] = [
-            period.name,
-            period.deadline,
-            _status(report.status),
-            vi.EXPORT_YES if report.late else vi.EXPORT_NO,
-            _moment(report.submitted_at, tz),
-        ]
+    written = 0
+    for registration, unit in sorted(owing, key=lambda pair: pair[1].code):
         if not flat:
-            summary.append([unit.code, unit.name, *common])
-            if unit.id not in sheets:
-                sheets[unit.id] = workbook.create_sheet(_sheet_name(unit.code, names))
-                _header(sheets[unit.id], headers)
-            sheet = sheets[unit.id]
+            sheet = workbook.create_sheet(_sheet_name(unit.code, names))
+            _header(sheet, headers)
         prefix: list[Cell] = [unit.code, unit.name] if flat else []
-        actual = {value.target_id: value.actual_value for value in report.values}
-        extra: list[Cell] = [report.narrative, len(report.attachments)]
-        for target in _targets_or_none(registration):
-            sheet.append(prefix + common + _progress_cells(target, actual) + extra)
+        for period in periods:
+            report = filed.get((registration.id, period.id))
+            common: list[Cell] = [period.name, period.deadline, *_report_state(report, tz)]
+            if not flat:
+                summary.append([unit.code, unit.name, *common])
+            if report is None:
+                sheet.append(prefix + common)
+                continue
+            written += 1
+            actual = {value.target_id: value.actual_value for value in report.values}
+            extra: list[Cell] = [report.narrative, len(report.attachments)]
+            for target in _targets_or_none(registration):
+                sheet.append(prefix + common + _progress_cells(target, actual) + extra)
     _finish(workbook, out)
-    return len(rows)
+    return written
 
 
-def _movement(session: Session, movement_id: int) -> Movement:
-    movement = session.get(Movement, movement_id)
+def _report_state(report: ProgressReport | None, tz: tzinfo) -> list[Cell]:
+    """Status, late, submitted: «Chưa nộp» and nothing else for a period not reported."""
+    if report is None:
+        return [vi.EXPORT_NOT_SUBMITTED, None, None]
+    return [
+        _status(report.status),
+        vi.EXPORT_YES if report.late else vi.EXPORT_NO,
+        _moment(report.submitted_at, tz),
+    ]
+
+
+def find_movement(session: Session, ref: str) -> Movement:
+    """The movement named by its code (as the office writes it) or by its number."""
+    text = ref.strip()
+    movement = session.scalars(select(Movement).where(Movement.code == text)).one_or_none()
+    if movement is None and text.isdigit():
+        movement = session.get(Movement, int(text))
     if movement is None:
-        raise ExportError(vi.EXPORT_NO_MOVEMENT.format(id=movement_id))
+        raise ExportError(vi.EXPORT_NO_MOVEMENT.format(movement=text))
     return movement
 
 
@@ -168,10 +206,15 @@ def _first_sheet(workbook: Workbook, title: str) -> Worksheet:
     return sheet
 
 
-def _header(sheet: Worksheet, labels: Sequence[str]) -> None:
+def _header(sheet: Worksheet, labels: Sequence[str], *, table: bool = True) -> None:
+    """A bold header row; the sheet's table (`table`) has it frozen and filtering its rows."""
     sheet.append(list(labels))
+    row = sheet.max_row
     for column in range(1, len(labels) + 1):
-        sheet.cell(sheet.max_row, column).font = Font(bold=True)
+        sheet.cell(row, column).font = Font(bold=True)
+    if table:
+        sheet.freeze_panes = f"A{row + 1}"
+        sheet.auto_filter.ref = f"A{row}:{get_column_letter(len(labels))}{row}"
 
 
 def _targets_or_none(registration: Registration) -> list[Target | None]:
@@ -239,8 +282,11 @@ def _sheet_name(code: str, taken: set[str]) -> str:
 
 
 def _finish(workbook: Workbook, out: Path) -> None:
-    """Date formats and column widths, then save (creating the folder)."""
+    """The filters' extent, date formats and column widths, then save (creating the folder)."""
     for sheet in workbook.worksheets:
+        if sheet.auto_filter.ref:  # the filter reaches the table's last row
+            start, end = str(sheet.auto_filter.ref).split(":")
+            sheet.auto_filter.ref = f"{start}:{end.rstrip('0123456789')}{sheet.max_row}"
         widths: dict[str, int] = {}
         for row in sheet.iter_rows():
             for cell in row:

@@ -164,12 +164,16 @@ def write_template(path: Path, columns: Sequence[Column], title: str) -> None:
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(
             14, len(column.label) + 4
         )
+    last = sheet.cell(row=1, column=len(columns)).column_letter
     sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{last}1"  # Excel widens it to the rows typed below
     guide = workbook.create_sheet(vi.TEMPLATE_GUIDE_SHEET)
     guide.append([vi.TEMPLATE_GUIDE_COLUMN, vi.TEMPLATE_GUIDE_REQUIRED, vi.TEMPLATE_GUIDE_NOTE])
     for column in columns:
         required = vi.TEMPLATE_REQUIRED_YES if column.required else vi.TEMPLATE_REQUIRED_NO
         guide.append([column.label, required, column.note])
+    guide.freeze_panes = "A2"
+    guide.auto_filter.ref = f"A1:C{guide.max_row}"
     guide.column_dimensions["A"].width = 30
     guide.column_dimensions["C"].width = 100
     workbook.save(path)

@@ -310,7 +310,7 @@ def _find_person(session: Session, text: str) -> Person:
     return matches[0]
 
 
-def _export(ctx: typer.Context, kind: str, movement: int, out: Path, layout: Layout) -> None:
+def _export(ctx: typer.Context, kind: str, movement: str, out: Path, layout: Layout) -> None:
     from bot.admin import exports
 
     if out.suffix.lower() != ".xlsx":
@@ -325,7 +325,7 @@ def _export(ctx: typer.Context, kind: str, movement: int, out: Path, layout: Lay
     typer.echo(vi.EXPORT_DONE.format(file=out, count=count))
 
 
-MovementOption = Annotated[int, typer.Option("--movement", help=vi.CLI_EXPORT_MOVEMENT_HELP)]
+MovementOption = Annotated[str, typer.Option("--movement", help=vi.CLI_EXPORT_MOVEMENT_HELP)]
 OutOption = Annotated[Path, typer.Option("--out", help=vi.CLI_EXPORT_OUT_HELP)]
 LayoutOption = Annotated[Layout, typer.Option("--layout", help=vi.CLI_EXPORT_LAYOUT_HELP)]
 

@@ -35,22 +35,21 @@ def _as_of(settings: Settings, at: datetime | None, clock: time) -> datetime:
     return datetime.combine(at.date(), clock, tzinfo=settings.tz)
 
 
+CHARTS_DIR = "bieu-do"  # inside the data dir: where `summary --dry-run` draws by default
+
+
 def summary(
     ctx: typer.Context,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Chỉ in bản tổng hợp và ghi biểu đồ, không gửi.")
-    ] = False,
-    out: Annotated[Path, typer.Option("--out", help="Tệp PNG của biểu đồ (với --dry-run).")] = Path(
-        "tong-hop-tien-do.png"
-    ),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=vi.CLI_SUMMARY_DRY_RUN_HELP)] = False,
+    out: Annotated[Path | None, typer.Option("--out", help=vi.CLI_SUMMARY_OUT_HELP)] = None,
     cluster: Annotated[
-        str | None, typer.Option("--cluster", help="Mã cụm/khối: bản tổng hợp của cụm/khối đó.")
+        str | None, typer.Option("--cluster", help=vi.CLI_SUMMARY_CLUSTER_HELP)
     ] = None,
     at: AtOption = None,
 ) -> None:
     """Tổng hợp tuần: đơn vị đã nộp, nộp muộn, chưa nộp, kèm biểu đồ tiến độ theo đơn vị."""
     from bot import wiring
-    from bot.reminders.digest import summary_for
+    from bot.reminders.digest import summary_for, week_label
     from bot.reports.charts import progress_png
 
     settings = _settings(ctx)
@@ -68,11 +67,14 @@ def summary(
         typer.echo(vi.SUMMARY_UNKNOWN_CLUSTER.format(code=cluster), err=True)
         raise typer.Exit(2)
     typer.echo(digest.text)
+    if out is None:  # the data dir, not wherever the command happens to run
+        week = week_label(now.date())
+        out = settings.data_dir / CHARTS_DIR / f"tong-hop-tien-do-{week}.png"
     for number, chart in enumerate(digest.charts, 1):
         path = out if number == 1 else out.with_stem(f"{out.stem}-{number}")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(progress_png(chart))
-        typer.echo(vi.SUMMARY_WRITTEN.format(path=path))
+        typer.echo(vi.SUMMARY_WRITTEN.format(path=path.resolve()))
 
 
 @reminders_app.command("plan")

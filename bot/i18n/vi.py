@@ -336,7 +336,10 @@ INVITE_BAD_PERSON = "«{person}» không phải mã số cán bộ hay số đi�
 INVITE_AMBIGUOUS = "Số «{person}» thuộc nhiều cán bộ: {choices}; hãy dùng mã số cán bộ."
 
 # Exports
-EXPORT_NO_MOVEMENT = "Không có phong trào số {id}; xem danh sách bằng: thidua movement list"
+EXPORT_NO_MOVEMENT = (
+    "Không có phong trào mã hoặc số «{movement}»; xem danh sách bằng: thidua movement list"
+)
+EXPORT_NOT_SUBMITTED = "Chưa nộp"
 EXPORT_NOT_XLSX = "{file}: tệp xuất phải có đuôi .xlsx"
 EXPORT_DONE = "Đã xuất {count} bản ghi ra {file}."
 EXPORT_YES = "có"
@@ -416,7 +419,7 @@ CLI_MOVEMENT_YEAR_HELP = "Năm (mặc định: năm của ngày bắt đầu)."
 CLI_MOVEMENT_PERIOD_HELP = "Kỳ báo cáo «mã|tên|loại|từ ngày|đến ngày|hạn nộp»; lặp lại cho mỗi kỳ."
 CLI_INVITE_PERSON_HELP = "Mã số cán bộ hoặc số điện thoại."
 CLI_DAYS_HELP = "Số ngày mã còn hiệu lực."
-CLI_EXPORT_MOVEMENT_HELP = "Mã số phong trào (xem: thidua movement list)."
+CLI_EXPORT_MOVEMENT_HELP = "Mã phong trào (vd. TD2026) hoặc số thứ tự (xem: thidua movement list)."
 CLI_EXPORT_OUT_HELP = "Tệp Excel sẽ ghi (.xlsx)."
 CLI_EXPORT_LAYOUT_HELP = "flat: một trang tính; per-unit: mỗi đơn vị một trang tính."
 
@@ -908,6 +911,12 @@ SUMMARY_CHART_CAPTION = "Tiến độ thực hiện chỉ tiêu theo đơn vị 
 SUMMARY_CHART_AXIS = "% chỉ tiêu đạt được (báo cáo gần nhất)"
 SUMMARY_CHART_NO_REPORT = "chưa báo cáo"
 SUMMARY_WRITTEN = "Đã ghi biểu đồ vào {path}."
+CLI_SUMMARY_DRY_RUN_HELP = "Chỉ in bản tổng hợp và ghi biểu đồ, không gửi."
+CLI_SUMMARY_OUT_HELP = (
+    "Tệp PNG của biểu đồ (với --dry-run); mặc định trong thư mục dữ liệu, "
+    "bieu-do/tong-hop-tien-do-<tuần>.png."
+)
+CLI_SUMMARY_CLUSTER_HELP = "Mã cụm/khối: bản tổng hợp của cụm/khối đó."
 SUMMARY_QUEUED = "Đã xếp {count} tin tổng hợp vào hàng gửi."
 SUMMARY_NO_MOVEMENT = "Không có phong trào nào đang diễn ra để tổng hợp."
 SUMMARY_UNKNOWN_CLUSTER = "Không có cụm/khối mã {code} trong năm nay."

@@ -1,7 +1,9 @@
 """The weekly summary: per deadline, which units submitted, were late, or are still missing.
 
-The office reads the whole province; a cluster lead reads the units of their cluster. The
-chart's figures come with it, so the caller can draw them (bot.reports.charts draws them).
+The office reads the whole province; a cluster lead reads the units of their cluster. Only the
+units taking part count: not the office's own unit, and nothing of a movement whose
+registration has not opened yet. The chart's figures come with it, so the caller can draw them
+(bot.reports.charts draws them).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from bot.reminders.calendar import WorkCalendar
 from bot.reminders.reminder_pass import People, read_people
 from bot.store import recipients
 from bot.store.models import Cluster
+from bot.store.roles import Role
 
 SHOW_AHEAD = timedelta(days=14)  # a deadline this close is in the summary before it passes
 SHOW_SETTLED = timedelta(days=30)  # a passed deadline everyone met drops out after this
@@ -152,6 +155,12 @@ def _cluster_units(cluster: Cluster) -> set[int]:
     }
 
 
+def _office_units(people: People) -> set[int]:
+    """The office's own unit(s): where the people with the office role sit (as
+    bot.store.participants reads it for the exports)."""
+    return {unit for unit, roles in people.by_unit.items() if roles.get(Role.OFFICE_ADMIN.value)}
+
+
 def for_reader(
     session: Session,
     now: datetime,
@@ -165,13 +174,21 @@ def for_reader(
     """`completion`: each movement's share of targets reached by unit, read once per pass
     for every reader's summary (`completion_of`)."""
     units = _cluster_units(cluster) if cluster is not None else None
-    mine = [s for s in standings if units is None or s.unit_id in units]
+    opened = {m.id: m.title for m in movements.items if m.start_date <= today}
+    office = _office_units(people)
+    mine = [
+        s
+        for s in standings
+        if (units is None or s.unit_id in units)
+        and s.unit_id not in office
+        and s.subject.movement_id in opened
+    ]
     return build(
         mine,
         today=today,
         scope=cluster.name if cluster is not None else vi.SUMMARY_SCOPE_OFFICE,
-        completion=completion,
-        movement_titles={m.id: m.title for m in movements.items},
+        completion={m: shares for m, shares in completion.items() if m in opened},
+        movement_titles=opened,
         unreached=_unreached_week(session, now, people) if cluster is None else [],
     )
 

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from bot.i18n import vi
 from bot.store.models import (
     Movement,
+    Person,
+    PersonRole,
     ProgressReport,
     Registration,
     RegistrationLine,
@@ -23,6 +25,7 @@ from bot.store.models import (
     Target,
     Unit,
 )
+from bot.store.roles import Role
 from tests.admin.conftest import Admin
 from tests.admin.files import import_units
 
@@ -42,7 +45,8 @@ periods:
 
 @pytest.fixture
 def movement_id(admin: Admin, tmp_path: Path) -> int:
-    """SNV has a submitted registration with two targets and two reports; HKH a bare draft."""
+    """SNV has a submitted registration with two targets and two reports; HKH a bare draft;
+    STC and SYT nothing; BTDKT is the office's own unit (its person holds the office role)."""
     import_units(admin, tmp_path)
     (tmp_path / "m.yaml").write_text(MOVEMENT, encoding="utf-8")
     assert admin.run("movement", "create", "--file", tmp_path / "m.yaml")[0] == 0
@@ -80,6 +84,9 @@ def movement_id(admin: Admin, tmp_path: Path) -> int:
         ]
         session.add(snv)
         session.add(Registration(unit_id=units["HKH"], movement_id=movement.id))
+        office = Person(full_name="Phạm Thị Lan", unit_id=units["BTDKT"])
+        office.roles = [PersonRole(role=Role.OFFICE_ADMIN.value)]
+        session.add(office)
         session.flush()
         q1, mid = movement.periods
         first = ProgressReport(
@@ -161,7 +168,9 @@ def test_registrations_flat(admin: Admin, movement_id: int, tmp_path: Path) -> N
         None,
         submitted,
     ]
-    assert len(rows) == 4
+    assert rows[4] == ["STC", "Sở Tài chính", "Chưa nộp"] + [None] * 11
+    assert rows[5][:3] == ["SYT", "Sở Y tế", "Chưa nộp"]
+    assert len(rows) == 6  # not the office's own unit
 
 
 def test_registrations_per_unit(admin: Admin, movement_id: int, tmp_path: Path) -> None:
@@ -171,6 +180,10 @@ def test_registrations_per_unit(admin: Admin, movement_id: int, tmp_path: Path) 
     summary = sheet_rows(out, "Tổng hợp")
     assert tuple(summary[0]) == vi.EXPORT_REGISTRATION_SUMMARY_HEADERS
     assert summary[2][:4] == ["SNV", "Sở Nội vụ", "Đã nộp", "Tập thể lao động xuất sắc"]
+    assert [row[:3] for row in summary[3:]] == [
+        ["STC", "Sở Tài chính", "Chưa nộp"],
+        ["SYT", "Sở Y tế", "Chưa nộp"],
+    ]
     unit = sheet_rows(out, "SNV")
     assert unit[0] == ["Đơn vị", "Sở Nội vụ (SNV)", None, None, None, None, None]
     assert unit[1][:2] == ["Phong trào", "Phong trào thi đua yêu nước năm 2026"]
@@ -215,5 +228,53 @@ def test_reports_per_unit(admin: Admin, movement_id: int, tmp_path: Path) -> Non
 def test_export_of_an_unknown_movement_fails(admin: Admin, tmp_path: Path) -> None:
     code, out = admin.run("export", "reports", "--movement", "42", "--out", tmp_path / "x.xlsx")
     assert code == 1
-    assert "Không có phong trào số 42" in out
+    assert "Không có phong trào mã hoặc số «42»" in out
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_reports_list_each_period_a_registered_unit_has_not_reported(
+    admin: Admin, movement_id: int, tmp_path: Path
+) -> None:
+    with admin.sessions().begin() as session:
+        stc = session.scalars(select(Unit).where(Unit.code == "STC")).one()
+        session.add(Registration(unit_id=stc.id, movement_id=movement_id, status="submitted"))
+    out = tmp_path / "bao-cao.xlsx"
+    assert "Đã xuất 2 bản ghi" in export(admin, "reports", movement_id, out, "flat")
+    rows = sheet_rows(out, "Báo cáo")
+    assert (
+        rows[5] == ["STC", "Sở Tài chính", "Quý 1", cell_time(2026, 4, 5), "Chưa nộp"] + [None] * 10
+    )
+    assert rows[6][2:5] == ["Sơ kết 6 tháng", cell_time(2026, 6, 20), "Chưa nộp"]
+    assert len(rows) == 7  # HKH's draft owes no report; SYT has not registered
+    out = tmp_path / "bao-cao-don-vi.xlsx"
+    export(admin, "reports", movement_id, out, "per-unit")
+    assert load_workbook(out).sheetnames == ["Tổng hợp", "SNV", "STC"]
+    summary = sheet_rows(out, "Tổng hợp")
+    assert [row[4] for row in summary[1:]] == ["Đã nộp", "Đã nộp", "Chưa nộp", "Chưa nộp"]
+    assert [row[2] for row in sheet_rows(out, "STC")[1:]] == ["Chưa nộp", "Chưa nộp"]
+
+
+@pytest.mark.parametrize("kind", ["registrations", "reports"])
+@pytest.mark.parametrize("layout", ["flat", "per-unit"])
+def test_every_sheet_has_its_header_frozen_and_filters(
+    admin: Admin, movement_id: int, tmp_path: Path, kind: str, layout: str
+) -> None:
+    out = tmp_path / f"{kind}-{layout}.xlsx"
+    export(admin, kind, movement_id, out, layout)
+    for sheet in load_workbook(out).worksheets:
+        header = int(str(sheet.freeze_panes)[1:]) - 1
+        assert header >= 1, sheet.title
+        labels = [cell.value for cell in sheet[header]]
+        assert labels[0] in ("Mã đơn vị", "Kỳ báo cáo", "STT"), (sheet.title, labels)
+        last = sheet.cell(header, len([v for v in labels if v])).column_letter
+        assert sheet.auto_filter.ref == f"A{header}:{last}{sheet.max_row}", sheet.title
+
+
+def test_the_movement_is_named_by_its_code(admin: Admin, movement_id: int, tmp_path: Path) -> None:
+    out = tmp_path / "ma.xlsx"
+    code, output = admin.run("export", "registrations", "--movement", "TD2026", "--out", out)
+    assert code == 0, output
+    assert sheet_rows(out, "Đăng ký thi đua")[1][0] == "HKH"
+    code, output = admin.run("export", "reports", "--movement", "TD2099", "--out", out)
+    assert code == 1
+    assert "Không có phong trào mã hoặc số «TD2099»" in output

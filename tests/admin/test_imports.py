@@ -48,6 +48,9 @@ def test_units_template_fill_and_import_xlsx(admin: Admin, tmp_path: Path) -> No
     workbook = load_workbook(template)
     assert [cell.value for cell in workbook.worksheets[0][1]] == UNIT_HEADER
     assert workbook.sheetnames[1] == "Hướng dẫn"
+    sheet, guide = workbook.worksheets
+    assert (sheet.freeze_panes, sheet.auto_filter.ref) == ("A2", "A1:D1")
+    assert (guide.freeze_panes, guide.auto_filter.ref) == ("A2", f"A1:C{len(UNIT_HEADER) + 1}")
     code, out = admin.run("units", "import", fill_template(template, UNITS))
     assert code == 0, out
     assert "5 mới, 0 cập nhật" in out
