@@ -170,6 +170,7 @@ def build_assistant(settings: Settings) -> Assistant:
         top_k=settings.top_k,
         registry=DocumentRegistry.bundled(),
         documents=index.documents,
+        provisions=retriever.absent,
     )
     files = FileStore(settings.data_dir / "files")  # report attachments, by content hash
     buttons = reminder_buttons.handlers(work_calendar(settings))  # under each reminder

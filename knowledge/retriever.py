@@ -26,8 +26,17 @@ from knowledge.confidence import (
 from knowledge.documents import Passage
 from knowledge.index import IndexView, KnowledgeIndex
 from knowledge.lexical import top_rows
-from knowledge.lookup import ArticleNames, article_names, find_reference, lookup, named_articles
-from knowledge.vntext import is_unaccented
+from knowledge.lookup import (
+    Absence,
+    ArticleNames,
+    absence,
+    article_names,
+    find_reference,
+    in_force_first,
+    lookup,
+    named_articles,
+)
+from knowledge.vntext import expand_abbreviations, is_unaccented
 
 _TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _CHECKED = 3  # how many of the best in-force passages are tried against "good enough"
@@ -54,6 +63,7 @@ class HybridRetriever:
         good_enough: float = DEFAULT_THRESHOLD,
         prefer_named: bool = False,
         lexical_lead: float | None = DEFAULT_LEXICAL_LEAD,
+        unaccented_mode: str = "folded",
     ) -> None:
         """`good_enough`: the confidence above which superseded texts are left out; use the
         answerer's threshold so a question the in-force texts cannot answer still sees them.
@@ -67,6 +77,7 @@ class HybridRetriever:
         self.good_enough = good_enough
         self.prefer_named = prefer_named
         self.lexical_lead = lexical_lead
+        self.unaccented_mode = unaccented_mode
         self._terms: dict[tuple[str, bool], ChunkTerms] = {}  # for the current view only
         self._terms_view: IndexView | None = None
         self._names: tuple[IndexView, ArticleNames] | None = None
@@ -106,14 +117,27 @@ class HybridRetriever:
         if not view.chunks or k <= 0:
             return []
         on = today or datetime.now(_TZ).date()
+        query = expand_abbreviations(query)
         unaccented = is_unaccented(query)
-        lexical = view.lexical.scores(query, folded=unaccented)
-        dense = None if unaccented or self._decisive(lexical) else self._dense(view, query)
+        mode = self.unaccented_mode if unaccented else "accented"
+        restored = (
+            view.lexical.accents().restore(query) if mode != "folded" and unaccented else query
+        )
+        if mode == "restored":
+            lexical = view.lexical.scores(restored, folded=False)
+        elif mode == "both":
+            lexical = view.lexical.scores(restored, folded=False) + view.lexical.scores(
+                query, folded=True
+            )
+        else:
+            lexical = view.lexical.scores(query, folded=unaccented)
+        skip = (unaccented and mode == "folded") or self._decisive(lexical)
+        dense = None if skip else self._dense(view, restored)
         rows = {row for row, _ in top_rows(lexical, self.pool)}
         if dense is not None:
             rows.update(row for row, _ in _best(dense, self.pool))
         ref = find_reference(query, view.documents.values())
-        direct = [view.row_of[c.id] for c in lookup(ref, view.chunks)]
+        direct = [view.row_of[c.id] for c in in_force_first(lookup(ref, view.chunks), ref, on)]
         fused = self._fuse(sorted(rows | set(direct)), sorted(rows), dense, lexical)
 
         def passage(row: int, bonus: float = 0.0) -> Passage:
@@ -156,6 +180,12 @@ class HybridRetriever:
             room = min(room, max(k - len(direct_rows), 0))
             out = out[: max(k - room, 0)] + [passage(r) for r in superseded[:room]]
         return out[:k]
+
+    def absent(self, query: str, *, today: date | None = None) -> Absence | None:
+        """The provision the query names when the loaded texts do not hold it."""
+        view = self.index.view()
+        on = today or datetime.now(_TZ).date()
+        return absence(find_reference(query, view.documents.values()), view.chunks, on)
 
     # -- internals -----------------------------------------------------------------------
 

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from knowledge.answer import quote
 from knowledge.confidence import DIRECT_SCORE
 from knowledge.documents import Chunk, Citation, DocumentMeta, Passage
 from knowledge.lexical import LexicalIndex
-from knowledge.lookup import article_key, article_names, find_reference, lookup, named_articles
+from knowledge.lookup import (
+    absence,
+    article_key,
+    article_names,
+    find_reference,
+    lookup,
+    named_articles,
+)
 from knowledge.vntext import (
     accented_terms,
     content_syllables,
@@ -120,18 +129,20 @@ def test_number_beats_title_and_longer_title_wins() -> None:
     assert find_reference("Luật 06/2022/QH15", DOCS).by_number == ("luat",)
 
 
-def _chunk(doc: DocumentMeta, article: str, clause: str = "", point: str = "") -> Chunk:
+def _chunk(
+    doc: DocumentMeta, article: str, clause: str = "", point: str = "", text: str = "…"
+) -> Chunk:
     cid = f"{doc.doc_id}#{article}-{clause}-{point}"
-    return Chunk(cid, "…", Citation(doc, article=article, clause=clause, point=point))
+    return Chunk(cid, text, Citation(doc, article=article, clause=clause, point=point))
 
 
 CHUNKS = [
-    _chunk(LAW, "24"),
+    _chunk(LAW, "24", text="Điều 24. Lao động tiên tiến\n1. Cán bộ:\na) Tốt;\n2. Quân nhân."),
     _chunk(LAW, "27", "1"),
     _chunk(LAW, "27", "2"),
-    _chunk(LAW, "28", "1"),
+    _chunk(LAW, "28", "1", text="1. Tập thể:\na) Tốt;\nb) Đoàn kết;\nc) 70% cá nhân."),
     _chunk(LAW, "28", "1", "a"),
-    _chunk(DECREE, "24"),
+    _chunk(DECREE, "24", text="Điều 24. Huân chương\n1. Cá nhân.\n2. Tập thể.\n3. Khác."),
 ]
 
 
@@ -148,10 +159,52 @@ CHUNKS = [
         ("điểm c khoản 1 Điều 28", ["luat#28-1-"]),
         ("Điều 99", []),
         ("tiêu chuẩn lao động tiên tiến", []),
+        # What the texts do not hold is not replaced by what they do.
+        ("khoản 9 Điều 24", []),
+        ("khoản 3 Điều 27", []),
+        ("điểm e khoản 1 Điều 28", []),
+        ("điểm b khoản 1 Điều 24", []),
+        ("khoản 3 Điều 24", ["nd91#24--"]),  # only the decree's Điều 24 has a khoản 3
     ],
 )
 def test_lookup_prefers_the_most_specific_chunk(query: str, expected: list[str]) -> None:
     assert [c.id for c in lookup(find_reference(query, DOCS), CHUNKS)] == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "missing"),
+    [
+        ("Điều 99 Luật Thi đua, khen thưởng", ("99", "", "", "luat", 3, 0, 0)),
+        ("Điều 99", ("99", "", "", None, 0, 0, 0)),
+        ("khoản 9 Điều 24", ("24", "9", "", "luat", 0, 2, 0)),
+        ("khoan 9 dieu 24 nghi dinh 91/2017", ("24", "9", "", "nd91", 0, 3, 0)),
+        ("khoản 3 Điều 27 Luật Thi đua, khen thưởng", ("27", "3", "", "luat", 0, 2, 0)),
+        ("điểm e khoản 1 Điều 28", ("28", "1", "e", "luat", 0, 1, 3)),
+        ("điểm b khoản 1 Điều 24", ("24", "1", "b", "luat", 0, 2, 1)),
+    ],
+)
+def test_absence_says_what_the_texts_lack(
+    query: str, missing: tuple[str, str, str, str | None, int, int, int]
+) -> None:
+    gone = absence(find_reference(query, DOCS), CHUNKS, date(2025, 6, 1))
+    assert gone is not None
+    doc = gone.document.doc_id if gone.document else None
+    assert (
+        gone.article,
+        gone.clause,
+        gone.point,
+        doc,
+        gone.articles,
+        gone.clauses,
+        gone.points,
+    ) == (missing)
+
+
+@pytest.mark.parametrize(
+    "query", ["Điều 24", "khoản 2 Điều 24", "điểm a khoản 1 Điều 28", "lao động tiên tiến"]
+)
+def test_nothing_is_absent_when_the_texts_hold_it(query: str) -> None:
+    assert absence(find_reference(query, DOCS), CHUNKS, date(2025, 6, 1)) is None
 
 
 def headed(doc: str, article: str, heading: str) -> Chunk:
