@@ -156,7 +156,7 @@ def build_assistant(settings: Settings) -> Assistant:
         good_enough=threshold,
         lexical_lead=settings.lexical_lead,
     )
-    answerer = ExtractiveAnswerer(threshold=threshold)
+    answerer = ExtractiveAnswerer(threshold=threshold, restore=retriever.restore)
     sessions = open_store(settings)
 
     def now() -> datetime:

@@ -12,11 +12,15 @@ for each folded syllable, the accented form the texts make most likely after the
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 
-from knowledge.vntext import STOPWORDS, fold, token_matches
+from knowledge.vntext import STOPWORDS, fold, normalize, token_matches
 
+_PUNCTUATION = re.compile(r"[^\w\s]+|_")  # pairs never span these
 _CANDIDATES = 8  # accented forms kept per folded syllable, the most frequent first
 _BIGRAM_WEIGHT = 0.8  # interpolation of the pair's count with the syllable's own frequency
 # Questions hold words legal texts rarely do ('gì', 'mấy', 'bao nhiêu', 'thế nào'): these and
@@ -39,8 +43,21 @@ class Accents:
     total: int
 
     @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> Accents:
+        """Counts of syllables and adjacent pairs over the passages `texts`."""
+        counts: Counter[str] = Counter()
+        for text in texts:
+            terms: set[str] = set()
+            for phrase in _PUNCTUATION.split(normalize(text)):
+                tokens = phrase.split()
+                terms.update(tokens)
+                terms.update(map("_".join, pairwise(tokens)))
+            counts.update(terms)
+        return cls.from_counts(counts)
+
+    @classmethod
     def from_counts(cls, counts: Mapping[str, int]) -> Accents:
-        """`counts`: passages holding each term, syllables and 'a_b' pairs (BM25 vocabulary)."""
+        """`counts`: passages holding each syllable and each 'a_b' pair."""
         merged = dict(counts)
         common = max(1, int(_COMMON_SHARE * max(counts.values(), default=0)))
         for term in (*STOPWORDS, *_QUESTION_WORDS.split(), *_QUESTION_PAIRS.split()):

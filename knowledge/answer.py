@@ -7,7 +7,7 @@ however the passages rank among themselves.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from knowledge.confidence import DEFAULT_THRESHOLD, QuestionTerms, confidence, is_direct
@@ -47,12 +47,15 @@ class ExtractiveAnswerer:
         threshold: float = DEFAULT_THRESHOLD,
         *,
         close_margin: float = 0.1,
-        close_score: float = 0.85,
+        close_score: float = 0.75,
         see_also_margin: float = 0.15,
         checked: int = 10,
         max_primary: int = 3,
         max_articles: int = 2,
+        restore: Callable[[str], str] | None = None,
     ) -> None:
+        """`restore`: puts the diacritics back on a question typed without them (the
+        retriever's HybridRetriever.restore), so its stopwords are known as such."""
         self.threshold = threshold
         self.close_margin = close_margin
         self.close_score = close_score
@@ -60,9 +63,11 @@ class ExtractiveAnswerer:
         self.checked = checked
         self.max_primary = max_primary
         self.max_articles = max_articles
+        self.restore = restore
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
-        terms = QuestionTerms.of(question)
+        restored = self.restore(question) if self.restore else None
+        terms = QuestionTerms.of(question, restored)
         scored = [(p, confidence(terms.features(p))) for p in passages[: self.checked]]
         good = [(p, c) for p, c in scored if c >= self.threshold]
         if not good:
@@ -78,7 +83,7 @@ class ExtractiveAnswerer:
                 continue
             primary.append(p)
             articles.add(_source(p))
-        picked = [select(question, p) for p in primary]
+        picked = [select(question, p, restored) for p in primary]
         see_also = [] if is_direct(best) else self._see_also(primary, scored)
         named = {p.chunk.id for p in (*primary, *see_also)}
         return Answer(

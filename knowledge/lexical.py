@@ -18,7 +18,6 @@ import bm25s
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.accents import Accents
 from knowledge.vntext import accented_terms, folded_terms
 
 Analyzer = Callable[[str], list[str]]
@@ -57,19 +56,6 @@ class Bm25:
         if self._model is not None:
             self._model.save(str(directory), show_progress=False)
 
-    def term_counts(self) -> dict[str, int]:
-        """How many rows hold each vocabulary term (bm25s keeps its scores by term, so a
-        term's row count is the length of its slice)."""
-        if self._model is None:
-            return {}
-        pointers = np.asarray(self._model.scores["indptr"])
-        sizes = np.diff(pointers)
-        return {
-            term: int(sizes[index])
-            for term, index in self._model.vocab_dict.items()
-            if term and index < sizes.size
-        }
-
     def scores(self, query: str) -> npt.NDArray[np.float32]:
         """Raw BM25 score of every row for the query (zeros when nothing matches)."""
         if self._model is None:
@@ -88,7 +74,6 @@ class LexicalIndex:
         self.ids: list[str] = list(ids)
         self._accented = accented
         self._folded = folded
-        self._accents: Accents | None = None
 
     @classmethod
     def build(cls, ids: Sequence[str], texts: Sequence[str]) -> LexicalIndex:
@@ -125,12 +110,6 @@ class LexicalIndex:
     def scores(self, query: str, *, folded: bool) -> npt.NDArray[np.float32]:
         """Raw scores for every row, from the folded index when `folded`."""
         return (self._folded if folded else self._accented).scores(query)
-
-    def accents(self) -> Accents:
-        """Diacritic restoration from the accented vocabulary, built on first use."""
-        if self._accents is None:
-            self._accents = Accents.from_counts(self._accented.term_counts())
-        return self._accents
 
     def top(self, query: str, n: int, *, folded: bool = False) -> list[tuple[int, float]]:
         """(row, raw score) of the best n rows with a positive score, best first."""

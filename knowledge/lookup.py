@@ -308,6 +308,36 @@ def named_numbers(query: str) -> list[tuple[tuple[int, int, str], str]]:
     return list(out.values())
 
 
+# What names a document or a provision: 'Nghị định 91/2017/NĐ-CP', '06/2022/QH15', 'khoản 1
+# Điều 24', 'điểm a'. The typed-number form comes first so its type word goes with it.
+_REFERENCES = (
+    _TYPED_NUMBER,
+    re.compile(rf"\b(?:{_TYPE_WORDS})\s*(?:so\s*)?(?=\d{{1,4}}/\d{{4}}/)"),
+    _FULL_NUMBER,
+    _SYMBOL_NUMBER,
+    re.compile(r"\b(?:dieu|khoan)\s+\d+[a-z]?\b"),
+    re.compile(r"\bdiem\s+[a-z]\b(?=\s*[,.]?\s*(?:khoan|dieu)\b)"),
+)
+
+
+def without_references(text: str) -> str:
+    """The text without the document numbers and provisions it names: what is left is what
+    it asks about ('Nghị định 91/2017 quy định gì về Cờ thi đua' -> ' quy định gì về Cờ thi
+    đua'). Unchanged when its folded form does not line up with it."""
+    typed = unicodedata.normalize("NFC", text)
+    folded = fold(typed)
+    if len(folded) != len(typed):
+        return typed
+    spans = sorted(m.span() for pattern in _REFERENCES for m in pattern.finditer(folded))
+    out, end = [], 0
+    for start, stop in spans:
+        if start >= end:
+            out.append(typed[end:start])
+        end = max(end, stop)
+    out.append(typed[end:])
+    return " ".join("".join(out).split())
+
+
 def _named_by_number(text: str, doc: DocumentMeta) -> bool:
     return names_number(text, doc.doc_number)
 

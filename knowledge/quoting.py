@@ -29,6 +29,7 @@ _ARTICLE_HEADING = re.compile(r"^(?:Điều|ĐIỀU)\s+\d+[a-zđ]?\b")
 _HEADING_NUMBER = re.compile(r"^(?:Điều|ĐIỀU)\s+\d+[a-zđ]?\.?\s*")
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-ZĐÀ-Ỹ])")
 _DIGIT = re.compile(r"\d")
+_QUOTED = re.compile(r"“([^”]{3,80})”")
 _LONG_LINE = 400
 _CONTEXT_CHARS = 240  # a list intro kept only as context is cut after this many characters
 _WHOLE_TEXT_UNITS = 3  # chunks this short are quoted whole
@@ -130,8 +131,9 @@ class Excerpt:
     point: str = ""
 
 
-def select(question: str, passage: Passage) -> Selection:
-    """The lines of the passage that answer the question, with their list intros."""
+def select(question: str, passage: Passage, restored: str | None = None) -> Selection:
+    """The lines of the passage that answer the question, with their list intros
+    (`restored`: the question's diacritics put back, see QuestionTerms.of)."""
     units = split_units(passage.chunk.text)
     if not units:
         return Selection(passage, units, [])
@@ -143,20 +145,26 @@ def select(question: str, passage: Passage) -> Selection:
         return Selection(passage, units, named or body[:_MAX_UNITS])
     if len(body) <= _WHOLE_TEXT_UNITS:
         return Selection(passage, units, body)
-    return Selection(passage, units, _matching(question, passage, units, body))
+    terms = QuestionTerms.of(question, restored)
+    return Selection(passage, units, _matching(question, terms, passage, units, body))
 
 
-def _matching(question: str, passage: Passage, units: list[Unit], body: list[int]) -> list[int]:
-    terms = QuestionTerms.of(question)
+def _matching(
+    question: str, terms: QuestionTerms, passage: Passage, units: list[Unit], body: list[int]
+) -> list[int]:
     tokenise = folded_syllables if terms.unaccented else syllables
     heading = _heading_words(passage, tokenise)
     content = terms.content - heading[0]
     pairs = terms.pairs - heading[1]
     bags = [_bag(tokenise(u.text)) for u in units]
     weight = _local_idf(bags)
-    # A line answers by the question's words it holds; shared pairs only order the lines.
-    scores = {i: _overlap(content, frozenset(), bags[i], weight) for i in body}
-    order = {i: _overlap(content, pairs, bags[i], weight) for i in body}
+    # A line answers by the question's words it holds, and more so when it quotes a name the
+    # question gives (“Lao động tiên tiến”); shared pairs only order the lines.
+    asked = f" {' '.join(folded_syllables(question))} "
+    bonus = max(weight.values(), default=0.0)
+    named = {i: bonus * _names_asked(units[i].text, asked) for i in body}
+    scores = {i: _overlap(content, frozenset(), bags[i], weight) + named[i] for i in body}
+    order = {i: _overlap(content, pairs, bags[i], weight) + named[i] for i in body}
     wanted = _answer_kind(question)
     if wanted is not None:
         fitting = [i for i in body if wanted(fold(units[i].text))]
@@ -183,6 +191,11 @@ def _matching(question: str, passage: Passage, units: list[Unit], body: list[int
             top = max(rest)
             keep.update(c for c, r in zip(children, rest, strict=True) if r >= 0.8 * top)
     return sorted(keep)[:_MAX_UNITS]
+
+
+def _names_asked(line: str, asked: str) -> int:
+    """How many of the names a line quotes (“Lao động tiên tiến”) the question gives."""
+    return sum(f" {' '.join(folded_syllables(name))} " in asked for name in _QUOTED.findall(line))
 
 
 def _answer_kind(question: str) -> _Predicate | None:

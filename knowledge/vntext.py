@@ -142,12 +142,16 @@ def is_unaccented(query: str) -> bool:
 
 def content_syllables(tokens: Iterable[str]) -> list[str]:
     """Tokens that carry topic: not a stopword, not a bare one-letter token; order kept."""
-    folded_stop = _FOLDED_STOPWORDS
-    return [
-        t
-        for t in tokens
-        if len(t) > 1 and t not in STOPWORDS and not (t.isascii() and t in folded_stop)
-    ]
+    return [t for t in tokens if is_content(t)]
+
+
+def is_content(token: str) -> bool:
+    """Not a stopword (in either form), not a bare one-letter token."""
+    return (
+        len(token) > 1
+        and token not in STOPWORDS
+        and not (token.isascii() and token in _FOLDED_STOPWORDS)
+    )
 
 
 # Folded stopwords collide with real words ('thi' = thì/thi đua, 'hoi' = hỏi/hội), so only
