@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot import wiring  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.core.qa import QuestionAnswering  # noqa: E402
 from bot.messages import Incoming, Reply  # noqa: E402
 from knowledge.answer import ExtractiveAnswerer  # noqa: E402
 from knowledge.confidence import (  # noqa: E402
@@ -56,9 +57,10 @@ from knowledge.confidence import (  # noqa: E402
     LEXICAL_MODEL,
     SUPERSEDED_THRESHOLD,
     QuestionTerms,
-    confidence,
 )
 from knowledge.documents import Passage  # noqa: E402
+from knowledge.index import KnowledgeIndex  # noqa: E402
+from knowledge.registry import DocumentRegistry  # noqa: E402
 from knowledge.retriever import HybridRetriever  # noqa: E402
 from knowledge.vntext import is_unaccented  # noqa: E402
 
@@ -195,27 +197,46 @@ def percentile(values: Sequence[float], q: int) -> float:
     return statistics.quantiles(ordered, n=100, method="inclusive")[q - 1] if ordered else 0.0
 
 
-def sweep(
-    retriever: HybridRetriever, questions: Sequence[Question]
-) -> dict[float, tuple[float, float]]:
-    """(in-scope answered with a right Điều, out-of-scope refused) by answer threshold, from
-    the retrieved passages and the shipped confidence (the answerer's first-good rule)."""
-    scored = []
-    for question in questions:
-        terms = QuestionTerms.of(question.text, retriever.restore(question.text))
-        passages = retriever.search(question.text, 10, today=TODAY)
-        scored.append((question, [(p, confidence(terms.features(p))) for p in passages]))
-    out = {}
-    for threshold in THRESHOLDS:
-        right, refused = [], []
-        for question, pairs in scored:
-            good = [p for p, c in pairs if c >= threshold]
-            if question.in_scope:
-                right.append(any(_answers(p, question) for p in good[:3]))
-            else:
-                refused.append(not good)
-        out[threshold] = (share(right), share(refused))
-    return out
+class NoLog:
+    """The unanswered log of a sweep: not kept."""
+
+    def record(self, **_: object) -> None:
+        pass
+
+
+def qa_for(index: KnowledgeIndex, threshold: float, bar: float) -> QuestionAnswering:
+    """The bot's question path (as bot.wiring builds it) at an answer threshold and a bar for
+    superseded texts."""
+    retriever = HybridRetriever(index, good_enough=threshold, superseded_bar=bar)
+    return QuestionAnswering(
+        retriever,
+        ExtractiveAnswerer(threshold=threshold, restore=retriever.restore),
+        NoLog(),
+        now=lambda: datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")),
+        registry=DocumentRegistry.bundled(),
+        documents=index.documents,
+        provisions=retriever.absent,
+    )
+
+
+def rates(qa: QuestionAnswering, questions: Sequence[Question]) -> tuple[float, float]:
+    """(in-scope answered with a right Điều in the top 3, out-of-scope refused)."""
+    outcomes = [Outcome(q, qa.ask(_message(q.text)), 0.0) for q in questions]
+    right = [o.right for o in outcomes if o.question.in_scope]
+    refused = [o.refused for o in outcomes if not o.question.in_scope]
+    return share(right), share(refused)
+
+
+def _message(text: str) -> Incoming:
+    return Incoming(channel="bench", chat_id="bench", user_id="bench", text=text)
+
+
+def pick(sweep: dict[float, tuple[float, float]]) -> float:
+    """Of the thresholds with the best sum of the two shares on dev, the one nearest 0.5: the
+    confidence is a fitted probability, and where dev cannot tell them apart, even odds."""
+    best = max(right + refused for right, refused in sweep.values())
+    tied = [t for t, (right, refused) in sweep.items() if right + refused >= best - 1e-9]
+    return min(tied, key=lambda t: (abs(t - 0.5), t))
 
 
 def main() -> None:
@@ -234,20 +255,20 @@ def main() -> None:
         xs, ys = np.asarray(x), np.asarray(y)
         embedded = fit_logistic(xs, ys)
         lexical = fit_logistic(xs[:, 1:], ys)
-        dev_sweep = sweep(HybridRetriever(index), dev)
+        dev_sweep = {
+            t: rates(qa_for(index, t, max(t, SUPERSEDED_THRESHOLD)), dev) for t in THRESHOLDS
+        }
         # A text no longer in force answers a question that does not name it only from a
-        # higher confidence: the same sweep at the shipped threshold, by that bar.
+        # higher confidence: the same at the shipped threshold, by that bar.
         bars = {
-            bar: sweep(HybridRetriever(index, superseded_bar=bar), dev)[DEFAULT_THRESHOLD]
+            bar: rates(qa_for(index, DEFAULT_THRESHOLD, max(bar, DEFAULT_THRESHOLD)), dev)
             for bar in SUPERSEDED_BARS
         }
 
         outcomes = []
         for question in questions:
             started = time.perf_counter()
-            reply = assistant.qa.ask(
-                Incoming(channel="bench", chat_id="bench", user_id="bench", text=question.text)
-            )
+            reply = assistant.qa.ask(_message(question.text))
             outcomes.append(Outcome(question, reply, (time.perf_counter() - started) * 1000))
         retriever = HybridRetriever(index)
         load_before = os.getloadavg()[0]
@@ -274,6 +295,7 @@ def main() -> None:
     for threshold, (right, refused) in dev_sweep.items():
         mark = "  <- shipped" if abs(threshold - DEFAULT_THRESHOLD) < 1e-9 else ""
         print(f"  {threshold:.2f}: {right:.3f} / {refused:.3f}{mark}")
+    print(f"pick on dev (best sum, nearest even odds): {pick(dev_sweep)}")
 
     figures: dict[str, float] = {}
     header = f"{'half':<5} {'set':<22} {'n':>4} {'right/refused':>14}"
@@ -328,6 +350,7 @@ def main() -> None:
     figures.update(
         {
             "threshold": DEFAULT_THRESHOLD,
+            "dev_pick_threshold": pick(dev_sweep),
             "superseded_threshold": SUPERSEDED_THRESHOLD,
             "test_brier_score": round(statistics.fmean(brier), 4) if brier else math.nan,
             "search_p50_ms": round(percentile(search_ms, 50), 2),
