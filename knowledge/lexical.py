@@ -22,8 +22,8 @@ from knowledge.vntext import accented_terms, folded_terms
 
 Analyzer = Callable[[str], list[str]]
 _IDS_FILE = "ids.json"
-# Tuned on ALQAC dev for the hybrid sum (bench/tune.py): MRR@10 0.900 (real questions 0.883)
-# against 0.894 (0.873) with k1=0.9, b=0.5, the best for BM25 alone (0.891; bm25s' defaults
+# Tuned on ALQAC dev for the hybrid sum (bench/tune.py): MRR@10 0.905 (real questions 0.884)
+# against 0.897 (0.871) with k1=0.9, b=0.5, the best for BM25 alone (0.891; bm25s' defaults
 # k1=1.5, b=0.75: 0.867). Legal articles vary a lot in length and repeat their key terms.
 K1 = 0.5
 B = 0.4

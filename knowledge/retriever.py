@@ -57,8 +57,9 @@ SURE = 0.9
 # at 0.3, 0.900 at 0.4, 0.897 at 0.45, 0.896 at 0.5.
 DEFAULT_DENSE_WEIGHT = 0.35
 # Dense is skipped when (best - second) / best of the raw BM25 scores reaches this; None: never.
-# Tuned on ALQAC dev (bench/tune.py): from 0.3, 40% of questions are not embedded and MRR@10 is
-# 0.8937 against 0.8939 always embedding (0.2: 59%, 0.8929; 0.6: 4%, 0.8939).
+# Tuned on ALQAC dev (bench/tune.py): from 0.3, 42% of questions are not embedded and MRR@10 is
+# 0.9052, as always embedding (0.2: 59%, 0.9056; 0.6: 4%, 0.9052); a query whose passages BM25
+# cannot make sure of is embedded all the same (SURE).
 DEFAULT_LEXICAL_LEAD: float | None = 0.3
 
 
@@ -95,7 +96,10 @@ class HybridRetriever:
         `prefer_named`: passages of a document named by title rank first (off: on ALQAC dev
         it cost 0.003 MRR; documents named by number always rank first).
         `lexical_lead`: BM25's lead (see DEFAULT_LEXICAL_LEAD) from which the query is not
-        embedded; tune it on ALQAC dev only (bench/tune.py)."""
+        embedded; tune it on ALQAC dev only (bench/tune.py).
+        `superseded_bar`: the confidence a superseded text needs to fill in for the texts in
+        force (SUPERSEDED_THRESHOLD). `sure`: a query BM25 decided alone is embedded after all
+        when no passage reaches this confidence on lexical evidence (SURE)."""
         self.index = index
         self.dense_weight = dense_weight
         self.pool = pool
