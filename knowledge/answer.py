@@ -100,12 +100,16 @@ class ExtractiveAnswerer:
     def _see_also(
         self, primary: list[Passage], scored: list[tuple[Passage, float]]
     ) -> list[Passage]:
-        """Up to two more passages from other sources (document + Điều) that nearly qualify."""
+        """Up to two more passages from other sources (document + Điều) that nearly qualify;
+        beside an answer citing a Điều, only passages that have one (not a text's preamble)."""
         seen = {_source(p) for p in primary}
+        articled = any(p.chunk.citation.article for p in primary)
         out: list[Passage] = []
         for p, c in scored:
             if len(out) == 2:
                 break
+            if articled and not p.chunk.citation.article:
+                continue
             if c >= self.threshold - self.see_also_margin and _source(p) not in seen:
                 seen.add(_source(p))
                 out.append(p)
