@@ -70,6 +70,7 @@ def test_who_awards_a_giay_khen_is_quoted_from_both_articles_that_say_it(
         "huan chuong lao dong hang nhi tang cho ca nhan can dieu kien gi",
         "Điều 23 Luật Thi đua, khen thưởng",
         "điểm b khoản 2 Điều 93",
+        "Luật Thi đua, khen thưởng 2022 có hiệu lực từ ngày nào?",
     ],
 )
 def test_every_basis_names_its_article(assistant: wiring.Assistant, question: str) -> None:
@@ -77,6 +78,8 @@ def test_every_basis_names_its_article(assistant: wiring.Assistant, question: st
     assert reply.found
     bases = [line for line in reply.text.splitlines() if line.startswith("Căn cứ:")]
     assert bases and all(BASIS.match(line) for line in bases), bases
+    see_also = [line for line in reply.text.splitlines() if line.startswith("• ")]
+    assert all(re.match(r"• (?:(?:điểm [a-zđ] )?khoản \d+ )?Điều \d+ ", x) for x in see_also)
     assert all(c.article for c in reply.citations)
 
 
