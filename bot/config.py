@@ -41,6 +41,15 @@ class Settings(BaseSettings):
         ),
     )
     top_k: int = Field(5, ge=1, le=50, description="Số nguồn tối đa trong một câu trả lời.")
+    curated_threshold: float = Field(
+        0.88,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Độ giống (cosine) tối thiểu để dùng lại câu trả lời của Ban cho một câu hỏi "
+            "diễn đạt khác; đã hiệu chỉnh trên bench/data/curated_paraphrases.yaml."
+        ),
+    )
     ingest_max_file_mb: float = Field(
         5.0,
         gt=0,
@@ -127,6 +136,33 @@ class Settings(BaseSettings):
     zalo_zns_api_url: str = Field(
         "https://business.openapi.zalo.me", description="Địa chỉ ZNS API."
     )
+    send_timeout: float = Field(
+        75.0,  # bot.channels.transport.SEND_TIMEOUT_S: why this long
+        gt=0,
+        le=600,
+        description=(
+            "Số giây chờ Telegram/Zalo trả lời một lệnh gửi tin; dài hơn thời gian chính nền tảng"
+            " có thể cần, để một tin trả lời chậm không bị gửi lại."
+        ),
+    )
+    outbox_retry_hours: float = Field(
+        24.0,
+        gt=0,
+        le=720,
+        description=(
+            "Số giờ tiếp tục gửi lại một tin khi nền tảng lỗi (5xx, mất mạng), tính từ lần lỗi"
+            " đầu; quá hạn, tin vào danh sách `thidua outbox failed` để Ban gửi lại."
+        ),
+    )
+    outbox_retry_max_delay: float = Field(
+        300.0,
+        ge=1,
+        le=3600,
+        description=(
+            "Khoảng chờ dài nhất (giây) giữa hai lần gửi lại; khoảng chờ tăng gấp đôi từ 1 giây"
+            " tới mức này."
+        ),
+    )
     web_host: str = Field("127.0.0.1", description="Địa chỉ lắng nghe của `thidua serve`.")
     web_port: int = Field(8080, ge=1, le=65535, description="Cổng của `thidua serve`.")
     web_workers: int = Field(
@@ -136,6 +172,59 @@ class Settings(BaseSettings):
         description=(
             "Số tiến trình của `thidua serve` (mỗi tiến trình nhận webhook, xử lý và gửi tin;"
             " SQLite: các tiến trình lần lượt ghi)."
+        ),
+    )
+    web_public_url: str = Field(
+        "",
+        description=(
+            "Địa chỉ người dùng mở trang quản lý (gốc của liên kết đăng nhập);"
+            " trống = http://THIDUA_WEB_HOST:THIDUA_WEB_PORT."
+        ),
+    )
+    web_secret: SecretStr | None = Field(
+        None,
+        description=(
+            "Khoá ký cookie phiên của trang quản lý; trống = tạo ngẫu nhiên một lần và lưu"
+            " trong data_dir/web_secret."
+        ),
+    )
+    web_session_hours: float = Field(
+        12, gt=0, le=24 * 30, description="Thời hạn một phiên đăng nhập trang quản lý (giờ)."
+    )
+    inbox_attempts: int = Field(
+        3,
+        ge=1,
+        le=20,
+        description=(
+            "Số lần thử một tin đến gặp lỗi không tự hết (nền tảng từ chối 4xx, nội dung không"
+            " đọc được) trước khi bỏ vào hộp tin hỏng và báo người gửi."
+        ),
+    )
+    inbox_hold_s: float = Field(
+        60.0,
+        ge=1.0,
+        le=3600.0,
+        description=(
+            "Số giây tối đa một tin đến đang lỗi được giữ các tin sau của cùng cuộc trò chuyện"
+            " lại; sau đó các tin sau được xử lý, tin lỗi được thử lại xen giữa."
+        ),
+    )
+    inbox_retry_hours: float = Field(
+        24.0,
+        gt=0.0,
+        le=24.0 * 14,
+        description=(
+            "Số giờ thử lại một tin đến gặp lỗi tạm thời (5xx, mạng) trước khi bỏ vào hộp tin hỏng."
+        ),
+    )
+    lease_s: float = Field(
+        20.0,
+        ge=2.0,
+        le=600.0,
+        description=(
+            "Thời hạn giữ một tin đang xử lý hoặc đang gửi; tiến trình còn sống gia hạn mỗi"
+            " một phần tư thời hạn, tin của tiến trình đã chết được tiến trình khác nhận sau"
+            " thời hạn này."
         ),
     )
 
@@ -179,6 +268,16 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'thidua.db'}"
+
+    @property
+    def alone_on_database(self) -> bool:
+        """One process on a SQLite file: whatever is leased when it starts, a dead run left."""
+        return self.db_url.startswith("sqlite") and self.web_workers == 1
+
+    @property
+    def web_base_url(self) -> str:
+        """Where people reach the app: the base of the dashboard's sign-in links."""
+        return self.web_public_url or f"http://{self.web_host}:{self.web_port}"
 
     @property
     def index_dir(self) -> Path:

@@ -18,15 +18,26 @@ import knowledge
 from bot.channels import registry
 from bot.channels.base import Channel, ChannelContext, FileTooLarge
 from bot.config import Settings
+from bot.core.curated import CuratedLibrary
+from bot.core.desk import AnswerDesk, RealQuestions
 from bot.core.linking import InviteLimit
 from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
 from bot.delivery.turns import Turns
 from bot.i18n import channels_vi, vi
+from bot.messages import Incoming
 from bot.reminders import buttons as reminder_buttons
 from bot.reminders.calendar import WorkCalendar
 from bot.reminders.chase import Chaser
-from bot.reminders.reach import DIRECT_CHANNELS, OA_CHANNEL, ZNS_CHANNEL, RoutingPolicy, route_by
+from bot.reminders.handoffs import HandoffPusher
+from bot.reminders.reach import (
+    DIRECT_CHANNELS,
+    OA_CHANNEL,
+    ZNS_CHANNEL,
+    RouteFinder,
+    RoutingPolicy,
+    route_by,
+)
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.files import FileStore
 from bot.store.org import seed_titles
@@ -42,6 +53,7 @@ from knowledge.registry import DocumentRegistry
 from knowledge.retriever import HybridRetriever
 
 if TYPE_CHECKING:  # the web stack loads only for the commands that serve or poll
+    from bot.delivery.sender import RetryPolicy
     from bot.delivery.services import Services
     from bot.reminders.loop import ReminderScheduler
 
@@ -53,7 +65,7 @@ class Assistant:
     """The channel-neutral assistant: its knowledge, its records and the unit of work."""
 
     turns: Turns
-    qa: QuestionAnswering
+    qa: AnswerDesk  # greetings, the office's curated answers, then the search
     index: KnowledgeIndex
     sessions: sessionmaker[Session]
     now: Callable[[], datetime]
@@ -146,6 +158,39 @@ def ensure_bundled_index(index: KnowledgeIndex, settings: Settings) -> None:
 def build_assistant(settings: Settings) -> Assistant:
     index = open_index(settings)
     ensure_bundled_index(index, settings)
+    sessions = open_store(settings)
+
+    def now() -> datetime:
+        return datetime.now(settings.tz)
+
+    qa = build_qa(settings, index, sessions, now)
+    files = FileStore(settings.data_dir / "files")  # report attachments, by content hash
+    buttons = reminder_buttons.handlers(work_calendar(settings))  # under each reminder
+    invite_limit = InviteLimit(
+        failures=settings.invite_max_failures,
+        window=timedelta(minutes=settings.invite_failure_window_minutes),
+    )
+    base = settings.web_base_url.rstrip("/")
+    router = Router(
+        qa,
+        files=files,
+        buttons=buttons,
+        invite_limit=invite_limit,
+        web_url=lambda token: f"{base}/web/login/{token}",
+        push=build_pusher(settings),
+    )
+    turns = Turns(sessions, router, now)
+    return Assistant(turns=turns, qa=qa, index=index, sessions=sessions, now=now)
+
+
+def build_qa(
+    settings: Settings,
+    index: KnowledgeIndex,
+    sessions: sessionmaker[Session],
+    now: Callable[[], datetime],
+) -> AnswerDesk:
+    """What answers a question: greetings, the office's curated answers, then the search
+    over the index (its refusals logged in `sessions`)."""
     threshold = (
         DEFAULT_THRESHOLD if settings.answer_threshold is None else settings.answer_threshold
     )
@@ -157,30 +202,36 @@ def build_assistant(settings: Settings) -> Assistant:
         lexical_lead=settings.lexical_lead,
     )
     answerer = ExtractiveAnswerer(threshold=threshold, restore=retriever.restore)
-    sessions = open_store(settings)
-
-    def now() -> datetime:
-        return datetime.now(settings.tz)
-
-    qa = QuestionAnswering(
+    registry = DocumentRegistry.bundled()
+    search = QuestionAnswering(
         retriever,
         answerer,
-        UnansweredLog(sessions),
+        RealQuestions(UnansweredLog(sessions)),
         now=now,
         top_k=settings.top_k,
-        registry=DocumentRegistry.bundled(),
+        registry=registry,
         documents=index.documents,
         provisions=retriever.absent,
     )
-    files = FileStore(settings.data_dir / "files")  # report attachments, by content hash
-    buttons = reminder_buttons.handlers(work_calendar(settings))  # under each reminder
-    invite_limit = InviteLimit(
-        failures=settings.invite_max_failures,
-        window=timedelta(minutes=settings.invite_failure_window_minutes),
+    return AnswerDesk(search, curated_library(settings, sessions, index, now, registry))
+
+
+def curated_library(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    index: KnowledgeIndex,
+    now: Callable[[], datetime],
+    registry: DocumentRegistry | None = None,
+) -> CuratedLibrary:
+    """The office's curated answers over the index's texts and embedder."""
+    return CuratedLibrary(
+        sessions,
+        index.embedder,
+        index,
+        now,
+        threshold=settings.curated_threshold,
+        registry=registry or DocumentRegistry.bundled(),
     )
-    router = Router(qa, files=files, buttons=buttons, invite_limit=invite_limit)
-    turns = Turns(sessions, router, now)
-    return Assistant(turns=turns, qa=qa, index=index, sessions=sessions, now=now)
 
 
 def build_channels(settings: Settings, sessions: sessionmaker[Session]) -> dict[str, Channel]:
@@ -203,10 +254,11 @@ def build_services(settings: Settings, *, webhooks: bool = False) -> Services:
     pressed button; otherwise by long polling, and the worker acknowledges them."""
     from bot.delivery.sender import OutboxSender, worker_share
     from bot.delivery.services import Services
-    from bot.delivery.worker import InboxWorker
+    from bot.delivery.worker import InboxWorker, Retries
 
     assistant = build_assistant(settings)
     channels = build_channels(settings, assistant.sessions)
+    lease = timedelta(seconds=settings.lease_s)
     sender = OutboxSender(
         assistant.sessions,
         channels,
@@ -215,13 +267,22 @@ def build_services(settings: Settings, *, webhooks: bool = False) -> Services:
             name: worker_share(channel.rate_limits, settings.web_workers)
             for name, channel in channels.items()
         },
+        lease=lease,
+        retry=retry_policy(settings),
     )
     worker = InboxWorker(
         assistant.turns,
         channels,
         file_too_large=file_too_large_text,
+        unreadable=unreadable_text,
         on_replies=sender.wake,
         answer_buttons=not webhooks,
+        lease=lease,
+        retries=Retries(
+            attempts=settings.inbox_attempts,
+            hold=timedelta(seconds=settings.inbox_hold_s),
+            give_up=timedelta(hours=settings.inbox_retry_hours),
+        ),
     )
     reminders = None
     if settings.reminders_enabled and channels:
@@ -235,6 +296,18 @@ def build_services(settings: Settings, *, webhooks: bool = False) -> Services:
         sender=sender,
         now=assistant.now,
         reminders=reminders,
+        alone=settings.alone_on_database,
+    )
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    """How long the sender keeps trying a message the platform did not take."""
+    from bot.delivery.sender import RetryPolicy
+
+    return RetryPolicy(
+        give_up_after=timedelta(hours=settings.outbox_retry_hours),
+        max_delay=timedelta(seconds=settings.outbox_retry_max_delay),
+        uncertain_delay=timedelta(seconds=2 * settings.send_timeout),
     )
 
 
@@ -259,13 +332,31 @@ def build_chaser(settings: Settings, channels: Collection[str] | None = None) ->
     that only queues and leaves the sending to the serving process)."""
     from bot.reports.charts import progress_png
 
+    return Chaser(
+        work_calendar(settings), routes_for(settings, channels), render_chart=progress_png
+    )
+
+
+def routes_for(settings: Settings, channels: Collection[str] | None = None) -> RouteFinder:
+    """Which chat reaches a person, over the running `channels` (None: every linked chat):
+    reminders and the dashboard's notices route alike."""
     running = set(channels) if channels is not None else {*DIRECT_CHANNELS, OA_CHANNEL, ZNS_CHANNEL}
     policy = RoutingPolicy(
         allow_paid_cs=settings.zalo_oa_allow_paid_cs,
         zns_enabled=bool(settings.zalo_zns_template_id) and ZNS_CHANNEL in running,
         direct_channels=frozenset(DIRECT_CHANNELS & running),
     )
-    return Chaser(work_calendar(settings), route_by(policy, running), render_chart=progress_png)
+    return route_by(policy, running)
+
+
+def build_pusher(settings: Settings) -> HandoffPusher:
+    """Hand-off notices to every linked chat (the serving process sends them, whichever
+    process queued them); never a ZNS template message, which carries reminders only."""
+    running = {*DIRECT_CHANNELS, OA_CHANNEL}
+    policy = RoutingPolicy(
+        allow_paid_cs=settings.zalo_oa_allow_paid_cs, direct_channels=frozenset(DIRECT_CHANNELS)
+    )
+    return HandoffPusher(work_calendar(settings), route_by(policy, running))
 
 
 def build_reminders(
@@ -290,3 +381,12 @@ def file_too_large_text(error: FileTooLarge) -> str:
     return channels_vi.FILE_TOO_LARGE.format(
         name=error.filename, size=_megabytes(error.size), limit=_megabytes(error.limit)
     )
+
+
+def unreadable_text(incoming: Incoming | None) -> str:
+    """What a person is told when their update became a dead letter: the files that could
+    not be fetched, or the message that could not be read."""
+    if incoming is not None and incoming.attachments:
+        names = ", ".join(a.filename for a in incoming.attachments if a.filename)
+        return channels_vi.ATTACHMENT_UNREADABLE.format(name=names or channels_vi.THE_FILE)
+    return channels_vi.UPDATE_UNREADABLE

@@ -95,11 +95,26 @@ class ReminderSpec:
     escalate_office_after: int
 
 
+def _loader() -> Any:
+    """PyYAML's safe loader with dates left as text: `2027-02-30` is then one field's error
+    (parse_movement names it) rather than an exception from inside the YAML parser."""
+    import yaml
+
+    class DatesAsText(yaml.SafeLoader):
+        pass
+
+    DatesAsText.yaml_implicit_resolvers = {
+        first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return DatesAsText
+
+
 def load_yaml(path: Path) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_loader())  # a SafeLoader
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise MovementError([vi.MOVEMENT_FILE_UNREADABLE.format(error=error)]) from None
     if not isinstance(data, dict):
@@ -149,6 +164,14 @@ def parse_movement(data: Mapping[str, Any]) -> MovementSpec:
     pledge_deadline = day("pledge_deadline", required=False)
     if start and end and start > end:
         reasons.append(vi.MOVEMENT_START_AFTER_END)
+    for key, deadline in (
+        ("registration_deadline", registration_deadline),
+        ("pledge_deadline", pledge_deadline),
+    ):
+        if deadline and start and deadline < start:
+            reasons.append(vi.MOVEMENT_FIELD.format(field=key, reason=vi.MOVEMENT_BEFORE_START))
+        elif deadline and end and deadline > end:
+            reasons.append(vi.MOVEMENT_FIELD.format(field=key, reason=vi.MOVEMENT_AFTER_END))
     year = start.year if start else 0
     if text("year"):
         try:

@@ -25,7 +25,9 @@ VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 class SendStatus(StrEnum):
     SENT = "sent"
     RETRY_AFTER = "retry_after"  # the platform asked us to wait (HTTP 429 or its error code)
-    TRANSIENT = "transient"  # 5xx, timeouts, network: back off and try again
+    TRANSIENT = "transient"  # 5xx, no connection: surely not delivered; back off, try again
+    UNCERTAIN = "uncertain"  # the request reached the platform, no answer came: it may be
+    # delivered, so no resend before the row's lease has run out (the sender decides)
     BLOCKED = "blocked"  # the person blocked the bot / left / cannot be messaged now
     FAILED = "failed"  # a permanent error for this message (bad request): do not retry
 
@@ -68,6 +70,18 @@ class FileTooLarge(ChannelError):
         self.filename = filename
         self.size = size
         self.limit = limit
+
+
+class MalformedUpdate(ValueError):
+    """An authenticated body that is not a usable update of its platform: not a JSON object,
+    a field of the wrong type, a missing or non-integer id, a date out of range. Sending it
+    again would not change it, so it is refused alone and never retried; `update_id` is what
+    could be read of the update's id, for the log line."""
+
+    def __init__(self, reason: str, *, update_id: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.update_id = update_id
 
 
 @dataclass(frozen=True)
@@ -146,6 +160,9 @@ class Channel(ABC):
     webhook_path: str | None = None  # POST /webhooks/<path>; None: no webhook
     can_poll: bool = False  # long polling, for a deployment without a public address
     rate_limits: RateLimits = RateLimits()
+    # The webhook's answer to an authenticated body that is not a usable update (logged, not
+    # stored): 400 unless the platform sends any other answer again and again (then 200).
+    malformed_status: int = 400
 
     @abstractmethod
     async def send(self, chat_id: str, reply: Reply, *, first_part: int = 0) -> SendResult:
@@ -153,8 +170,8 @@ class Channel(ABC):
 
     @abstractmethod
     def parse(self, payload: Mapping[str, Any]) -> Update:
-        """A platform update as ours; raises ValueError/KeyError/TypeError for a body that
-        is not an update."""
+        """A platform update as ours; raises MalformedUpdate for a body that is not a usable
+        update (and for nothing else about its shape)."""
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
         """Whether a webhook request really comes from the platform (its secret header or

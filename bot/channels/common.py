@@ -10,9 +10,9 @@ import logging
 import re
 import socket
 from collections.abc import Callable, Iterable
-from datetime import datetime, tzinfo
 
 from bot.channels.base import VN_TZ as VN_TZ
+from bot.channels.base import ChannelError, SendStatus
 from bot.i18n import channels_vi
 from bot.messages import Reply
 
@@ -23,6 +23,14 @@ REDACTED = "<redacted>"
 
 # Cut points, best first: paragraph, line, sentence end, word.
 _SEPARATORS = ("\n\n", "\n", ". ", " ")
+
+
+def download_failure(status_code: int) -> ChannelError:
+    """A file download the platform answered with an HTTP error: 429, 408 and 5xx may heal
+    (tried again later); any other 4xx will not (the inbox worker gives up after its tries)."""
+    heals = status_code >= 500 or status_code in (408, 429)
+    status = SendStatus.TRANSIENT if heals else SendStatus.FAILED
+    return ChannelError(status, f"download HTTP {status_code}")
 
 
 def utf16_len(text: str) -> int:
@@ -81,11 +89,6 @@ def numbered(reply: Reply) -> tuple[str, tuple[str, ...]]:
     lines = [f"{number}. {button.label}" for number, button in enumerate(buttons, start=1)]
     text = "\n\n".join(part for part in (reply.text, "\n".join(lines)) if part)
     return f"{text}\n{channels_vi.CHOICE_HINT}", tuple(button.payload for button in buttons)
-
-
-def from_unix(seconds: float, tz: tzinfo = VN_TZ) -> datetime:
-    """An aware datetime from a platform's Unix time (seconds)."""
-    return datetime.fromtimestamp(seconds, tz)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

@@ -32,7 +32,7 @@ from telegram import (
     Message,
 )
 from telegram import error as tg_error
-from telegram.warnings import PTBDeprecationWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.channels.base import (
     CallbackStore,
@@ -47,6 +47,7 @@ from bot.channels.base import (
 from bot.channels.common import VN_TZ, protect_logs, redact, split_text, utf16_len
 from bot.channels.telegram_bot import make_bot
 from bot.channels.telegram_parse import CALLBACK_PREFIX, FILE_REF, MemoryCallbackStore, parse_update
+from bot.channels.transport import may_have_arrived
 from bot.i18n import channels_vi
 from bot.messages import Attachment, Button, Incoming, Reply
 
@@ -84,6 +85,7 @@ class TelegramSettings(Protocol):
     telegram_webhook_secret: SecretStr | None
     telegram_bot_username: str
     telegram_api_url: str
+    send_timeout: float
 
 
 def from_settings(settings: TelegramSettings, context: ChannelContext) -> TelegramChannel | None:
@@ -93,7 +95,11 @@ def from_settings(settings: TelegramSettings, context: ChannelContext) -> Telegr
         return None
     secret = settings.telegram_webhook_secret
     return TelegramChannel(
-        make_bot(settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url),
+        make_bot(
+            settings.telegram_token.get_secret_value(),
+            base_url=settings.telegram_api_url,
+            timeout_s=settings.send_timeout,
+        ),
         bot_username=settings.telegram_bot_username,
         callbacks=context.callback_store() if context.callback_store is not None else None,
         webhook_secret=secret.get_secret_value() if secret is not None else "",
@@ -107,6 +113,8 @@ class TelegramChannel(Channel):
     name = "telegram"
     webhook_path = "telegram"
     can_poll = True
+    # Telegram resends an update answered otherwise and holds the chat's later ones behind it.
+    malformed_status = 200
 
     def __init__(
         self,
@@ -188,13 +196,34 @@ class TelegramChannel(Channel):
                 offset=offset, timeout=timeout, allowed_updates=list(UPDATE_TYPES)
             )
         except tg_error.TelegramError as exc:
-            result = self._failure(exc)
-            raise ChannelError(
-                result.status, result.detail, retry_after_s=result.retry_after_s
-            ) from None
+            raise self._channel_error(exc) from None
+        except Exception as exc:  # PTB could not read an update (a field it requires missing)
+            log.warning("telegram: PTB could not read a polled update (%r); taking them raw", exc)
+            return await self._poll_raw(offset)
         next_offset = max((update.update_id for update in raw), default=None)
         payloads = [update.to_dict() for update in raw]
         return payloads, (next_offset + 1 if next_offset is not None else offset)
+
+    async def _poll_raw(self, offset: int | None) -> tuple[list[dict[str, Any]], int | None]:
+        """The pending updates as Telegram sent them, for a poll PTB could not read: stored
+        as a webhook stores its body, each read by our own parser, and one that cannot be
+        read is skipped alone. The offset goes past all of them, so polling goes on."""
+        query: dict[str, Any] = {"timeout": 0, "allowed_updates": list(UPDATE_TYPES)}
+        if offset is not None:
+            query["offset"] = offset
+        try:
+            with warnings.catch_warnings():  # PTB asks for get_updates, which cannot read them
+                warnings.simplefilter("ignore", PTBUserWarning)
+                raw = await self.bot.do_api_request("getUpdates", api_kwargs=query)
+        except tg_error.TelegramError as exc:
+            raise self._channel_error(exc) from None
+        payloads = [u for u in raw if isinstance(u, dict)] if isinstance(raw, list) else []
+        ids = [u["update_id"] for u in payloads if isinstance(u.get("update_id"), int)]
+        return payloads, (max(ids) + 1 if ids else offset)
+
+    def _channel_error(self, exc: tg_error.TelegramError) -> ChannelError:
+        result = self._failure(exc)
+        return ChannelError(result.status, result.detail, retry_after_s=result.retry_after_s)
 
     async def get_updates(
         self, offset: int | None, timeout: int
@@ -238,7 +267,7 @@ class TelegramChannel(Channel):
             try:
                 message_id = await self._send_part(chat_id, parts[index])
             except tg_error.TelegramError as exc:
-                failure = self._failure(exc)
+                failure = self._send_failure(exc)
                 log.info("telegram send to %s failed: %s", chat_id, failure.detail)
                 return replace(failure, platform_message_ids=tuple(ids), parts_sent=len(ids))
             except ValueError as exc:  # an attachment we refuse to upload
@@ -353,6 +382,14 @@ class TelegramChannel(Channel):
             raise ChannelError(result.status, result.detail) from None
 
     # --- errors ---------------------------------------------------------------------------
+
+    def _send_failure(self, exc: tg_error.TelegramError) -> SendResult:
+        """A failed send: as `_failure`, but a request that went out and got no answer (PTB
+        keeps httpx's error as the cause) may have delivered the message: UNCERTAIN."""
+        result = self._failure(exc)
+        if result.status is SendStatus.TRANSIENT and may_have_arrived(exc.__cause__):
+            return replace(result, status=SendStatus.UNCERTAIN)
+        return result
 
     def _failure(self, exc: tg_error.TelegramError) -> SendResult:
         """PTB's exception classes to our statuses; the detail is redacted."""

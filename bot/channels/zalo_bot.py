@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import httpx
 from pydantic import SecretStr
 
+from bot.channels import shape
 from bot.channels.base import (
     Channel,
     ChannelContext,
@@ -33,12 +34,13 @@ from bot.channels.base import (
 from bot.channels.common import (
     NODELAY,
     VN_TZ,
-    from_unix,
+    download_failure,
     numbered,
     protect_logs,
     redact,
     split_text,
 )
+from bot.channels.transport import SEND_TIMEOUT_S, may_have_arrived, timeouts
 from bot.i18n import channels_vi
 from bot.messages import Attachment, Incoming, Reply
 
@@ -64,6 +66,7 @@ class ZaloBotSettings(Protocol):
     zalo_bot_token: SecretStr | None
     zalo_bot_webhook_secret: SecretStr | None
     zalo_bot_api_url: str
+    send_timeout: float
 
 
 def from_settings(settings: ZaloBotSettings, context: ChannelContext) -> ZaloBotChannel | None:
@@ -76,6 +79,7 @@ def from_settings(settings: ZaloBotSettings, context: ChannelContext) -> ZaloBot
         base_url=settings.zalo_bot_api_url,
         webhook_secret=secret.get_secret_value() if secret is not None else "",
         tz=context.tz,
+        timeout_s=settings.send_timeout,
     )
 
 
@@ -85,6 +89,7 @@ class ZaloBotChannel(Channel):
     name = CHANNEL
     webhook_path = "zalo-bot"
     can_poll = True
+    malformed_status = 200  # Telegram-like: any other answer would be sent again
 
     def __init__(
         self,
@@ -96,7 +101,7 @@ class ZaloBotChannel(Channel):
         media_url: MediaUrl | None = None,
         tz: tzinfo = VN_TZ,
         download_limit: int = DOWNLOAD_LIMIT,
-        timeout_s: float = 10.0,
+        timeout_s: float = SEND_TIMEOUT_S,
     ) -> None:
         protect_logs(token, webhook_secret)
         self._token = token
@@ -104,7 +109,7 @@ class ZaloBotChannel(Channel):
         self._base = f"{base_url.rstrip('/')}/bot{token}"
         self._own_client = client is None
         self.client = client or httpx.AsyncClient(
-            timeout=timeout_s,
+            timeout=timeouts(timeout_s),
             limits=httpx.Limits(max_connections=64),
             transport=httpx.AsyncHTTPTransport(socket_options=NODELAY),
         )
@@ -128,37 +133,55 @@ class ZaloBotChannel(Channel):
     # --- incoming -------------------------------------------------------------------------
 
     def parse(self, payload: Mapping[str, Any]) -> Update:
-        """A webhook body or getUpdates result; `{"ok":..,"result":{..}}` is unwrapped."""
+        """A webhook body or getUpdates result; `{"ok":..,"result":{..}}` is unwrapped.
+
+        Raises MalformedUpdate for a text or image message without a message id (its dedupe
+        key), without a sender, or with a part of the wrong shape; other events are ignored.
+        """
         if isinstance(payload.get("result"), Mapping):
             payload = payload["result"]
-        event = str(payload.get("event_name", ""))
-        message = payload.get("message") or {}
-        key = f"zb:{event}:{message.get('message_id', '')}"
-        if event not in (TEXT_EVENT, IMAGE_EVENT):
-            return Update(dedupe_key=key, incoming=None)
-        chat = message.get("chat") or {}
-        sender = message.get("from") or {}
+        message = payload.get("message")
+        message_id = message.get("message_id") if isinstance(message, Mapping) else None
+        with shape.reading(message_id) as ref:
+            event = shape.text(payload.get("event_name"), "event_name")
+            if event not in (TEXT_EVENT, IMAGE_EVENT):
+                return Update(dedupe_key=f"zb:{event}:{ref}", incoming=None)
+            return self._message(event, shape.obj(message, "message"))
+
+    def _message(self, event: str, message: Mapping[str, Any]) -> Update:
+        message_id = shape.ident(message.get("message_id"), "message.message_id")
+        user_id = shape.ident(
+            shape.obj(message.get("from"), "message.from").get("id"), "message.from.id"
+        )
+        chat = shape.opt_obj(message, "chat", "message.chat")
+        chat_id = shape.ident(chat["id"], "message.chat.id") if "id" in chat else user_id
         attachments: tuple[Attachment, ...] = ()
-        if event == IMAGE_EVENT and message.get("photo"):
+        photo = shape.text(message.get("photo"), "message.photo")
+        if event == IMAGE_EVENT and photo:
             attachments = (
                 Attachment(
                     kind="photo",
-                    filename=f"{message.get('message_id', 'photo')}.jpg",
+                    filename=f"{message_id}.jpg",
                     content_type="image/jpeg",
-                    ref=f"{URL_REF}{message['photo']}",
+                    ref=f"{URL_REF}{photo}",
                 ),
             )
         date = message.get("date")
+        said = shape.text(message.get("text"), "message.text") or shape.text(
+            message.get("caption"), "message.caption"
+        )
         incoming = Incoming(
             channel=CHANNEL,
-            chat_id=str(chat.get("id", sender.get("id", ""))),
-            user_id=str(sender.get("id", "")),
-            text=str(message.get("text") or message.get("caption") or ""),
+            chat_id=chat_id,
+            user_id=user_id,
+            text=said,
             attachments=attachments,
-            message_id=str(message.get("message_id", "")),
-            received_at=from_unix(float(date) / 1000, self.tz) if date else None,
+            message_id=message_id,
+            received_at=shape.unix_time(date, "message.date", self.tz, per_second=1000)
+            if date
+            else None,
         )
-        return Update(dedupe_key=key, incoming=incoming)
+        return Update(dedupe_key=f"zb:{event}:{message_id}", incoming=incoming)
 
     async def get_updates(self, timeout: int = 30) -> list[Update]:
         """One long poll: a list of at most one update; empty on HTTP 408 (nothing came)."""
@@ -199,9 +222,7 @@ class ZaloBotChannel(Channel):
         try:
             async with self.client.stream("GET", url) as response:
                 if response.status_code != 200:
-                    raise ChannelError(
-                        SendStatus.TRANSIENT, f"download HTTP {response.status_code}"
-                    )
+                    raise download_failure(response.status_code)
                 declared = int(response.headers.get("content-length") or 0)
                 if declared > self.download_limit:
                     raise FileTooLarge(filename, declared, self.download_limit)
@@ -263,8 +284,9 @@ class ZaloBotChannel(Channel):
     async def _call(self, method: str, params: dict[str, Any]) -> tuple[SendResult, str]:
         try:
             response = await self.client.post(f"{self._base}/{method}", json=params)
-        except httpx.HTTPError as exc:
-            return SendResult(SendStatus.TRANSIENT, detail=self._detail(exc)), ""
+        except httpx.HTTPError as exc:  # no answer: UNCERTAIN if the call went out whole
+            status = SendStatus.UNCERTAIN if may_have_arrived(exc) else SendStatus.TRANSIENT
+            return SendResult(status, detail=self._detail(exc)), ""
         body = _json(response)
         result = self._classify(response, body)
         raw = body.get("result")

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
@@ -23,11 +23,13 @@ from typing import Any, Protocol
 import httpx
 from pydantic import SecretStr
 
+from bot.channels import shape
 from bot.channels.base import (
     Channel,
     ChannelContext,
     ChannelError,
     FileTooLarge,
+    MalformedUpdate,
     SendResult,
     SendStatus,
     Update,
@@ -35,12 +37,13 @@ from bot.channels.base import (
 from bot.channels.common import (
     NODELAY,
     VN_TZ,
-    from_unix,
+    download_failure,
     numbered,
     protect_logs,
     redact,
     split_text,
 )
+from bot.channels.transport import SEND_TIMEOUT_S, may_have_arrived, timeouts
 from bot.channels.zalo_oa_tokens import (
     MemoryTokenStore,
     OATokens,
@@ -75,6 +78,9 @@ TOKEN_ERRORS = frozenset({-216, -220})  # access token invalid / expired
 INCOMING_EVENTS = {"user_send_text", "user_send_image", "user_send_file"}
 MAX_EVENT_AGE = timedelta(minutes=5)
 STAMP_DIGITS = 15  # milliseconds since 1970 have 13 digits until the year 2286
+# `"timestamp": "<characters>"` or `"timestamp": <number>` in a raw body; a few are tried.
+_TIMESTAMP = re.compile(rb'"timestamp"\s*:\s*(?:"([^"\\]{0,40})"|(-?[0-9][0-9.eE+-]{0,39}))')
+MAX_TIMESTAMPS = 4
 
 Classifier = Callable[[int, str], SendResult]  # Zalo's error code and message -> outcome
 
@@ -95,6 +101,7 @@ class ZaloOASettings(Protocol):
     zalo_oa_api_url: str
     zalo_oa_oauth_url: str
     zalo_oa_max_event_age_s: int
+    send_timeout: float
 
 
 def from_settings(settings: ZaloOASettings, context: ChannelContext) -> ZaloOAChannel | None:
@@ -116,6 +123,7 @@ def from_settings(settings: ZaloOASettings, context: ChannelContext) -> ZaloOACh
         oauth_base=settings.zalo_oa_oauth_url,
         tz=context.tz,
         max_event_age=timedelta(seconds=settings.zalo_oa_max_event_age_s),
+        timeout_s=settings.send_timeout,
     )
 
 
@@ -124,6 +132,7 @@ class ZaloOAChannel(Channel):
 
     name = CHANNEL
     webhook_path = "zalo-oa"
+    malformed_status = 200  # Zalo resends an event answered otherwise, then disables the hook
 
     def __init__(
         self,
@@ -138,7 +147,7 @@ class ZaloOAChannel(Channel):
         tz: tzinfo = VN_TZ,
         now: Callable[[], datetime] | None = None,
         download_limit: int = DOWNLOAD_LIMIT,
-        timeout_s: float = 10.0,
+        timeout_s: float = SEND_TIMEOUT_S,
         max_event_age: timedelta = MAX_EVENT_AGE,
     ) -> None:
         protect_logs(app_secret, oa_secret)
@@ -149,7 +158,7 @@ class ZaloOAChannel(Channel):
         self._api = api_base.rstrip("/")
         self._own_client = client is None
         self.client = client or httpx.AsyncClient(
-            timeout=timeout_s,
+            timeout=timeouts(timeout_s),
             limits=httpx.Limits(max_connections=64),
             transport=httpx.AsyncHTTPTransport(socket_options=NODELAY),
         )
@@ -181,17 +190,20 @@ class ZaloOAChannel(Channel):
 
     def verify(self, body: bytes, header_value: str | None) -> bool:
         """The webhook's signature over the RAW body, compared in constant time, then the
-        signed timestamp's freshness: nothing of the body is used before both hold."""
+        signed timestamp's freshness: nothing of the body is used before both hold.
+
+        The signed timestamp is inside the body; it is found by a scan of the raw bytes, not
+        by parsing them, so a forged body costs a regular-expression pass and a few hashes
+        whatever its nesting or size (within the route's limit).
+        """
         if not header_value:
             return False
-        try:
-            timestamp = str(json.loads(body).get("timestamp", ""))
-        except (ValueError, AttributeError):
-            return False
-        expected = sign(self.app_id, body, timestamp, self._oa_secret)
-        if not hmac.compare_digest(header_value.strip().encode(), expected.encode()):
-            return False
-        return self._fresh(timestamp)
+        given = header_value.strip().encode()
+        for stamp in signed_timestamps(body):
+            expected = sign(self.app_id, body, stamp, self._oa_secret)
+            if hmac.compare_digest(given, expected.encode()):
+                return self._fresh(stamp)
+        return False
 
     def _fresh(self, timestamp: str) -> bool:
         """Whether the signed time (ms since 1970) is within `max_event_age` of now, either
@@ -208,25 +220,34 @@ class ZaloOAChannel(Channel):
         return True
 
     def parse(self, payload: Mapping[str, Any]) -> Update:
-        """A verified webhook event; user_send_text/_image/_file become Incoming."""
-        event = str(payload.get("event_name", ""))
-        message = payload.get("message") or {}
-        sender = str((payload.get("sender") or {}).get("id", ""))
-        msg_id = message.get("msg_id") or f"{sender}:{payload.get('timestamp', '')}"
-        key = f"zoa:{event}:{msg_id}"
-        if event not in INCOMING_EVENTS:
-            return Update(dedupe_key=key, incoming=None)
-        at = self.last_interaction(payload)
-        incoming = Incoming(
-            channel=CHANNEL,
-            chat_id=sender,
-            user_id=sender,
-            text=str(message.get("text") or ""),
-            attachments=_attachments(message),
-            message_id=str(message.get("msg_id", "")),
-            received_at=at[1] if at else None,
-        )
-        return Update(dedupe_key=key, incoming=incoming)
+        """A verified webhook event; user_send_text/_image/_file become Incoming.
+
+        Raises MalformedUpdate for such an event without a sender, without both a message
+        id and a timestamp (its dedupe key), or with a part of the wrong shape.
+        """
+        with shape.reading(_ref(payload)) as ref:
+            event = shape.text(payload.get("event_name"), "event_name")
+            if event not in INCOMING_EVENTS:
+                return Update(dedupe_key=f"zoa:{event}:{ref}", incoming=None)
+            user_id = shape.ident(shape.obj(payload.get("sender"), "sender").get("id"), "sender.id")
+            message = shape.obj(payload.get("message"), "message")
+            at = self._timestamp(payload)
+            if message.get("msg_id") not in (None, ""):
+                key = msg_id = shape.ident(message["msg_id"], "message.msg_id")
+            elif at is not None:
+                key, msg_id = f"{user_id}:{payload['timestamp']}", ""
+            else:
+                raise MalformedUpdate("neither message.msg_id nor timestamp")
+            incoming = Incoming(
+                channel=CHANNEL,
+                chat_id=user_id,
+                user_id=user_id,
+                text=shape.text(message.get("text"), "message.text"),
+                attachments=_attachments(message, msg_id or "image"),
+                message_id=msg_id,
+                received_at=at,
+            )
+            return Update(dedupe_key=f"zoa:{event}:{key}", incoming=incoming)
 
     def last_interaction(self, payload: Mapping[str, Any]) -> tuple[str, datetime] | None:
         """(user id, time) when the event is the person interacting with the OA, else None.
@@ -234,14 +255,23 @@ class ZaloOAChannel(Channel):
         The caller records it per person: customer-service messages are only allowed within
         7 days of it (`can_message`), after which Zalo answers −230.
         """
-        event = str(payload.get("event_name", ""))
-        if not (event.startswith("user_send_") or event == "follow"):
-            return None
-        sender = (payload.get("sender") or payload.get("follower") or {}).get("id")
+        with shape.reading(_ref(payload)):
+            event = shape.text(payload.get("event_name"), "event_name")
+            if not (event.startswith("user_send_") or event == "follow"):
+                return None
+            who = payload.get("sender") or payload.get("follower")
+            person = shape.obj(who, "sender") if who is not None else {}
+            at = self._timestamp(payload)
+            if not person.get("id") or at is None:
+                return None
+            return shape.ident(person["id"], "sender.id"), at
+
+    def _timestamp(self, payload: Mapping[str, Any]) -> datetime | None:
+        """The event's time (milliseconds, as a string of digits); None when absent."""
         stamp = payload.get("timestamp")
-        if not sender or not stamp:
+        if stamp is None or stamp == "":
             return None
-        return str(sender), from_unix(int(stamp) / 1000, self.tz)
+        return shape.unix_time(stamp, "timestamp", self.tz, per_second=1000)
 
     async def resolve_attachments(self, incoming: Incoming) -> Incoming:
         """Downloads files still on Zalo (ref 'url:<url>') into data, within the size limit."""
@@ -253,6 +283,8 @@ class ZaloOAChannel(Channel):
                     response = await self.client.get(url)
                 except httpx.HTTPError as exc:
                     raise ChannelError(SendStatus.TRANSIENT, type(exc).__name__) from None
+                if response.status_code != 200:
+                    raise download_failure(response.status_code)
                 if len(response.content) > self.download_limit:
                     raise FileTooLarge(
                         attachment.filename, len(response.content), self.download_limit
@@ -284,6 +316,8 @@ class ZaloOAChannel(Channel):
             message: dict[str, Any] = {"text": part}
         else:
             result, message = await self._upload(part)
+            if result.status is SendStatus.UNCERTAIN:  # an upload alone sends nobody anything
+                result = replace(result, status=SendStatus.TRANSIENT)
             if result.status is not SendStatus.SENT:
                 return result, ""
         body = {"recipient": {"user_id": user_id}, "message": message}
@@ -348,8 +382,9 @@ class ZaloOAChannel(Channel):
             response = await self.client.request(
                 method, url, headers={"access_token": token}, **kwargs
             )
-        except httpx.HTTPError as exc:
-            return SendResult(SendStatus.TRANSIENT, detail=type(exc).__name__), {}, 0
+        except httpx.HTTPError as exc:  # no answer: UNCERTAIN if the call went out whole
+            status = SendStatus.UNCERTAIN if may_have_arrived(exc) else SendStatus.TRANSIENT
+            return SendResult(status, detail=type(exc).__name__), {}, 0
         if response.status_code == 429:
             return SendResult(SendStatus.RETRY_AFTER, RATE_RETRY_AFTER_S, detail="HTTP 429"), {}, 0
         if response.status_code >= 500:
@@ -387,17 +422,38 @@ class ZaloOAChannel(Channel):
         return redact(text, secrets)[:300]
 
 
-def _attachments(message: Mapping[str, Any]) -> tuple[Attachment, ...]:
+def signed_timestamps(body: bytes) -> list[str]:
+    """The values the signature may cover as "timestamp": each `"timestamp": <value>` of the
+    raw body (string contents or a number), distinct, at most MAX_TIMESTAMPS; or "" when
+    there is none, as Zalo signs an event without one."""
+    found: list[str] = []
+    for match in _TIMESTAMP.finditer(body):
+        value = (match.group(1) if match.group(1) is not None else match.group(2)).decode()
+        if value not in found:
+            found.append(value)
+            if len(found) == MAX_TIMESTAMPS:
+                break
+    return found or [""]
+
+
+def _ref(payload: Mapping[str, Any]) -> object:
+    """The event's message id, if there is one to read, for a log line."""
+    message = payload.get("message")
+    return message.get("msg_id") if isinstance(message, Mapping) else None
+
+
+def _attachments(message: Mapping[str, Any], msg_id: str) -> tuple[Attachment, ...]:
     found: list[Attachment] = []
-    for index, item in enumerate(message.get("attachments") or []):
-        payload = item.get("payload") or {}
-        url = payload.get("url")
+    for index, item in enumerate(shape.objects(message.get("attachments"), "attachments")):
+        payload = shape.opt_obj(item, "payload", "attachments.payload")
+        url = shape.text(payload.get("url"), "attachments.payload.url")
+        kind = shape.text(item.get("type"), "attachments.type")
         if not url:
             continue
-        if item.get("type") == "image":
-            name = f"{message.get('msg_id', 'image')}-{index}.jpg"
+        if kind == "image":
+            name = f"{msg_id}-{index}.jpg"
             found.append(Attachment("photo", name, "image/jpeg", ref=f"{URL_REF}{url}"))
-        elif item.get("type") == "file":
-            name = str(payload.get("name") or f"file-{index}")
-            found.append(Attachment("document", name, ref=f"{URL_REF}{url}"))
+        elif kind == "file":
+            name = shape.text(payload.get("name"), "attachments.payload.name") or f"file-{index}"
+            found.append(Attachment("document", name[: shape.NAME_MAX], ref=f"{URL_REF}{url}"))
     return tuple(found)

@@ -1,7 +1,8 @@
-"""The root `thidua` command and its assistant verbs: ingest, ask, chat, run, unanswered.
+"""The root `thidua` command and its assistant verbs: ingest, ask, chat, run.
 
 The composition root (with bot/wiring.py): it reads Settings, picks concrete classes, wires.
-The other verbs come from bot.cli.admin, bot.cli.serve and bot.cli.reminders.
+The other verbs come from bot.cli.admin, bot.cli.answers, bot.cli.feedback (unanswered,
+feedback), bot.cli.serve, bot.cli.reminders, bot.cli.outbox and bot.cli.web.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import json
 import logging
 import sys
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -18,8 +18,13 @@ import typer
 from pydantic import ValidationError
 
 from bot.cli.admin import register as register_admin
+from bot.cli.answers import register as register_answers
+from bot.cli.answers import review_after_ingest
+from bot.cli.feedback import register as register_feedback
+from bot.cli.outbox import register as register_outbox
 from bot.cli.reminders import register as register_reminders
 from bot.cli.serve import register as register_channels
+from bot.cli.web import register as register_web
 from bot.config import Settings
 from bot.i18n import vi
 
@@ -72,6 +77,7 @@ def ingest(
     index = wiring.open_index(settings)
     wiring.ensure_bundled_index(index, settings)  # a new data dir gets the bundled texts too
     report = wiring.ingest_with_progress(index, paths, settings, prune=prune)
+    review_after_ingest(settings, index)  # curated answers resting on a changed text
     for path, reason in report.skipped:
         typer.echo(vi.INGEST_SKIPPED.format(path=path, reason=reason), err=True)
     if report.hidden:
@@ -185,31 +191,13 @@ def run(ctx: typer.Context) -> None:
         asyncio.run(main_loop())
 
 
-@app.command()
-def unanswered(
-    ctx: typer.Context, limit: Annotated[int, typer.Option(min=1, max=1000)] = 50
-) -> None:
-    """Liệt kê các câu hỏi chưa tìm được căn cứ để trả lời."""
-    from bot import wiring
-
-    settings = _settings(ctx)
-    log = wiring.open_unanswered_log(settings)
-    records = log.latest(limit)
-    if not records:
-        typer.echo(vi.UNANSWERED_EMPTY)
-        return
-    typer.echo(vi.UNANSWERED_HEADER)
-    for record in records:
-        when = (
-            record.asked_at.astimezone(settings.tz) if record.asked_at.tzinfo else record.asked_at
-        )
-        stamp = datetime.strftime(when, "%d/%m/%Y %H:%M")
-        typer.echo(f"{stamp}  [{record.channel}]  {record.question}")
-
-
 register_admin(app)
+register_answers(app)
+register_feedback(app)
 register_channels(app)
 register_reminders(app)
+register_web(app)
+register_outbox(app)
 
 
 def main() -> None:

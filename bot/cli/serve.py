@@ -40,10 +40,14 @@ def worker_app() -> Any:
     webhooks, runs turns and sends; claims keep one update and one message in flight per chat
     whichever process holds it, and each sender keeps its share of the rate limits."""
     from bot import wiring
+    from bot.cli.web import build_dashboard
     from bot.delivery.heap import tune_for_server
     from bot.web.app import create_app
 
-    app = create_app(wiring.build_services(Settings(), webhooks=True))
+    settings = Settings()
+    services = wiring.build_services(settings, webhooks=True)
+    dashboard = build_dashboard(settings, services.sessions, services.now, services.channels)
+    app = create_app(services, dashboard)
     tune_for_server()
     return app
 
@@ -69,13 +73,19 @@ def serve(ctx: typer.Context, workers: WorkersOption = None) -> None:
         services = wiring.build_services(settings, webhooks=True)
         if not services.channels:
             typer.echo(vi.NO_CHANNEL_CONFIGURED, err=True)
-        app = create_app(services)
+        from bot.cli.web import build_dashboard
+
+        dashboard = build_dashboard(settings, services.sessions, services.now, services.channels)
+        app = create_app(services, dashboard)
         tune_for_server()
         uvicorn.run(app, **common)
         return
     # uvicorn starts each worker afresh: they read their Settings from the environment, so the
     # command line's choices go there; the shared parts are made once, before any starts.
     wiring.prepare_shared(settings)
+    from bot.cli.web import web_secret
+
+    web_secret(settings)  # made once here, not raced by the workers
     os.environ["THIDUA_DATA_DIR"] = str(settings.data_dir)
     os.environ["THIDUA_WEB_WORKERS"] = str(settings.web_workers)
     uvicorn.run("bot.cli.serve:worker_app", factory=True, workers=settings.web_workers, **common)

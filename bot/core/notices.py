@@ -1,4 +1,7 @@
-"""What is waiting for this person, shown once on their next message (until pushes exist).
+"""What is waiting for this person, shown once on their next message, unless it was pushed.
+
+Hand-offs are pushed at once (bot.core.flows.handoffs); what could not be pushed (the person
+had no chat then, or the build pushes nothing) still waits here for their next message.
 
 A unit head sees a registration or a report an officer sent for confirmation, and a pledge their
 unit has still to sign; head and officer see a registration the office returned, with the reason;
@@ -15,7 +18,7 @@ from bot.core.access import Action, can
 from bot.core.flows.base import Ctx, buttons
 from bot.i18n import vi
 from bot.messages import Reply
-from bot.store import lookups, org, pledges, progress_reports, registrations
+from bot.store import lookups, org, pledges, progress_reports, registrations, reminders
 from bot.store.conversations import ConversationState
 from bot.store.models import (
     Cluster,
@@ -105,6 +108,9 @@ def notices(ctx: Ctx, state: ConversationState) -> list[Reply]:
     fresh = [(key, reply) for key, reply in found if key not in seen]
     if fresh:
         state.data[SEEN] = [*seen, *(key for key, _ in fresh)][-MAX_SEEN:]
+    if fresh and ctx.actor.person_id is not None:
+        pushed = reminders.pushed_handoffs(ctx.session, ctx.actor.person_id, [k for k, _ in fresh])
+        fresh = [(key, reply) for key, reply in fresh if key[:64] not in pushed]
     return [reply for _, reply in fresh]
 
 

@@ -4,7 +4,9 @@ The router only dispatches, inside a transaction its caller owns (bot.delivery.t
 conversation row, whatever the step wrote and its audit rows commit or roll back together with
 the update's dedupe key and its queued replies, so a crash or a second worker never sees half
 a registration. A conversation is the writer's own in the chat; in a group chat, buttons are
-bound to the person they answer (bot.core.groups).
+bound to the person they answer (bot.core.groups). An answer from the knowledge base gets
+«👍 Đúng ý» / «👎 Chưa đúng» under it, and a 👎 its reason from the next message
+(bot.core.feedback).
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.core import groups, linking, operational
+from bot.core import feedback, groups, linking, menu, operational, weblink
 from bot.core.access import Action, actor_of, can
 from bot.core.flows import pledge, registration, report, review
-from bot.core.flows.base import KEEP, Ctx, Engine
+from bot.core.flows.base import KEEP, Ctx, Engine, Push
 from bot.core.linking import InviteLimit
 from bot.core.notices import notices
 from bot.core.text import fold
@@ -33,7 +35,8 @@ from bot.store.files import FileStore
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Incoming], list[Reply]]
-FormCommand = Callable[[Ctx, Engine, ConversationState], list[Reply]]
+# (ctx, engine, state, arg): arg is what followed the command (a pushed notice's record id).
+FormCommand = Callable[[Ctx, Engine, ConversationState, str], list[Reply]]
 
 FLOWS = {
     registration.NAME: registration.FLOW,
@@ -86,11 +89,15 @@ class Router:
         files: FileStore | None = None,
         buttons: Mapping[str, ButtonHandler] | None = None,
         invite_limit: InviteLimit | None = None,
+        web_url: Callable[[str], str] | None = None,
+        push: Push | None = None,
     ) -> None:
         self._qa = qa
+        self._push = push
         self._invite_limit = invite_limit or InviteLimit()
         self._buttons = dict(buttons or {})
         self._files = files
+        self._web_url = web_url  # a sign-in token -> its link, when the dashboard runs
         self._engine = Engine(FLOWS)
         self._commands: dict[str, Handler] = {
             "start": lambda _m: [Reply(vi.WELCOME)],
@@ -120,7 +127,7 @@ class Router:
             session, message.channel, message.user_id, message.chat_id, now
         )
         actor = actor_of(session, caller, now.date())
-        ctx = Ctx(session, actor, now, self._qa.ask, self._files)
+        ctx = Ctx(session, actor, now, self._qa.ask, self._files, self._push)
         ctx.ask = lambda m: operational.answer(ctx, m.text) or self._qa.ask(m, session=session)
         state.person_id = actor.person_id
         group = groups.in_group(message)
@@ -134,6 +141,9 @@ class Router:
         return groups.bind(replies, message.user_id) if group else replies
 
     def _dispatch(self, ctx: Ctx, state: ConversationState, message: Incoming) -> list[Reply]:
+        reason = feedback.take_reason(ctx, state, message)  # after a 👎, its reason
+        if reason is not None:
+            return reason
         name, arg = _command(message)
         active = self._engine.is_active(state)
         if name in ("huy", "quaylai", "luunhap") and active:
@@ -148,10 +158,15 @@ class Router:
         if folded in INTENTS:
             if not ctx.actor.linked:
                 return [Reply(vi.LINK_FIRST)]
-            return FORM_COMMANDS[INTENTS[folded]](ctx, self._engine, state)
+            return FORM_COMMANDS[INTENTS[folded]](ctx, self._engine, state, "")
         if not ctx.actor.linked and _CODE.fullmatch(message.text.strip()):
             return self._link(ctx, message, message.text.strip())
-        return [ctx.ask(message)]
+        rated = feedback.typed(ctx, state, message)  # «1»/«2» under an answer on Zalo
+        if rated is not None:
+            return rated
+        if message.payload is not None:  # a form's button, pressed after the form ended
+            return [menu.stale(ctx, self._engine.known(state))]
+        return [feedback.offer(ctx, message, ctx.ask(message))]
 
     def _command_reply(
         self,
@@ -167,12 +182,19 @@ class Router:
             return self._link(ctx, message, arg)
         if name == "tieptuc" and self._engine.known(state) and not active:
             return self._engine.resume(ctx, state)
+        if name == feedback.COMMAND:  # 👍/👎 under an answer: anyone who asked, linked or not
+            return [
+                *feedback.press(ctx, state, message, arg, active=active),
+                *(self._engine.prompt(ctx, state) if active else []),
+            ]
         if name in FORM_COMMANDS:
             if not ctx.actor.linked:
                 return [Reply(vi.LINK_FIRST)]
-            return FORM_COMMANDS[name](ctx, self._engine, state)
+            return FORM_COMMANDS[name](ctx, self._engine, state, arg)
         handler = self._commands.get(name)
-        if name in self._buttons:
+        if name == "web" and self._web_url is not None:
+            replies = weblink.sign_in_link(ctx, self._web_url)
+        elif name in self._buttons:
             replies = self._buttons[name](ctx, arg) if ctx.actor.linked else [Reply(vi.LINK_FIRST)]
         elif handler is None:
             replies = [Reply(vi.UNKNOWN_COMMAND.format(command="/" + name))]

@@ -1,5 +1,6 @@
 """The loop the inbox worker and the outbox sender share: claim what is due (up to the room
-left), handle each claimed row in a task of its own, sleep until woken or idle."""
+left), handle each claimed row in a task of its own, renew the leases of the rows in hand,
+sleep until woken or idle."""
 
 from __future__ import annotations
 
@@ -21,33 +22,51 @@ async def claim_loop(
     stop: asyncio.Event,
     idle_s: float,
     name: str,
+    renew: Callable[[list[Row]], Awaitable[object]] | None = None,
+    renew_every_s: float = 5.0,
 ) -> None:
     """Claims whenever woken (rows stored, a row finished) or every `idle_s`, while earlier
     rows are still being handled; a finished row wakes the loop, as its chat's next row may
-    now be claimable. Returns once `stop` is set and the rows in hand are done."""
-    tasks: set[asyncio.Task[int]] = set()
+    now be claimable. While rows are in hand, `renew` (the leases' heartbeat) is given them
+    every `renew_every_s`: a row whose handling outlasts its lease stays ours, and stops being
+    ours soon after this loop dies. Returns (or raises) once `stop` is set (or the loop
+    failed) and the rows in hand are done."""
+    tasks: dict[asyncio.Task[int], Row] = {}
+    clock = asyncio.get_running_loop().time
+    next_beat = clock() + renew_every_s
 
     def finished(task: asyncio.Task[int]) -> None:
-        tasks.discard(task)
+        tasks.pop(task, None)
         wake.set()
 
-    while not stop.is_set():
-        wake.clear()
-        free = room - len(tasks)
-        claimed: list[Row] = []
-        if free > 0:
-            try:
-                claimed = await claim(free)
-            except Exception:  # the loop must survive a bad row or a database hiccup
-                log.exception("%s claim failed", name)
-        for row in claimed:
-            task = asyncio.create_task(handle(row))
-            tasks.add(task)
-            task.add_done_callback(finished)
-        # Nothing more waits now, or no room is left: sleep until a store or a finished row
-        # wakes us (a wake during the claim returns at once).
-        await nap(wake, stop, idle_s)
-    await asyncio.gather(*tasks, return_exceptions=True)
+    try:
+        while not stop.is_set():
+            wake.clear()
+            if not tasks:  # nothing leased: the first beat comes a period after the next claim
+                next_beat = clock() + renew_every_s
+            elif renew is not None and clock() >= next_beat:
+                next_beat = clock() + renew_every_s
+                try:
+                    await renew(list(tasks.values()))
+                except Exception:  # the leases then run out, and the rows are claimed again
+                    log.exception("%s lease renewal failed", name)
+            free = room - len(tasks)
+            claimed: list[Row] = []
+            if free > 0:
+                try:
+                    claimed = await claim(free)
+                except Exception:  # the loop must survive a bad row or a database hiccup
+                    log.exception("%s claim failed", name)
+            for row in claimed:
+                task = asyncio.create_task(handle(row))
+                tasks[task] = row
+                task.add_done_callback(finished)
+            # Nothing more waits now, or no room is left: sleep until a store or a finished
+            # row wakes us (a wake during the claim returns at once), or the next heartbeat.
+            nap_s = idle_s if renew is None or not tasks else min(idle_s, next_beat - clock())
+            await nap(wake, stop, max(nap_s, 0.0))
+    finally:  # the rows in hand are finished even when the loop fails: none is left halfway
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def nap(

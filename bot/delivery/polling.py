@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from typing import Any
 
-from bot.channels.base import Channel, ChannelError, Update
+from bot.channels.base import Channel, ChannelError, MalformedUpdate, Update
 from bot.delivery.receiving import store_updates
 from bot.delivery.services import Services
 from bot.store.db import run_db
@@ -44,6 +45,12 @@ async def poll_channel(services: Services, channel: Channel, stop: asyncio.Event
             )
             await _pause(stop, wait)
             continue
+        except Exception:  # an adapter's surprise must not end the polling
+            failures += 1
+            wait = _backoff(failures)
+            log.exception("%s polling failed; retrying in %.0f s", channel.name, wait)
+            await _pause(stop, wait)
+            continue
         failures = 0
         if not payloads:
             continue
@@ -53,15 +60,12 @@ async def poll_channel(services: Services, channel: Channel, stop: asyncio.Event
         outcomes = await _store(services, channel, payloads, stop)
         if outcomes is None:
             return
-        services.worker.wake()
-        for outcome in outcomes:
-            if isinstance(outcome, Exception):
-                log.warning("%s: an update we cannot read was skipped", channel.name)
+        services.worker.wake()  # an update it cannot use was logged and skipped
 
 
 async def _store(
     services: Services, channel: Channel, payloads: list[dict[str, Any]], stop: asyncio.Event
-) -> list[Update | Exception] | None:
+) -> list[Update | MalformedUpdate] | None:
     """The poll's updates stored, retried with back-off while the database fails; None when
     stopped first."""
     failures = 0
@@ -96,7 +100,13 @@ async def run_polling(services: Services, stop: asyncio.Event) -> None:
     for channel in services.channels.values():
         if channel.can_poll:
             await channel.start()
-            polls.append(asyncio.create_task(poll_channel(services, channel, stop)))
+            polls.append(
+                services.supervisor.start(
+                    f"polling:{channel.name}",
+                    functools.partial(poll_channel, services, channel),
+                    stop,
+                )
+            )
     try:
         await stop.wait()
     finally:

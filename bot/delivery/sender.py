@@ -4,12 +4,20 @@ Every reply and notification is an outbox row written with the change that cause
 loop claims the oldest due row of each chat, sends it through the chat's channel and records
 the outcome; the platform's verdict decides what happens next: 429 waits as long as it asks
 (the whole channel pauses, since Telegram's flood limit is per bot), 5xx and network errors
-back off exponentially, 403 marks the chat unreachable, and a bad request fails the one
-message. A long reply that failed half-way resumes after the parts already delivered.
+back off, doubling up to a cap, for as long as the retry policy allows (a day by default,
+counted from the message's first failure) before the message joins the office's list of
+failed ones (`thidua outbox failed`, `thidua outbox retry`); 403 marks the chat unreachable,
+and a bad request fails the one message at once. A long reply that failed half-way resumes
+after the parts already delivered.
 
-A crash between a successful send and the commit that records it is the one window in which
-a message can go out twice; the platforms give no way to detect it, so the row is sent again
-once its lease runs out (at-least-once).
+The platforms offer no idempotency key, so two windows remain in which a message can go out
+twice (at-least-once): a crash between a successful send and the commit that records it, and
+a send that reached the platform but got no answer within the send timeout (UNCERTAIN). The
+timeout is longer than the platform takes to answer, and an uncertain row is not sent again
+within its lease, nor before the retry policy's uncertain delay; then it is sent once more,
+as losing a reply is worse than repeating it. A second send in a row without an answer says
+the platform takes the calls but is too slow to tell: the message then joins the failed list
+instead of a copy going out at every retry.
 """
 
 from __future__ import annotations
@@ -28,10 +36,32 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.channels.base import RateLimits, SendResult, SendStatus
 from bot.delivery.loops import claim_loop
 from bot.messages import Reply
-from bot.store import outbox
+from bot.store import outbox, queues
 from bot.store.db import run_db
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long and how often a message is tried again after errors that may heal (5xx,
+    network, no answer): waits double from `first_delay` up to `max_delay`, and stop once
+    `give_up_after` has passed since the message's first failure. A send that got no answer
+    (it may have arrived) waits at least `uncertain_delay`, by default twice the default send
+    timeout: a platform still working on the call has had that long again to finish it."""
+
+    give_up_after: timedelta = timedelta(hours=24)
+    max_delay: timedelta = timedelta(minutes=5)
+    first_delay: timedelta = timedelta(seconds=1)
+    uncertain_delay: timedelta = timedelta(seconds=150)
+
+    def delay(self, attempts: int) -> timedelta:
+        """The wait after the `attempts`-th failed try (1, 2, 4 … seconds, capped)."""
+        doubled: timedelta = self.first_delay * 2 ** min(max(attempts - 1, 0), 30)
+        return min(doubled, self.max_delay)
+
+    def gives_up(self, first_failure: datetime, now: datetime) -> bool:
+        return now - first_failure >= self.give_up_after
 
 
 class Sending(Protocol):
@@ -91,17 +121,22 @@ class OutboxSender:
         now: Callable[[], datetime],
         limits: Mapping[str, RateLimits] | None = None,  # default: each channel's own
         max_in_flight: int = 16,
-        max_attempts: int = 8,
+        retry: RetryPolicy | None = None,
         lease: timedelta = outbox.LEASE,
+        owner: str | None = None,
     ) -> None:
-        """`lease`: how long a claimed row is ours; a row still 'sending' after it (its
-        sender died mid-send) is claimed again. Longer than any send, as the default is."""
+        """`lease`: how long a claimed row is ours without a heartbeat; the loop renews it
+        while the send runs, so a row still 'sending' after it is one whose sender died
+        mid-send, and it is claimed again. `owner`: the name on this sender's leases
+        (default: a new one)."""
         self._sessions = sessions
         self._channels = dict(channels)
         self._now = now
         self._max_in_flight = max_in_flight
-        self._max_attempts = max_attempts
+        self._retry = retry or RetryPolicy()
         self._lease = lease
+        self.owner = owner or queues.new_owner()
+        self._in_hand: set[int] = set()  # rows being sent by this process
         self._wake = asyncio.Event()
         self._state = {
             name: _ChannelState(chosen, overall_limiter(chosen))
@@ -130,18 +165,41 @@ class OutboxSender:
             stop=stop,
             idle_s=idle_s,
             name="outbox",
+            renew=functools.partial(run_db, self._sessions, self._renew),
+            renew_every_s=self._lease.total_seconds() / 4,
         )
 
+    def reclaim(self) -> int:
+        """At the start of a process alone on its database: frees the messages a previous
+        run left 'sending' when it died, so they are claimed at once. How many."""
+        with self._sessions.begin() as session:
+            return outbox.reclaim(session, now=self._now())
+
+    def _renew(self, rows: list[outbox.Claimed]) -> int:
+        ids = [row.id for row in rows]
+        with self._sessions.begin() as session:
+            return outbox.renew(
+                session, owner=self.owner, ids=ids, now=self._now(), lease=self._lease
+            )
+
     def _claim(self, limit: int) -> list[outbox.Claimed]:
-        """Claims due rows; those of an unknown or paused channel go back at once."""
+        """Claims due rows; those of an unknown or paused channel go back at once. A row
+        still being sent here (its lease ran out, the heartbeat missing: a database hiccup,
+        or `run_once`, which has none) is left to that send: the claim only renewed its
+        lease."""
         with self._sessions.begin() as session:
             now = self._now()
-            rows = outbox.claim_due(session, now=now, limit=limit, lease=self._lease)
+            rows = outbox.claim_due(
+                session, now=now, limit=limit, lease=self._lease, owner=self.owner
+            )
             runnable = []
             for row in rows:
                 state = self._state.get(row.channel)
+                if row.id in self._in_hand:
+                    continue
                 if state is None:
-                    outbox.mark_failed(session, row.id, error=f"no channel '{row.channel}'")
+                    error = f"no channel '{row.channel}'"
+                    outbox.mark_failed(session, row.id, error=error, now=now)
                 elif (until := state.pause_at(now)) is not None:
                     outbox.reschedule(
                         session,
@@ -167,6 +225,13 @@ class OutboxSender:
         return limiter
 
     async def _deliver(self, row: outbox.Claimed) -> int:
+        self._in_hand.add(row.id)
+        try:
+            return await self._send(row)
+        finally:
+            self._in_hand.discard(row.id)
+
+    async def _send(self, row: outbox.Claimed) -> int:
         state = self._state[row.channel]
         reply = outbox.reply_from_json(row.payload)
         if _expired(reply, self._now()):
@@ -184,6 +249,7 @@ class OutboxSender:
         return 1 if result.status is SendStatus.SENT else 0
 
     def _expire(self, message_id: int) -> None:
+        log.info("outbox row %s expired unsent", message_id)
         with self._sessions.begin() as session:
             outbox.mark_failed(session, message_id, error="expired", status="expired")
 
@@ -200,15 +266,8 @@ class OutboxSender:
                     outbox.reschedule(
                         session, row.id, not_before=now + wait, error="429", parts_sent=parts
                     )
-                case SendStatus.TRANSIENT if row.attempts < self._max_attempts:
-                    wait = timedelta(seconds=min(2 ** (row.attempts - 1), 300))
-                    outbox.reschedule(
-                        session,
-                        row.id,
-                        not_before=now + wait,
-                        error=result.detail,
-                        parts_sent=parts,
-                    )
+                case SendStatus.TRANSIENT | SendStatus.UNCERTAIN:
+                    self._back_off(session, row, result, parts, now)
                 case SendStatus.BLOCKED:
                     outbox.mark_unreachable(
                         session,
@@ -218,7 +277,48 @@ class OutboxSender:
                         now=now,
                     )
                 case _:
-                    outbox.mark_failed(session, row.id, error=result.detail or "failed")
+                    error = result.detail or "failed"
+                    outbox.mark_failed(session, row.id, error=error, now=now, parts_sent=parts)
+
+    def _back_off(
+        self,
+        session: Session,
+        row: outbox.Claimed,
+        result: SendResult,
+        parts: int,
+        now: datetime,
+    ) -> None:
+        """An error that may heal: the row is tried again after the policy's delay, or, an
+        uncertain send, not before this claim's lease is over and the policy's uncertain
+        delay has passed, as the platform may have delivered it. Past the policy's time, or
+        uncertain twice in a row, it joins the office's failed list."""
+        error = result.detail or result.status.value
+        uncertain = result.status is SendStatus.UNCERTAIN
+        twice = uncertain and row.was_uncertain
+        if twice:
+            error = f"{error} (no answer twice: may have been delivered)"
+        if twice or self._retry.gives_up(row.first_failed_at or now, now):
+            log.warning(
+                "outbox row %s failed after %s attempts since %s: %s",
+                row.id,
+                row.attempts,
+                row.first_failed_at,
+                error,
+            )
+            outbox.mark_failed(session, row.id, error=error, now=now, parts_sent=parts)
+            return
+        wait = self._retry.delay(row.attempts)
+        if uncertain:
+            wait = max(wait, self._lease, self._retry.uncertain_delay)
+        outbox.back_off(
+            session,
+            row.id,
+            not_before=now + wait,
+            error=error,
+            parts_sent=parts,
+            now=now,
+            uncertain=uncertain,
+        )
 
 
 def _expired(reply: Reply, now: datetime) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import Channel
 from bot.delivery.sender import OutboxSender
+from bot.delivery.supervisor import Supervisor
 from bot.delivery.worker import InboxWorker
 
 log = logging.getLogger(__name__)
@@ -33,15 +34,31 @@ class Services:
     now: Callable[[], datetime]
     reminders: Loop | None = None  # the reminder loop, when this process runs it
     background: bool = True  # run the worker, sender and reminder loops in this process
+    # The only process on its database (SQLite, one worker): whatever is leased at its start
+    # was leased by a run that died, and is taken back at once instead of after the lease.
+    alone: bool = False
+    supervisor: Supervisor = field(default_factory=Supervisor)
 
     def start_loops(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
-        """The background loops, until `stop` is set."""
+        """The background loops, each restarted should it die, until `stop` is set."""
         if not self.background:
             return []
-        loops: list[Loop] = [self.worker, self.sender]
+        if self.alone:
+            self.reclaim()
+        loops: dict[str, Loop] = {"inbox": self.worker, "outbox": self.sender}
         if self.reminders is not None:
-            loops.append(self.reminders)
-        return [asyncio.create_task(loop.run_forever(stop)) for loop in loops]
+            loops["reminders"] = self.reminders
+        return [self.supervisor.start(name, loop.run_forever, stop) for name, loop in loops.items()]
+
+    def reclaim(self) -> None:
+        """Frees the updates and messages a dead run left leased (see `alone`)."""
+        updates, messages = self.worker.reclaim(), self.sender.reclaim()
+        if updates or messages:
+            log.warning(
+                "took back %d updates and %d messages left in hand by the previous run",
+                updates,
+                messages,
+            )
 
     async def close(self) -> None:
         for channel in self.channels.values():

@@ -81,10 +81,17 @@ class Turns:
         update_key: str | None = None,
         inbox_id: int | None = None,
         outbox_replies: bool = True,
+        dead_reason: str = "",
     ) -> list[Reply]:
-        """Replies that need no turn (a failure, a refused file), recorded like a turn's."""
+        """Replies that need no turn (a failure, a refused file), recorded like a turn's;
+        with `dead_reason`, the inbox row ends as a dead letter with that reason."""
         return self._record(
-            message, lambda _session, _message, _now: replies, update_key, inbox_id, outbox_replies
+            message,
+            lambda _session, _message, _now: replies,
+            update_key,
+            inbox_id,
+            outbox_replies,
+            dead_reason=dead_reason,
         )
 
     def _record(
@@ -95,10 +102,11 @@ class Turns:
         inbox_id: int | None,
         outbox_replies: bool,
         answers_press: bool = False,
+        dead_reason: str = "",
     ) -> list[Reply]:
         """One transaction: the update's key (nothing more for a redelivery), the chat no
         longer unreachable (it wrote to us), the replies `produce` gives, queued when asked,
-        and the inbox row marked handled."""
+        and the inbox row marked handled (or dead, with `dead_reason`)."""
         with self.sessions.begin() as session:
             now = self.now()
             if update_key and not inbox.mark_processed(
@@ -113,7 +121,9 @@ class Turns:
                         r for r in replies if not (answers_press and r.meta.get(BUTTON_ANSWER))
                     ]
                     self._queue(session, message, queued, update_key, now)
-            if inbox_id is not None:
+            if inbox_id is not None and dead_reason:
+                inbox.mark_dead(session, inbox_id, now=now, reason=dead_reason)
+            elif inbox_id is not None:
                 inbox.mark_done(session, inbox_id, now=now)
             return replies
 

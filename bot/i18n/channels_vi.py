@@ -22,6 +22,17 @@ CHOICE_HINT = "Anh/chị trả lời bằng số thứ tự (ví dụ: 1) để 
 ATTACHMENT_LINK = "Tệp đính kèm «{name}»: {url}"
 ATTACHMENT_NOT_SENT = "Tệp đính kèm «{name}» không gửi được qua kênh này; mời xem trên Telegram."
 
+# An update given up after its tries (a dead letter): its files could not be fetched from the
+# platform, or the update itself could not be read. Nothing of it was done.
+ATTACHMENT_UNREADABLE = (
+    "Không đọc được tệp đính kèm «{name}» nên tin nhắn này chưa được xử lý."
+    " Anh/chị vui lòng gửi lại tệp."
+)
+THE_FILE = "tệp"
+UPDATE_UNREADABLE = (
+    "Không đọc được tin nhắn vừa gửi nên tin nhắn này chưa được xử lý. Anh/chị vui lòng gửi lại."
+)
+
 # An incoming file over the size limit; sizes already formatted ("12,5 MB").
 FILE_TOO_LARGE = (
     "Tệp «{name}» quá lớn ({size}); giới hạn là {limit}. Anh/chị gửi tệp nhỏ hơn hoặc nén lại."

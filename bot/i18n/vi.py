@@ -125,7 +125,7 @@ INGEST_HIDDEN = (
 INGEST_NOTHING = "Không tìm thấy tệp nào để nạp trong: {paths}"
 
 UNANSWERED_EMPTY = "Chưa có câu hỏi nào chưa trả lời được."
-UNANSWERED_HEADER = "Các câu hỏi chưa trả lời được (mới nhất trước):"
+UNANSWERED_HEADER = "Các câu hỏi chưa trả lời được (hỏi nhiều nhất trước):"
 
 CONFIG_ERROR = "Cấu hình không hợp lệ: {details}"
 
@@ -285,6 +285,10 @@ MOVEMENT_BAD_PERIOD_KIND = (
 )
 MOVEMENT_START_AFTER_END = "ngày bắt đầu sau ngày kết thúc"
 MOVEMENT_DEADLINE_BEFORE_START = "hạn nộp trước ngày bắt đầu kỳ"
+MOVEMENT_BEFORE_START = (
+    "hạn trước ngày bắt đầu phong trào (start): đơn vị sẽ không đăng ký kịp mà vẫn bị nhắc"
+)
+MOVEMENT_AFTER_END = "hạn sau ngày kết thúc phong trào (end)"
 MOVEMENT_PERIODS_NOT_LIST = "«periods» phải là một danh sách các kỳ báo cáo"
 MOVEMENT_NOT_MAP = "phải gồm code, name, kind, start, end, deadline"
 MOVEMENT_PERIOD = "kỳ báo cáo thứ {number}: {reason}"
@@ -444,6 +448,17 @@ FORM_SAVED = (
 FORM_RESUMED = "Tiếp tục biểu mẫu đang làm dở:"
 NOTHING_TO_GO_BACK = "Đây là bước đầu tiên, không quay lại được nữa."
 STALE_BUTTON = "Nút này thuộc một tin nhắn cũ, không còn dùng được. Mời anh/chị chọn lại:"
+STALE_BUTTON_NO_FORM = (
+    "Nút này thuộc một tin nhắn cũ, không còn dùng được. Anh/chị muốn làm gì tiếp theo? "
+    "(Hoặc gõ câu hỏi về thi đua, khen thưởng.)"
+)
+MENU_RESUME = "▶ Tiếp tục việc đang làm"
+MENU_REGISTER = "Đăng ký thi đua"
+MENU_REPORT = "Báo cáo tiến độ"
+MENU_CONFIRM = "Xác nhận đăng ký"
+MENU_PLEDGE = "Giao ước thi đua"
+MENU_REVIEW = "Duyệt đăng ký"
+MENU_HELP = "Hướng dẫn"
 CHOOSE_ONE = "Anh/chị hãy bấm một nút bên dưới, hoặc gõ số thứ tự / tên lựa chọn."
 NOT_ALLOWED = "Anh/chị không có quyền thực hiện thao tác này cho đơn vị đó."
 BUSY = "Tin nhắn trước của anh/chị vẫn đang được xử lý. Anh/chị vui lòng gửi lại sau giây lát."
@@ -538,6 +553,17 @@ REG_SUMMARY = (
     "Danh hiệu cá nhân:\n{lines}\n"
     "Chỉ tiêu:\n{targets}"
 )
+REG_WARNINGS = "Lưu ý theo Luật Thi đua, khen thưởng 2022 (không chặn việc nộp; Ban TĐKT sẽ xét):"
+WARN_EXCELLENT_NEEDS_CSTDCS = (
+    "Đăng ký danh hiệu tập thể xuất sắc nhưng chưa có cá nhân nào đăng ký «Chiến sĩ thi đua "
+    "cơ sở» (Điều 27 khoản 1 điểm d Luật Thi đua, khen thưởng 2022)."
+)
+WARN_CSTDCS_OVER_BASIC = (
+    "Số «Chiến sĩ thi đua cơ sở» ({cstdcs}) nhiều hơn số «Lao động tiên tiến»/«Chiến sĩ tiên "
+    "tiến» ({basic}); danh hiệu này chỉ xét cho người đã đạt một trong hai danh hiệu đó "
+    "(Điều 23 khoản 1 Luật Thi đua, khen thưởng 2022)."
+)
+WARN_TARGET_AFTER_END = "Chỉ tiêu {number} có hạn {due}, sau khi phong trào kết thúc ({end})."
 BTN_SUBMIT = "✅ Xác nhận và nộp"
 BTN_SEND_TO_HEAD = "📨 Gửi thủ trưởng xác nhận"
 BTN_EDIT_COLLECTIVE = "Sửa danh hiệu tập thể"
@@ -549,7 +575,7 @@ REG_SUBMITTED = (
 )
 REG_SENT_TO_HEAD = (
     "Đã gửi bản đăng ký thi đua «{movement}» (phiên bản {version}) để thủ trưởng đơn vị "
-    "xác nhận. Thủ trưởng sẽ thấy yêu cầu ở tin nhắn tiếp theo hoặc bằng lệnh /xacnhan."
+    "xác nhận. Thủ trưởng nhận được yêu cầu ngay, hoặc xem bằng lệnh /xacnhan."
 )
 REG_PAST_DEADLINE = (
     "Đã hết hạn đăng ký ({deadline}); bản đăng ký không sửa được nữa. Anh/chị liên hệ "
@@ -574,6 +600,7 @@ CONFIRM_NOTHING = "Không có bản đăng ký nào đang chờ anh/chị xác n
 CONFIRM_HEADER = "{by} đã soạn bản đăng ký thi đua dưới đây và đề nghị anh/chị xác nhận:"
 NOTICE_CONFIRM = "📌 {by} đã soạn bản đăng ký thi đua của đơn vị, đang chờ anh/chị xác nhận."
 BTN_OPEN_CONFIRM = "Xem và xác nhận"
+NOTICE_APPROVED = "✅ Bản đăng ký thi đua của đơn vị ({movement}) đã được Ban Thi đua duyệt."
 NOTICE_RETURNED = "📌 Bản đăng ký thi đua của đơn vị bị trả lại. Lý do: {reason}"
 BTN_OPEN_EDIT = "Sửa đăng ký"
 NOTICE_REVIEW = "📌 Có {count} bản đăng ký thi đua đang chờ duyệt."
@@ -586,7 +613,52 @@ BTN_RETURN = "↩ Trả lại"
 REVIEW_ASK_REASON = "Lý do trả lại (đơn vị sẽ thấy lý do này)?"
 REVIEW_BAD_REASON = "Lý do cần từ 3 đến 2000 ký tự."
 REVIEW_APPROVED = "Đã duyệt bản đăng ký của {unit}."
-REVIEW_RETURNED = "Đã trả lại bản đăng ký của {unit}; đơn vị sẽ thấy lý do ở tin nhắn tiếp theo."
+REVIEW_RETURNED = "Đã trả lại bản đăng ký của {unit}; đơn vị được báo kèm lý do."
+# --- hand-offs pushed to the next person (bot.core.handoffs) --------------------------------
+
+HANDOFF_CONFIRM = (
+    "📌 {by} đã gửi bản đăng ký thi đua «{movement}» (phiên bản {version}) và đề nghị "
+    "anh/chị xác nhận để nộp Ban Thi đua - Khen thưởng.\n\n{summary}"
+)
+BTN_VIEW = "Xem"
+BTN_HEAD_RETURN = "↩ Trả lại cán bộ"
+HANDOFF_REVIEW = "📌 {unit} đã nộp bản đăng ký thi đua «{movement}» (phiên bản {version})."
+BTN_VIEW_REVIEW = "Xem và duyệt"
+HANDOFF_APPROVED = (
+    "✅ Ban Thi đua - Khen thưởng đã duyệt bản đăng ký thi đua «{movement}» của {unit}."
+)
+HANDOFF_RETURNED = (
+    "↩ Ban Thi đua - Khen thưởng trả lại bản đăng ký thi đua «{movement}» của {unit}. "
+    "Lý do: {reason}"
+)
+HANDOFF_HEAD_RETURNED = (
+    "↩ Thủ trưởng {by} trả lại bản đăng ký thi đua «{movement}» để sửa. Lý do: {reason}"
+)
+HANDOFF_NOT_LINKED = "{who} chưa liên kết tài khoản với trợ lý; anh/chị hãy báo trực tiếp."
+HANDOFF_WHO_HEAD = "Thủ trưởng"
+HANDOFF_WHO_OFFICE = "Ban Thi đua - Khen thưởng"
+HANDOFF_WHO_OFFICER = "Cán bộ soạn"
+HANDOFF_WHO_UNIT = "Cán bộ và thủ trưởng đơn vị"
+HANDOFF_REPORT_CONFIRM = (
+    "📌 {by} đã gửi báo cáo {period} của {unit}, đề nghị anh/chị xác nhận và nộp."
+)
+HANDOFF_REPORT_LATE = "📌 {unit} đã nộp báo cáo {period} muộn (hạn {deadline})."
+HANDOFF_PLEDGE_OPEN = (
+    "📌 {cluster} đã mở ký kết giao ước thi đua «{movement}»; đơn vị của anh/chị chưa ký."
+)
+BTN_PLEDGE_SIGN_NOW = "✍ Ký"
+HANDOFF_PLEDGE_SIGNED = (
+    "✍ {unit} đã ký giao ước thi đua của {cluster}. Còn {count} đơn vị chưa ký: {left}."
+)
+HANDOFF_PLEDGE_NOT_LINKED = (
+    "Thủ trưởng của {units} chưa liên kết tài khoản với trợ lý; anh/chị hãy báo trực tiếp."
+)
+HEAD_ASK_RETURN_REASON = "Lý do trả lại cho cán bộ (cán bộ sẽ thấy lý do này)?"
+HEAD_RETURNED = "Đã trả lại bản đăng ký cho cán bộ sửa."
+HEAD_RETURNED_REPORT = "Đã trả lại báo cáo cho cán bộ sửa."
+HANDOFF_REPORT_RETURNED = "↩ Thủ trưởng {by} trả lại báo cáo {period} để sửa. Lý do: {reason}"
+BTN_OPEN_REPORT_EDIT = "Sửa báo cáo"
+HANDOFF_GONE = "Yêu cầu này đã được xử lý hoặc không còn chờ anh/chị."
 REVIEW_CONFLICT = (
     "Bản đăng ký này vừa được thay đổi trong lúc anh/chị xem; chưa có gì được lưu. "
     "Anh/chị gõ /duyet để xem lại bản mới nhất."
@@ -658,8 +730,8 @@ BTN_PLEDGE_CONFIRM_OPEN = "✅ Mở ký kết"
 BTN_EDIT_CONTENT = "Sửa nội dung"
 BTN_EDIT_COMMITMENTS = "Sửa cam kết"
 PLEDGE_OPENED = (
-    "Đã mở ký kết giao ước. Thủ trưởng {count} đơn vị sẽ được đề nghị ký ở tin nhắn tiếp theo "
-    "hoặc bằng lệnh /giaouoc; anh/chị gõ /giaouoc để xem đơn vị nào đã ký."
+    "Đã mở ký kết giao ước. Thủ trưởng {count} đơn vị được đề nghị ký ngay (hoặc bằng lệnh "
+    "/giaouoc); anh/chị được báo mỗi khi một đơn vị ký, và gõ /giaouoc để xem đơn vị nào đã ký."
 )
 PLEDGE_EXISTS = (
     "Giao ước của phong trào này vừa được mở (có thể bởi người khác). Gõ /giaouoc để xem."
@@ -765,7 +837,7 @@ REPORT_SUBMITTED_LATE = (
 )
 REPORT_SENT_TO_HEAD = (
     "Đã gửi báo cáo {period} (phiên bản {version}) để thủ trưởng đơn vị xác nhận. Thủ trưởng "
-    "sẽ thấy yêu cầu ở tin nhắn tiếp theo hoặc bằng lệnh /baocao."
+    "nhận được yêu cầu ngay, hoặc xem bằng lệnh /baocao."
 )
 REPORT_PAST_DEADLINE = (
     "Đã hết hạn nộp báo cáo {period} ({deadline}); báo cáo đã nộp không sửa được nữa. "
@@ -860,3 +932,137 @@ UNREACHED_HEADER = (
 )
 UNREACHED_LINE = "• {name} — {unit}{phone}: {count} nhắc việc, lần cuối {last}"
 UNREACHED_NONE = "Trong {days} ngày qua, mọi nhắc việc đều có kênh để gửi."
+
+# `thidua outbox failed|retry`: messages the sender gave up on, for the office to send again.
+CLI_OUTBOX_HELP = "Tin chưa gửi được: xem danh sách, gửi lại."
+CLI_OUTBOX_FAILED_HELP = (
+    "Liệt kê tin đã thôi gửi (nền tảng từ chối, hoặc lỗi kéo dài quá thời hạn gửi lại)."
+)
+CLI_OUTBOX_RETRY_HELP = "Xếp lại các tin đã thôi gửi để gửi lần nữa (theo mã, hoặc --all)."
+CLI_OUTBOX_IDS_HELP = "Mã các tin cần gửi lại (cột «Mã» của thidua outbox failed)."
+CLI_OUTBOX_ALL_HELP = "Gửi lại mọi tin trong danh sách."
+CLI_OUTBOX_LIMIT_HELP = "Số tin tối đa được liệt kê (cũ nhất trước)."
+OUTBOX_FAILED_NONE = "Không có tin nào bị thôi gửi."
+OUTBOX_FAILED_TITLE = "Tin chưa gửi được ({count})"
+OUTBOX_COL_ID = "Mã"
+OUTBOX_COL_CHANNEL = "Kênh"
+OUTBOX_COL_CHAT = "Người nhận"
+OUTBOX_COL_FIRST_FAILURE = "Lỗi lần đầu"
+OUTBOX_COL_ATTEMPTS = "Số lần thử"
+OUTBOX_COL_ERROR = "Lỗi gần nhất"
+OUTBOX_COL_TEXT = "Nội dung"
+OUTBOX_FAILED_HINT = "Gửi lại: thidua outbox retry <mã> … hoặc thidua outbox retry --all"
+OUTBOX_RETRY_NOTHING = "Hãy ghi mã tin cần gửi lại, hoặc --all để gửi lại tất cả."
+OUTBOX_RETRY_BOTH = "Chỉ dùng một trong hai: các mã tin, hoặc --all."
+OUTBOX_RETRIED = "Đã xếp lại {count} tin để gửi; trợ lý đang chạy sẽ gửi ngay."
+OUTBOX_RETRY_UNKNOWN = "Không có tin bị thôi gửi nào mang mã: {ids}."
+
+# -- Feedback under answers, curated answers (issue 18, section 3) ---------------------------
+
+GREETING = (
+    "Chào anh/chị! Anh/chị cứ hỏi về quy định thi đua, khen thưởng, ví dụ: «Ai có thẩm quyền "
+    "tặng Giấy khen?» hoặc «Tiêu chuẩn danh hiệu Lao động tiên tiến là gì?». Gõ /help để xem "
+    "hướng dẫn."
+)
+BTN_FEEDBACK_UP = "👍 Đúng ý"
+BTN_FEEDBACK_DOWN = "👎 Chưa đúng"
+BTN_FEEDBACK_SKIP = "Bỏ qua"
+FEEDBACK_THANKS = "Cảm ơn anh/chị đã góp ý!"
+FEEDBACK_NOTED = "Đã ghi nhận góp ý. Cảm ơn anh/chị!"
+FEEDBACK_ASK_REASON = (
+    "Cảm ơn anh/chị. Câu trả lời chưa đúng ở điểm nào? Anh/chị gõ một dòng lý do (không bắt "
+    "buộc) hoặc bấm «Bỏ qua». Ban Thi đua - Khen thưởng sẽ xem lại."
+)
+FEEDBACK_REASON_THANKS = (
+    "Đã ghi lý do. Cảm ơn anh/chị, Ban Thi đua - Khen thưởng sẽ xem lại câu trả lời này."
+)
+FEEDBACK_UNKNOWN = "Không tìm thấy câu trả lời này để đánh giá."
+
+CURATED_BY = "Ban Thi đua - Khen thưởng trả lời (ngày {date})"
+CURATED_PUSH = "Anh/chị đã hỏi ngày {date}: «{question}». Ban Thi đua - Khen thưởng đã trả lời:"
+CURATED_GONE = "{basis}: văn bản không còn trong kho văn bản"
+CURATED_SUPERSEDED = "{basis}: văn bản {status}"
+CURATED_MISSING = "{basis}: không còn trong văn bản đã nạp"
+CURATED_CHANGED = "{basis}: nội dung đã thay đổi khi văn bản được nạp lại"
+CITE_UNPARSED = (
+    "Không hiểu căn cứ «{spec}»: cần ghi văn bản (số hiệu hoặc tên) và Điều, ví dụ «khoản 1 "
+    "Điều 75 Luật Thi đua, khen thưởng» hoặc «06/2022/QH15 Điều 75 khoản 1»."
+)
+CITE_AMBIGUOUS = "Căn cứ «{spec}» ứng với nhiều văn bản ({documents}); hãy ghi số hiệu văn bản."
+CITE_MISSING = "Kho văn bản chưa có {where} {document}."
+CITE_NOT_IN_FORCE = "{document} {status}; không dùng làm căn cứ cho câu trả lời mới."
+
+CLI_ANSWERS_HELP = (
+    "Câu trả lời của Ban Thi đua - Khen thưởng: thêm, liệt kê, gỡ, khôi phục, xuất và nhập Excel."
+)
+CLI_ANSWER_FROM_HELP = (
+    "Câu hỏi lấy từ danh sách: U<số> (chưa trả lời được) hoặc F<số> (bị đánh giá 👎)."
+)
+CLI_ANSWER_QUESTION_HELP = "Câu hỏi (khi không dùng --from, hoặc để viết lại cho rõ)."
+CLI_ANSWER_TEXT_HELP = "Nội dung câu trả lời."
+CLI_ANSWER_CITE_HELP = (
+    "Căn cứ, ví dụ «khoản 1 Điều 75 Luật Thi đua, khen thưởng»; lặp lại cho mỗi căn cứ."
+)
+CLI_ANSWER_ALSO_HELP = "Một cách hỏi khác cùng ý; lặp lại cho mỗi cách."
+CLI_ANSWER_NO_PUSH_HELP = "Không báo cho những người đã hỏi."
+CLI_ANSWER_REVIEW_HELP = "Chỉ liệt kê các câu trả lời đã tạm rút, cần xem lại."
+CLI_ANSWER_ID_HELP = "Mã câu trả lời (A<số> hoặc số)."
+CLI_FEEDBACK_BY_ARTICLE_HELP = "Gộp theo điều khoản được trích dẫn."
+CLI_LIMIT_HELP = "Số dòng tối đa."
+
+ANSWER_NEED_QUESTION = "Cần câu hỏi: dùng --from U<số>/F<số> hoặc --question."
+ANSWER_NEED_CITE = "Cần ít nhất một căn cứ (--cite)."
+ANSWER_NEED_TEXT = "Cần nội dung câu trả lời (--text)."
+ANSWER_BAD_ITEM = "Không có mục {item} (xem: thidua unanswered)."
+ANSWER_BAD_ID = "Không có câu trả lời {id} (xem: thidua answers list)."
+ANSWER_ADDED = "Đã thêm câu trả lời A{id} cho «{question}»."
+ANSWER_BASIS = "   Căn cứ: {basis}"
+ANSWER_CLOSED = "Đã đóng {count} câu hỏi cùng ý trong danh sách chờ."
+ANSWER_PUSHED = "Đã xếp tin báo tới {count} cuộc trò chuyện đã hỏi."
+ANSWER_REMOVED = "Đã gỡ câu trả lời A{id}."
+ANSWER_RESTORED = "Đã dùng lại câu trả lời A{id}, theo nội dung văn bản hiện tại."
+ANSWERS_EMPTY = "Ban chưa có câu trả lời nào."
+ANSWERS_REVIEW_EMPTY = "Không có câu trả lời nào cần xem lại."
+ANSWERS_HEADER = "Câu trả lời của Ban Thi đua - Khen thưởng:"
+ANSWER_LINE = "A{id}  [{status}]  {date}  «{question}»"
+ANSWER_STATUS_ACTIVE = "đang dùng"
+ANSWER_STATUS_WITHDRAWN = "cần xem lại"
+ANSWER_ALSO = "   Cách hỏi khác: {questions}"
+ANSWER_REVIEW_NOTE = "   Lý do tạm rút: {note}"
+ANSWERS_WITHDRAWN = (
+    "Câu trả lời A{id} của Ban đã tạm rút, cần xem lại ({note}). Xem: thidua answers list --review"
+)
+ANSWERS_EXPORTED = "Đã xuất {count} câu trả lời ra {file}."
+
+UNANSWERED_GROUP = "{id}  ×{count} ({chats} cuộc trò chuyện)  lần cuối {last}  «{question}»"
+UNANSWERED_DISLIKED_HEADER = "Câu trả lời bị đánh giá 👎 (Ban chưa trả lời):"
+UNANSWERED_DISLIKED = "{id}  ×{count}  lần cuối {last}  «{question}»"
+UNANSWERED_REASON = "   Lý do: {reason}"
+UNANSWERED_HOW = "Trả lời một mục: thidua answers add --from <mã> --text «…» --cite «…»"
+
+FEEDBACK_EMPTY = "Chưa có đánh giá nào."
+FEEDBACK_HEADER = "Đánh giá câu trả lời (mới nhất trước):"
+FEEDBACK_LINE = "F{id}  {when}  {mark}  [{channel}]  «{question}»"
+FEEDBACK_REASON = "   Lý do: {reason}"
+FEEDBACK_BASIS = "   Căn cứ: {basis}"
+FEEDBACK_CURATED = "   (câu trả lời A{id} của Ban)"
+FEEDBACK_NO_BASIS = "(không có căn cứ)"
+FEEDBACK_BY_ARTICLE_HEADER = "Đánh giá theo điều khoản được trích dẫn (nhiều 👎 nhất trước):"
+FEEDBACK_ARTICLE = "{basis}: 👍 {up}, 👎 {down}"
+FEEDBACK_ARTICLE_DOWN = "   F{id} «{question}»{reason}"
+
+COL_ANSWER_ID = "mã"
+COL_ANSWER_QUESTION = "câu hỏi"
+COL_ANSWER_TEXT = "câu trả lời"
+COL_ANSWER_CITES = "căn cứ"
+COL_ANSWER_ALSO = "cách hỏi khác"
+COL_ANSWER_DATE = "ngày trả lời"
+COL_ANSWER_STATUS = "trạng thái"
+COL_ANSWER_NOTE = "lý do tạm rút"
+NOTE_ANSWER_ID = "A<số> để sửa câu trả lời đã có; để trống để thêm mới."
+NOTE_ANSWER_CITES = "Mỗi căn cứ một dòng, ví dụ «khoản 1 Điều 75 Luật Thi đua, khen thưởng»."
+NOTE_ANSWER_ALSO = "Mỗi cách hỏi một dòng (không bắt buộc)."
+NOTE_ANSWER_DATE = "Ngày Ban trả lời; để trống là hôm nay."
+ANSWERS_SHEET = "Câu trả lời của Ban"
+ROW_BAD_ANSWER_ID = "mã «{value}» không có (xem: thidua answers list)"
+ROW_BAD_CITE = "căn cứ «{spec}»: {reason}"

@@ -264,6 +264,8 @@ def _reports(
                 at = report.submitted_at
                 if report.status == progress_reports.SUBMITTED:
                     state = LATE if report.late else SUBMITTED
+                elif report.status == progress_reports.RETURNED:
+                    state = RETURNED  # back with the officer: both are chased
                 else:
                     state = PENDING
             if state not in DONE and (reg.unit_id, subject.key) in paper:

@@ -37,6 +37,7 @@ Draft = dict[str, Any]
 # Drafted by an officer, waiting for the unit head. Not the registrations' "pending_confirmation":
 # progress_reports.status is 16 characters wide.
 PENDING_HEAD = "pending_head"
+RETURNED = "returned"  # the head sent it back to the officer, with a reason (in the audit)
 SUBMITTED = "submitted"
 REPORTABLE = ("submitted", "approved")  # registration statuses a unit may report against
 
@@ -190,6 +191,45 @@ def write_report(
         report.status,
     )
     return SavedReport(report.id, report.version, report.status, bool(report.late))
+
+
+def return_to_officer(
+    session: Session,
+    report_id: int,
+    expected_version: int,
+    *,
+    person_id: int | None,
+    now: datetime,
+    reason: str,
+) -> ProgressReport | None:
+    """The head sends a report waiting for them back to its officer, as a new version; None
+    when it changed meanwhile (confirmed, edited, returned already): nothing is written."""
+    bumped = session.execute(
+        update(ProgressReport)
+        .where(
+            ProgressReport.id == report_id,
+            ProgressReport.version == expected_version,
+            ProgressReport.status == PENDING_HEAD,
+        )
+        .values(status=RETURNED, version=ProgressReport.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(bumped, "rowcount", 0) != 1:
+        return None
+    report = session.get(ProgressReport, report_id, populate_existing=True)
+    assert report is not None
+    before = {**snapshot(report), "version": expected_version, "status": PENDING_HEAD}
+    org.audit(
+        session,
+        person_id=person_id,
+        action=f"report.{RETURNED}",
+        entity="progress_report",
+        entity_id=report.id,
+        before=before,
+        after={**snapshot(report), "reason": reason},
+        now=now,
+    )
+    return report
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from bot.store.models import Base, UTCDateTime
 SENT = "sent"  # queued in the outbox
 SKIPPED = "skipped"  # its sending window passed while nobody could send it
 UNREACHED = "unreached"  # no channel reaches the person: on the office's list
+HANDOFF, HANDOFF_SLOT = "handoff", "push"  # the rule and slot of a pushed hand-off notice
 
 
 class ReminderLog(Base):
@@ -205,6 +206,21 @@ def record_skipped(session: Session, skipped: list[Skip], *, now: datetime) -> N
             for s in skipped
         ]
         session.connection().execute(prebuilt(session, "reminder_keys", _insert_keys), params)
+
+
+def pushed_handoffs(session: Session, person_id: int, subjects: Iterable[str]) -> set[str]:
+    """Which of these hand-off notices were pushed to a chat of the person (the notices on
+    their next message leave those out)."""
+    wanted = sorted({s[:64] for s in subjects})
+    if not wanted:
+        return set()
+    query = select(ReminderLog.subject).where(
+        ReminderLog.rule == HANDOFF,
+        ReminderLog.person_id == person_id,
+        ReminderLog.status == SENT,
+        ReminderLog.subject.in_(wanted),
+    )
+    return set(session.scalars(query))
 
 
 def reminder(session: Session, reminder_id: int) -> ReminderLog | None:

@@ -1,6 +1,8 @@
-"""The web app: the channels' webhooks and a health check, beside the background loops.
+"""The web app: the channels' webhooks, a health check and the office's dashboard (under
+/web), beside the background loops (each kept running by the services' supervisor, which the
+health check reports on).
 
-`create_app(services)` takes what the composition root built (bot.cli.serve).
+`create_app(services, dashboard)` takes what the composition root built (bot.cli.serve).
 """
 
 from __future__ import annotations
@@ -8,14 +10,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 from bot.delivery.services import Services
+from bot.i18n import web_vi
 from bot.web import webhooks
+from bot.web.dashboard import HERE, Dashboard, PageError, make_templates
+from bot.web.routers import auth, movements, review, units
 
 
-def create_app(services: Services) -> FastAPI:
+def create_app(services: Services, dashboard: Dashboard | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
@@ -30,9 +38,39 @@ def create_app(services: Services) -> FastAPI:
     app = FastAPI(title="Trợ lý Thi đua", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.services = services
     app.include_router(webhooks.router)
+    if dashboard is not None:
+        mount(app, dashboard)
 
     @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz() -> JSONResponse:
+        """200 while every background loop runs; 503 while one died and waits to restart
+        (the supervisor restarts it), with each loop's state, restarts and last error."""
+        supervisor = services.supervisor
+        loops = {name: loop.as_json() for name, loop in supervisor.health().items()}
+        healthy = supervisor.healthy()
+        body = {"status": "ok" if healthy else "degraded", "loops": loops}
+        return JSONResponse(body, status_code=200 if healthy else 503)
 
     return app
+
+
+def mount(app: FastAPI, dashboard: Dashboard) -> None:
+    """Adds the dashboard to `app`."""
+    templates = make_templates(dashboard.tz)
+    app.state.dashboard = dashboard
+    app.state.templates = templates
+    app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
+    for module in (auth, movements, units, review):
+        app.include_router(module.router)
+
+    @app.exception_handler(PageError)
+    async def page_error(request: Request, error: PageError) -> Response:
+        if error.status == 401:
+            return RedirectResponse("/web/login", status_code=303)
+        title = web_vi.NOT_FOUND_TITLE if error.status == 404 else web_vi.FORBIDDEN_TITLE
+        message = error.message or (web_vi.NOT_FOUND if error.status == 404 else web_vi.FORBIDDEN)
+        context: dict[str, Any] = {"title": title, "message": message, "viewer": None}
+        page: HTMLResponse = templates.TemplateResponse(
+            request, "error.html", context, status_code=error.status
+        )
+        return page

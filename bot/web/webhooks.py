@@ -2,25 +2,35 @@
 
 In this order, so that nothing costly happens for a request that is not the platform's: the
 body is read up to a limit (413 past it, without reading the rest), the channel verifies its
-secret or signature (403), the body must be a JSON object (400), and the update is stored in
-its own transaction before the 200, whose body may carry a call the platform runs itself
-(Telegram: the answer that stops a pressed button's spinner).
+secret or signature on the raw bytes (403; nothing has parsed them yet), the body must be a
+usable update, and the update is stored in its own transaction before the 200, whose body may
+carry a call the platform runs itself (Telegram: the answer that stops a pressed button's
+spinner).
+
+An authenticated body that is not a usable update (not a JSON object, a field of the wrong
+type, no integer update id, a date out of range) is logged once with its channel and update
+id, stored nowhere, and answered with the channel's `malformed_status`:
+
+- Telegram: 200. Telegram sends an update answered otherwise again and again, holds the
+  chat's later updates behind it and slows delivery to the whole bot; a body that did not
+  parse will not parse the next time.
+- Zalo OA: 200. Zalo resends an event not answered 200 for hours, then turns the app's
+  webhook off.
+- Zalo Bot: 200, as its Telegram-like platform resends too.
+- Any other channel: 400 (the default in bot.channels.base).
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
-from bot.channels.base import Channel
-from bot.delivery.receiving import UNREADABLE, store_update
+from bot.channels.base import Channel, MalformedUpdate
+from bot.delivery.receiving import decode, store_update
 from bot.delivery.services import Services
 from bot.store.db import run_db
-
-log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000
 OK = b'{"ok":true}'
@@ -67,15 +77,14 @@ async def webhook(
     if not channel.verify_webhook(request.headers, body):
         return Response(status_code=403)
     try:
-        payload: Any = orjson.loads(body)
-        if not isinstance(payload, dict):
-            raise ValueError("not an object")
+        payload = decode(channel.name, body)
         update = await run_db(
             services.sessions, store_update, services.sessions, channel, payload, services.now()
         )
-    except UNREADABLE as exc:
-        log.warning("%s webhook: unreadable body (%s)", channel.name, type(exc).__name__)
-        return Response(status_code=400)
+    except MalformedUpdate:  # logged where it was found
+        if channel.malformed_status == 200:
+            return Response(content=OK, media_type="application/json")
+        return Response(status_code=channel.malformed_status)
     services.worker.wake()
     reply = channel.webhook_reply(update)
     body = OK if reply is None else orjson.dumps(reply)

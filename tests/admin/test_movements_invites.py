@@ -224,3 +224,36 @@ def test_bad_reminder_settings_are_named_and_nothing_is_written(
     assert "reminders.working_days: phải là true hoặc false" in output
     assert "often" in output
     assert movements(admin) == {}
+
+
+def test_an_impossible_iso_date_is_one_named_error_not_a_traceback(
+    admin: Admin, tmp_path: Path
+) -> None:
+    path = tmp_path / "m.yaml"
+    bad = MOVEMENT_YAML.replace("start: 2026-01-01", "start: 2027-02-30").replace(
+        "deadline: 2026-06-20", "deadline: 2026-06-31"
+    )
+    path.write_text(bad, encoding="utf-8")
+    assert admin.run("movement", "list")[0] == 0  # the database exists and is empty
+    code, out = admin.run("movement", "create", "--file", path)
+    assert code == 1
+    assert f"{path}: «start»: ngày «2027-02-30» không hợp lệ" in out
+    assert f"{path}: kỳ báo cáo thứ 2: «deadline»: ngày «2026-06-31» không hợp lệ" in out
+    assert "Traceback" not in out
+    assert movements(admin) == {}
+
+
+def test_a_registration_deadline_outside_the_movement_is_refused(
+    admin: Admin, tmp_path: Path
+) -> None:
+    path = tmp_path / "m.yaml"
+    bad = MOVEMENT_YAML.replace("start: 2026-01-01", "start: 2026-04-01").replace(
+        "periods:", "pledge_deadline: 15/1/2027\nperiods:"
+    )
+    path.write_text(bad, encoding="utf-8")
+    assert admin.run("movement", "list")[0] == 0
+    code, out = admin.run("movement", "create", "--file", path)
+    assert code == 1
+    assert f"{path}: «registration_deadline»: hạn trước ngày bắt đầu phong trào (start)" in out
+    assert f"{path}: «pledge_deadline»: hạn sau ngày kết thúc phong trào (end)" in out
+    assert movements(admin) == {}

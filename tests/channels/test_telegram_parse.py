@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.channels.base import MalformedUpdate
 from bot.channels.common import VN_TZ
 from bot.channels.telegram_parse import MemoryCallbackStore, parse_update
 from bot.messages import Attachment
@@ -139,3 +140,59 @@ def test_unknown_callback_key_stays_opaque() -> None:
     message = parse_update(payload, bot_username=BOT, callbacks=MemoryCallbackStore()).incoming
     assert message is not None
     assert message.payload == "~expired"
+
+
+@pytest.mark.parametrize("update_id", [None, "845213001", 12.5, True, -1, [1]])
+def test_an_update_without_an_integer_id_is_malformed(update_id: object) -> None:
+    """The id is the dedupe key: without one, two updates would be one."""
+    payload = load("message")
+    payload["update_id"] = update_id
+    with pytest.raises(MalformedUpdate, match="update_id"):
+        parse_update(payload, bot_username=BOT, callbacks=MemoryCallbackStore())
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "value"),
+    [
+        ("message", ("message", "chat"), "5012345678"),
+        ("message", ("message", "chat", "id"), "5012345678"),
+        ("message", ("message", "from"), ["x"]),
+        ("message", ("message", "text"), {"x": 1}),
+        ("message", ("message", "date"), 1e20),
+        ("message", ("message", "date"), 946684799),  # 1999-12-31
+        ("photo", ("message", "photo"), "AgACAgUAAxkBAAIBPWbLarge"),
+        ("photo", ("message", "photo", 0, "file_size"), "big"),
+        ("document", ("message", "document", "file_id"), None),
+        ("callback_query", ("callback_query",), "nav:confirm"),
+        ("callback_query", ("callback_query", "message"), [1]),
+        ("callback_query", ("callback_query", "id"), None),
+    ],
+)
+def test_a_part_of_the_wrong_shape_is_malformed_and_names_the_update(
+    name: str, path: tuple[str | int, ...], value: object
+) -> None:
+    payload = load(name)
+    parent: Any = payload
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = value
+    with pytest.raises(MalformedUpdate) as caught:
+        parse_update(payload, bot_username=BOT, callbacks=MemoryCallbackStore())
+    assert caught.value.update_id == str(payload["update_id"])
+
+
+def test_a_button_under_a_message_no_longer_accessible_has_no_date() -> None:
+    """Telegram sends date 0 for a message it no longer shows the bot."""
+    payload = load("callback_query")
+    payload["callback_query"]["message"]["date"] = 0
+    message = parse_update(payload, bot_username=BOT, callbacks=MemoryCallbackStore()).incoming
+    assert message is not None and message.received_at is None
+
+
+def test_kinds_we_ignore_are_not_looked_into() -> None:
+    update = parse_update(
+        {"update_id": 7, "edited_message": "anything"},
+        bot_username=BOT,
+        callbacks=MemoryCallbackStore(),
+    )
+    assert (update.dedupe_key, update.incoming) == ("tg:7", None)

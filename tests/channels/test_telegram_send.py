@@ -117,7 +117,9 @@ async def test_photo_out_and_back_in_through_get_file(
     assert result.status is SendStatus.SENT and result.parts_sent == 2
     uploads = tg_fake.calls_to("sendPhoto")
     assert len(uploads) == 1 and uploads[0].files["photo"] == PNG
-    incoming = tg.parse(photo_update(tg_fake, 42, PNG, caption="báo cáo kèm ảnh")).incoming
+    incoming = tg.parse(
+        photo_update(tg_fake, 42, PNG, caption="báo cáo kèm ảnh", update_id=78)
+    ).incoming
     assert incoming is not None and incoming.attachments[0].data is None
     resolved = await tg.resolve_attachments(incoming)
     assert resolved.attachments[0].data == PNG
@@ -147,7 +149,7 @@ async def test_incoming_file_over_the_limit_is_refused(tg_fake: FakeTelegram) ->
     channel = TelegramChannel(
         make_bot(TG_TOKEN, base_url=tg_fake.url), bot_username=TG_USERNAME, download_limit=1000
     )
-    incoming = channel.parse(photo_update(tg_fake, 42, PNG)).incoming
+    incoming = channel.parse(photo_update(tg_fake, 42, PNG, update_id=79)).incoming
     assert incoming is not None
     with pytest.raises(FileTooLarge) as caught:
         await channel.resolve_attachments(incoming)
@@ -299,9 +301,10 @@ async def test_a_button_press_is_answered_through_the_api(
     ]
 
 
-async def test_broken_and_silent_connections_are_transient() -> None:
-    """A hang-up and a server that never answers are PTB's NetworkError and TimedOut, which
-    the channel turns into TRANSIENT (the outbox tries again later); the next call works."""
+async def test_broken_and_silent_connections_after_the_request_are_uncertain() -> None:
+    """A hang-up and a server that never answers, once the request was read whole, are PTB's
+    NetworkError and TimedOut: the message may have been delivered, which the channel says
+    as UNCERTAIN (the outbox sends it again only after its lease); the next call works."""
     actions = ["close", "silent"]
     bodies: list[bytes] = []
     done = asyncio.Event()
@@ -340,8 +343,11 @@ async def test_broken_and_silent_connections_are_transient() -> None:
     )
     await channel.start()
     try:
-        assert (await channel.send("42", Reply("một"))).status is SendStatus.TRANSIENT
-        assert (await channel.send("42", Reply("hai"))).status is SendStatus.TRANSIENT
+        hang_up = await channel.send("42", Reply("một"))
+        assert hang_up.status is SendStatus.UNCERTAIN
+        assert "RemoteProtocolError" in hang_up.detail
+        silent = await channel.send("42", Reply("hai"))
+        assert (silent.status, silent.detail) == (SendStatus.UNCERTAIN, "TimedOut: Timed out")
         result = await channel.send("42", Reply("ba"))
         assert (result.status, result.platform_message_ids) == (SendStatus.SENT, ("9",))
         assert b"text=ba" in bodies[-1]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.base import FileTooLarge, SendStatus
+from bot.channels.base import ChannelError, FileTooLarge, MalformedUpdate, SendStatus
+from bot.channels.common import download_failure
 from bot.channels.zalo_bot import SECRET_HEADER, TEXT_LIMIT, ZaloBotChannel
 from bot.i18n import channels_vi
 from bot.messages import Attachment, Button, Reply
@@ -43,6 +44,33 @@ def test_webhook_body_is_unwrapped_and_unknown_events_ignored(zb: ZaloBotChannel
     sticker = {**event, "event_name": "message.sticker.received"}
     update = zb.parse(sticker)
     assert update.incoming is None and update.dedupe_key == "zb:message.sticker.received:abc"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("message", "xin chào"),
+        ("message_id", None),  # its dedupe key: two such updates would be one
+        ("message_id", ""),
+        ("from", "u1"),
+        ("from", None),
+        ("chat", ["u1"]),
+        ("date", 1e20),
+        ("text", ["xin chào"]),
+    ],
+)
+def test_a_message_of_the_wrong_shape_is_malformed(
+    zb: ZaloBotChannel, field: str, value: object
+) -> None:
+    event = text_event("u1", "xin chào", message_id="abc")
+    if field == "message":
+        event["message"] = value
+    elif value is None:
+        del event["message"][field]
+    else:
+        event["message"][field] = value
+    with pytest.raises(MalformedUpdate):
+        zb.parse({"ok": True, "result": event})
 
 
 async def test_long_text_is_split_at_2000(zb: ZaloBotChannel, zb_fake: FakeZaloBot) -> None:
@@ -133,3 +161,37 @@ async def test_photo_goes_by_url_or_as_a_note(zb_fake: FakeZaloBot) -> None:
     assert zb_fake.texts("u2") == [channels_vi.ATTACHMENT_NOT_SENT.format(name="bieu-do.png")]
     await with_urls.close()
     await without.close()
+
+
+async def test_a_photo_zalo_no_longer_serves_is_refused_for_good_and_a_5xx_is_not(
+    zb: ZaloBotChannel, zb_fake: FakeZaloBot
+) -> None:
+    """A 404 will not heal (the inbox worker gives up after its tries); a 5xx may."""
+    incoming = zb.parse(image_event("u1", f"{zb_fake.url}/media/gone.jpg")).incoming
+    assert incoming is not None
+    with pytest.raises(ChannelError) as refused:
+        await zb.resolve_attachments(incoming)
+    assert (refused.value.status, refused.value.detail) == (SendStatus.FAILED, "download HTTP 404")
+    assert download_failure(502).status is download_failure(429).status is SendStatus.TRANSIENT
+
+
+async def test_no_answer_in_time_is_uncertain_and_no_connection_transient(
+    zb_fake: FakeZaloBot,
+) -> None:
+    """A send the server read but did not answer within the timeout may have been delivered
+    (UNCERTAIN: the outbox waits out the lease); one that never connected surely was not."""
+    zb_fake.method_delays["sendMessage"] = 1.5
+    slow = ZaloBotChannel(ZB_TOKEN, base_url=zb_fake.url, timeout_s=0.3)
+    try:
+        result = await slow.send("u1", Reply("xin chào"))
+    finally:
+        await slow.close()
+    assert (result.status, result.detail) == (SendStatus.UNCERTAIN, "ReadTimeout: ")
+    closed = FakeZaloBot(token=ZB_TOKEN)
+    url = await closed.start()
+    await closed.stop()  # nothing listens there any more
+    gone = ZaloBotChannel(ZB_TOKEN, base_url=url)
+    try:
+        assert (await gone.send("u1", Reply("xin chào"))).status is SendStatus.TRANSIENT
+    finally:
+        await gone.close()

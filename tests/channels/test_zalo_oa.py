@@ -9,9 +9,16 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.channels.base import ChannelContext, SendStatus
+from bot.channels.base import ChannelContext, ChannelError, MalformedUpdate, SendStatus
 from bot.channels.common import VN_TZ
-from bot.channels.zalo_oa import MemoryTokenStore, OATokens, ZaloOAChannel, from_settings, sign
+from bot.channels.zalo_oa import (
+    MemoryTokenStore,
+    OATokens,
+    ZaloOAChannel,
+    from_settings,
+    sign,
+    signed_timestamps,
+)
 from bot.config import Settings
 from bot.messages import Attachment, Button, Reply
 from tests.fakes.zalo_oa_api import FakeZaloOA, image_event, text_event
@@ -80,6 +87,49 @@ async def test_the_freshness_window_comes_from_the_settings(oa_fake: FakeZaloOA)
     assert not narrow.verify(body, headers["X-ZEvent-Signature"])
     await default.close()
     await narrow.close()
+
+
+async def test_the_signed_timestamp_is_found_without_parsing_the_body(
+    oa_fake: FakeZaloOA, oa_store: MemoryTokenStore
+) -> None:
+    """As Zalo sends it (a string, after the message) or as a number; a body that is no JSON
+    at all is still checked, and refused, without a parser."""
+    stamp = "1767157200000"
+    oa = channel_with(oa_fake, oa_store, now=lambda: datetime.fromtimestamp(1767157200, VN_TZ))
+    for body in [
+        b'{"message":{"text":"x"},"timestamp":"1767157200000"}',
+        b'{"timestamp": 1767157200000, "event_name": "follow"}',
+        b"[" * 100_000 + b'"timestamp":"1767157200000"',
+    ]:
+        assert signed_timestamps(body) == [stamp]
+        assert oa.verify(body, sign(oa_fake.app_id, body, stamp, oa_fake.oa_secret))
+        assert not oa.verify(body, sign(oa_fake.app_id, body, stamp, "not-the-secret"))
+    await oa.close()
+    many = b"".join(b'"timestamp":"%d",' % n for n in range(1000))
+    assert signed_timestamps(many) == ["0", "1", "2", "3"]  # a forged body costs four hashes
+    assert signed_timestamps(b"{}") == [""]  # as Zalo signs an event without one
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"sender": "2468013579"},
+        {"sender": {"id": ["x"]}},
+        {"message": "đăng ký"},
+        {"message": {"text": 5, "msg_id": "m1"}},
+        {"message": {"text": "x", "msg_id": "m1", "attachments": "ảnh"}},
+        {"message": {"text": "x", "msg_id": "m1", "attachments": [{"payload": "url"}]}},
+        {"timestamp": "1e20"},
+        {"timestamp": "99999999999999999"},
+        {"message": {"text": "x"}, "timestamp": None},  # no msg_id and no time: no key
+    ],
+)
+def test_an_event_of_the_wrong_shape_is_malformed(
+    oa: ZaloOAChannel, change: dict[str, object]
+) -> None:
+    event = {**text_event("2468013579", "xin chào", timestamp_ms=1767157200000), **change}
+    with pytest.raises(MalformedUpdate):
+        oa.parse(event)
 
 
 # --- parsing and interaction window -----------------------------------------------------------
@@ -246,3 +296,36 @@ async def test_no_tokens_keeps_the_message(oa_fake: FakeZaloOA) -> None:
     assert result.status is SendStatus.TRANSIENT
     assert oa_fake.calls_to("cs") == []
     await channel.close()
+
+
+async def test_a_file_zalo_no_longer_serves_is_refused_not_stored(
+    oa: ZaloOAChannel, oa_fake: FakeZaloOA
+) -> None:
+    """The 404's body is not taken for the file; the error will not heal."""
+    incoming = oa.parse(image_event("u1", f"{oa_fake.url}/media/gone.jpg")).incoming
+    assert incoming is not None
+    with pytest.raises(ChannelError) as refused:
+        await oa.resolve_attachments(incoming)
+    assert (refused.value.status, refused.value.detail) == (SendStatus.FAILED, "download HTTP 404")
+
+
+async def test_no_answer_in_time_is_uncertain(
+    oa_fake: FakeZaloOA, oa_store: MemoryTokenStore
+) -> None:
+    """The message call read by Zalo but not answered within the timeout may have been
+    delivered: UNCERTAIN, not a plain TRANSIENT the outbox would resend at once."""
+    oa_fake.method_delays["cs"] = 1.5
+    channel = ZaloOAChannel(
+        app_id=oa_fake.app_id,
+        app_secret=oa_fake.app_secret,
+        oa_secret=oa_fake.oa_secret,
+        tokens=oa_store,
+        api_base=oa_fake.url,
+        oauth_base=oa_fake.url,
+        timeout_s=0.3,
+    )
+    try:
+        result = await channel.send("u1", Reply("xin chào"))
+    finally:
+        await channel.close()
+    assert (result.status, result.detail) == (SendStatus.UNCERTAIN, "ReadTimeout")

@@ -106,7 +106,7 @@ def test_rows_get_their_person_and_a_group_then_holds_one_per_person(empty: Engi
             _conversation("zb-9", None, channel="zalo_bot"),  # nobody linked
         ):
             connection.execute(INSERT, row)
-    _to(empty, "0011")
+    _to(empty, "0009")
     with empty.begin() as connection:
         found = connection.execute(
             text("SELECT channel, chat_id, user_id FROM conversations ORDER BY id")

@@ -194,7 +194,9 @@ def test_updates_are_claimed_oldest_first_one_per_chat(sessions: sessionmaker[Se
     with sessions.begin() as session:  # in work: nothing more of those chats
         assert inbox.claim(session, now=T0) == []
         inbox.mark_done(session, claimed[0].id, now=T0)
-        inbox.release(session, claimed[1].id, retry_at=T0 + timedelta(seconds=8))
+        inbox.release(
+            session, claimed[1].id, retry_at=T0 + timedelta(seconds=8), now=T0, error="5xx"
+        )
     with sessions.begin() as session:  # u2 is next; u3 waits for its retry time
         assert [c.payload["update_id"] for c in inbox.claim(session, now=T0)] == ["u2"]
     with sessions.begin() as session:

@@ -74,7 +74,9 @@ def callback_update(
     return update
 
 
-def photo_update(fake: FileHost, chat_id: int, data: bytes, caption: str = "") -> dict[str, Any]:
+def photo_update(
+    fake: FileHost, chat_id: int, data: bytes, caption: str = "", *, update_id: int | None = None
+) -> dict[str, Any]:
     """A photo message whose file the fake serves through getFile."""
     file_id = fake.add_file(data)
     sizes = [
@@ -89,4 +91,4 @@ def photo_update(fake: FileHost, chat_id: int, data: bytes, caption: str = "") -
     extra: dict[str, Any] = {"photo": sizes}
     if caption:
         extra["caption"] = caption
-    return message_update(chat_id, **extra)
+    return message_update(chat_id, update_id=update_id, **extra)

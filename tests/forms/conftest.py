@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.flows.base import Push
 from bot.core.router import Router
 from bot.delivery.turns import Turns
 from bot.reminders import buttons
@@ -54,9 +55,15 @@ class World:
     people: dict[str, int] = field(default_factory=dict)
     units: dict[str, int] = field(default_factory=dict)
     movement_id: int = 0
+    push: Push | None = None  # hand-offs pushed to the next person (None: shown on next message)
 
     def router(self) -> Router:
-        return Router(self.qa, files=self.files, buttons=buttons.handlers(WorkCalendar()))
+        return Router(
+            self.qa,
+            files=self.files,
+            buttons=buttons.handlers(WorkCalendar()),
+            push=self.push,
+        )
 
     def turns(self) -> Turns:
         """A fresh router and unit of work over the same database: what a restarted process

@@ -9,8 +9,9 @@ from typing import Any
 from bot.channels.base import Channel, RateLimits
 from bot.delivery.sender import OutboxSender
 from bot.delivery.services import Loop, Services
+from bot.delivery.turns import Turns
 from bot.delivery.worker import InboxWorker
-from bot.wiring import file_too_large_text
+from bot.wiring import file_too_large_text, unreadable_text
 from tests.forms.conftest import World
 
 # Replies of one test chat go out without waiting for the per-chat limit (a second apart).
@@ -24,18 +25,21 @@ def services(
     limits: Mapping[str, RateLimits] | None = None,
     reminders: Loop | None = None,
     background: bool = True,
+    turns: Turns | None = None,
     **worker_options: Any,
 ) -> Services:
     """What `bot.wiring.build_services` builds, over the world's database and clock.
 
     `limits`: the sender's per-channel limits (default: each channel's own); `background`:
-    False when the test steps the worker and the sender itself; `worker_options`: the
-    InboxWorker's own (lease, purge_every, ...)."""
+    False when the test steps the worker and the sender itself; `turns`: another unit of work
+    than the world's (a router with the real Q&A); `worker_options`: the InboxWorker's own
+    (lease, purge_every, ...)."""
     sender = OutboxSender(world.sessions, channels, now=world.clock, limits=limits)
     worker = InboxWorker(
-        world.turns(),
+        turns or world.turns(),
         channels,
         file_too_large=file_too_large_text,
+        unreadable=unreadable_text,
         on_replies=sender.wake,
         **worker_options,
     )

@@ -24,6 +24,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,9 @@ def world(tmp_path: Path) -> Iterator[World]:
     built.engine.dispose()
 
 
-def start_child(world: World, tmp_path: Path, api_url: str) -> subprocess.Popen[str]:
+def start_child(
+    world: World, tmp_path: Path, api_url: str, mode: str = "expiry"
+) -> subprocess.Popen[str]:
     child = subprocess.Popen(
         [
             sys.executable,
@@ -69,6 +72,7 @@ def start_child(world: World, tmp_path: Path, api_url: str) -> subprocess.Popen[
             str(world.engine.url),
             api_url,
             str(tmp_path / "files"),
+            mode,
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -156,6 +160,95 @@ def test_sigkill_mid_send_loses_nothing_and_duplicates_at_most_the_in_flight(
     assert set(delivered) == set(expected)  # nothing that was never queued
     assert duplicates <= len(sending)
     # Order within each chat: the first delivery of each reply follows the queue order.
+    for chat in {row.chat_id for row in final}:
+        queued = [
+            outbox.reply_from_json(r.payload).text.strip() for r in final if r.chat_id == chat
+        ]
+        seen: list[str] = []
+        for d in fake.delivered(chat):
+            if d.text not in seen:
+                seen.append(d.text)
+        assert seen == list(dict.fromkeys(queued))
+
+
+def leased(world: World) -> dict[tuple[str, int], tuple[str, datetime]]:
+    """Every inbox and outbox row whose lease runs, with its owner and the lease's end."""
+    found: dict[tuple[str, int], tuple[str, datetime]] = {}
+    with world.sessions() as session:
+        for table in (inbox.InboxUpdate, OutboxMessage):
+            held = table.lease_owner.is_not(None) & table.lease_until.is_not(None)
+            for row in session.scalars(select(table).where(held)):
+                assert row.lease_until is not None
+                found[(table.__tablename__, row.id)] = (str(row.lease_owner), row.lease_until)
+    return found
+
+
+def test_a_lone_process_restarted_after_sigkill_takes_back_its_dead_leases_at_once(
+    world: World, tmp_path: Path
+) -> None:
+    """`thidua run` (or a one-process `thidua serve`) killed mid-burst with leases of an hour:
+    the restarted process frees the dead run's leases before its loops start, so the rows
+    the dead one held go out long before their leases would have ended; nothing is lost,
+    duplicates stay within what was in flight, and each chat's order holds."""
+    parser = TelegramChannel(make_bot(crash_child.TOKEN), bot_username="ThiDuaTestBot")
+    update_ids = iter(range(800_000_001, 900_000_000))
+    for chat in (6_200_000_000 + n for n in range(CHATS)):
+        for text in ("/help", "/start"):
+            update = message_update(chat, text, update_id=next(update_ids))
+            store_update(world.sessions, parser, update, world.clock())
+
+    fake = FakeTelegram(token=crash_child.TOKEN, bot_username="ThiDuaTestBot", delay_s=DELAY_S)
+    with fake.running_in_thread():
+        child = start_child(world, tmp_path, fake.url, mode="alone")
+        try:
+            wait_for(lambda: len(fake.delivered()) >= KILL_AFTER, "the first deliveries")
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait(10)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait(10)
+        held = leased(world)
+        dead_owners = {owner for owner, _until in held.values()}
+        sending = [key for key in held if key[0] == "outbox"]
+        assert sending, "the kill must land while sends are in flight"
+        assert all(f":{child.pid}:" in owner for owner in dead_owners)  # the dead process's
+        killed_at = datetime.now(UTC)
+        assert all(until > killed_at + timedelta(minutes=50) for _o, until in held.values())
+
+        child = start_child(world, tmp_path, fake.url, mode="alone")
+        try:
+            # "ready" comes after the reclaim and before the loops' first claim: none of the
+            # dead run's leases is left, whatever the new loops have claimed since.
+            assert not dead_owners & {owner for owner, _until in leased(world).values()}
+
+            def all_sent() -> bool:
+                with world.sessions() as session:
+                    waiting = session.scalars(
+                        select(inbox.InboxUpdate).where(inbox.InboxUpdate.processed_at.is_(None))
+                    ).all()
+                current = rows(world)
+                return not waiting and bool(current) and all(r.status == "sent" for r in current)
+
+            wait_for(all_sent, "every queued reply to be sent")
+            wait_for(
+                lambda: all(call.status for call in fake.calls_to("sendMessage")),
+                "the fake to answer every call",
+            )
+        finally:
+            child.kill()
+            child.wait(10)
+    # Every row the dead process held went out while its lease still had most of an hour.
+    finished = datetime.now(UTC)
+    assert all(finished < until for _owner, until in held.values())
+    final = rows(world)
+    delivered = Counter((d.chat_id, d.text) for d in fake.delivered() if d.method == "sendmessage")
+    expected = Counter(
+        (row.chat_id, outbox.reply_from_json(row.payload).text.strip()) for row in final
+    )
+    assert not expected - delivered, "lost replies"
+    assert set(delivered) == set(expected)
+    assert sum((delivered - expected).values()) <= len(sending)
     for chat in {row.chat_id for row in final}:
         queued = [
             outbox.reply_from_json(r.payload).text.strip() for r in final if r.chat_id == chat

@@ -56,7 +56,7 @@ async def test_a_long_payload_stored_by_one_process_is_resolved_by_the_next(
     restarted = TelegramChannel(
         make_bot(TOKEN), bot_username="ThiDuaTestBot", callbacks=DatabaseCallbackStore(sessions)
     )
-    pressed = restarted.parse(callback_update(CHAT, data))
+    pressed = restarted.parse(callback_update(CHAT, data, update_id=1))
     assert pressed.incoming is not None
     assert pressed.incoming.payload == LONG
 
@@ -64,7 +64,7 @@ async def test_a_long_payload_stored_by_one_process_is_resolved_by_the_next(
     forgetful = TelegramChannel(
         make_bot(TOKEN), bot_username="ThiDuaTestBot", callbacks=MemoryCallbackStore()
     )
-    lost = forgetful.parse(callback_update(CHAT, data))
+    lost = forgetful.parse(callback_update(CHAT, data, update_id=2))
     assert lost.incoming is not None and lost.incoming.payload == data
     engine.dispose()
 

@@ -126,3 +126,34 @@ async def test_a_poll_the_database_could_not_store_is_stored_later_and_polling_g
             await running
     assert fake.texts(CHAT) == ["[Hỏi đáp] câu thứ nhất", "[Hỏi đáp] câu thứ hai"]
     world.engine.dispose()
+
+
+async def test_polling_survives_updates_it_cannot_read_and_goes_on(tmp_path: Path) -> None:
+    """PTB cannot read a callback without `chat_instance` (a non-conforming server sent it),
+    which failed the whole poll; our parser reads it, and skips alone an update whose chat is
+    a string. The offset goes past both and the polls go on."""
+    world = build_world(f"sqlite:///{tmp_path / 'thidua.db'}", tmp_path / "files")
+    async with FakeTelegram(token=TOKEN, bot_username="ThiDuaTestBot") as fake:
+        channel = TelegramChannel(make_bot(TOKEN, base_url=fake.url), bot_username="ThiDuaTestBot")
+        running_parts = services(world, {"telegram": channel}, limits={"telegram": FAST})
+        stop = asyncio.Event()
+        running = asyncio.create_task(run_polling(running_parts, stop))
+        try:
+            no_instance = callback_update(CHAT, "không-có-nút-này")
+            del no_instance["callback_query"]["chat_instance"]
+            fake.push_update(no_instance)
+            fake.push_update({"message": {"message_id": 1, "date": 0, "chat": "một chuỗi"}})
+            fake.push_update(message_update(CHAT, "câu thứ nhất"))
+            await until(lambda: "[Hỏi đáp] câu thứ nhất" in fake.texts(CHAT), "the next reply")
+            fake.push_update(message_update(CHAT, "câu thứ hai"))
+            await until(lambda: "[Hỏi đáp] câu thứ hai" in fake.texts(CHAT), "a later poll's")
+            assert not running.done()
+            health = running_parts.supervisor.health()["polling:telegram"]
+            assert (health.state, health.restarts) == ("running", 0)  # skipped, not restarted
+        finally:
+            stop.set()
+            await running
+    texts = fake.texts(CHAT)
+    assert texts.index("[Hỏi đáp] câu thứ nhất") < texts.index("[Hỏi đáp] câu thứ hai")
+    assert len(fake.calls_to("answerCallbackQuery")) == 1  # the button press was handled
+    world.engine.dispose()

@@ -2,8 +2,10 @@
 
 In order: an unknown path is 404; the body is read up to a limit (413, before anything
 else looks at it); the channel verifies its secret (403, nothing stored); a body that is not
-an update is 400; an update is stored in its own transaction before the 200. Each request is
-its own transaction, so a bad or failing one costs only itself.
+a usable update gets the channel's answer for one (Telegram: 200, so that it is not sent
+again; by default 400) and is stored nowhere; an update is stored in its own transaction
+before the 200. Each request is its own transaction, so a bad or failing one costs only
+itself.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.channels.base import Channel, SendResult, SendStatus, Update
+from bot.channels.base import Channel, MalformedUpdate, SendResult, SendStatus, Update
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel, make_bot
 from bot.messages import Reply
 from bot.store import inbox
@@ -55,6 +57,25 @@ class Refusing(Channel):
 
 
 @dataclass
+class Plain(Channel):
+    """A channel that trusts every request and keeps the default answer to a malformed one."""
+
+    name: str = "plain"
+    webhook_path: str | None = "plain"
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        return True
+
+    def parse(self, payload: Mapping[str, Any]) -> Update:
+        if not isinstance(payload.get("id"), int):
+            raise MalformedUpdate("no id")
+        return Update(f"plain:{payload['id']}", None)
+
+    async def send(self, chat_id: str, reply: Reply, *, first_part: int = 0) -> SendResult:
+        return SendResult(SendStatus.FAILED)
+
+
+@dataclass
 class App:
     world: World
     client: httpx.AsyncClient
@@ -82,7 +103,7 @@ async def app(world: World) -> AsyncIterator[App]:
     refusing = Refusing()
     running = services(
         world,
-        {"telegram": telegram, "refusing": refusing},
+        {"telegram": telegram, "refusing": refusing, "plain": Plain()},
         background=False,  # only receipt is under test
     )
     # An exception in the app is the 500 a platform sees, not an error raised in the test.
@@ -100,7 +121,7 @@ async def test_an_unknown_channel_is_404_and_other_routes_are_untouched(app: App
     assert await app.post(body(77, "x", 1), path="nowhere") == 404
     assert await app.post(body(77, "x", 1), path="zalo-bot") == 404  # not configured here
     assert (await app.client.get("/webhooks/telegram")).status_code == 405
-    assert (await app.client.get("/healthz")).json() == {"status": "ok"}
+    assert (await app.client.get("/healthz")).json() == {"status": "ok", "loops": {}}
     assert app.stored() == []
 
 
@@ -138,20 +159,23 @@ async def test_a_body_over_the_limit_is_413_before_it_is_verified(app: App) -> N
 
 
 @pytest.mark.parametrize("bad", [b"not json", b"[1, 2]", b"\xff\xfe", b'"text"', b"null"])
-async def test_an_authenticated_body_that_is_not_an_object_is_400(app: App, bad: bytes) -> None:
-    assert await app.post(bad) == 400
+async def test_an_authenticated_body_that_is_not_an_object_is_refused(app: App, bad: bytes) -> None:
+    assert await app.post(bad) == 200  # Telegram would send it again and again
+    assert await app.post(bad, path="plain") == 400  # the default
+    assert await app.post(b'{"id": "x"}', path="plain") == 400  # refused by the parser
+    assert await app.post(b'{"id": 1}', path="plain") == 200
     assert app.stored() == []
 
 
 async def test_one_malformed_body_among_many_costs_only_itself(app: App) -> None:
     """Twenty updates and two authenticated bodies that are not updates arrive together:
-    every update is stored; `message` a string is acknowledged (nothing to do), a
-    `callback_query` that is a string is refused."""
+    every update is stored; `message` or `callback_query` a string is refused, and answered
+    200 so that Telegram does not send it again."""
     updates = [body(7_000_000 + n % 5, f"tin {n}", 100 + n) for n in range(20)]
     odd = json.dumps({"update_id": 500, "message": "chỉ là một chuỗi"})
     unreadable = json.dumps({"update_id": 501, "callback_query": "chuỗi"})
     statuses = await asyncio.gather(*(app.post(b) for b in [*updates, odd, unreadable]))
-    assert statuses == [200] * 21 + [400]
+    assert statuses == [200] * 22
     assert app.stored() == sorted(f"tg:{100 + n}" for n in range(20))
 
 

@@ -35,6 +35,10 @@ from bot.store.files import FileStore
 from bot.store.models import Person
 
 Draft = dict[str, Any]
+# Pushes one hand-off notice to a person's own chat in the caller's transaction:
+# (session, person_id, key, reply, unit_id, now) -> whether a chat reaches them. Wired by the
+# composition root (bot.reminders.handoffs); None in a build without chats to push to.
+Push = Callable[[Session, int, str, Reply, int | None, datetime], bool]
 MAX_PAYLOAD = 64  # Telegram's callback_data limit, in bytes
 NAV_PAYLOAD = {Nav.BACK: "nav:back", Nav.CANCEL: "nav:cancel", Nav.SAVE: "nav:save"}
 _TRAIL = "_trail"
@@ -53,6 +57,7 @@ class Ctx:
     now: datetime
     ask: Callable[[Incoming], Reply]
     files: FileStore | None = None
+    push: Push | None = None
 
     @property
     def today(self) -> date:
@@ -84,13 +89,17 @@ class Step:
     """One question of a form.
 
     `numbered`: a typed number picks a button (off where the answer itself is a number);
-    `free_text`: the answer is prose, so only a trailing '?' marks a question.
+    `free_text`: the answer is prose, so only a trailing '?' marks a question;
+    `choices`: with `numbered` off, a typed number still picks one of the step's own buttons
+    (navigation aside), as the numbered list promises, where no answer is a bare small number
+    (a unit of measure, a date).
     """
 
     prompt: Prompt
     handle: Handler
     numbered: bool = True
     free_text: bool = False
+    choices: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,7 +192,7 @@ class Engine:
         offered = self._offered(ctx, state)
         files = bool(message.attachments)
         if not files:
-            message = self._resolve(message, offered, numbered=step.numbered)
+            message = self._resolve(message, offered, numbered=step.numbered, own=step.choices)
         payload = message.payload
         if payload is not None and payload.startswith("nav:"):
             return self._navigate(ctx, state, payload)
@@ -216,8 +225,11 @@ class Engine:
         return [*trail, current]
 
     @staticmethod
-    def _resolve(message: Incoming, offered: list[Button], *, numbered: bool) -> Incoming:
-        """Typed text naming a button (label, number, navigation word) becomes its press."""
+    def _resolve(
+        message: Incoming, offered: list[Button], *, numbered: bool, own: bool = False
+    ) -> Incoming:
+        """Typed text naming a button (label, number, navigation word) becomes its press;
+        `own`: a number picks among the step's own buttons only (they come first)."""
         if message.payload is not None:
             return message
         nav = parse_nav(message.text)
@@ -226,7 +238,9 @@ class Engine:
         for button in offered:
             if same_label(message.text, button.label):
                 return replace(message, payload=button.payload)
-        if numbered:
+        if not numbered and own:
+            offered = [b for b in offered if not b.payload.startswith("nav:")]
+        if numbered or own:
             index = parse_choice(message.text, len(offered))
             if index is not None:
                 return replace(message, payload=offered[index].payload)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from bot.core.access import Action, can
+from bot.core.flows import handoffs
 from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
 from bot.core.flows.pledge_text import items_text, pledge_text, status_text
 from bot.i18n import vi
@@ -194,7 +195,7 @@ def on_open_summary(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     if not draft.get("items"):
         return Turn(COMMITMENTS, draft, [Reply(vi.PLEDGE_NEED_COMMITMENT)])
     try:
-        pledges.open_pledge(
+        opened = pledges.open_pledge(
             ctx.session,
             cluster_id=cluster.id,
             movement_id=draft["movement_id"],
@@ -206,7 +207,8 @@ def on_open_summary(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     except pledges.AlreadyExists:
         return Turn(None, draft, [Reply(vi.PLEDGE_EXISTS)])
     count = len(pledges.members(ctx.session, cluster))
-    return Turn(None, draft, [Reply(vi.PLEDGE_OPENED.format(count=count))])
+    replies = [Reply(vi.PLEDGE_OPENED.format(count=count))]
+    return Turn(None, draft, [*replies, *handoffs.pledge_opened(ctx, opened, cluster)])
 
 
 # --- signing (member unit heads) -----------------------------------------------------------
@@ -263,6 +265,11 @@ def on_sign(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     """Sign for the person's own unit, if it is a member and the person is its head."""
     if message.payload != "sign":
         return Turn(SIGN, draft, [Reply(vi.CHOOSE_ONE)])
+    return _sign(ctx, draft)
+
+
+def _sign(ctx: Ctx, draft: Draft) -> Turn:
+    """The signature itself (the sign button, or «Ký» on a pushed notice)."""
     unit_id = ctx.actor.unit_id
     pledge = ctx.session.get(Pledge, draft.get("pledge_id", 0))
     cluster = ctx.session.get(Cluster, pledge.cluster_id) if pledge else None
@@ -282,9 +289,10 @@ def on_sign(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
         pledge, closed = pledges.sign(ctx.session, pledge.id, unit_id, ctx.actor.person_id, ctx.now)
     except pledges.AlreadySigned:
         return Turn(None, draft, [Reply(vi.PLEDGE_ALREADY_SIGNED.format(unit=unit))])
+    assert cluster is not None
+    handoffs.pledge_signed(ctx, pledge, cluster, unit_id)
     if closed:
         return Turn(None, draft, [Reply(vi.PLEDGE_SIGNED_CLOSED.format(unit=unit))])
-    assert cluster is not None
     missing = len(set(pledges.members(ctx.session, cluster)) - pledges.signed_units(pledge))
     return Turn(None, draft, [Reply(vi.PLEDGE_SIGNED.format(unit=unit, missing=missing))])
 
@@ -304,8 +312,15 @@ def _statuses(ctx: Ctx, cluster: Cluster | None) -> list[Reply]:
     ]
 
 
-def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
-    """/giaouoc: resume, open (a lead), sign (a member's head), or see who has signed."""
+def begin(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:
+    """/giaouoc: resume, open (a lead), sign (a member's head), or see who has signed.
+
+    From a pushed notice, `arg` names the pledge: `7` opens it for reading with the sign
+    button, `7 sign` signs it at once.
+    """
+    match = re.fullmatch(r"(\d+)(?: (sign))?", arg)
+    if match is not None:
+        return _from_notice(ctx, engine, state, int(match.group(1)), bool(match.group(2)))
     if engine.is_paused(state, NAME) and engine.known(state):
         return engine.resume(ctx, state)
     cluster = _led_cluster(ctx)
@@ -336,6 +351,18 @@ def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
         turn = _signing(ctx, waiting)
         return [*statuses, *engine.start(ctx, state, NAME, turn.step or SIGN, turn.draft)]
     return statuses or [Reply(vi.PLEDGE_NOTHING)]
+
+
+def _from_notice(
+    ctx: Ctx, engine: Engine, state: ConversationState, pledge_id: int, sign: bool
+) -> list[Reply]:
+    """The pledge a pushed notice names: read it at the sign step, or sign it at once."""
+    if pledge_id not in {p.id for p in _to_sign(ctx)}:
+        return [Reply(vi.HANDOFF_GONE)]
+    draft: Draft = {"pledge_id": pledge_id}
+    if sign:
+        return _sign(ctx, draft).replies
+    return engine.start(ctx, state, NAME, SIGN, draft)
 
 
 FLOW = Flow(

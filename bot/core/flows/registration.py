@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.core.access import Action, can
-from bot.core.flows import registration_text
+from bot.core.flows import handoffs, registration_checks, registration_text
 from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
 from bot.core.text import day, parse_date, parse_number, parse_quantity
 from bot.i18n import vi
@@ -26,7 +26,7 @@ from bot.store.titles import COLLECTIVE, INDIVIDUAL
 NAME = "registration"
 MOVEMENT, COLLECTIVE_TITLE, INDIVIDUAL_TITLES, WHO = "movement", "collective", "individual", "who"
 TARGETS, T_DESC, T_UNIT, T_VALUE, T_DUE = "targets", "t_desc", "t_unit", "t_value", "t_due"
-SUMMARY, CONFLICT = "summary", "conflict"
+SUMMARY, CONFLICT, HEAD_RETURN = "summary", "conflict", "head_return"
 NO_TITLE = "-"
 MAX_NAMES = 200
 
@@ -104,7 +104,8 @@ def on_movement(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
 
 def ask_collective(ctx: Ctx, draft: Draft) -> list[Reply]:
     """Which collective title the unit registers for."""
-    options = [(t.name, f"t:{t.code}") for t in lookups.titles(ctx.session, COLLECTIVE)]
+    found = registration_checks.titles_for(ctx.session, COLLECTIVE, draft.get("unit_id"))
+    options = [(t.name, f"t:{t.code}") for t in found]
     options.append((vi.REG_NO_COLLECTIVE, f"t:{NO_TITLE}"))
     return [Reply(vi.REG_ASK_COLLECTIVE, buttons=buttons(*options))]
 
@@ -121,7 +122,8 @@ def on_collective(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
 
 def ask_individual(ctx: Ctx, draft: Draft) -> list[Reply]:
     """Which individual titles, one at a time; the list so far is shown."""
-    options = [(t.name, f"i:{t.code}") for t in lookups.titles(ctx.session, INDIVIDUAL)]
+    found = registration_checks.titles_for(ctx.session, INDIVIDUAL, draft.get("unit_id"))
+    options = [(t.name, f"i:{t.code}") for t in found]
     options.append((vi.BTN_DONE, "done"))
     text = vi.REG_ASK_INDIVIDUAL.format(lines=registration_text.lines_block(ctx.session, draft))
     return [Reply(text, buttons=buttons(*options))]
@@ -319,7 +321,12 @@ def _save(ctx: Ctx, draft: Draft, *, force: bool) -> Turn:
         text = vi.REG_CONFLICT.format(by=conflict.by or vi.SOMEONE, at=at, version=conflict.version)
         return Turn(CONFLICT, draft, [Reply(text)])
     done = vi.REG_SUBMITTED if head else vi.REG_SENT_TO_HEAD
-    return Turn(None, draft, [Reply(done.format(version=reg.version, movement=movement.title))])
+    replies = [Reply(done.format(version=reg.version, movement=movement.title))]
+    if head:
+        replies += handoffs.registration_to_office(ctx, reg)
+    else:
+        replies += handoffs.registration_to_head(ctx, reg)
+    return Turn(None, draft, replies)
 
 
 def ask_conflict(ctx: Ctx, draft: Draft) -> list[Reply]:
@@ -343,10 +350,39 @@ def on_conflict(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     return Turn(CONFLICT, draft, [Reply(vi.CHOOSE_ONE)])
 
 
+def ask_head_return(ctx: Ctx, draft: Draft) -> list[Reply]:
+    """Why the head sends the registration back to the officer."""
+    return [Reply(vi.HEAD_ASK_RETURN_REASON)]
+
+
+def on_head_return(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
+    """Return the registration to its officer with the reason; the officer is told at once."""
+    reason = " ".join(message.text.split())
+    if not 3 <= len(reason) <= 2000:
+        return Turn(HEAD_RETURN, draft, [Reply(vi.REVIEW_BAD_REASON)])
+    unit_id = draft.get("unit_id")
+    if unit_id is None or not can(ctx.actor, Action.CONFIRM, unit_id):
+        return Turn(None, draft, [Reply(vi.NOT_ALLOWED)])
+    try:
+        reg = registrations.set_status(
+            ctx.session,
+            draft["reg_id"],
+            draft["base_version"],
+            status=registrations.RETURNED,
+            person_id=ctx.actor.person_id,
+            now=ctx.now,
+            reason=reason,
+        )
+    except Conflict:
+        return Turn(None, draft, [Reply(vi.REVIEW_CONFLICT)])
+    replies = [Reply(vi.HEAD_RETURNED), *handoffs.registration_decided(ctx, reg, by_head=True)]
+    return Turn(None, draft, replies)
+
+
 # --- entry points (called by the router) ---------------------------------------------------
 
 
-def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
+def begin(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:
     """/dangky: resume a saved draft, or start with the movement (asked only if several)."""
     if not can(ctx.actor, Action.DRAFT, ctx.actor.unit_id):
         return [Reply(vi.REG_NOT_FOR_YOU)]
@@ -371,18 +407,46 @@ def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
     ]
 
 
-def begin_confirm(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
-    """/xacnhan: the head opens the registration an officer sent, at its summary."""
+def begin_confirm(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:
+    """/xacnhan: the head opens the registration an officer sent, at its summary.
+
+    From a pushed notice, `arg` names it and what was pressed: `12` (view), `12 ok` (confirm
+    and submit at once), `12 back` (return it to the officer, with a reason).
+    """
     unit_id = ctx.actor.unit_id
     if unit_id is None or not can(ctx.actor, Action.CONFIRM, unit_id):
         return [Reply(vi.CONFIRM_NOT_FOR_YOU)]
     pending = registrations.with_status(ctx.session, registrations.PENDING_HEAD, unit_id)
+    match = re.fullmatch(r"(\d+)(?: (ok|back))?", arg)
+    if match is not None:
+        named = [r for r in pending if r.id == int(match.group(1))]
+        if not named:
+            gone = Reply(vi.HANDOFF_GONE)
+            return [gone, *(_stored(ctx, int(match.group(1)), unit_id) or [])]
+        pending = named
     if not pending:
         return [Reply(vi.CONFIRM_NOTHING)]
     reg = pending[0]
+    draft = registrations.to_draft(reg)
+    action = match.group(2) if match is not None else None
+    if action == "ok":
+        turn = _save(ctx, draft, force=False)
+        if turn.step is None:
+            return turn.replies
+        return [*turn.replies, *engine.start(ctx, state, NAME, turn.step, turn.draft)]
+    if action == "back":
+        return engine.start(ctx, state, NAME, HEAD_RETURN, draft)
     by = lookups.person_name(ctx.session, reg.drafted_by) or vi.SOMEONE
     header = Reply(vi.CONFIRM_HEADER.format(by=by))
-    return [header, *engine.start(ctx, state, NAME, SUMMARY, registrations.to_draft(reg))]
+    return [header, *engine.start(ctx, state, NAME, SUMMARY, draft)]
+
+
+def _stored(ctx: Ctx, reg_id: int, unit_id: int) -> list[Reply]:
+    """The registration as it stands now, when it is the head's unit's."""
+    reg = registrations.get(ctx.session, reg_id)
+    if reg is None or reg.unit_id != unit_id:
+        return []
+    return [Reply(registration_text.render(ctx.session, registrations.to_draft(reg)))]
 
 
 FLOW = Flow(
@@ -394,10 +458,11 @@ FLOW = Flow(
         WHO: Step(ask_who, on_who, numbered=False, free_text=True),
         TARGETS: Step(ask_targets, on_targets),
         T_DESC: Step(ask_t_desc, on_t_desc, numbered=False, free_text=True),
-        T_UNIT: Step(ask_t_unit, on_t_unit, numbered=False, free_text=True),
+        T_UNIT: Step(ask_t_unit, on_t_unit, numbered=False, free_text=True, choices=True),
         T_VALUE: Step(ask_t_value, on_t_value, numbered=False),
-        T_DUE: Step(ask_t_due, on_t_due, numbered=False),
+        T_DUE: Step(ask_t_due, on_t_due, numbered=False, choices=True),
         SUMMARY: Step(ask_summary, on_summary),
         CONFLICT: Step(ask_conflict, on_conflict),
+        HEAD_RETURN: Step(ask_head_return, on_head_return, numbered=False, free_text=True),
     },
 )

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from bot.core.flows import registration_checks
 from bot.core.text import day, format_number
 from bot.i18n import vi
 from bot.store import lookups, registrations
@@ -46,11 +47,12 @@ def targets_block(draft: Draft) -> str:
 
 
 def render(session: Session, draft: Draft) -> str:
-    """The whole registration, in the order of the paper form."""
+    """The whole registration, in the order of the paper form, with the Law's warnings."""
     movement = lookups.movement(session, draft["movement_id"])
     names = lookups.title_names(session)
     collective = draft.get("collective") or ""
-    return vi.REG_SUMMARY.format(
+    found = registration_checks.warnings(draft, movement.end_date if movement else None)
+    text = vi.REG_SUMMARY.format(
         unit=lookups.unit_name(session, draft.get("unit_id")),
         movement=movement.title if movement else "",
         year=movement.year if movement else "",
@@ -58,3 +60,6 @@ def render(session: Session, draft: Draft) -> str:
         lines=lines_block(session, draft),
         targets=targets_block(draft),
     )
+    if not found:
+        return text
+    return text + "\n\n" + vi.REG_WARNINGS + "\n" + "\n".join("⚠ " + w for w in found)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.core.access import Action, can
-from bot.core.flows import report_text
+from bot.core.flows import handoffs, report_text
 from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
 from bot.core.text import day, format_number, parse_quantity
 from bot.i18n import vi
@@ -27,6 +27,7 @@ from bot.store.models import Movement, ProgressReport, Registration, ReportPerio
 
 NAME = "report"
 PERIOD, NARRATIVE, FILES, SUMMARY, CONFLICT = "period", "narrative", "files", "summary", "conflict"
+HEAD_RETURN = "head_return"
 MAX_TARGETS = 100  # one step per target value: "v0", "v1", …
 
 
@@ -335,8 +336,13 @@ def _save(ctx: Ctx, draft: Draft, *, force: bool) -> Turn:
     done = vi.REPORT_SENT_TO_HEAD
     if head:
         done = vi.REPORT_SUBMITTED_LATE if report.late else vi.REPORT_SUBMITTED
-    text = done.format(period=period.name, version=report.version, deadline=deadline)
-    return Turn(None, draft, [Reply(text)])
+    replies = [Reply(done.format(period=period.name, version=report.version, deadline=deadline))]
+    assert unit_id is not None
+    if not head:
+        replies += handoffs.report_to_head(ctx, report, unit_id)
+    elif report.late:
+        replies += handoffs.report_late(ctx, report, unit_id)
+    return Turn(None, draft, replies)
 
 
 def ask_conflict(ctx: Ctx, draft: Draft) -> list[Reply]:
@@ -351,14 +357,48 @@ def on_conflict(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     return Turn(CONFLICT, draft, [Reply(vi.CHOOSE_ONE)])
 
 
+def ask_head_return(ctx: Ctx, draft: Draft) -> list[Reply]:
+    """Why the head sends the report back to the officer."""
+    return [Reply(vi.HEAD_ASK_RETURN_REASON)]
+
+
+def on_head_return(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
+    """Return the report to its officer with the reason; the officer is told at once."""
+    reason = " ".join(message.text.split())
+    if not 3 <= len(reason) <= 2000:
+        return Turn(HEAD_RETURN, draft, [Reply(vi.REVIEW_BAD_REASON)])
+    unit_id = draft.get("unit_id")
+    if unit_id is None or not can(ctx.actor, Action.CONFIRM, unit_id):
+        return Turn(None, draft, [Reply(vi.NOT_ALLOWED)])
+    report = progress_reports.return_to_officer(
+        ctx.session,
+        draft["report_id"],
+        draft["base_version"],
+        person_id=ctx.actor.person_id,
+        now=ctx.now,
+        reason=reason,
+    )
+    if report is None:
+        return Turn(None, draft, [Reply(vi.HANDOFF_GONE)])
+    replies = [Reply(vi.HEAD_RETURNED_REPORT)]
+    return Turn(None, draft, [*replies, *handoffs.report_returned(ctx, report, unit_id, reason)])
+
+
 # --- entry point (called by the router) ----------------------------------------------------
 
 
-def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
-    """/baocao: resume a saved draft, open a report waiting for the head, or start one."""
+def begin(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:
+    """/baocao: resume a saved draft, open a report waiting for the head, or start one.
+
+    From a pushed notice, `arg` names the report waiting for the head: `12` opens it at its
+    summary, `12 ok` submits it at once.
+    """
     unit_id = ctx.actor.unit_id
     if unit_id is None or not can(ctx.actor, Action.DRAFT, unit_id):
         return [Reply(vi.REPORT_NOT_FOR_YOU)]
+    match = re.fullmatch(r"(\d+)(?: (ok|back))?", arg)
+    if match is not None:
+        return _from_notice(ctx, engine, state, int(match.group(1)), match.group(2) or "")
     if engine.is_paused(state, NAME) and engine.known(state):
         return engine.resume(ctx, state)
     registrations = progress_reports.reportable_registrations(ctx.session, unit_id)
@@ -392,6 +432,31 @@ def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
     ]
 
 
+def _from_notice(
+    ctx: Ctx, engine: Engine, state: ConversationState, report_id: int, action: str
+) -> list[Reply]:
+    """The report a pushed notice names: at its summary, submitted at once (`ok`), or on its
+    way back to the officer (`back`: the reason is asked)."""
+    unit_id = ctx.actor.unit_id
+    found = [
+        c
+        for c in _choices(ctx)
+        if c.report is not None
+        and c.report.id == report_id
+        and c.report.status == progress_reports.PENDING_HEAD
+    ]
+    if not found or unit_id is None or not can(ctx.actor, Action.CONFIRM, unit_id):
+        return [Reply(vi.HANDOFF_GONE)]
+    turn = _start(ctx, found[0])
+    if action == "back":
+        return engine.start(ctx, state, NAME, HEAD_RETURN, turn.draft)
+    if action == "ok":
+        turn = _save(ctx, turn.draft, force=False)
+        if turn.step is None:
+            return turn.replies
+    return [*turn.replies, *engine.start(ctx, state, NAME, turn.step or SUMMARY, turn.draft)]
+
+
 FLOW = Flow(
     NAME,
     {
@@ -401,5 +466,6 @@ FLOW = Flow(
         FILES: Step(ask_files, on_files),
         SUMMARY: Step(ask_summary, on_summary),
         CONFLICT: Step(ask_conflict, on_conflict),
+        HEAD_RETURN: Step(ask_head_return, on_head_return, numbered=False, free_text=True),
     },
 )

@@ -1,20 +1,28 @@
 """The office's review of submitted registrations: pick one → approve, or return with a reason.
 
-A returned registration reaches the unit on its next message (see the router's notices); the
-unit edits it with /dangky and submits again, as a new version.
+The decision is pushed at once to the unit's officer and head (flows.handoffs); a returned
+registration is edited with /dangky and submitted again, as a new version. The web dashboard
+makes the same decision through `decide`.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
-from bot.core.access import Action, can
-from bot.core.flows import registration_text
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.core.access import Action, Actor, can
+from bot.core.flows import handoffs, registration_text
 from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
 from bot.store import lookups, registrations
 from bot.store.conversations import Conflict, ConversationState
+from bot.store.models import Person, PersonRole, Registration
+from bot.store.roles import Role
 
 NAME = "review"
 PICK, DECIDE, REASON = "pick", "decide", "reason"
@@ -71,30 +79,105 @@ def on_reason(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
 
 
 def _decide(ctx: Ctx, draft: Draft, status: str, reason: str) -> Turn:
-    if not can(ctx.actor, Action.REVIEW, draft.get("unit_id")):
+    decision = decide(
+        ctx.session, ctx.actor, draft["reg_id"], draft["base_version"], status, reason, ctx.now
+    )
+    if decision.outcome == FORBIDDEN:
         return Turn(None, draft, [Reply(vi.NOT_ALLOWED)])
+    if decision.outcome == CONFLICT:
+        return Turn(None, draft, [Reply(vi.REVIEW_CONFLICT)])
+    done = vi.REVIEW_APPROVED if status == registrations.APPROVED else vi.REVIEW_RETURNED
+    assert decision.registration is not None
+    replies = [
+        Reply(done.format(unit=decision.unit)),
+        *handoffs.registration_decided(ctx, decision.registration),
+    ]
+    return Turn(None, draft, replies)
+
+
+DONE, FORBIDDEN, CONFLICT = "done", "forbidden", "conflict"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of approving or returning a registration, and what its unit is told."""
+
+    outcome: str  # DONE, FORBIDDEN or CONFLICT
+    unit: str = ""
+    notice: Reply | None = None  # for the unit's head and officers, when DONE
+    recipients: tuple[int, ...] = ()  # their person ids
+    registration: Registration | None = None  # as decided, when DONE
+
+
+def decide(
+    session: Session,
+    actor: Actor,
+    reg_id: int,
+    base_version: int,
+    status: str,
+    reason: str,
+    now: datetime,
+) -> Decision:
+    """Approve or return (with `reason`) registration `reg_id` as read at `base_version`, in
+    the caller's transaction: the one decision /duyet and the web dashboard both make."""
+    reg = registrations.get(session, reg_id)
+    if reg is None or not can(actor, Action.REVIEW, reg.unit_id):
+        return Decision(FORBIDDEN)
+    if reg.status != registrations.SUBMITTED:
+        return Decision(CONFLICT)
     try:
-        registrations.set_status(
-            ctx.session,
-            draft["reg_id"],
-            draft["base_version"],
+        decided = registrations.set_status(
+            session,
+            reg_id,
+            base_version,
             status=status,
-            person_id=ctx.actor.person_id,
-            now=ctx.now,
+            person_id=actor.person_id,
+            now=now,
             reason=reason,
         )
     except Conflict:
-        return Turn(None, draft, [Reply(vi.REVIEW_CONFLICT)])
-    unit = lookups.unit_name(ctx.session, draft.get("unit_id"))
-    done = vi.REVIEW_APPROVED if status == registrations.APPROVED else vi.REVIEW_RETURNED
-    return Turn(None, draft, [Reply(done.format(unit=unit))])
+        return Decision(CONFLICT)
+    unit = lookups.unit_name(session, reg.unit_id)
+    if status == registrations.RETURNED:
+        notice = Reply(
+            vi.NOTICE_RETURNED.format(reason=reason),
+            buttons=buttons((vi.BTN_OPEN_EDIT, "/dangky")),
+        )
+    else:
+        movement = lookups.movement(session, reg.movement_id)
+        notice = Reply(vi.NOTICE_APPROVED.format(movement=movement.title if movement else ""))
+    return Decision(DONE, unit, notice, _unit_people(session, reg.unit_id), decided)
 
 
-def begin(ctx: Ctx, engine: Engine, state: ConversationState) -> list[Reply]:
-    """/duyet: the office's list of registrations to review."""
+def _unit_people(session: Session, unit_id: int) -> tuple[int, ...]:
+    """The unit's heads and officers: who hears of the office's decision."""
+    rows = session.scalars(
+        select(Person.id)
+        .join(PersonRole, PersonRole.person_id == Person.id)
+        .where(
+            Person.unit_id == unit_id,
+            PersonRole.role.in_([Role.UNIT_HEAD.value, Role.UNIT_OFFICER.value]),
+        )
+        .distinct()
+        .order_by(Person.id)
+    )
+    return tuple(rows)
+
+
+def begin(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:
+    """/duyet: the office's list of registrations to review; `/duyet 12` (from a pushed
+    notice) opens that one at its decision, while it still waits for review."""
     if not can(ctx.actor, Action.REVIEW, None):
         return [Reply(vi.REVIEW_NOT_FOR_YOU)]
-    if not registrations.with_status(ctx.session, registrations.SUBMITTED):
+    waiting = registrations.with_status(ctx.session, registrations.SUBMITTED)
+    if arg.isdigit():
+        named = [r for r in waiting if r.id == int(arg)]
+        if named:
+            return engine.start(ctx, state, NAME, DECIDE, registrations.to_draft(named[0]))
+        if not waiting:
+            return [Reply(vi.HANDOFF_GONE), Reply(vi.REVIEW_NOTHING)]
+        return [Reply(vi.HANDOFF_GONE), *engine.start(ctx, state, NAME, PICK, {})]
+    if not waiting:
         return [Reply(vi.REVIEW_NOTHING)]
     return engine.start(ctx, state, NAME, PICK, {})
 

@@ -9,6 +9,7 @@ from bot.store import (  # noqa: F401  (registers their tables)
     outbox,
     reminders,
     tokens,
+    web_sessions,
 )
 from bot.store.models import Base
 

@@ -1,7 +1,7 @@
 """a conversation per chat and person: people in one group chat each have their own form
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0009
+Revises: 0008
 
 Existing rows get their person's account id: a private chat's is the chat's own id; a group
 chat's goes to the linked account of the person who wrote last (whose unit the router checks
@@ -11,8 +11,8 @@ before showing anything of the form).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

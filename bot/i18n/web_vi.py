@@ -1,0 +1,135 @@
+"""Vietnamese texts of the office's web dashboard (bot/web): page titles, labels, messages."""
+
+from __future__ import annotations
+
+APP_TITLE = "Trợ lý Thi đua — Trang quản lý"
+NAV_MOVEMENTS = "Phong trào"
+NAV_REVIEW = "Duyệt đăng ký"
+SIGN_OUT = "Đăng xuất"
+SIGNED_IN_AS = "Đang đăng nhập: {name}"
+
+SIGN_IN_TITLE = "Đăng nhập"
+SIGN_IN_HOW = (
+    "Trang quản lý không dùng mật khẩu. Anh/chị gõ /web trong Telegram hoặc Zalo với "
+    "Trợ lý Thi đua để nhận liên kết đăng nhập (dùng một lần, trong {minutes} phút)."
+)
+SIGN_IN_CONFIRM = "Bấm nút dưới đây để đăng nhập trên thiết bị này."
+SIGN_IN_BUTTON = "Đăng nhập"
+SIGN_IN_SPENT = (
+    "Liên kết đăng nhập này đã dùng hoặc đã hết hạn. Anh/chị gõ /web trong cuộc trò chuyện "
+    "với trợ lý để nhận liên kết mới."
+)
+SIGNED_OUT = "Anh/chị đã đăng xuất."
+SESSION_ENDED = "Phiên đăng nhập đã kết thúc (hết hạn hoặc vai trò đã thay đổi). Mời đăng nhập lại."
+
+FORBIDDEN_TITLE = "Không có quyền truy cập"
+FORBIDDEN = "Anh/chị không có quyền xem trang hoặc thực hiện thao tác này."
+CSRF_FAILED = "Biểu mẫu không hợp lệ hoặc đã cũ. Mời tải lại trang và thử lại."
+NOT_FOUND_TITLE = "Không tìm thấy"
+NOT_FOUND = "Không tìm thấy trang hoặc dữ liệu yêu cầu."
+
+# The chat command /web and the command line
+WEB_LINK = "🔗 Liên kết đăng nhập trang quản lý (dùng một lần, hết hạn sau {minutes} phút):\n{url}"
+WEB_NOT_LINKED = "Anh/chị cần liên kết tài khoản với trợ lý trước khi đăng nhập trang quản lý."
+WEB_NOT_FOR_YOU = (
+    "Trang quản lý dành cho Ban Thi đua, trưởng cụm/khối và đơn vị; anh/chị chưa có vai trò đó."
+)
+WEB_PERSON_UNKNOWN = "Không tìm thấy cán bộ có số điện thoại hoặc mã «{who}»."
+WEB_PERSON_AMBIGUOUS = "Có nhiều cán bộ khớp với «{who}»; hãy dùng mã cán bộ (số)."
+
+# Movements
+MOVEMENTS_TITLE = "Phong trào thi đua"
+MOVEMENTS_NONE = "Không có phong trào nào đang diễn ra."
+MOVEMENT_DATES = "Từ {start} đến {end} · hạn đăng ký {deadline}"
+FILTER_CLUSTER = "Cụm/khối"
+FILTER_STATUS = "Trạng thái đăng ký"
+FILTER_ALL = "Tất cả"
+FILTER_APPLY = "Lọc"
+COL_UNIT = "Đơn vị"
+COL_REGISTRATION = "Đăng ký"
+COL_PLEDGE = "Giao ước"
+COL_ACTIONS = "Thao tác"
+UNITS_SHOWN = "{count} đơn vị"
+CHART_TITLE = "Tiến độ đăng ký thi đua"
+CHART_AXIS = "Số đơn vị"
+LATE_UNITS = "Đơn vị chưa nộp đăng ký"
+
+# Registration states shown on the board
+REG_STATES = {
+    "missing": "chưa nộp",
+    "pending": "chờ thủ trưởng",
+    "submitted": "đã nộp",
+    "late": "nộp muộn",
+    "returned": "trả lại",
+    "approved": "đã duyệt",
+    "paper": "nộp bản giấy",
+}
+# Report periods and pledges
+REPORT_STATES = {
+    "submitted": "đã nộp",
+    "late": "nộp muộn",
+    "missing": "chưa nộp",
+    "pending": "chờ thủ trưởng",
+    "paper": "nộp bản giấy",
+}
+PLEDGE_STATES = {
+    "submitted": "đã ký",
+    "missing": "chưa ký",
+    "waiting": "chưa mở",
+    "paper": "ký bản giấy",
+}
+
+# A unit
+UNIT_TITLE = "Đơn vị: {name}"
+UNIT_REGISTRATION = "Đăng ký thi đua — {movement}"
+UNIT_NO_REGISTRATION = "Chưa có đăng ký."
+UNIT_STATUS = "Trạng thái: {status} · phiên bản {version}"
+UNIT_RETURN_REASON = "Lý do trả lại: {reason}"
+UNIT_TITLES = "Danh hiệu đăng ký"
+UNIT_COLLECTIVE = "Danh hiệu tập thể: {title}"
+UNIT_TARGETS = "Chỉ tiêu"
+COL_TARGET = "Chỉ tiêu"
+COL_TARGET_VALUE = "Mục tiêu"
+COL_DUE = "Hạn"
+COL_TITLE = "Danh hiệu"
+COL_NAMES = "Cá nhân"
+COL_COUNT = "Số lượng"
+UNIT_VERSIONS = "Các phiên bản"
+VERSION_LINE = "Phiên bản {version} — {at}"
+UNIT_REPORTS = "Báo cáo"
+COL_PERIOD = "Kỳ báo cáo"
+COL_STATUS = "Trạng thái"
+COL_SUBMITTED_AT = "Ngày nộp"
+UNIT_PEOPLE = "Cán bộ"
+COL_NAME = "Họ tên"
+COL_ROLES = "Vai trò"
+COL_CHATS = "Tài khoản đã liên kết"
+NO_CHAT = "chưa liên kết"
+ROLE_NAMES = {
+    "office_admin": "Ban Thi đua",
+    "cluster_lead": "Trưởng cụm/khối",
+    "unit_head": "Thủ trưởng",
+    "unit_officer": "Cán bộ thi đua",
+    "cadre": "Cán bộ",
+}
+REG_STATUS = {
+    "draft": "đang soạn",
+    "pending_confirmation": "chờ thủ trưởng",
+    "submitted": "đã nộp, chờ duyệt",
+    "returned": "trả lại",
+    "approved": "đã duyệt",
+}
+
+# Review
+REVIEW_TITLE = "Đăng ký chờ duyệt"
+REVIEW_NONE = "Không có đăng ký nào chờ duyệt."
+REVIEW_SUBMITTED = "Nộp ngày {at}"
+REVIEW_APPROVE = "✅ Duyệt"
+REVIEW_RETURN = "↩️ Trả lại"
+REVIEW_REASON = "Lý do trả lại"
+REVIEW_REASON_HINT = "Nêu rõ nội dung đơn vị cần sửa"
+REVIEW_DONE_APPROVED = "Đã duyệt đăng ký của {unit}; đơn vị đã được báo qua trợ lý."
+REVIEW_DONE_RETURNED = "Đã trả lại đăng ký của {unit}; đơn vị đã được báo qua trợ lý."
+REVIEW_BAD_REASON = "Lý do trả lại cần từ 3 đến 2000 ký tự."
+REVIEW_CONFLICT = "Đăng ký này vừa được người khác thay đổi; mời xem lại."
+REVIEW_OPEN_UNIT = "Xem đơn vị"

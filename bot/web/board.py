@@ -1,0 +1,135 @@
+"""The movements page's figures: each unit's standing on registration, report periods and
+pledge, as the reminders compute it (bot.reminders.standing), within the viewer's units."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.i18n import web_vi
+from bot.reminders import standing as st
+from bot.store import registrations
+from bot.store.models import Cluster, ClusterMember, Movement, Registration, Unit
+
+APPROVED = "approved"
+REG_ORDER = tuple(web_vi.REG_STATES)
+
+
+@dataclass
+class UnitRow:
+    unit_id: int
+    name: str
+    registration: str = st.MISSING
+    reports: dict[str, str] = field(default_factory=dict)  # period id -> state
+    pledge: str = ""
+
+
+@dataclass
+class MovementBoard:
+    movement: Movement
+    rows: list[UnitRow]
+    counts: dict[str, int]  # registration state -> units, over the rows shown
+
+    @property
+    def periods(self) -> list[tuple[str, str]]:
+        return [(str(p.id), p.name) for p in self.movement.periods]
+
+
+def clusters_for(
+    session: Session, year: int, visible: frozenset[int] | None
+) -> list[tuple[int, str]]:
+    """The year's clusters holding at least one unit the viewer sees."""
+    rows = session.execute(
+        select(Cluster.id, Cluster.name, ClusterMember.unit_id)
+        .join(ClusterMember, ClusterMember.cluster_id == Cluster.id)
+        .where(Cluster.year == year)
+        .order_by(Cluster.name)
+    )
+    found: dict[int, str] = {}
+    for cluster_id, name, unit_id in rows:
+        if visible is None or unit_id in visible:
+            found[cluster_id] = name
+    return list(found.items())
+
+
+def cluster_units(session: Session, cluster_id: int) -> set[int]:
+    rows = session.scalars(
+        select(ClusterMember.unit_id).where(ClusterMember.cluster_id == cluster_id)
+    )
+    return set(rows)
+
+
+def boards(
+    session: Session,
+    today: date,
+    visible: frozenset[int] | None,
+    *,
+    cluster_id: int | None = None,
+    status: str | None = None,
+) -> list[MovementBoard]:
+    """One board per running movement, its rows cut to `visible` units (None: all), a
+    cluster and a registration state."""
+    movements = st.active_movements(session, today)
+    wanted: set[int] | None = None if visible is None else set(visible)
+    if cluster_id is not None:
+        members = cluster_units(session, cluster_id)
+        wanted = members if wanted is None else wanted & members
+    units = session.execute(select(Unit.id, Unit.name).order_by(Unit.name, Unit.id))
+    names = {uid: name for uid, name in units if wanted is None or uid in wanted}
+    standings = st.standings(session, movements)
+    found: list[MovementBoard] = []
+    for movement in movements.items:
+        approved = set(
+            session.scalars(
+                select(Registration.unit_id).where(
+                    Registration.movement_id == movement.id,
+                    Registration.status == registrations.APPROVED,
+                )
+            )
+        )
+        rows = {uid: UnitRow(uid, name) for uid, name in names.items()}
+        for item in standings:
+            row = rows.get(item.unit_id)
+            if row is None or item.subject.movement_id != movement.id:
+                continue
+            if item.subject.kind == st.REGISTRATION:
+                row.registration = APPROVED if item.unit_id in approved else item.state
+            elif item.subject.kind == st.REPORT:
+                row.reports[item.subject.key.rsplit(":", 1)[-1]] = item.state
+            elif item.subject.kind == st.PLEDGE:
+                row.pledge = item.state
+        shown = [r for r in rows.values() if status is None or r.registration == status]
+        counts = Counter(r.registration for r in rows.values())
+        found.append(MovementBoard(movement, shown, {s: counts.get(s, 0) for s in REG_ORDER}))
+    return found
+
+
+def chart_svg(counts: dict[str, int]) -> bytes:
+    """Units per registration state as horizontal bars, SVG (matplotlib, Agg)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    labels = [web_vi.REG_STATES[s] for s in REG_ORDER]
+    values = [counts.get(s, 0) for s in REG_ORDER]
+    colours = ["#c62828", "#f9a825", "#1565c0", "#ef6c00", "#6a1b9a", "#2e7d32", "#546e7a"]
+    figure, axes = plt.subplots(figsize=(6, 2.8), dpi=72)
+    try:
+        axes.barh(labels[::-1], values[::-1], color=colours[::-1])
+        axes.set_xlabel(web_vi.CHART_AXIS)
+        axes.set_title(web_vi.CHART_TITLE, fontsize=10)
+        for row, value in enumerate(values[::-1]):
+            axes.text(value, row, f" {value}", va="center", fontsize=8)
+        axes.set_xlim(0, max(values, default=0) * 1.15 + 1)
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="svg")
+        return buffer.getvalue()
+    finally:
+        plt.close(figure)

@@ -1,0 +1,68 @@
+"""Review: the registrations waiting for the office — approve, or return with a reason. The
+decision is /duyet's own (bot.core.flows.review.decide); the unit's head and officers are told
+in chat through the outbox, in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from bot.core.flows import review
+from bot.store import registrations
+from bot.store.models import Movement, Unit
+from bot.web import notify
+from bot.web.dashboard import PageError
+from bot.web.deps import CheckedViewer, CurrentViewer, Dash, Db, Templates
+
+router = APIRouter(prefix="/web/review", tags=["review"])
+
+
+@router.get("", response_class=HTMLResponse)
+def waiting(
+    request: Request, who: CurrentViewer, session: Db, templates: Templates, msg: str = ""
+) -> HTMLResponse:
+    """Every submitted registration, oldest first."""
+    if not who.office:
+        raise PageError(403)
+    regs = registrations.with_status(session, registrations.SUBMITTED)
+    items = [
+        {
+            "reg": reg,
+            "unit": session.get(Unit, reg.unit_id),
+            "movement": session.get(Movement, reg.movement_id),
+        }
+        for reg in regs
+    ]
+    context = {"viewer": who, "items": items, "msg": msg}
+    return templates.TemplateResponse(request, "review.html", context)
+
+
+@router.post("/{reg_id}")
+def decide(
+    reg_id: int,
+    who: CheckedViewer,
+    dash: Dash,
+    session: Db,
+    action: Annotated[str, Form()],
+    version: Annotated[int, Form()],
+    reason: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Approve or return; the unit is notified in the same transaction."""
+    if not who.office or action not in ("approve", "return"):
+        raise PageError(403)
+    status = registrations.APPROVED if action == "approve" else registrations.RETURNED
+    reason = " ".join(reason.split())
+    if status == registrations.RETURNED and not 3 <= len(reason) <= 2000:
+        return RedirectResponse(f"/web/review?msg=reason#r{reg_id}", status_code=303)
+    now = dash.now()
+    decision = review.decide(session, who.actor, reg_id, version, status, reason, now)
+    if decision.outcome == review.FORBIDDEN:
+        raise PageError(403)
+    if decision.outcome == review.CONFLICT:
+        return RedirectResponse("/web/review?msg=conflict", status_code=303)
+    if decision.notice is not None:
+        key = f"review:{reg_id}:{version + 1}"
+        notify.push(session, dash.routes, decision.recipients, decision.notice, key=key, now=now)
+    return RedirectResponse(f"/web/review?msg={action}", status_code=303)

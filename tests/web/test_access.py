@@ -1,0 +1,167 @@
+"""The dashboard's authorization matrix (role × page/action × unit), CSRF, links and sessions."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, select
+
+from bot.store.models import PersonRole, Registration
+from bot.store.outbox import OutboxMessage
+from bot.store.roles import Role
+from tests.chat import Chat
+from tests.forms.conftest import World
+from tests.web.conftest import link_for, sign_in
+
+OK, DENIED = 200, 403
+
+
+def submitted(world: World, unit: str) -> int:
+    with world.sessions.begin() as session:
+        reg = Registration(
+            unit_id=world.units[unit],
+            movement_id=world.movement_id,
+            status="submitted",
+            version=1,
+            submitted_at=world.clock(),
+        )
+        session.add(reg)
+        session.flush()
+        return reg.id
+
+
+# user -> SNV's page, SYT's page, review page, chart
+MATRIX = {
+    "office": (OK, OK, OK, OK),
+    "head": (OK, DENIED, DENIED, OK),  # SNV's head
+    "officer": (OK, DENIED, DENIED, OK),
+    "head2": (OK, DENIED, DENIED, OK),  # STP's head, lead of the khối holding SNV
+    "head3": (DENIED, OK, DENIED, OK),  # SYT's head
+}
+
+
+@pytest.mark.parametrize("user", sorted(MATRIX))
+def test_pages_by_role_and_unit(app_client: TestClient, world: World, user: str) -> None:
+    sign_in(app_client, world, user)
+    snv, syt, review, chart = MATRIX[user]
+    assert app_client.get(f"/web/units/{world.units['SNV']}").status_code == snv
+    assert app_client.get(f"/web/units/{world.units['SYT']}").status_code == syt
+    assert app_client.get("/web/review").status_code == review
+    assert app_client.get(f"/web/movements/{world.movement_id}/chart.svg").status_code == chart
+    board = app_client.get("/web/movements")
+    assert board.status_code == OK
+    assert ("Sở Nội vụ" in board.text) == (snv == OK)
+    assert ("Sở Y tế" in board.text) == (syt == OK)
+
+
+def test_a_unit_head_cannot_act_on_review_by_url(app_client: TestClient, world: World) -> None:
+    reg_id = submitted(world, "SYT")
+    csrf = sign_in(app_client, world, "head")
+    answer = app_client.post(
+        f"/web/review/{reg_id}", data={"csrf": csrf, "action": "approve", "version": "1"}
+    )
+    assert answer.status_code == DENIED
+    with world.sessions() as session:
+        assert session.get(Registration, reg_id).status == "submitted"  # type: ignore[union-attr]
+
+
+def test_cadre_and_stranger_see_only_the_sign_in_page(app_client: TestClient, world: World) -> None:
+    assert app_client.get("/web/movements", follow_redirects=False).headers["location"] == (
+        "/web/login"
+    )
+    assert (
+        app_client.get(f"/web/units/{world.units['SNV']}", follow_redirects=False).status_code
+        == 303
+    )
+    sign_in(app_client, world, "cadre")
+    page = app_client.get("/web/movements")
+    assert page.status_code == DENIED
+    assert "Sở Nội vụ" not in page.text
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(
+    app_client: TestClient, world: World
+) -> None:
+    reg_id = submitted(world, "SNV")
+    sign_in(app_client, world, "office")
+    forged = app_client.post(f"/web/review/{reg_id}", data={"action": "approve", "version": "1"})
+    assert forged.status_code == DENIED
+    wrong = app_client.post(
+        f"/web/review/{reg_id}", data={"csrf": "x" * 43, "action": "approve", "version": "1"}
+    )
+    assert wrong.status_code == DENIED
+    with world.sessions() as session:
+        assert session.get(Registration, reg_id).status == "submitted"  # type: ignore[union-attr]
+    assert app_client.post("/web/logout", data={}).status_code == DENIED
+
+
+def test_a_link_works_once_and_expires(app_client: TestClient, world: World) -> None:
+    token = link_for(world, "office")
+    app_client.get(f"/web/login/{token}")
+    pre = app_client.cookies.get("thidua_login")
+    assert (
+        app_client.post(
+            f"/web/login/{token}", data={"csrf": pre}, follow_redirects=False
+        ).status_code
+        == 303
+    )
+    assert app_client.get(f"/web/login/{token}").status_code == 410
+    late = link_for(world, "office")
+    world.clock.advance(minutes=11)
+    assert app_client.get(f"/web/login/{late}").status_code == 410
+
+
+def test_the_link_post_needs_the_page_token(app_client: TestClient, world: World) -> None:
+    token = link_for(world, "office")
+    assert app_client.post(f"/web/login/{token}", data={}).status_code == DENIED
+
+
+def test_sign_out_and_role_change_end_the_session(app_client: TestClient, world: World) -> None:
+    csrf = sign_in(app_client, world, "office")
+    assert app_client.post("/web/logout", data={"csrf": csrf}).status_code == OK
+    assert app_client.get("/web/movements", follow_redirects=False).status_code == 303
+    sign_in(app_client, world, "head")
+    assert app_client.get("/web/movements").status_code == OK
+    with world.sessions.begin() as session:
+        session.execute(delete(PersonRole).where(PersonRole.person_id == world.people["head"]))
+        session.add(PersonRole(person_id=world.people["head"], role=Role.UNIT_OFFICER.value))
+    assert app_client.get("/web/movements", follow_redirects=False).status_code == 303
+
+
+def test_review_return_and_approve_notify_the_unit(app_client: TestClient, world: World) -> None:
+    returned, approved = submitted(world, "SNV"), submitted(world, "STP")
+    csrf = sign_in(app_client, world, "office")
+    page = app_client.get("/web/review")
+    assert "Sở Nội vụ" in page.text and "Sở Tư pháp" in page.text
+    short = app_client.post(
+        f"/web/review/{returned}",
+        data={"csrf": csrf, "action": "return", "version": "1", "reason": "x"},
+    )
+    assert "Lý do trả lại cần" in short.text
+    done = app_client.post(
+        f"/web/review/{returned}",
+        data={"csrf": csrf, "action": "return", "version": "1", "reason": "Thiếu chỉ tiêu"},
+    )
+    assert done.status_code == OK and "Đã trả lại" in done.text
+    app_client.post(
+        f"/web/review/{approved}", data={"csrf": csrf, "action": "approve", "version": "1"}
+    )
+    with world.sessions() as session:
+        assert session.get(Registration, returned).status == "returned"  # type: ignore[union-attr]
+        assert session.get(Registration, approved).status == "approved"  # type: ignore[union-attr]
+        rows = session.execute(select(OutboxMessage.chat_id, OutboxMessage.payload)).all()
+    by_chat = {chat: str(payload) for chat, payload in rows}
+    assert "Thiếu chỉ tiêu" in by_chat["head"] and "Thiếu chỉ tiêu" in by_chat["officer"]
+    assert "duyệt" in by_chat["head2"]  # STP's head
+
+
+def test_web_in_chat_sends_a_link(world: World) -> None:
+    from bot.core.router import Router
+    from bot.delivery.turns import Turns
+
+    router = Router(world.qa, web_url=lambda token: f"https://thidua.example/web/login/{token}")
+    office = Chat(Turns(world.sessions, router, world.clock), "office")
+    text = " ".join(r.text for r in office.say("/web"))
+    assert "https://thidua.example/web/login/" in text
+    cadre = Chat(Turns(world.sessions, router, world.clock), "cadre")
+    assert "chưa có vai trò" in " ".join(r.text for r in cadre.say("/web"))

@@ -1,0 +1,102 @@
+"""The dashboard in headless Chromium (Debian's, driven by Playwright): sign in with a link,
+the movements page, a unit, return one registration (its notice reaches the fake Telegram
+server) and approve another, sign out. Screenshots go to tests/web/screenshots/ (git-ignored)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.channels.telegram import TelegramChannel, make_bot
+from bot.store.models import ChannelIdentity, Registration
+from bot.web.app import create_app
+from tests.fakes.telegram_api import FakeTelegram
+from tests.forms.conftest import World
+from tests.integration.live import serving
+from tests.integration.services import FAST, services, settle
+from tests.web.conftest import dashboard_for, link_for
+from tests.web.test_access import submitted
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).parent / "screenshots"
+TOKEN = "123456:TEST-token"
+HEAD_CHAT = "9001"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
+)
+
+
+def on_telegram(world: World, user: str, chat: str) -> None:
+    with world.sessions.begin() as session:
+        session.add(
+            ChannelIdentity(
+                channel="telegram",
+                external_id=chat,
+                person_id=world.people[user],
+                linked_at=world.clock() - timedelta(days=1),
+                last_interaction_at=world.clock() - timedelta(hours=1),
+            )
+        )
+
+
+async def test_the_office_reviews_in_a_browser(world: World) -> None:
+    from playwright.async_api import async_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    returned, approved = submitted(world, "SNV"), submitted(world, "STP")
+    on_telegram(world, "head", HEAD_CHAT)
+    async with FakeTelegram(token=TOKEN, bot_username="ThiDuaTestBot") as fake:
+        telegram = TelegramChannel(make_bot(TOKEN, base_url=fake.url), bot_username="ThiDuaTestBot")
+        running = services(
+            world, {"telegram": telegram}, limits={"telegram": FAST}, background=False
+        )
+        await telegram.start()
+        async with serving(create_app(running, dashboard_for(world))) as url:
+            link = f"{url}/web/login/{link_for(world, 'office')}"
+            async with async_playwright() as pw:
+                browser = await pw.chromium.launch(
+                    executable_path=str(CHROMIUM),
+                    args=[
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-background-networking",
+                    ],
+                )
+                page = await browser.new_page(viewport={"width": 414, "height": 900})
+                await page.goto(link)
+                await page.screenshot(path=SHOTS / "01-sign-in.png", full_page=True)
+                await page.get_by_role("button", name="Đăng nhập").click()
+                await page.wait_for_url("**/web/movements")
+                assert await page.get_by_role("heading", name="Phong trào thi đua").is_visible()
+                await page.screenshot(path=SHOTS / "02-movements.png", full_page=True)
+                await page.get_by_role("link", name="Sở Nội vụ").first.click()
+                await page.wait_for_url("**/web/units/*")
+                assert await page.get_by_text("Nguyễn Văn Hùng").is_visible()
+                await page.screenshot(path=SHOTS / "03-unit.png", full_page=True)
+                await page.get_by_role("link", name="Duyệt đăng ký").click()
+                section = page.locator(f"#r{returned}")
+                await section.get_by_label("Lý do trả lại").fill(
+                    "Thiếu chỉ tiêu về cải cách hành chính"
+                )
+                await page.screenshot(path=SHOTS / "04-review.png", full_page=True)
+                await section.get_by_role("button", name="Trả lại").click()
+                await page.get_by_text("Đã trả lại").wait_for()
+                await page.locator(f"#r{approved}").get_by_role("button", name="Duyệt").click()
+                await page.get_by_text("Đã duyệt").wait_for()
+                await page.screenshot(path=SHOTS / "05-reviewed.png", full_page=True)
+                await page.get_by_role("button", name="Đăng xuất").click()
+                await page.get_by_text("đã đăng xuất").wait_for()
+                await page.screenshot(path=SHOTS / "06-signed-out.png", full_page=True)
+                await page.goto(f"{url}/web/movements")
+                assert page.url.endswith("/web/login")
+                await browser.close()
+            await settle(running)  # before the app's shutdown closes the channel
+        assert any("Thiếu chỉ tiêu về cải cách hành chính" in t for t in fake.texts(HEAD_CHAT))
+    with world.sessions() as session:
+        states = dict(session.execute(select(Registration.id, Registration.status)).all())
+    assert states == {returned: "returned", approved: "approved"}
