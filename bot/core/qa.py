@@ -14,11 +14,18 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.core.qa_text import document_status, missing_notes, not_loaded_text
+from bot.core.qa_text import (
+    absent_text,
+    document_status,
+    excerpt_basis,
+    missing_notes,
+    not_loaded_text,
+)
 from bot.i18n import vi
 from bot.messages import Incoming, Reply, SourceRef
 from knowledge.answer import Answer
 from knowledge.documents import DocumentMeta, Passage
+from knowledge.lookup import Absence
 from knowledge.registry import DocumentRegistry
 
 MAX_QUESTION_CHARS = 1000
@@ -30,6 +37,12 @@ class Retriever(Protocol):
 
 class Answerer(Protocol):
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer: ...
+
+
+class Provisions(Protocol):
+    """The provision a question names, when the loaded texts do not hold it."""
+
+    def __call__(self, query: str, *, today: date) -> Absence | None: ...
 
 
 class UnansweredSink(Protocol):
@@ -69,8 +82,13 @@ def _narrowed(answer: Answer) -> list[Passage]:
 
 
 def to_citation(
-    passage: Passage, today: date, registry: DocumentRegistry | None = None
+    passage: Passage,
+    today: date,
+    registry: DocumentRegistry | None = None,
+    confidence: float | None = None,
 ) -> SourceRef:
+    """`confidence`: the answer's absolute confidence in this passage, shown as its score;
+    without it the retrieval score (relative to the other passages) is shown."""
     cite = passage.chunk.citation
     doc = cite.document
     return SourceRef(
@@ -81,7 +99,7 @@ def to_citation(
         clause=cite.clause,
         point=cite.point,
         in_force=doc.in_force(today),
-        score=round(float(passage.score), 4),
+        score=round(float(passage.score if confidence is None else confidence), 4),
         text=passage.chunk.text,
         basis=cite.basis(),
         status_note=document_status(doc, today, registry or DocumentRegistry(())),
@@ -101,8 +119,10 @@ class QuestionAnswering:
         *,
         registry: DocumentRegistry | None = None,
         documents: Callable[[], Iterable[DocumentMeta]] = tuple,
+        provisions: Provisions | None = None,
     ) -> None:
-        """`registry`: the documents known beyond the index; `documents`: those in it."""
+        """`registry`: the documents known beyond the index; `documents`: those in it;
+        `provisions`: says which Điều, khoản or điểm a question names that the texts lack."""
         self._retriever = retriever
         self._answerer = answerer
         self._unanswered = unanswered
@@ -110,6 +130,7 @@ class QuestionAnswering:
         self.top_k = top_k
         self._registry = registry or DocumentRegistry(())
         self._documents = documents
+        self._provisions = provisions
 
     def ask(
         self, message: Incoming, top_k: int | None = None, *, session: Session | None = None
@@ -149,6 +170,11 @@ class QuestionAnswering:
                 prefix + not_loaded_text(named, today, self._registry, loaded), found=False
             )
 
+        absence = self._provisions(question, today=today) if self._provisions else None
+        if absence is not None:  # never another provision in its place
+            unanswered(0.0)
+            return Reply(prefix + absent_text(absence), found=False)
+
         k = top_k or self.top_k
         passages = self._retriever.search(question, k=max(k, 5), today=today)
         answer = self._answerer.answer(question, passages)
@@ -157,7 +183,10 @@ class QuestionAnswering:
             return Reply(prefix + vi.NOT_FOUND, found=False)
 
         ordered = [*_narrowed(answer), *answer.see_also]
-        citations = tuple(to_citation(p, today, self._registry) for p in ordered[:k])
+        citations = tuple(
+            to_citation(p, today, self._registry, answer.confidences.get(p.chunk.id))
+            for p in ordered[:k]
+        )
         text = prefix + self._format(answer, today)
         notes = missing_notes(named, today, self._registry)
         if notes:
@@ -165,23 +194,25 @@ class QuestionAnswering:
         return Reply(text, citations=citations, found=True)
 
     def _format(self, answer: Answer, today: date) -> str:
-        lines: list[str] = []
-        lines.extend(answer.quotes)
-        for passage in _narrowed(answer):
-            doc = passage.chunk.citation.document
-            lines.append("")
-            lines.append(vi.BASIS.format(basis=passage.chunk.citation.basis()))
+        """Per article: its heading, the lines that answer, its basis; then 'Xem thêm'."""
+        blocks: list[str] = []
+        for excerpt in answer.excerpts:
+            lines = [excerpt.heading] if excerpt.heading else []
+            lines.extend(excerpt.lines)
+            doc = excerpt.passages[0].chunk.citation.document
+            lines.append(vi.BASIS.format(basis=excerpt_basis(excerpt)))
             status = document_status(doc, today, self._registry)
             if status:
                 lines.append(vi.NOT_IN_FORCE.format(status=status))
             if doc.is_partial:
                 lines.append(vi.PARTIAL_TEXT)
+            blocks.append("\n".join(lines))
         if answer.see_also:
-            lines.append("")
-            lines.append(vi.SEE_ALSO)
+            lines = [vi.SEE_ALSO]
             for passage in answer.see_also:
                 basis = passage.chunk.citation.basis()
                 status = document_status(passage.chunk.citation.document, today, self._registry)
                 item = vi.SEE_ALSO_ITEM.format(basis=basis)
                 lines.append(f"{item} ({status})" if status else item)
-        return "\n".join(lines).strip()
+            blocks.append("\n".join(lines))
+        return "\n\n".join(blocks).strip()

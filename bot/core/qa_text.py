@@ -9,10 +9,13 @@ it (status, where to read it) instead of another document's sentence.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 
 from bot.i18n import vi
-from knowledge.documents import DocumentMeta
+from knowledge.documents import Citation, DocumentMeta
+from knowledge.lookup import Absence
+from knowledge.quoting import Excerpt
 from knowledge.registry import (
     IN_FORCE,
     SUPERSEDED,
@@ -122,3 +125,43 @@ def missing_notes(named: NamedDocuments, today: date, registry: DocumentRegistry
     ]
     notes.extend(vi.UNKNOWN_DOCUMENT_NOTE.format(number=n) for n in named.unknown)
     return notes
+
+
+def excerpt_basis(excerpt: Excerpt) -> str:
+    """'khoản 1 Điều 75 Luật …', 'điểm c khoản 1 Điều 27 …', 'các khoản 1, 2 và 4 Điều 80 …':
+    the Điều always, the khoản and điểm the quote is."""
+    citation = excerpt.passages[0].chunk.citation
+    clauses = excerpt.clauses
+    if len(clauses) > 1 and citation.article:
+        listed = ", ".join(clauses[:-1]) + vi.AND + clauses[-1]
+        return vi.BASIS_CLAUSES.format(
+            clauses=listed, article=citation.article, document=citation.document.display_name()
+        )
+    clause = clauses[0] if clauses else ""
+    return replace(citation, clause=clause, point=excerpt.point if clause else "").basis()
+
+
+def absent_text(absence: Absence) -> str:
+    """The reply to a question naming a provision the loaded texts do not hold."""
+    where = Citation(
+        absence.document or DocumentMeta(doc_id="", title=""),
+        article=absence.article,
+        clause=absence.clause,
+        point=absence.point,
+    )
+    if absence.document is None:
+        lines = [vi.ABSENT_ANYWHERE.format(provision=where.location())]
+    else:
+        lines = [vi.ABSENT_PROVISION.format(provision=where.basis())]
+    if absence.points:
+        lines.append(
+            vi.ABSENT_POINTS.format(
+                clause=absence.clause, article=absence.article, count=absence.points
+            )
+        )
+    elif absence.clauses:
+        lines.append(vi.ABSENT_CLAUSES.format(article=absence.article, count=absence.clauses))
+    elif absence.articles:
+        lines.append(vi.ABSENT_ARTICLES.format(count=absence.articles))
+    lines.append(vi.ABSENT_HINT)
+    return "\n".join(lines)

@@ -54,6 +54,9 @@ NOT_FOUND = (
 )
 
 BASIS = "Căn cứ: {basis}"
+# "các khoản 1, 2 và 4 Điều 80 Luật …": a quote spanning several khoản of one Điều.
+BASIS_CLAUSES = "các khoản {clauses} Điều {article} {document}"
+AND = " và "
 SEE_ALSO = "Xem thêm:"
 SEE_ALSO_ITEM = "• {basis}"
 NOT_IN_FORCE = "⚠ Lưu ý: văn bản này {status}; chỉ dùng để tham khảo, không làm căn cứ hiện hành."
@@ -88,6 +91,17 @@ UNKNOWN_DOCUMENT_SEARCH = "Anh/chị có thể tra cứu toàn văn tại https:
 NOT_LOADED_LOGGED = "Câu hỏi đã được ghi lại để bộ phận phụ trách bổ sung văn bản."
 NOT_LOADED_NOTE = "⚠ Lưu ý: kho văn bản chưa có {name} ({status})."
 UNKNOWN_DOCUMENT_NOTE = "⚠ Lưu ý: kho văn bản chưa có văn bản «{number}»."
+
+# A question naming a Điều, khoản or điểm the loaded texts do not hold (bot/core/qa_text.py).
+ABSENT_PROVISION = "Kho văn bản chưa có {provision}."
+ABSENT_ANYWHERE = "Kho văn bản chưa có {provision} trong các văn bản đã nạp."
+ABSENT_ARTICLES = "Văn bản này có {count} Điều."
+ABSENT_CLAUSES = "Điều {article} của văn bản này có {count} khoản."
+ABSENT_POINTS = "Khoản {clause} Điều {article} của văn bản này có {count} điểm."
+ABSENT_HINT = (
+    "Anh/chị kiểm tra lại số Điều, khoản, điểm, hoặc hỏi theo nội dung cần tìm. "
+    "Câu hỏi đã được ghi lại để bộ phận phụ trách xem xét."
+)
 
 CONSOLE_PROMPT = "Bạn"
 CONSOLE_BOT = "Trợ lý"
