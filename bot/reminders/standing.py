@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, lazyload
 
 from bot.i18n import vi
 from bot.reminders.calendar import VN_TZ
@@ -112,15 +112,37 @@ def _policy(row: reminder_rows.ReminderPolicyRow | None) -> ReminderPolicy:
     )
 
 
+# A standing needs neither a registration's lines and targets nor a report's values and
+# attachments (all loaded eagerly with their row elsewhere): a province's thousands of rows
+# would load them for nothing (bench/dashboard.py). Lazy here, loaded if something reads them.
+_REGISTRATIONS = (
+    select(Registration)
+    .where(Registration.movement_id == bindparam("movement_id"))
+    .options(lazyload(Registration.lines), lazyload(Registration.targets))
+)
+_FILED = select(
+    ProgressReport.registration_id,
+    ProgressReport.period_id,
+    ProgressReport.status,
+    ProgressReport.late,
+    ProgressReport.submitted_at,
+).where(
+    ProgressReport.registration_id.in_(
+        select(Registration.id).where(
+            Registration.movement_id == bindparam("movement_id"),
+            Registration.status.in_(progress_reports.REPORTABLE),
+        )
+    )
+)
+
+
 def standings(session: Session, movements: Movements) -> list[Standing]:
     """Every unit's standing against every subject of the given movements."""
     units = {u.id: u.name for u in session.scalars(select(Unit).order_by(Unit.name, Unit.id))}
     paper = reminder_rows.paper_submitted(session)
     found: list[Standing] = []
     for movement in movements.items:
-        regs = list(
-            session.scalars(select(Registration).where(Registration.movement_id == movement.id))
-        )
+        regs = list(session.scalars(_REGISTRATIONS, {"movement_id": movement.id}))
         found += _registrations(movement, regs, units, paper)
         found += _reports(session, movement, regs, units, paper)
         found += _pledges(session, movement, units, paper)
@@ -246,13 +268,9 @@ def _reports(
     reportable = [r for r in regs if r.status in progress_reports.REPORTABLE]
     if not reportable:
         return []
-    filed: dict[tuple[int, int], ProgressReport] = {
+    filed = {
         (r.registration_id, r.period_id): r
-        for r in session.scalars(
-            select(ProgressReport).where(
-                ProgressReport.registration_id.in_([r.id for r in reportable])
-            )
-        )
+        for r in session.execute(_FILED, {"movement_id": movement.id})
     }
     result = []
     for period in movement.periods:

@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.store import org
@@ -334,8 +334,14 @@ def _version_row(
     session.execute(_VERSION_ROW, row)
 
 
-def with_status(session: Session, status: str, unit_id: int | None = None) -> list[Registration]:
+def with_status(
+    session: Session, status: str, unit_id: int | None = None, *, details: bool = True
+) -> list[Registration]:
+    """`details=False`: the lines and targets are not loaded with the rows (a list that
+    shows neither); they still load if read."""
     query = select(Registration).where(Registration.status == status)
+    if not details:
+        query = query.options(lazyload(Registration.lines), lazyload(Registration.targets))
     if unit_id is not None:
         query = query.where(Registration.unit_id == unit_id)
     return list(session.scalars(query.order_by(Registration.id)))

@@ -4,7 +4,7 @@ pledge, as the reminders compute it (bot.reminders.standing), within the viewer'
 from __future__ import annotations
 
 import io
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -81,7 +81,10 @@ def boards(
         wanted = members if wanted is None else wanted & members
     units = session.execute(select(Unit.id, Unit.name).order_by(Unit.name, Unit.id))
     names = {uid: name for uid, name in units if wanted is None or uid in wanted}
-    standings = st.standings(session, movements)
+    by_movement: dict[int, list[st.Standing]] = defaultdict(list)
+    for item in st.standings(session, movements):
+        if item.unit_id in names:
+            by_movement[item.subject.movement_id].append(item)
     found: list[MovementBoard] = []
     for movement in movements.items:
         approved = set(
@@ -93,10 +96,8 @@ def boards(
             )
         )
         rows = {uid: UnitRow(uid, name) for uid, name in names.items()}
-        for item in standings:
-            row = rows.get(item.unit_id)
-            if row is None or item.subject.movement_id != movement.id:
-                continue
+        for item in by_movement[movement.id]:
+            row = rows[item.unit_id]
             if item.subject.kind == st.REGISTRATION:
                 row.registration = APPROVED if item.unit_id in approved else item.state
             elif item.subject.kind == st.REPORT:
