@@ -165,3 +165,21 @@ def test_web_in_chat_sends_a_link(world: World) -> None:
     assert "https://thidua.example/web/login/" in text
     cadre = Chat(Turns(world.sessions, router, world.clock), "cadre")
     assert "chưa có vai trò" in " ".join(r.text for r in cadre.say("/web"))
+
+
+def test_review_lists_a_page_at_a_time_oldest_first(
+    app_client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.web.routers import review
+
+    monkeypatch.setattr(review, "PAGE_SIZE", 1)
+    submitted(world, "SNV")
+    submitted(world, "STP")
+    sign_in(app_client, world, "office")
+    first, second = app_client.get("/web/review"), app_client.get("/web/review?page=2")
+    assert "Sở Nội vụ" in first.text and "Sở Tư pháp" not in first.text
+    assert "Trang 1/2" in first.text and 'href="/web/review?page=2"' in first.text
+    assert "Sở Tư pháp" in second.text and "Sở Nội vụ" not in second.text
+    assert 'href="/web/review?page=1"' in second.text
+    past_the_end = app_client.get("/web/review?page=99")
+    assert "Sở Tư pháp" in past_the_end.text and "Trang 2/2" in past_the_end.text

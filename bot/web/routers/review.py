@@ -18,17 +18,26 @@ from bot.web.dashboard import PageError
 from bot.web.deps import CheckedViewer, CurrentViewer, Dash, Db, Templates
 
 router = APIRouter(prefix="/web/review", tags=["review"])
+PAGE_SIZE = 50  # a province has ~1,500 waiting at peak: a page of forms the office can read
 WAITING_UNITS = select(Registration.unit_id).where(Registration.status == registrations.SUBMITTED)
 
 
 @router.get("", response_class=HTMLResponse)
 def waiting(
-    request: Request, who: CurrentViewer, session: Db, templates: Templates, msg: str = ""
+    request: Request,
+    who: CurrentViewer,
+    session: Db,
+    templates: Templates,
+    msg: str = "",
+    page: int = 1,
 ) -> HTMLResponse:
-    """Every submitted registration, oldest first."""
+    """The submitted registrations, oldest first, a page at a time."""
     if not who.office:
         raise PageError(403)
-    regs = registrations.with_status(session, registrations.SUBMITTED, details=False)
+    every = registrations.with_status(session, registrations.SUBMITTED, details=False)
+    pages = max(1, -(-len(every) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    regs = every[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     # Two queries for the whole list, not one per registration (bench/dashboard.py).
     units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(WAITING_UNITS)))}
     movements = {m.id: m for m in session.scalars(select(Movement))}
@@ -36,7 +45,14 @@ def waiting(
         {"reg": reg, "unit": units.get(reg.unit_id), "movement": movements.get(reg.movement_id)}
         for reg in regs
     ]
-    context = {"viewer": who, "items": items, "msg": msg}
+    context = {
+        "viewer": who,
+        "items": items,
+        "msg": msg,
+        "page": page,
+        "pages": pages,
+        "total": len(every),
+    }
     return templates.TemplateResponse(request, "review.html", context)
 
 
