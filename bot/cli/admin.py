@@ -83,25 +83,38 @@ def _fail(message: str) -> typer.Exit:
 def _import(ctx: typer.Context, path: Path, columns: Sequence[Column], run: Importer) -> None:
     """Read, validate and write one file in one transaction; any error writes nothing."""
     settings = _settings(ctx)
+    rows = read_import(path, columns)
+    with open_sessions(settings) as sessions:
+        write_import(
+            path, sessions, lambda session: run(session, rows, now=datetime.now(settings.tz))
+        )
+
+
+def read_import(path: Path, columns: Sequence[Column]) -> list[Row]:
+    """The file's rows, or the command's exit with the reason it cannot be read."""
     try:
-        rows: list[Row] = read_table(path, columns)
+        return read_table(path, columns)
     except TableError as error:
         raise _fail(vi.IMPORT_FILE_ERROR.format(file=path, reason=error)) from None
-    with open_sessions(settings) as sessions:
-        try:
-            with sessions.begin() as session:
-                summary = run(session, rows, now=datetime.now(settings.tz))
-        except ImportFailed as failure:
-            for row_error in failure.errors:
-                typer.echo(
-                    vi.IMPORT_ROW_ERROR.format(
-                        file=path, line=row_error.line, reason=row_error.reason
-                    ),
-                    err=True,
-                )
-            raise _fail(vi.IMPORT_NOTHING_WRITTEN.format(count=len(failure.errors))) from None
-        except SQLAlchemyError as error:
-            raise _fail(vi.IMPORT_DB_ERROR.format(file=path, error=error)) from None
+
+
+def write_import(
+    path: Path, sessions: sessionmaker[Session], write: Callable[[Session], ImportSummary]
+) -> None:
+    """`write` in one transaction: its summary printed, or every row's error and nothing
+    written (the office imports and `thidua answers import` alike)."""
+    try:
+        with sessions.begin() as session:
+            summary = write(session)
+    except ImportFailed as failure:
+        for row_error in failure.errors:
+            typer.echo(
+                vi.IMPORT_ROW_ERROR.format(file=path, line=row_error.line, reason=row_error.reason),
+                err=True,
+            )
+        raise _fail(vi.IMPORT_NOTHING_WRITTEN.format(count=len(failure.errors))) from None
+    except SQLAlchemyError as error:
+        raise _fail(vi.IMPORT_DB_ERROR.format(file=path, error=error)) from None
     typer.echo(vi.IMPORT_DONE.format(file=path, created=summary.created, updated=summary.updated))
 
 

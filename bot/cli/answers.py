@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -250,28 +249,14 @@ def answers_import(
 ) -> None:
     """Nhập câu trả lời của Ban từ Excel/CSV: dòng có mã thì sửa, không có mã thì thêm mới."""
     from bot.admin.answers import COLUMNS, import_answers
-    from bot.admin.tables import ImportFailed, TableError, read_table
+    from bot.cli.admin import read_import, write_import
 
     settings = _settings(ctx)
-    try:
-        rows = read_table(file, COLUMNS)
-    except TableError as error:
-        raise _fail(vi.IMPORT_FILE_ERROR.format(file=file, reason=error)) from None
+    rows = read_import(file, COLUMNS)
+    push_to = () if no_push else _channels()
     with _library(settings) as (sessions, library):
-        try:
-            with sessions.begin() as session:
-                summary = import_answers(
-                    session, rows, library=library, push_to=() if no_push else _channels()
-                )
-        except ImportFailed as failure:
-            for row_error in failure.errors:
-                typer.echo(
-                    vi.IMPORT_ROW_ERROR.format(
-                        file=file, line=row_error.line, reason=row_error.reason
-                    ),
-                    err=True,
-                )
-            raise _fail(vi.IMPORT_NOTHING_WRITTEN.format(count=len(failure.errors))) from None
-        except SQLAlchemyError as error:
-            raise _fail(vi.IMPORT_DB_ERROR.format(file=file, error=error)) from None
-    typer.echo(vi.IMPORT_DONE.format(file=file, created=summary.created, updated=summary.updated))
+        write_import(
+            file,
+            sessions,
+            lambda session: import_answers(session, rows, library=library, push_to=push_to),
+        )
