@@ -42,6 +42,8 @@ from flows import PG_URL, postgres_schema  # noqa: E402
 from sqlalchemy import Table, func, insert, select  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
+from bot.reminders.calendar import WorkCalendar  # noqa: E402
+from bot.reminders.handoffs import HandoffPusher  # noqa: E402
 from bot.reminders.reach import RoutingPolicy, route_by  # noqa: E402
 from bot.store import org, web_sessions  # noqa: E402
 from bot.store.db import make_engine, migrate, session_factory  # noqa: E402
@@ -306,7 +308,7 @@ def make_app(sessions: sessionmaker[Session], times: dict[str, list[float]]) -> 
         public_url="http://testserver",
         now=lambda: NOW,
         tz=HCM,
-        routes=route_by(policy),
+        push=HandoffPusher(WorkCalendar(), route_by(policy)),
     )
     mount(app, dashboard)
 

@@ -49,7 +49,7 @@ def build_dashboard(
         public_url=settings.web_base_url,
         now=now,
         tz=settings.tz,
-        routes=wiring.routes_for(settings, channels),
+        push=wiring.build_pusher(settings),
         session_lifetime=timedelta(hours=settings.web_session_hours),
         secure_cookies=settings.web_base_url.startswith("https://"),
     )

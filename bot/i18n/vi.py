@@ -603,7 +603,6 @@ CONFIRM_NOTHING = "Không có bản đăng ký nào đang chờ anh/chị xác n
 CONFIRM_HEADER = "{by} đã soạn bản đăng ký thi đua dưới đây và đề nghị anh/chị xác nhận:"
 NOTICE_CONFIRM = "📌 {by} đã soạn bản đăng ký thi đua của đơn vị, đang chờ anh/chị xác nhận."
 BTN_OPEN_CONFIRM = "Xem và xác nhận"
-NOTICE_APPROVED = "✅ Bản đăng ký thi đua của đơn vị ({movement}) đã được Ban Thi đua duyệt."
 NOTICE_RETURNED = "📌 Bản đăng ký thi đua của đơn vị bị trả lại. Lý do: {reason}"
 BTN_OPEN_EDIT = "Sửa đăng ký"
 NOTICE_REVIEW = "📌 Có {count} bản đăng ký thi đua đang chờ duyệt."

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.flows.base import Push
 from bot.i18n import web_vi
-from bot.reminders.reach import RouteFinder
 from bot.store.web_sessions import LINK_TTL
 
 __all__ = ["LINK_TTL", "Dashboard", "PageError", "make_templates"]
@@ -33,7 +33,7 @@ class Dashboard:
     public_url: str  # where people reach the app: the base of sign-in links
     now: Callable[[], datetime]
     tz: ZoneInfo
-    routes: RouteFinder  # which chat reaches a person (the reminders' routing)
+    push: Push  # a hand-off notice to a person's own chat: the chat's /duyet pushes the same way
     session_lifetime: timedelta = timedelta(hours=12)
     secure_cookies: bool = False  # behind HTTPS: the cookie only travels over it
 

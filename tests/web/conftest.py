@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.reminders.calendar import WorkCalendar
+from bot.reminders.handoffs import HandoffPusher
 from bot.reminders.reach import RoutingPolicy, route_by
 from bot.store import web_sessions
 from bot.web.app import create_app
@@ -27,7 +29,7 @@ def dashboard_for(world: World, public_url: str = "http://testserver") -> Dashbo
         public_url=public_url,
         now=world.clock,
         tz=world.clock.current.tzinfo,  # type: ignore[arg-type]
-        routes=route_by(policy),
+        push=HandoffPusher(WorkCalendar(), route_by(policy)),
     )
 
 

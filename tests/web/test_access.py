@@ -183,3 +183,30 @@ def test_review_lists_a_page_at_a_time_oldest_first(
     assert 'href="/web/review?page=1"' in second.text
     past_the_end = app_client.get("/web/review?page=99")
     assert "Sở Tư pháp" in past_the_end.text and "Trang 2/2" in past_the_end.text
+
+
+def test_a_decision_nobody_can_receive_is_said_on_the_page(
+    app_client: TestClient, world: World
+) -> None:
+    """The dashboard pushes as /duyet does: a unit with no linked chat is on the office's list
+    of people not reached, and the office is told to inform the unit itself."""
+    from bot.store import reminders as reminder_rows
+    from bot.store.models import ChannelIdentity, Person
+
+    reg_id = submitted(world, "SYT")
+    with world.sessions.begin() as session:
+        syt_people = select(Person.id).where(Person.unit_id == world.units["SYT"])
+        session.execute(delete(ChannelIdentity).where(ChannelIdentity.person_id.in_(syt_people)))
+    csrf = sign_in(app_client, world, "office")
+    done = app_client.post(
+        f"/web/review/{reg_id}", data={"csrf": csrf, "action": "approve", "version": "1"}
+    )
+    assert done.status_code == OK and "chưa ai của đơn vị liên kết" in done.text
+    with world.sessions() as session:
+        logged = session.scalars(
+            select(reminder_rows.ReminderLog.status).where(
+                reminder_rows.ReminderLog.unit_id == world.units["SYT"]
+            )
+        ).all()
+        assert logged and set(logged) == {reminder_rows.UNREACHED}
+        assert session.scalar(select(OutboxMessage.id)) is None

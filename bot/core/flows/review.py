@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.access import Action, Actor, can
@@ -21,8 +20,7 @@ from bot.i18n import vi
 from bot.messages import Incoming, Reply
 from bot.store import lookups, registrations
 from bot.store.conversations import Conflict, ConversationState
-from bot.store.models import Person, PersonRole, Registration
-from bot.store.roles import Role
+from bot.store.models import Registration
 
 NAME = "review"
 PICK, DECIDE, REASON = "pick", "decide", "reason"
@@ -100,12 +98,11 @@ DONE, FORBIDDEN, CONFLICT = "done", "forbidden", "conflict"
 
 @dataclass(frozen=True)
 class Decision:
-    """The outcome of approving or returning a registration, and what its unit is told."""
+    """The outcome of approving or returning a registration; who is told, and how, is
+    handoffs.registration_decided's, for the chat and the dashboard alike."""
 
     outcome: str  # DONE, FORBIDDEN or CONFLICT
     unit: str = ""
-    notice: Reply | None = None  # for the unit's head and officers, when DONE
-    recipients: tuple[int, ...] = ()  # their person ids
     registration: Registration | None = None  # as decided, when DONE
 
 
@@ -137,31 +134,7 @@ def decide(
         )
     except Conflict:
         return Decision(CONFLICT)
-    unit = lookups.unit_name(session, reg.unit_id)
-    if status == registrations.RETURNED:
-        notice = Reply(
-            vi.NOTICE_RETURNED.format(reason=reason),
-            buttons=buttons((vi.BTN_OPEN_EDIT, "/dangky")),
-        )
-    else:
-        movement = lookups.movement(session, reg.movement_id)
-        notice = Reply(vi.NOTICE_APPROVED.format(movement=movement.title if movement else ""))
-    return Decision(DONE, unit, notice, _unit_people(session, reg.unit_id), decided)
-
-
-def _unit_people(session: Session, unit_id: int) -> tuple[int, ...]:
-    """The unit's heads and officers: who hears of the office's decision."""
-    rows = session.scalars(
-        select(Person.id)
-        .join(PersonRole, PersonRole.person_id == Person.id)
-        .where(
-            Person.unit_id == unit_id,
-            PersonRole.role.in_([Role.UNIT_HEAD.value, Role.UNIT_OFFICER.value]),
-        )
-        .distinct()
-        .order_by(Person.id)
-    )
-    return tuple(rows)
+    return Decision(DONE, lookups.unit_name(session, reg.unit_id), decided)
 
 
 def begin(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:

@@ -1,6 +1,7 @@
 """Review: the registrations waiting for the office — approve, or return with a reason. The
-decision is /duyet's own (bot.core.flows.review.decide); the unit's head and officers are told
-in chat through the outbox, in the same transaction."""
+decision is /duyet's own (bot.core.flows.review.decide), and so is the notice: the unit's head
+and officers are told in chat (bot.core.flows.handoffs) through the outbox, in the same
+transaction."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
-from bot.core.flows import review
+from bot.core.flows import handoffs, review
+from bot.core.flows.base import Ctx
+from bot.messages import Incoming, Reply
 from bot.store import registrations
 from bot.store.models import Movement, Registration, Unit
-from bot.web import notify
 from bot.web.dashboard import PageError
 from bot.web.deps import CheckedViewer, CurrentViewer, Dash, Db, Templates
 
@@ -79,7 +81,12 @@ def decide(
         raise PageError(403)
     if decision.outcome == review.CONFLICT:
         return RedirectResponse("/web/review?msg=conflict", status_code=303)
-    if decision.notice is not None:
-        key = f"review:{reg_id}:{version + 1}"
-        notify.push(session, dash.routes, decision.recipients, decision.notice, key=key, now=now)
-    return RedirectResponse(f"/web/review?msg={action}", status_code=303)
+    assert decision.registration is not None
+    ctx = Ctx(session, who.actor, now, ask=_no_questions, push=dash.push)
+    unreached = handoffs.registration_decided(ctx, decision.registration)
+    msg = "unreached" if unreached else action
+    return RedirectResponse(f"/web/review?msg={msg}", status_code=303)
+
+
+def _no_questions(message: Incoming) -> Reply:
+    raise AssertionError("a review decision asks no question")
