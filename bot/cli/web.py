@@ -50,6 +50,7 @@ def build_dashboard(
         now=now,
         tz=settings.tz,
         push=wiring.build_pusher(settings),
+        chaser=wiring.build_chaser(settings, channels),
         session_lifetime=timedelta(hours=settings.web_session_hours),
         secure_cookies=settings.web_base_url.startswith("https://"),
     )

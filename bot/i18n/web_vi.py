@@ -49,10 +49,20 @@ COL_UNIT = "Đơn vị"
 COL_REGISTRATION = "Đăng ký"
 COL_PLEDGE = "Giao ước"
 COL_ACTIONS = "Thao tác"
-UNITS_SHOWN = "{count} đơn vị"
 CHART_TITLE = "Tiến độ đăng ký thi đua"
 CHART_AXIS = "Số đơn vị"
-LATE_UNITS = "Đơn vị chưa nộp đăng ký"
+OVERDUE_LINK = "{subject}: {count} đơn vị quá hạn chưa nộp"
+OVERDUE_TITLE = "Đơn vị quá hạn chưa nộp — {subject}"
+OVERDUE_CLEAR = "Xem tất cả đơn vị"
+SHOW_UNITS = "Xem danh sách đơn vị ›"
+UNITS_PAGE = "{total} đơn vị, trang {page}/{pages}"
+REMIND_NOW = "🔔 Nhắc ngay các đơn vị này"
+REMIND_HINT = "Thủ trưởng và cán bộ đầu mối nhận lời nhắc qua trợ lý; mỗi giờ nhắc tối đa một lần."
+REMINDED = "Đã xếp {count} lời nhắc vào hàng gửi (trong giờ nghỉ, lời nhắc đi vào sáng hôm sau)."
+REMINDED_NONE = (
+    "Không có lời nhắc mới: các đơn vị này vừa được nhắc trong giờ này, "
+    "hoặc chưa ai của đơn vị liên kết tài khoản với trợ lý."
+)
 
 # Registration states shown on the board
 REG_STATES = {

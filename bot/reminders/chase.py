@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -119,6 +119,39 @@ class Chaser:
         )
         label = "manual-" + self._calendar.local(now).strftime("%Y%m%d%H%M")
         self._summaries(run, standings, movements, slot=Slot(0, today, now, label=label))
+        self._flush(run)
+        return run.report
+
+    def remind_now(
+        self, session: Session, now: datetime, subject_key: str, unit_ids: Collection[int]
+    ) -> TickReport:
+        """The dashboard's «Nhắc ngay»: the heads and officers of `unit_ids` that still owe
+        `subject_key`, at once whatever the schedule, under a key of the hour so that a second
+        press within it queues nothing. Pressed in the quiet hours, they go out in the morning."""
+        today = self._calendar.local(now).date()
+        movements = st.active_movements(session, today)
+        wanted = set(unit_ids)
+        owing = [
+            item
+            for item in st.standings(session, movements)
+            if item.subject.key == subject_key
+            and item.unit_id in wanted
+            and not item.done
+            and item.state != st.WAITING
+        ]
+        people = read_people(session, today.year)
+        run = ReminderPass(
+            session, now, today, people, index_recorded(rows.recorded(session, [subject_key]))
+        )
+        moment = self._calendar.next_allowed(now)
+        slot = Slot(0, today, moment, label="now-" + self._calendar.local(now).strftime("%Y%m%d%H"))
+        for item in owing:
+            for person_id in _audience(item, people):
+                if slot.name in run.done(UNIT, person_id, subject_key):
+                    continue
+                name = people.names.get(person_id, "")
+                reply = _unit_reminder(item, today, False, name)
+                run.send(UNIT, person_id, subject_key, slot, item.unit_id, reply)
         self._flush(run)
         return run.report
 
@@ -263,8 +296,11 @@ class Chaser:
             # window closes rather than arriving at night or days late.
             expires = self._calendar.window_end(item.due_at).isoformat()
             reply = replace(reply, meta={**reply.meta, outbox.EXPIRES_AT: expires})
+            held = item.due_at if item.due_at > now else None  # «Nhắc ngay» in the quiet hours
             queued.append(
-                outbox.Queued(route.channel, route.chat_id, reply, f"reminder:{reminder_id}")
+                outbox.Queued(
+                    route.channel, route.chat_id, reply, f"reminder:{reminder_id}", not_before=held
+                )
             )
             report.sent += 1
             report.escalations += item.key.rule in (CLUSTER, OFFICE)

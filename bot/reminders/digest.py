@@ -21,7 +21,6 @@ from bot.reminders.calendar import WorkCalendar
 from bot.reminders.reminder_pass import People, read_people
 from bot.store import recipients
 from bot.store.models import Cluster
-from bot.store.roles import Role
 
 SHOW_AHEAD = timedelta(days=14)  # a deadline this close is in the summary before it passes
 SHOW_SETTLED = timedelta(days=30)  # a passed deadline everyone met drops out after this
@@ -155,12 +154,6 @@ def _cluster_units(cluster: Cluster) -> set[int]:
     }
 
 
-def _office_units(people: People) -> set[int]:
-    """The office's own unit(s): where the people with the office role sit (as
-    bot.store.participants reads it for the exports)."""
-    return {unit for unit, roles in people.by_unit.items() if roles.get(Role.OFFICE_ADMIN.value)}
-
-
 def for_reader(
     session: Session,
     now: datetime,
@@ -175,13 +168,10 @@ def for_reader(
     for every reader's summary (`completion_of`)."""
     units = _cluster_units(cluster) if cluster is not None else None
     opened = {m.id: m.title for m in movements.items if m.start_date <= today}
-    office = _office_units(people)
     mine = [
         s
         for s in standings
-        if (units is None or s.unit_id in units)
-        and s.unit_id not in office
-        and s.subject.movement_id in opened
+        if (units is None or s.unit_id in units) and s.subject.movement_id in opened
     ]
     return build(
         mine,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, lazyload
 from bot.i18n import vi
 from bot.reminders.calendar import VN_TZ
 from bot.reminders.planning import ReminderPolicy
-from bot.store import pledges, progress_reports, registrations
+from bot.store import participants, pledges, progress_reports, registrations
 from bot.store import reminders as reminder_rows
 from bot.store.models import (
     Cluster,
@@ -137,8 +137,14 @@ _FILED = select(
 
 
 def standings(session: Session, movements: Movements) -> list[Standing]:
-    """Every unit's standing against every subject of the given movements."""
-    units = {u.id: u.name for u in session.scalars(select(Unit).order_by(Unit.name, Unit.id))}
+    """Every taking-part unit's standing against every subject of the given movements: the
+    office's own unit owes nothing (bot.store.participants), so nothing chases or counts it."""
+    office = participants.office_unit_ids(session)
+    units = {
+        u.id: u.name
+        for u in session.scalars(select(Unit).order_by(Unit.name, Unit.id))
+        if u.id not in office
+    }
     paper = reminder_rows.paper_submitted(session)
     found: list[Standing] = []
     for movement in movements.items:

@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 
 from bot.i18n import web_vi
 from bot.reminders import standing as st
-from bot.store import registrations
+from bot.store import participants, registrations
 from bot.store.models import Cluster, ClusterMember, Movement, Registration, Unit
 
 APPROVED = "approved"
 REG_ORDER = tuple(web_vi.REG_STATES)
+REGISTRATION = "dk"  # the overdue list of the registration; a period's is its id
+OWING = frozenset({st.MISSING, st.PENDING, st.RETURNED})  # not filed: reminders chase these
 
 
 @dataclass
@@ -34,10 +36,23 @@ class MovementBoard:
     movement: Movement
     rows: list[UnitRow]
     counts: dict[str, int]  # registration state -> units, over the rows shown
+    overdue: dict[str, list[int]] = field(default_factory=dict)  # deadline passed, not filed
 
     @property
     def periods(self) -> list[tuple[str, str]]:
         return [(str(p.id), p.name) for p in self.movement.periods]
+
+    def subject_name(self, subject: str) -> str:
+        """What an overdue list is about: the registration, or a period by name."""
+        if subject == REGISTRATION:
+            return web_vi.COL_REGISTRATION
+        return dict(self.periods).get(subject, "")
+
+    def reminder_key(self, subject: str) -> str:
+        """The reminders' key of that deadline (bot.reminders.standing)."""
+        if subject == REGISTRATION:
+            return f"dk:{self.movement.id}"
+        return f"bc:{subject}"
 
 
 def clusters_for(
@@ -79,8 +94,11 @@ def boards(
     if cluster_id is not None:
         members = cluster_units(session, cluster_id)
         wanted = members if wanted is None else wanted & members
+    office = participants.office_unit_ids(session)  # owes nothing: not on the board
     units = session.execute(select(Unit.id, Unit.name).order_by(Unit.name, Unit.id))
-    names = {uid: name for uid, name in units if wanted is None or uid in wanted}
+    names = {
+        uid: name for uid, name in units if (wanted is None or uid in wanted) and uid not in office
+    }
     by_movement: dict[int, list[st.Standing]] = defaultdict(list)
     for item in st.standings(session, movements):
         if item.unit_id in names:
@@ -106,7 +124,21 @@ def boards(
                 row.pledge = item.state
         shown = [r for r in rows.values() if status is None or r.registration == status]
         counts = Counter(r.registration for r in rows.values())
-        found.append(MovementBoard(movement, shown, {s: counts.get(s, 0) for s in REG_ORDER}))
+        board = MovementBoard(movement, shown, {s: counts.get(s, 0) for s in REG_ORDER})
+        board.overdue = _overdue(movement, list(rows.values()), today)
+        found.append(board)
+    return found
+
+
+def _overdue(movement: Movement, rows: list[UnitRow], today: date) -> dict[str, list[int]]:
+    """Per deadline already passed: the units that have still not filed."""
+    found: dict[str, list[int]] = {}
+    if today > movement.registration_deadline:
+        found[REGISTRATION] = [r.unit_id for r in rows if r.registration in OWING]
+    for period in movement.periods:
+        if today > period.deadline:
+            key = str(period.id)
+            found[key] = [r.unit_id for r in rows if r.reports.get(key, st.MISSING) in OWING]
     return found
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.flows.base import Push
 from bot.i18n import web_vi
+from bot.reminders.chase import Chaser
 from bot.store.web_sessions import LINK_TTL
 
 __all__ = ["LINK_TTL", "Dashboard", "PageError", "make_templates"]
@@ -34,6 +35,7 @@ class Dashboard:
     now: Callable[[], datetime]
     tz: ZoneInfo
     push: Push  # a hand-off notice to a person's own chat: the chat's /duyet pushes the same way
+    chaser: Chaser | None = None  # «Nhắc ngay» on the movements page (None: not offered)
     session_lifetime: timedelta = timedelta(hours=12)
     secure_cookies: bool = False  # behind HTTPS: the cookie only travels over it
 

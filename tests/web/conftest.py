@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.reminders.calendar import WorkCalendar
+from bot.reminders.chase import Chaser
 from bot.reminders.handoffs import HandoffPusher
 from bot.reminders.reach import RoutingPolicy, route_by
 from bot.store import web_sessions
@@ -30,6 +31,7 @@ def dashboard_for(world: World, public_url: str = "http://testserver") -> Dashbo
         now=world.clock,
         tz=world.clock.current.tzinfo,  # type: ignore[arg-type]
         push=HandoffPusher(WorkCalendar(), route_by(policy)),
+        chaser=Chaser(WorkCalendar(), route_by(policy)),
     )
 
 
