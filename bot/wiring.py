@@ -164,7 +164,7 @@ def build_assistant(settings: Settings) -> Assistant:
         return datetime.now(settings.tz)
 
     qa = build_qa(settings, index, sessions, now)
-    files = FileStore(settings.data_dir / "files")  # report attachments, by content hash
+    files = file_store(settings)
     buttons = reminder_buttons.handlers(work_calendar(settings))  # under each reminder
     invite_limit = InviteLimit(
         failures=settings.invite_max_failures,
@@ -347,6 +347,11 @@ def routes_for(settings: Settings, channels: Collection[str] | None = None) -> R
         direct_channels=frozenset(DIRECT_CHANNELS & running),
     )
     return route_by(policy, running)
+
+
+def file_store(settings: Settings) -> FileStore:
+    """Report attachments, by content hash: the chat writes them, the dashboard serves them."""
+    return FileStore(settings.data_dir / "files")
 
 
 def build_pusher(settings: Settings) -> HandoffPusher:

@@ -51,6 +51,7 @@ def build_dashboard(
         tz=settings.tz,
         push=wiring.build_pusher(settings),
         chaser=wiring.build_chaser(settings, channels),
+        files=wiring.file_store(settings),
         session_lifetime=timedelta(hours=settings.web_session_hours),
         secure_cookies=settings.web_base_url.startswith("https://"),
     )

@@ -152,3 +152,33 @@ PAGER_LABEL = "Chuyển trang"
 PAGER_PREVIOUS = "‹ Trang trước"
 PAGER_NEXT = "Trang sau ›"
 PAGER_POSITION = "Trang {page}/{pages}"
+
+# A unit's page: warnings, report values, attachments, pledges, reminders
+UNIT_WARNINGS = "Cảnh báo theo Luật Thi đua, khen thưởng"
+UNIT_REPORT_VALUES = "Kết quả so với chỉ tiêu — {period}"
+COL_PLANNED = "Chỉ tiêu"
+COL_ACTUAL = "Đạt được"
+COL_SHARE = "Tỷ lệ"
+UNIT_ATTACHMENTS = "Tệp đính kèm"
+UNIT_PLEDGES = "Giao ước thi đua"
+COL_CLUSTER = "Cụm/khối"
+COL_MOVEMENT = "Phong trào"
+COL_SIGNED = "Đơn vị ký"
+COL_SIGNATURES = "Đã ký"
+PLEDGE_NOT_SIGNED = "chưa ký"
+UNIT_NO_PLEDGE = "Cụm/khối của đơn vị chưa mở giao ước nào."
+UNIT_REMINDERS = "Lời nhắc và thông báo gần đây"
+UNIT_NO_REMINDERS = "Chưa có lời nhắc nào gửi đến đơn vị."
+COL_SENT_AT = "Thời điểm"
+COL_SUBJECT = "Nội dung"
+COL_RECIPIENT = "Người nhận"
+COL_CHANNEL = "Kênh"
+REMINDER_REGISTRATION = "Đăng ký thi đua — {movement}"
+REMINDER_REPORT = "Báo cáo {period}"
+REMINDER_PLEDGE = "Ký giao ước — {movement}"
+REMINDER_HANDOFF = "Thông báo chuyển bước xử lý"
+REMINDER_STATES = {
+    "sent": "đã gửi",
+    "unreached": "chưa liên lạc được (chưa liên kết)",
+    "skipped": "bỏ lỡ khung giờ gửi",
+}

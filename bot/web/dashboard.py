@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.core.flows.base import Push
 from bot.i18n import web_vi
 from bot.reminders.chase import Chaser
+from bot.store.files import FileStore
 from bot.store.web_sessions import LINK_TTL
 
 __all__ = ["LINK_TTL", "Dashboard", "PageError", "make_templates"]
@@ -36,6 +37,7 @@ class Dashboard:
     tz: ZoneInfo
     push: Push  # a hand-off notice to a person's own chat: the chat's /duyet pushes the same way
     chaser: Chaser | None = None  # «Nhắc ngay» on the movements page (None: not offered)
+    files: FileStore | None = None  # report attachments, for download from a unit's page
     session_lifetime: timedelta = timedelta(hours=12)
     secure_cookies: bool = False  # behind HTTPS: the cookie only travels over it
 

@@ -32,6 +32,7 @@ def dashboard_for(world: World, public_url: str = "http://testserver") -> Dashbo
         tz=world.clock.current.tzinfo,  # type: ignore[arg-type]
         push=HandoffPusher(WorkCalendar(), route_by(policy)),
         chaser=Chaser(WorkCalendar(), route_by(policy)),
+        files=world.files,
     )
 
 

@@ -1,10 +1,13 @@
-"""A unit: its registrations (status, versions, titles, targets), reports, pledge signatures
-and people with their linked chats — for whoever may view the unit (bot.core.access)."""
+"""A unit: its registrations (status, versions, titles, targets, the Law's warnings), reports
+with values against targets and attachments, pledges, the reminders it was sent, and its people
+with their linked chats — for whoever may view the unit (bot.core.access)."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy import select
 
 from bot.store import lookups
@@ -17,8 +20,9 @@ from bot.store.models import (
     RegistrationVersion,
     ReportPeriod,
 )
+from bot.web import unit_view
 from bot.web.dashboard import PageError
-from bot.web.deps import CurrentViewer, Db, Templates, unit_or_404
+from bot.web.deps import CurrentViewer, Dash, Db, Templates, unit_or_404
 
 router = APIRouter(prefix="/web/units", tags=["units"])
 
@@ -47,12 +51,16 @@ def unit_page(
             .where(ProgressReport.registration_id == reg.id)
             .order_by(ReportPeriod.start_date)
         ).all()
+        movement = session.get(Movement, reg.movement_id)
         regs.append(
             {
                 "reg": reg,
-                "movement": session.get(Movement, reg.movement_id),
+                "movement": movement,
                 "versions": versions,
-                "reports": reports,
+                "reports": [
+                    (report, period, unit_view.values(reg, report)) for report, period in reports
+                ],
+                "warnings": unit_view.warnings(reg, movement),
             }
         )
     people = []
@@ -69,5 +77,27 @@ def unit_page(
         "regs": regs,
         "titles": titles,
         "people": people,
+        "pledges": unit_view.pledges(session, unit_id),
+        "reminders": unit_view.reminders(session, unit_id),
     }
     return templates.TemplateResponse(request, "unit.html", context)
+
+
+@router.get("/{unit_id}/attachments/{attachment_id}")
+def attachment(
+    unit_id: int, attachment_id: int, who: CurrentViewer, dash: Dash, session: Db
+) -> FileResponse:
+    """A report's attachment, to whoever may view the unit; 404 for another unit's."""
+    if not who.may_view(unit_id):
+        raise PageError(403)
+    found = unit_view.attachment_of(session, unit_id, attachment_id)
+    if found is None or dash.files is None or not dash.files.has(found.content_hash):
+        raise PageError(404)
+    return FileResponse(
+        dash.files.path_for(found.content_hash),
+        media_type=found.content_type or "application/octet-stream",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.filename)}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
