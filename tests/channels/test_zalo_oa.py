@@ -16,9 +16,8 @@ from bot.channels.zalo_oa import (
     OATokens,
     ZaloOAChannel,
     from_settings,
-    sign,
-    signed_timestamps,
 )
+from bot.channels.zalo_oa_events import sign, signed_timestamps
 from bot.config import Settings
 from bot.messages import Attachment, Button, Reply
 from tests.fakes.zalo_oa_api import FakeZaloOA, image_event, text_event
