@@ -884,6 +884,10 @@ REMIND_PENDING = " Bản của đơn vị đang chờ thủ trưởng xác nhậ
 REMIND_RETURNED = " Bản của đơn vị đã bị trả lại, cần sửa và nộp lại."
 REMIND_PLEDGE_OPEN = " Cụm/khối chưa mở ký kết: đồng chí cụm/khối trưởng mở để các đơn vị ký."
 REMIND_AGAIN = "⏰ Nhắc lại theo hẹn: "
+# The «status» field of a reminder's Zalo ZNS template
+ZNS_STATUS_BEFORE = "còn {days} ngày"
+ZNS_STATUS_TODAY = "hạn cuối hôm nay"
+ZNS_STATUS_OVERDUE = "quá hạn {days} ngày"
 BTN_SUBMIT_NOW = "📤 Nộp ngay"
 BTN_SNOOZE = "⏰ Nhắc lại sau"
 BTN_PAPER = "📄 Đã nộp bằng văn bản"

@@ -325,13 +325,13 @@ def _unit_reminder(item: st.Standing, today: date, again: bool, person_name: str
     fields = {"subject": subject.name, "unit": item.unit_name, "deadline": _d(subject.deadline)}
     if left > 0:
         text = vi.REMIND_BEFORE.format(days=left, **fields)
-        status = f"còn {left} ngày"
+        status = vi.ZNS_STATUS_BEFORE.format(days=left)
     elif left == 0:
         text = vi.REMIND_TODAY.format(**fields)
-        status = "hạn cuối hôm nay"
+        status = vi.ZNS_STATUS_TODAY
     else:
         text = vi.REMIND_OVERDUE.format(days=-left, **fields)
-        status = f"quá hạn {-left} ngày"
+        status = vi.ZNS_STATUS_OVERDUE.format(days=-left)
     text = text[:1].upper() + text[1:]
     if again:
         text = vi.REMIND_AGAIN + text[:1].lower() + text[1:]
