@@ -20,6 +20,7 @@ from bot.cli import logs
 from bot.cli.admin import register as register_admin
 from bot.cli.answers import register as register_answers
 from bot.cli.answers import review_after_ingest
+from bot.cli.db import register as register_db
 from bot.cli.feedback import register as register_feedback
 from bot.cli.outbox import register as register_outbox
 from bot.cli.reminders import register as register_reminders
@@ -198,6 +199,7 @@ register_channels(app)
 register_reminders(app)
 register_web(app)
 register_outbox(app)
+register_db(app)
 
 
 def main() -> None:
