@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot import metrics
 from bot.cli.serve import shared_metrics
+from bot.config import Settings
 from bot.core.desk import AnswerDesk
 from bot.messages import Incoming, Reply
 from bot.reminders.loop import count
@@ -115,3 +116,20 @@ def test_the_server_empties_its_metrics_folder_unless_the_operator_chose_one(
     monkeypatch.setenv(metrics.MULTIPROC_ENV, str(chosen))
     shared_metrics(folder)
     assert os.environ[metrics.MULTIPROC_ENV] == str(chosen)
+
+
+def test_the_served_app_reports_the_index_size_and_the_backlog(settings: Settings) -> None:
+    """As `thidua serve` wires it: the index's passages and an empty outbox, at the scrape."""
+    from fastapi.testclient import TestClient
+
+    from bot import wiring
+    from bot.web.app import create_app
+
+    services = wiring.build_services(settings, webhooks=True)
+    client = TestClient(create_app(services))  # no lifespan: the loops stay off
+    found = samples(client.get("/metrics").text)
+    chunks = len(wiring.open_index(settings).chunks())
+    assert chunks > 0
+    assert found[("thidua_index_chunks", ())] == chunks
+    assert found[("thidua_outbox_depth", ())] == 0
+    services.sessions.kw["bind"].dispose()
