@@ -42,7 +42,7 @@ def test_the_format_is_a_setting_plain_by_default(monkeypatch: pytest.MonkeyPatc
 
 
 def test_json_lines_carry_time_level_logger_message_and_extras(stream: io.StringIO) -> None:
-    logs.configure("INFO", "json", stream)
+    logs.configure("INFO", "json", stream, force=True)
     logging.getLogger("bot.delivery.worker").warning(
         "update %s deferred", 42, extra={"channel": "telegram", "attempt": 2}
     )
@@ -67,7 +67,7 @@ def test_json_lines_carry_time_level_logger_message_and_extras(stream: io.String
 def test_no_secret_reaches_either_format(stream: io.StringIO, kind: str) -> None:
     """In the message, in an extra field and in a traceback, from any logger."""
     protect_logs(TOKEN)
-    logs.configure("DEBUG", kind, stream)
+    logs.configure("DEBUG", kind, stream, force=True)
     log = logging.getLogger("bot.anything")
     log.info("calling https://api.telegram.org/bot%s/sendMessage", TOKEN)
     log.info("request", extra={"url": f"https://api.telegram.org/bot{TOKEN}/getMe"})
@@ -82,9 +82,20 @@ def test_no_secret_reaches_either_format(stream: io.StringIO, kind: str) -> None
         assert all(json.loads(line) for line in text.splitlines())
 
 
-def test_configuring_again_replaces_the_handler(stream: io.StringIO) -> None:
-    logs.configure("INFO", "plain", stream)
+def test_a_root_logger_set_up_by_someone_else_is_left_alone(stream: io.StringIO) -> None:
+    """As logging.basicConfig: a test runner's capture (or an embedding app) keeps its own."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    theirs = logging.StreamHandler(io.StringIO())
+    root.addHandler(theirs)
     logs.configure("INFO", "json", stream)
+    assert root.handlers == [theirs]
+
+
+def test_configuring_again_replaces_the_handler(stream: io.StringIO) -> None:
+    logs.configure("INFO", "plain", stream, force=True)
+    logs.configure("INFO", "json", stream, force=True)
     logging.getLogger("bot.test").info("một lần")
     [line] = stream.getvalue().splitlines()
     assert json.loads(line)["message"] == "một lần"

@@ -48,15 +48,18 @@ def formatter(kind: str) -> logging.Formatter:
     return Redacting(logging.Formatter(PLAIN))
 
 
-def configure(level: str, kind: str, stream: TextIO | None = None) -> None:
-    """Sends the root logger to `stream` (stderr) at `level`, formatted as `kind`; replaces
-    the handlers a previous call installed, so every process and command configures alike."""
+def configure(level: str, kind: str, stream: TextIO | None = None, *, force: bool = False) -> None:
+    """Sends the root logger to `stream` (stderr) at `level`, formatted as `kind`, replacing
+    what a previous call installed. Like `logging.basicConfig`, it leaves alone a root logger
+    that someone else already equipped (a test runner's capture), unless `force`."""
+    root = logging.getLogger()
+    ours = [h for h in root.handlers if getattr(h, "thidua", False)]
+    if len(ours) < len(root.handlers) and not force:
+        return
+    for old in ours:
+        root.removeHandler(old)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter(kind))
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        if getattr(old, "thidua", False):
-            root.removeHandler(old)
     handler.thidua = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
