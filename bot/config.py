@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import time
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, Json, SecretStr, field_validator
@@ -61,6 +62,13 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Ho_Chi_Minh", description="Múi giờ của mọi mốc thời gian.")
     sources_dir: Path | None = Field(None, description="Kho văn bản mẫu; trống = kho kèm gói.")
     log_level: str = Field("WARNING", description="Mức ghi log.")
+    log_format: Literal["plain", "json"] = Field(
+        "plain",
+        description=(
+            "Dạng log: 'plain' (dòng chữ) hoặc 'json' (mỗi dòng một đối tượng JSON: time, level,"
+            " logger, message và các trường kèm theo)."
+        ),
+    )
     telegram_bot_username: str = Field(
         "", description="Tên bot Telegram (không có @), để in đường dẫn mời t.me/<bot>?start=<mã>."
     )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session, sessionmaker
 
 import knowledge
+from bot import metrics
 from bot.channels import registry
 from bot.channels.base import Channel, ChannelContext, FileTooLarge
 from bot.config import Settings
@@ -257,6 +258,10 @@ def build_services(settings: Settings, *, webhooks: bool = False) -> Services:
     from bot.delivery.worker import InboxWorker, Retries
 
     assistant = build_assistant(settings)
+    index = assistant.index
+    metrics.probe(
+        "thidua_index_chunks", "Passages in the knowledge index.", lambda: len(index.chunks())
+    )
     channels = build_channels(settings, assistant.sessions)
     lease = timedelta(seconds=settings.lease_s)
     sender = OutboxSender(

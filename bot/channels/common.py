@@ -129,6 +129,12 @@ HTTP_LOGGERS = (
 )
 
 
+def known_secrets() -> frozenset[str]:
+    """Every secret `protect_logs` was given so far: the log handlers' last line of defence
+    (bot.cli.logs) takes them out of whole formatted lines, extras and tracebacks included."""
+    return frozenset(_FILTER.secrets)
+
+
 def protect_logs(*secrets: str) -> None:
     """Makes sure `secrets` never reach a log handler through the HTTP stack's loggers.
 

@@ -8,7 +8,6 @@ feedback), bot.cli.serve, bot.cli.reminders, bot.cli.outbox and bot.cli.web.
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -17,9 +16,11 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from bot.cli import logs
 from bot.cli.admin import register as register_admin
 from bot.cli.answers import register as register_answers
 from bot.cli.answers import review_after_ingest
+from bot.cli.db import register as register_db
 from bot.cli.feedback import register as register_feedback
 from bot.cli.outbox import register as register_outbox
 from bot.cli.reminders import register as register_reminders
@@ -58,7 +59,7 @@ def _options(ctx: typer.Context, data_dir: DataDirOption = None) -> None:
         )
         typer.echo(vi.CONFIG_ERROR.format(details=details), err=True)
         raise typer.Exit(2) from None
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr)
+    logs.configure(settings.log_level, settings.log_format)
     ctx.obj = settings
 
 
@@ -198,6 +199,7 @@ register_channels(app)
 register_reminders(app)
 register_web(app)
 register_outbox(app)
+register_db(app)
 
 
 def main() -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from bot.cli import logs
 from bot.config import Settings
 from bot.i18n import vi
 
@@ -45,6 +47,7 @@ def worker_app() -> Any:
     from bot.web.app import create_app
 
     settings = Settings()
+    logs.configure(settings.log_level, settings.log_format)  # a fresh process: no root callback
     services = wiring.build_services(settings, webhooks=True)
     dashboard = build_dashboard(settings, services.sessions, services.now, services.channels)
     app = create_app(services, dashboard)
@@ -68,6 +71,7 @@ def serve(ctx: typer.Context, workers: WorkersOption = None) -> None:
         "port": settings.web_port,
         "log_level": "warning",
         "access_log": False,  # a line per webhook costs CPU and says nothing the inbox does not
+        "log_config": None,  # uvicorn's loggers go to ours (bot.cli.logs), JSON lines included
     }
     if settings.web_workers == 1:
         services = wiring.build_services(settings, webhooks=True)
@@ -88,7 +92,22 @@ def serve(ctx: typer.Context, workers: WorkersOption = None) -> None:
     web_secret(settings)  # made once here, not raced by the workers
     os.environ["THIDUA_DATA_DIR"] = str(settings.data_dir)
     os.environ["THIDUA_WEB_WORKERS"] = str(settings.web_workers)
+    shared_metrics(settings.data_dir / "metrics")
     uvicorn.run("bot.cli.serve:worker_app", factory=True, workers=settings.web_workers, **common)
+
+
+def shared_metrics(directory: Path) -> None:
+    """The workers share one port, so a scrape reaches any one of them: each writes its
+    counters under `directory` (emptied of a previous run's) and /metrics adds them up
+    (bot.metrics). A directory the operator chose through the environment is left to them."""
+    from bot.metrics import MULTIPROC_ENV
+
+    if os.environ.get(MULTIPROC_ENV):
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = str(directory)
 
 
 @telegram_app.command("set-webhook")

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.core.curated import CuratedLibrary
 from bot.core.qa import MAX_QUESTION_CHARS, UnansweredSink, has_words
 from bot.core.questions import is_chatter, is_real_question
@@ -42,8 +43,11 @@ class AnswerDesk:
         if self.curated is not None and has_words(question) and len(question) <= MAX_QUESTION_CHARS:
             reply = self.curated.answer(question, session)
             if reply is not None:
+                metrics.QUESTIONS.labels("curated").inc()
                 return reply
-        return self.qa.ask(message, top_k, session=session)
+        reply = self.qa.ask(message, top_k, session=session)
+        metrics.QUESTIONS.labels("answered" if reply.found else "refused").inc()
+        return reply
 
 
 class RealQuestions:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import orjson
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics
 from bot.channels.base import MalformedUpdate, Update
 from bot.store import inbox
 from bot.store.db import json_text
@@ -103,6 +104,9 @@ def store_updates(
                     payload=dict(payload),
                     now=now,
                 )
+    stored = sum(isinstance(o, Update) and o.incoming is not None for o in outcomes)
+    if stored:
+        metrics.UPDATES_RECEIVED.labels(channel.name).inc(stored)
     return outcomes
 
 

@@ -28,11 +28,12 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics
 from bot.channels.base import RateLimits, SendResult, SendStatus
 from bot.delivery.loops import claim_loop
 from bot.messages import Reply
@@ -235,7 +236,7 @@ class OutboxSender:
         state = self._state[row.channel]
         reply = outbox.reply_from_json(row.payload)
         if _expired(reply, self._now()):
-            await run_db(self._sessions, self._expire, row.id)
+            await run_db(self._sessions, self._expire, row)
             return 0
         async with self._chat_limiter(state, row), state.overall:
             try:
@@ -248,14 +249,17 @@ class OutboxSender:
         await run_db(self._sessions, self._record, row, state, result)
         return 1 if result.status is SendStatus.SENT else 0
 
-    def _expire(self, message_id: int) -> None:
-        log.info("outbox row %s expired unsent", message_id)
+    def _expire(self, row: outbox.Claimed) -> None:
+        log.info("outbox row %s expired unsent", row.id)
         with self._sessions.begin() as session:
-            outbox.mark_failed(session, message_id, error="expired", status="expired")
+            outbox.mark_failed(session, row.id, error="expired", status="expired")
+        metrics.SENDS.labels(row.channel, "expired").inc()
 
     def _record(self, row: outbox.Claimed, state: _ChannelState, result: SendResult) -> None:
+        """Records the outcome, then counts it (once committed) under its result."""
         now = self._now()
         parts = row.parts_sent + result.parts_sent
+        counted = _RESULTS.get(result.status, result.status.value)
         with self._sessions.begin() as session:
             match result.status:
                 case SendStatus.SENT:
@@ -267,7 +271,8 @@ class OutboxSender:
                         session, row.id, not_before=now + wait, error="429", parts_sent=parts
                     )
                 case SendStatus.TRANSIENT | SendStatus.UNCERTAIN:
-                    self._back_off(session, row, result, parts, now)
+                    if self._back_off(session, row, result, parts, now):
+                        counted = DEAD_LETTER
                 case SendStatus.BLOCKED:
                     outbox.mark_unreachable(
                         session,
@@ -279,6 +284,9 @@ class OutboxSender:
                 case _:
                     error = result.detail or "failed"
                     outbox.mark_failed(session, row.id, error=error, now=now, parts_sent=parts)
+        metrics.SENDS.labels(row.channel, counted).inc()
+        if result.status is SendStatus.SENT and _is_reminder(row.payload):
+            metrics.REMINDERS.labels("sent").inc()
 
     def _back_off(
         self,
@@ -287,11 +295,11 @@ class OutboxSender:
         result: SendResult,
         parts: int,
         now: datetime,
-    ) -> None:
+    ) -> bool:
         """An error that may heal: the row is tried again after the policy's delay, or, an
         uncertain send, not before this claim's lease is over and the policy's uncertain
         delay has passed, as the platform may have delivered it. Past the policy's time, or
-        uncertain twice in a row, it joins the office's failed list."""
+        uncertain twice in a row, it joins the office's failed list (True)."""
         error = result.detail or result.status.value
         uncertain = result.status is SendStatus.UNCERTAIN
         twice = uncertain and row.was_uncertain
@@ -306,7 +314,7 @@ class OutboxSender:
                 error,
             )
             outbox.mark_failed(session, row.id, error=error, now=now, parts_sent=parts)
-            return
+            return True
         wait = self._retry.delay(row.attempts)
         if uncertain:
             wait = max(wait, self._lease, self._retry.uncertain_delay)
@@ -319,6 +327,18 @@ class OutboxSender:
             now=now,
             uncertain=uncertain,
         )
+        return False
+
+
+# A send's result as the metrics name it (bot.metrics.SENDS); the rest by their own value.
+_RESULTS = {SendStatus.RETRY_AFTER: "429", SendStatus.TRANSIENT: "5xx"}
+DEAD_LETTER = "dead_letter"
+
+
+def _is_reminder(payload: Mapping[str, Any]) -> bool:
+    """A reminder's reply carries its key (bot.reminders.chase) in its meta."""
+    meta = payload.get("meta")
+    return isinstance(meta, dict) and str(meta.get("key", "")).startswith("reminder:")
 
 
 def _expired(reply: Reply, now: datetime) -> bool:

@@ -17,6 +17,7 @@ from typing import Protocol
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics
 from bot.messages import BUTTON_ANSWER, Incoming, Reply
 from bot.store import inbox, outbox
 
@@ -57,6 +58,17 @@ class Turns:
         (the console shows them instead), except, with `answers_press`, a short answer to a
         button press (meta BUTTON_ANSWER): the caller shows that one in the platform's own
         answer to the press."""
+        with metrics.TURN_SECONDS.time():
+            return self._run(message, update_key, inbox_id, outbox_replies, answers_press)
+
+    def _run(
+        self,
+        message: Incoming,
+        update_key: str | None,
+        inbox_id: int | None,
+        outbox_replies: bool,
+        answers_press: bool,
+    ) -> list[Reply]:
         try:
             return self._record(
                 message, self.router.turn, update_key, inbox_id, outbox_replies, answers_press

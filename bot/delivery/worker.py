@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.exc import DBAPIError
 
+from bot import metrics
 from bot.channels.base import ChannelError, FileTooLarge, MalformedUpdate, SendStatus, Update
 from bot.delivery.loops import claim_loop
 from bot.delivery.turns import Turns
@@ -228,8 +229,13 @@ class InboxWorker:
                 exc.reason,
             )
             await self._bury(row, incoming, f"malformed: {exc.reason}")
+            metrics.UPDATES_PROCESSED.labels(row.channel, "dead_letter").inc()
+            return 1
         except Exception as error:
-            return await self._failed(row, incoming, error)
+            done = await self._failed(row, incoming, error)
+            metrics.UPDATES_PROCESSED.labels(row.channel, "dead_letter" if done else "retry").inc()
+            return done
+        metrics.UPDATES_PROCESSED.labels(row.channel, "handled").inc()
         return 1
 
     async def _turn(

@@ -1078,3 +1078,37 @@ NOTE_ANSWER_DATE = "Ngày Ban trả lời; để trống là hôm nay."
 ANSWERS_SHEET = "Câu trả lời của Ban"
 ROW_BAD_ANSWER_ID = "mã «{value}» không có (xem: thidua answers list)"
 ROW_BAD_CITE = "căn cứ «{spec}»: {reason}"
+
+# `thidua db` (bot/cli/db.py)
+CLI_DB_HELP = "Cơ sở dữ liệu: nâng cấp lược đồ, chuyển sang PostgreSQL."
+CLI_DB_MIGRATE_HELP = (
+    "Nâng lược đồ CSDL (THIDUA_DATABASE_URL) lên phiên bản mới nhất; chạy lại không sao."
+)
+CLI_DB_COPY_HELP = (
+    "Chép mọi bảng từ CSDL đang cấu hình (thường là tệp SQLite) sang một CSDL PostgreSQL trống:"
+    " nâng lược đồ đích trước, giữ nguyên mã, đối chiếu số dòng từng bảng."
+)
+CLI_DB_COPY_TO_HELP = "URL của CSDL đích, ví dụ postgresql+psycopg://user:pass@host/thidua."
+CLI_DB_BATCH_HELP = "Số dòng mỗi lần ghi."
+DB_MIGRATED = "Lược đồ CSDL đã ở phiên bản mới nhất ({revision})."
+DB_COPY_SAME = "CSDL đích trùng với CSDL nguồn; hãy chỉ một CSDL PostgreSQL khác."
+DB_COPY_BAD_URL = "URL đích không đọc được: {error}"
+DB_COPY_UNREACHABLE = "Không kết nối được CSDL {which}: {error}"
+DB_SOURCE = "nguồn"
+DB_TARGET = "đích"
+DB_COPY_SOURCE_BEHIND = (
+    "CSDL nguồn chưa ở phiên bản lược đồ mới nhất (đang ở {current}, mới nhất {head})."
+    " Hãy chạy «thidua db migrate» với CSDL nguồn trước, rồi chép lại."
+)
+DB_COPY_UNKNOWN_TABLES = (
+    "CSDL nguồn có bảng không thuộc ứng dụng ({tables}); không chép để khỏi bỏ sót dữ liệu."
+)
+DB_COPY_TARGET_NOT_EMPTY = (
+    "CSDL đích đã có dữ liệu ({tables}); chỉ chép vào một CSDL trống. Không có gì bị thay đổi."
+)
+DB_COPY_MISMATCH = (
+    "Bảng {table}: nguồn có {source} dòng, đích có {target} dòng; đã huỷ, CSDL đích vẫn trống."
+)
+DB_COPY_NEVER = "chưa có"
+DB_COPY_DONE = "Đã chép {rows} dòng của {tables} bảng; số dòng từng bảng khớp với nguồn."
+DB_COPY_NEXT = "Để dùng CSDL mới: đặt THIDUA_DATABASE_URL={url} rồi khởi động lại."

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics
 from bot.reminders.chase import Chaser
 from bot.reminders.reminder_pass import TickReport
 from bot.store.db import run_db
@@ -47,7 +48,9 @@ class ReminderScheduler:
         with self._sessions.begin() as session:
             if session.get_bind().dialect.name == "postgresql" and not _lead(session):
                 return None
-            return self._chaser.tick(session, now)
+            report = self._chaser.tick(session, now)
+        count(report)  # committed
+        return report
 
     async def run_forever(self, stop: asyncio.Event, every_s: float = 60.0) -> None:
         while not stop.is_set():
@@ -66,6 +69,17 @@ class ReminderScheduler:
                 log.exception("reminder pass failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=every_s)
+
+
+def count(report: TickReport) -> None:
+    """A committed pass in the metrics (their "sent" is counted by the sender)."""
+    for outcome, number in (
+        ("queued", report.sent),
+        ("skipped", report.skipped),
+        ("unreached", report.unreached),
+    ):
+        if number:
+            metrics.REMINDERS.labels(outcome).inc(number)
 
 
 def _lead(session: Session) -> bool:

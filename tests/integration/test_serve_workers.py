@@ -186,6 +186,12 @@ def test_two_workers_serve_every_chat_exactly_once_and_in_order(
         first = [normalise(t) for t in fake.texts(CHATS[0])]
         for chat in CHATS[1:]:
             assert [normalise(t) for t in fake.texts(chat)] == first
+        # Whichever worker answers the scrape reports both workers' counts.
+        posted = len(CHATS) * len(STEPS)
+        for _ in range(4):
+            counted = scrape(base)
+            assert counted["thidua_updates_received_total"] == posted
+            assert counted["thidua_updates_processed_total"] == posted
     finally:
         server.send_signal(signal.SIGINT)
         try:
@@ -197,6 +203,19 @@ def test_two_workers_serve_every_chat_exactly_once_and_in_order(
         stored = session.scalar(select(func.count()).select_from(Registration))
     engine.dispose()
     assert stored == len(CHATS)
+
+
+def scrape(base: str) -> dict[str, float]:
+    """/metrics, each Telegram sample summed over its other labels."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = httpx.get(f"{base}/metrics", timeout=5).text
+    totals: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.labels.get("channel") == "telegram":
+                totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
+    return totals
 
 
 def normalise(text: str) -> str:
