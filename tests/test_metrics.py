@@ -105,7 +105,9 @@ def test_the_processes_of_one_server_are_added_up(tmp_path: Path) -> None:
 def test_the_server_empties_its_metrics_folder_unless_the_operator_chose_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(metrics.MULTIPROC_ENV, raising=False)
+    # Recorded by monkeypatch first, so that what shared_metrics sets is undone afterwards.
+    monkeypatch.setenv(metrics.MULTIPROC_ENV, "")
+    monkeypatch.delenv(metrics.MULTIPROC_ENV)
     folder = tmp_path / "metrics"
     folder.mkdir()
     (folder / "counter_123.db").write_bytes(b"old run")
