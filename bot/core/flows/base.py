@@ -185,6 +185,20 @@ class Engine:
             return [Button(str(label), str(payload)) for label, payload in kept]
         return all_buttons(self.prompt(ctx, state))
 
+    def command_typed(self, ctx: Ctx, state: ConversationState, message: Incoming) -> Incoming:
+        """A label or number typed for one of the prompt's buttons that is a command (a list
+        whose items open other forms): the press, for the router to run; else the message."""
+        if message.payload is not None or message.attachments:
+            return message
+        step = self._flows[state.flow].steps[state.step]
+        offered = [b for b in self._offered(ctx, state) if b.payload.startswith("/")]
+        if not offered:
+            return message
+        pressed = self._resolve(
+            message, self._offered(ctx, state), numbered=step.numbered, own=step.choices
+        )
+        return pressed if (pressed.payload or "").startswith("/") else message
+
     def handle(self, ctx: Ctx, state: ConversationState, message: Incoming) -> list[Reply]:
         """One message into the active flow; returns what to send back."""
         flow = self._flows[state.flow]
