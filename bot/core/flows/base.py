@@ -191,12 +191,10 @@ class Engine:
         if message.payload is not None or message.attachments:
             return message
         step = self._flows[state.flow].steps[state.step]
-        offered = [b for b in self._offered(ctx, state) if b.payload.startswith("/")]
-        if not offered:
+        offered = self._offered(ctx, state)
+        if not any(b.payload.startswith("/") for b in offered):
             return message
-        pressed = self._resolve(
-            message, self._offered(ctx, state), numbered=step.numbered, own=step.choices
-        )
+        pressed = self._resolve(message, offered, numbered=step.numbered, own=step.choices)
         return pressed if (pressed.payload or "").startswith("/") else message
 
     def handle(self, ctx: Ctx, state: ConversationState, message: Incoming) -> list[Reply]:
