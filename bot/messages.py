@@ -6,6 +6,8 @@ pulling an SDK along.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -76,3 +78,42 @@ class Reply:
     attachments: tuple[Attachment, ...] = ()
     found: bool | None = None  # for answers: whether the knowledge base had a basis
     meta: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+# Reply.meta key: the reply is not a message but the chat's command menu (Telegram's
+# setMyCommands for that one chat), as JSON [[command, description], …]. It travels the outbox
+# like any reply, in the chat's order; the sender hands it to the channel's `set_chat_menu`
+# (a no-op where the platform has no menu), and the console does not print it.
+CHAT_MENU = "chat_menu"
+
+
+@dataclass(frozen=True)
+class MenuCommand:
+    """One entry of a chat's command menu: the command without its slash, a short description."""
+
+    command: str
+    description: str
+
+
+def menu_reply(commands: Iterable[MenuCommand]) -> Reply:
+    """The reply that sets a chat's command menu to `commands`."""
+    listed = [[c.command, c.description] for c in commands]
+    return Reply("", meta={CHAT_MENU: json.dumps(listed, ensure_ascii=False)})
+
+
+def menu_of(reply: Reply) -> tuple[MenuCommand, ...] | None:
+    """The commands a menu reply carries; None for a reply that is a message."""
+    raw = reply.meta.get(CHAT_MENU)
+    if raw is None:
+        return None
+    try:
+        listed = json.loads(raw)
+    except ValueError:
+        return ()
+    if not isinstance(listed, list):
+        return ()
+    return tuple(
+        MenuCommand(str(item[0]), str(item[1]))
+        for item in listed
+        if isinstance(item, list) and len(item) == 2
+    )

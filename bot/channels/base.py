@@ -10,14 +10,14 @@ app and wiring only ever talk to this interface; adding a platform means a new a
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.messages import Incoming, Reply
+from bot.messages import Incoming, MenuCommand, Reply
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -190,6 +190,12 @@ class Channel(ABC):
     async def resolve_attachments(self, incoming: Incoming) -> Incoming:
         """Downloads the files an update only refers to."""
         return incoming
+
+    async def set_chat_menu(self, chat_id: str, commands: Sequence[MenuCommand]) -> SendResult:
+        """Sets one chat's command menu (the commands of the person linked there), where the
+        platform has one; sent by the outbox sender in the chat's order. Nothing to do
+        elsewhere: the help text lists the commands."""
+        return SendResult(SendStatus.SENT)
 
     async def answer_button(self, callback_id: str, text: str = "") -> None:
         """Acknowledges a button press (stops Telegram's spinner), showing `text` to the

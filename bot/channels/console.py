@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.messages import Incoming, Reply
+from bot.messages import Incoming, Reply, menu_of
 
 EXIT_COMMANDS = {"/exit", "/quit", "/thoat"}
 
@@ -45,5 +45,7 @@ def run_console(
             return
         message = Incoming(channel="console", chat_id=user_id, user_id=user_id, text=text)
         for reply in handle(message):
+            if menu_of(reply) is not None:  # a chat's command menu: the console has none
+                continue
             stdout.write(f"{speaker}: {render(reply)}\n\n")
         stdout.flush()

@@ -26,6 +26,7 @@ from pydantic import SecretStr
 from telegram import (
     Bot,
     BotCommand,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -49,7 +50,7 @@ from bot.channels.telegram_bot import make_bot
 from bot.channels.telegram_parse import CALLBACK_PREFIX, FILE_REF, MemoryCallbackStore, parse_update
 from bot.channels.transport import may_have_arrived
 from bot.i18n import channels_vi
-from bot.messages import Attachment, Button, Incoming, Reply
+from bot.messages import Attachment, Button, Incoming, MenuCommand, Reply
 
 __all__ = [
     "CallbackStore",
@@ -338,6 +339,18 @@ class TelegramChannel(Channel):
         if size > DOCUMENT_LIMIT:
             raise ValueError(f"attachment {item.filename!r} is too large ({size} bytes)")
         return await self.bot.send_document(chat_id=chat_id, document=upload, reply_markup=markup)
+
+    async def set_chat_menu(self, chat_id: str, commands: Sequence[MenuCommand]) -> SendResult:
+        """setMyCommands with the chat's own scope: this person's commands beside the text
+        box, in place of the bot-wide list; classified like a send."""
+        listed = [BotCommand(c.command, c.description[:256]) for c in commands]
+        try:
+            await self.bot.set_my_commands(listed, scope=BotCommandScopeChat(chat_id))
+        except tg_error.TelegramError as exc:
+            failure = self._send_failure(exc)
+            log.info("telegram setMyCommands for %s failed: %s", chat_id, failure.detail)
+            return failure
+        return SendResult(SendStatus.SENT)
 
     async def answer_callback(self, callback_id: str, text: str = "") -> SendResult:
         """Stops the button's spinner, with a short text shown to the presser alone when

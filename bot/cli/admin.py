@@ -273,7 +273,7 @@ def invite(
     settings = _settings(ctx)
     now = datetime.now(settings.tz)
     with open_sessions(settings) as sessions, sessions.begin() as session:
-        target = _find_person(session, person)
+        target = find_person(session, person)
         code = create_invite(session, target.id, now, timedelta(days=days))
         audit(
             session,
@@ -296,8 +296,9 @@ def invite(
     typer.echo(vi.INVITE_OTHER_CHANNELS.format(code=value))
 
 
-def _find_person(session: Session, text: str) -> Person:
-    """A short number is an id; anything that reads as a phone number is a phone."""
+def find_person(session: Session, text: str) -> Person:
+    """A short number is an id (the person code); anything that reads as a phone number is a
+    phone. Unknown, unreadable or shared by several: the reason is printed, exit code 1."""
     value = text.strip()
     if value.isdigit() and len(value) < 9:
         found = session.get(Person, int(value))

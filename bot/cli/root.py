@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import logs
 from bot.cli.admin import register as register_admin
@@ -149,21 +151,47 @@ def ask(
 
 
 @app.command()
-def chat(ctx: typer.Context) -> None:
+def chat(
+    ctx: typer.Context,
+    as_person: Annotated[str | None, typer.Option("--as", help=vi.CLI_CHAT_AS_HELP)] = None,
+) -> None:
     """Trò chuyện với trợ lý ngay trên máy tính (tiếng Việt, /help, /exit)."""
     from bot import wiring
     from bot.channels.console import run_console
 
     assistant = wiring.build_assistant(_settings(ctx))
+    user_id, intro = "console", vi.CONSOLE_INTRO
+    if as_person is not None:
+        user_id, playing = _act_as(assistant.sessions, as_person, assistant.now())
+        intro = f"{intro}\n{playing}"
     run_console(
         assistant.turns.run,
         sys.stdin,
         sys.stdout,
-        intro=vi.CONSOLE_INTRO,
+        intro=intro,
         prompt=vi.CONSOLE_PROMPT,
         speaker=vi.CONSOLE_BOT,
         goodbye=vi.CONSOLE_BYE,
+        user_id=user_id,
     )
+
+
+def _act_as(sessions: sessionmaker[Session], who: str, now: datetime) -> tuple[str, str]:
+    """Binds a console account of its own to the person named by phone or person code (the
+    local user is the administrator: no invite) and says whom the console now plays; an
+    unknown person ends the command with the reason. Reminders never route to the console."""
+    from bot.cli.admin import find_person
+    from bot.core.linking import describe
+    from bot.store import org
+
+    with sessions.begin() as session:
+        person = find_person(session, who)
+        user_id = f"as-{person.id}"
+        org.bind_identity(
+            session, channel="console", external_id=user_id, person_id=person.id, now=now
+        )
+        playing = vi.CONSOLE_AS.format(**describe(session, person))
+    return user_id, playing
 
 
 @app.command()

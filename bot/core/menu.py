@@ -1,15 +1,17 @@
-"""The menu offered when there is nothing else to answer: a stale button pressed outside a form.
+"""What a person can do, as buttons and as their chat's command menu.
 
-The buttons follow what the person may do (bot.core.access), so a cadre is not offered a form
-that would only refuse them.
+The stale-button menu and the command menu follow what the person may do (bot.core.access), so a
+cadre is not offered a form that would only refuse them, and the menu of a head holds /xacnhan,
+the office's /duyet.
 """
 
 from __future__ import annotations
 
-from bot.core.access import Action, can
+from bot.core.access import Action, Actor, can
 from bot.core.flows.base import Ctx, buttons
+from bot.core.weblink import may_use_dashboard
 from bot.i18n import vi
-from bot.messages import Reply
+from bot.messages import MenuCommand, Reply, menu_reply
 
 
 def stale(ctx: Ctx, saved_form: bool) -> Reply:
@@ -26,3 +28,31 @@ def stale(ctx: Ctx, saved_form: bool) -> Reply:
         options.append((vi.MENU_REVIEW, "/duyet"))
     options.append((vi.MENU_HELP, "/help"))
     return Reply(vi.STALE_BUTTON_NO_FORM, buttons=buttons(*options, per_row=2))
+
+
+def commands_for(actor: Actor, *, web: bool) -> tuple[MenuCommand, ...]:
+    """The commands that apply to `actor`, most used first; `web`: the dashboard runs."""
+    unit_id = actor.unit_id
+    head = unit_id is not None and can(actor, Action.CONFIRM, unit_id)
+    office = can(actor, Action.REVIEW, None)
+    lead = any(can(actor, Action.LEAD_PLEDGE, unit) for unit in actor.cluster_units)
+    names: list[str] = []
+    if head:
+        names.append("xacnhan")
+    if office:
+        names.append("duyet")
+    if unit_id is not None and can(actor, Action.DRAFT, unit_id):
+        names += ["dangky", "baocao"]
+    if head or lead or office:
+        names.append("giaouoc")
+    if names:  # someone who fills forms can save, resume and cancel them
+        names += ["tieptuc", "huy"]
+    if web and may_use_dashboard(actor):
+        names.append("web")
+    names.append("help")
+    return tuple(MenuCommand(name, vi.CHAT_COMMANDS[name]) for name in names)
+
+
+def chat_menu(actor: Actor, *, web: bool) -> Reply:
+    """The reply that sets the chat's command menu for `actor` (see bot.messages.CHAT_MENU)."""
+    return menu_reply(commands_for(actor, web=web))

@@ -19,9 +19,9 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.core import feedback, groups, linking, menu, operational, weblink
-from bot.core.access import Action, actor_of, can
-from bot.core.flows import pledge, registration, report, review
+from bot.core import feedback, groups, linking, menu, operational, switching, weblink
+from bot.core.access import Action, Actor, actor_of, can
+from bot.core.flows import pledge, registration, report, review, waiting
 from bot.core.flows.base import KEEP, Ctx, Engine, Push
 from bot.core.linking import InviteLimit
 from bot.core.notices import notices
@@ -29,8 +29,10 @@ from bot.core.text import fold
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
 from bot.store import turns
+from bot.store.accounts import Caller
 from bot.store.conversations import Conflict, ConversationState, save_conversation
 from bot.store.files import FileStore
+from bot.store.models import Person
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +45,11 @@ FLOWS = {
     review.NAME: review.FLOW,
     pledge.NAME: pledge.FLOW,
     report.NAME: report.FLOW,
+    waiting.NAME: waiting.FLOW,
 }
 FORM_COMMANDS: dict[str, FormCommand] = {
     "dangky": registration.begin,
-    "xacnhan": registration.begin_confirm,
+    "xacnhan": waiting.begin,  # everything waiting for the head
     "duyet": review.begin,
     "giaouoc": pledge.begin,
     "baocao": report.begin,
@@ -55,6 +58,7 @@ FORM_COMMANDS: dict[str, FormCommand] = {
 INTENTS: dict[str, str] = {
     "dang ky thi dua": "dangky",
     "dang ky": "dangky",
+    "xac nhan": "xacnhan",
     "xac nhan dang ky": "xacnhan",
     "duyet dang ky": "duyet",
     "giao uoc": "giaouoc",
@@ -131,8 +135,11 @@ class Router:
         ctx.ask = lambda m: operational.answer(ctx, m.text) or self._qa.ask(m, session=session)
         state.person_id = actor.person_id
         group = groups.in_group(message)
+        switched = switching.answer(ctx, state, message, self._invite_limit)
         if _of_another_unit(ctx, state):
             replies = _close(state)
+        elif switched is not None:
+            replies = self._switched(ctx, state, message, *switched)
         else:
             replies = self._dispatch(ctx, state, message)
             if not group and not self._engine.is_active(state) and actor.linked:
@@ -144,8 +151,10 @@ class Router:
         reason = feedback.take_reason(ctx, state, message)  # after a 👎, its reason
         if reason is not None:
             return reason
-        name, arg = _command(message)
         active = self._engine.is_active(state)
+        if active:  # a typed number for a listed item that opens its own form
+            message = self._engine.command_typed(ctx, state, message)
+        name, arg = _command(message)
         if name in ("huy", "quaylai", "luunhap") and active:
             return self._engine.handle(ctx, state, message)
         if name is not None:
@@ -180,8 +189,17 @@ class Router:
         """A slash command (or a button whose payload is one); an active form's prompt follows."""
         if name == "start" and arg and not ctx.actor.linked:
             return self._link(ctx, message, arg)
-        if name == "tieptuc" and self._engine.known(state) and not active:
-            return self._engine.resume(ctx, state)
+        if name == "start" and arg:
+            replies = switching.ask(ctx, state, message, arg, self._invite_limit)
+            return [*replies, *(self._engine.prompt(ctx, state) if active else [])]
+        if name == "tieptuc":  # the form open, the one saved, or none
+            if active:
+                return self._engine.prompt(ctx, state)
+            if self._engine.known(state):
+                return self._engine.resume(ctx, state)
+            return [Reply(vi.NO_SAVED_FORM)]
+        if name in ("huy", "quaylai", "luunhap") and not active:
+            return [Reply(vi.NO_OPEN_FORM)]
         if name == feedback.COMMAND:  # 👍/👎 under an answer: anyone who asked, linked or not
             return [
                 *feedback.press(ctx, state, message, arg, active=active),
@@ -202,12 +220,44 @@ class Router:
             replies = handler(message)
             if name == "start" and not ctx.actor.linked:
                 replies.append(Reply(vi.LINK_HOW))
+            elif name == "start":  # a chat linked before menus were set gets its own now
+                replies += self._menu(ctx, message, ctx.actor)
         if active:
             replies += self._engine.prompt(ctx, state)
         return replies
 
     def _link(self, ctx: Ctx, message: Incoming, code: str) -> list[Reply]:
-        return linking.link(ctx, message, code, self._invite_limit)
+        replies, person = linking.link(ctx, message, code, self._invite_limit)
+        return replies if person is None else [*replies, *self._person_menu(ctx, message, person)]
+
+    def _switched(
+        self,
+        ctx: Ctx,
+        state: ConversationState,
+        message: Incoming,
+        replies: list[Reply],
+        person: Person | None,
+    ) -> list[Reply]:
+        """After «Có» / «Không» to switching the chat's person: the new person's menu, or the
+        form that was in progress, as it was."""
+        if person is not None:
+            return [*replies, *self._person_menu(ctx, message, person)]
+        return [
+            *replies,
+            *(self._engine.prompt(ctx, state) if self._engine.is_active(state) else []),
+        ]
+
+    def _person_menu(self, ctx: Ctx, message: Incoming, person: Person) -> list[Reply]:
+        """The command menu of a person just linked to this chat."""
+        roles = frozenset(role.role for role in person.roles)
+        actor = actor_of(ctx.session, Caller(person.id, person.unit_id, roles), ctx.today)
+        return self._menu(ctx, message, actor)
+
+    def _menu(self, ctx: Ctx, message: Incoming, actor: Actor) -> list[Reply]:
+        """The chat's command menu for `actor`; a group's menu is not one person's."""
+        if groups.in_group(message):
+            return []
+        return [menu.chat_menu(actor, web=self._web_url is not None)]
 
 
 def _of_another_unit(ctx: Ctx, state: ConversationState) -> bool:

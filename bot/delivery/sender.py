@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import metrics
 from bot.channels.base import RateLimits, SendResult, SendStatus
 from bot.delivery.loops import claim_loop
-from bot.messages import Reply
+from bot.messages import MenuCommand, Reply, menu_of
 from bot.store import outbox, queues
 from bot.store.db import run_db
 
@@ -72,6 +72,8 @@ class Sending(Protocol):
     rate_limits: RateLimits
 
     async def send(self, chat_id: str, reply: Reply, *, first_part: int = 0) -> SendResult: ...
+
+    async def set_chat_menu(self, chat_id: str, commands: Sequence[MenuCommand]) -> SendResult: ...
 
     def is_group(self, chat_id: str) -> bool: ...
 
@@ -240,9 +242,12 @@ class OutboxSender:
             return 0
         async with self._chat_limiter(state, row), state.overall:
             try:
-                result = await self._channels[row.channel].send(
-                    row.chat_id, reply, first_part=row.parts_sent
-                )
+                channel = self._channels[row.channel]
+                commands = menu_of(reply)  # a chat's command menu, not a message
+                if commands is not None:
+                    result = await channel.set_chat_menu(row.chat_id, commands)
+                else:
+                    result = await channel.send(row.chat_id, reply, first_part=row.parts_sent)
             except Exception as exc:  # an adapter bug must not lose the row
                 log.exception("send crashed for outbox row %s", row.id)
                 result = SendResult(SendStatus.TRANSIENT, detail=type(exc).__name__)

@@ -19,8 +19,8 @@ HELP = (
     "• Hỏi bằng tiếng Việt, có dấu hoặc không dấu: «tieu chuan lao dong tien tien».\n"
     "• Tra cứu trực tiếp: «Điều 24 Luật Thi đua, khen thưởng», «khoản 1 Điều 27», "
     "«Nghị định 91/2017».\n"
-    "• /dangky — đăng ký thi đua của đơn vị; /xacnhan — thủ trưởng xác nhận bản cán bộ soạn; "
-    "/duyet — Ban Thi đua - Khen thưởng duyệt.\n"
+    "• /dangky — đăng ký thi đua của đơn vị; /xacnhan — thủ trưởng xác nhận mọi việc đang chờ "
+    "(đăng ký, báo cáo, giao ước); /duyet — Ban Thi đua - Khen thưởng duyệt.\n"
     "• /giaouoc — cụm/khối trưởng mở ký kết giao ước, thủ trưởng đơn vị ký, xem đơn vị nào đã ký; "
     "/baocao (hoặc «báo cáo tiến độ») — báo cáo kết quả thực hiện chỉ tiêu, kèm ảnh, tệp.\n"
     "• Trong biểu mẫu gõ «quay lại», «huỷ», «lưu nháp»; «tiếp tục» (/tieptuc) để làm tiếp.\n"
@@ -106,6 +106,12 @@ ABSENT_HINT = (
 CONSOLE_PROMPT = "Bạn"
 CONSOLE_BOT = "Trợ lý"
 CONSOLE_BYE = "Tạm biệt!"
+# `thidua chat --as PHONE_OR_CODE`: the console plays that person (demos, training).
+CONSOLE_AS = "Trò chuyện với vai trò: {name} — {roles}, {unit}."
+CLI_CHAT_AS_HELP = (
+    "Đóng vai một cán bộ (số điện thoại hoặc mã số cán bộ) để trình diễn, tập huấn; "
+    "chỉ trên máy này."
+)
 CONSOLE_INTRO = (
     "Trò chuyện với Trợ lý Thi đua trên máy tính. Gõ /help để xem hướng dẫn, /exit để thoát."
 )
@@ -450,6 +456,9 @@ FORM_SAVED = (
 )
 FORM_RESUMED = "Tiếp tục biểu mẫu đang làm dở:"
 NOTHING_TO_GO_BACK = "Đây là bước đầu tiên, không quay lại được nữa."
+# /huy, /quaylai, /luunhap with no form open; /tieptuc with no form saved.
+NO_OPEN_FORM = "Không có biểu mẫu nào đang mở."
+NO_SAVED_FORM = "Không có biểu mẫu nào đang làm dở để tiếp tục."
 STALE_BUTTON = "Nút này thuộc một tin nhắn cũ, không còn dùng được. Mời anh/chị chọn lại:"
 STALE_BUTTON_NO_FORM = (
     "Nút này thuộc một tin nhắn cũ, không còn dùng được. Anh/chị muốn làm gì tiếp theo? "
@@ -462,6 +471,19 @@ MENU_CONFIRM = "Xác nhận đăng ký"
 MENU_PLEDGE = "Giao ước thi đua"
 MENU_REVIEW = "Duyệt đăng ký"
 MENU_HELP = "Hướng dẫn"
+# The chat's own command menu (Telegram: the menu beside the text box), set for the person's
+# role when the chat is linked: command without its slash -> a short description.
+CHAT_COMMANDS: dict[str, str] = {
+    "xacnhan": "Xác nhận việc đang chờ: đăng ký, báo cáo, giao ước",
+    "dangky": "Đăng ký thi đua của đơn vị",
+    "baocao": "Báo cáo tiến độ thực hiện chỉ tiêu",
+    "giaouoc": "Giao ước thi đua của cụm, khối",
+    "duyet": "Duyệt đăng ký thi đua các đơn vị đã nộp",
+    "tieptuc": "Tiếp tục biểu mẫu đã lưu nháp",
+    "huy": "Huỷ biểu mẫu đang làm",
+    "web": "Đường dẫn đăng nhập trang quản lý",
+    "help": "Hướng dẫn sử dụng",
+}
 CHOOSE_ONE = "Anh/chị hãy bấm một nút bên dưới, hoặc gõ số thứ tự / tên lựa chọn."
 NOT_ALLOWED = "Anh/chị không có quyền thực hiện thao tác này cho đơn vị đó."
 BUSY = "Tin nhắn trước của anh/chị vẫn đang được xử lý. Anh/chị vui lòng gửi lại sau giây lát."
@@ -482,6 +504,15 @@ LINK_HOW = (
 )
 LINK_FIRST = "Tài khoản này chưa được liên kết với hồ sơ cán bộ.\n" + LINK_HOW
 LINKED = "Đã liên kết: {name} — {roles}, {unit}. Gõ /help để xem các việc có thể làm."
+# /start CODE in a chat already linked to someone: switch to the code's person only when asked.
+SWITCH_ASK = (
+    "Tài khoản chat này đang liên kết với {current}. Chuyển sang {name} — {roles}, {unit} "
+    "(dùng mã mời này)?"
+)
+BTN_SWITCH_YES = "Có"
+BTN_SWITCH_NO = "Không"
+SWITCH_KEPT = "Giữ nguyên liên kết với {name}; mã mời chưa được dùng."
+SWITCH_SAME = "Tài khoản chat này đã liên kết với {name}; không cần dùng mã mời."
 # Too many wrong invite codes from this chat or account (bot.core.linking); the attempt is
 # not checked at all until {until} (hh:mm), {minutes} minutes from now.
 INVITE_THROTTLED = (
@@ -599,7 +630,15 @@ REG_STORED_IS = "Bản đang lưu:\n{summary}"
 # --- unit head confirmation and the office's review ----------------------------------------
 
 CONFIRM_NOT_FOR_YOU = "Chỉ thủ trưởng đơn vị mới xác nhận bản đăng ký thi đua của đơn vị."
-CONFIRM_NOTHING = "Không có bản đăng ký nào đang chờ anh/chị xác nhận."
+CONFIRM_NOTHING = (
+    "Không có việc nào đang chờ anh/chị xác nhận (đăng ký thi đua, báo cáo tiến độ, "
+    "giao ước thi đua)."
+)
+# /xacnhan with several things waiting for the head: each a button that opens it.
+WAITING_LIST = "Có {count} việc đang chờ anh/chị xác nhận. Anh/chị chọn việc muốn mở:"
+WAITING_REGISTRATION = "Đăng ký thi đua — {movement} (do {by} soạn)"
+WAITING_REPORT = "Báo cáo {period} — {movement} (do {by} gửi)"
+WAITING_PLEDGE = "Ký giao ước — {cluster}"
 CONFIRM_HEADER = "{by} đã soạn bản đăng ký thi đua dưới đây và đề nghị anh/chị xác nhận:"
 NOTICE_CONFIRM = "📌 {by} đã soạn bản đăng ký thi đua của đơn vị, đang chờ anh/chị xác nhận."
 BTN_OPEN_CONFIRM = "Xem và xác nhận"

@@ -73,6 +73,49 @@ def create_invite(
     return invite
 
 
+def invite_person(session: Session, code: str, now: datetime) -> Person:
+    """The person an invite code would link to, without spending it; InviteError as
+    `link_identity` raises it for a code that would not link."""
+    invite = session.scalar(select(InviteCode).where(InviteCode.code == normalize_code(code)))
+    if invite is None:
+        raise InviteError("not_found")
+    if invite.used_at is not None:
+        raise InviteError("used")
+    if aware(invite.expires_at) <= now:
+        raise InviteError("expired")
+    person = session.get(Person, invite.person_id)
+    assert person is not None  # the foreign key guarantees it
+    return person
+
+
+def bind_identity(
+    session: Session, *, channel: str, external_id: str, person_id: int, now: datetime
+) -> None:
+    """Binds a chat account to a person without an invite: for the local console only, whose
+    user is the machine's administrator (`thidua chat --as`). Audited like a link."""
+    identity = session.scalar(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+    )
+    before = None if identity is None else {"person_id": identity.person_id}
+    if identity is None:
+        identity = ChannelIdentity(channel=channel, external_id=external_id, linked_at=_utc(now))
+        session.add(identity)
+    identity.person_id = person_id
+    session.flush()
+    audit(
+        session,
+        person_id=None,
+        action="identity.bind_local",
+        entity="channel_identity",
+        entity_id=identity.id,
+        before=before,
+        after={"channel": channel, "external_id": external_id, "person_id": person_id},
+        now=now,
+    )
+
+
 def link_identity(
     session: Session, *, channel: str, external_id: str, code: str, now: datetime
 ) -> Person:

@@ -11,10 +11,11 @@ PTB's HTTPXRequest posts form fields (nested values such as reply_markup as JSON
 multipart bodies for files; other clients may post JSON. All three give the same recorded
 `params`, with reply_markup, commands and allowed_updates as objects (tests.fakes.base).
 
-Serves getMe, sendMessage, sendPhoto, sendDocument, answerCallbackQuery, setMyCommands,
-setWebhook, deleteWebhook, getWebhookInfo, getUpdates (long polling with offsets), getFile
-and file downloads. Validates what Telegram validates and our adapter must respect: text
-length after entity parsing, HTML tags, callback_data of 1–64 bytes. Optional global and
+Serves getMe, sendMessage, sendPhoto, sendDocument, answerCallbackQuery, setMyCommands (bot-wide
+or with a chat's scope), setWebhook, deleteWebhook, getWebhookInfo, getUpdates (long polling with
+offsets), getFile and file downloads. Validates what Telegram validates and our adapter must
+respect: text length after entity parsing, HTML tags, callback_data of 1–64 bytes, command names
+and descriptions. Optional global and
 per-chat rate limits answer 429 like Telegram does under a storm.
 """
 
@@ -24,6 +25,7 @@ import asyncio
 import contextlib
 import html
 import itertools
+import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -112,6 +114,8 @@ class FakeTelegram(FakeServer):
         self.blocked: set[str] = set()
         self.webhook: dict[str, Any] = {}
         self.commands: list[dict[str, Any]] = []
+        self.chat_commands: dict[str, list[dict[str, Any]]] = {}  # chat id -> its own menu
+        self.scoped_calls: list[tuple[str, list[dict[str, Any]]]] = []  # in the order received
         self.answered_callbacks: list[str] = []
         self.callback_texts: dict[str, str] = {}  # callback_query_id -> the text shown
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, data)
@@ -345,7 +349,19 @@ class FakeTelegram(FakeServer):
         return True
 
     async def _m_setmycommands(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
-        self.commands = list(params.get("commands") or [])
+        """The bot-wide list, or with a chat scope that chat's own (`chat_commands`)."""
+        commands = list(params.get("commands") or [])
+        for command in commands:
+            name, description = str(command.get("command", "")), str(command.get("description"))
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", name) or not 1 <= len(description) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        scope = params.get("scope")
+        if isinstance(scope, dict) and scope.get("type") == "chat":
+            with self._lock:
+                self.chat_commands[str(scope.get("chat_id"))] = commands
+                self.scoped_calls.append((str(scope.get("chat_id")), commands))
+            return True
+        self.commands = commands
         return True
 
     async def _m_setwebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:

@@ -185,6 +185,18 @@ class Engine:
             return [Button(str(label), str(payload)) for label, payload in kept]
         return all_buttons(self.prompt(ctx, state))
 
+    def command_typed(self, ctx: Ctx, state: ConversationState, message: Incoming) -> Incoming:
+        """A label or number typed for one of the prompt's buttons that is a command (a list
+        whose items open other forms): the press, for the router to run; else the message."""
+        if message.payload is not None or message.attachments:
+            return message
+        step = self._flows[state.flow].steps[state.step]
+        offered = self._offered(ctx, state)
+        if not any(b.payload.startswith("/") for b in offered):
+            return message
+        pressed = self._resolve(message, offered, numbered=step.numbered, own=step.choices)
+        return pressed if (pressed.payload or "").startswith("/") else message
+
     def handle(self, ctx: Ctx, state: ConversationState, message: Incoming) -> list[Reply]:
         """One message into the active flow; returns what to send back."""
         flow = self._flows[state.flow]
