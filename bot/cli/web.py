@@ -52,6 +52,7 @@ def build_dashboard(
         routes=wiring.routes_for(settings, channels),
         session_lifetime=timedelta(hours=settings.web_session_hours),
         secure_cookies=settings.web_base_url.startswith("https://"),
+        bot_username=settings.telegram_bot_username,
     )
 
 

@@ -36,6 +36,7 @@ class Dashboard:
     routes: RouteFinder  # which chat reaches a person (the reminders' routing)
     session_lifetime: timedelta = timedelta(hours=12)
     secure_cookies: bool = False  # behind HTTPS: the cookie only travels over it
+    bot_username: str = ""  # the Telegram bot's name: invite codes shown with their t.me link
 
     def today(self) -> date:
         return self.now().astimezone(self.tz).date()
