@@ -203,3 +203,5 @@ EXPORT_FILE = "{kind} - {code}{layout}.xlsx"
 EXPORT_FILE_KINDS = {"registrations": "Đăng ký thi đua", "reports": "Báo cáo thi đua"}
 EXPORT_FILE_PER_UNIT = " - từng đơn vị"
 TEMPLATE_FILE = "Mẫu nhập - {kind}.xlsx"
+COL_INVITE = "Mã mời"
+INVITE_PENDING = "Đã cấp mã, còn hạn đến {at}"

@@ -6,12 +6,14 @@ linked set once (channel_identities has no index on person_id)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from bot.store.models import ChannelIdentity, Person, Unit
+from bot.store.models import ChannelIdentity, InviteCode, Person, Unit
 
 
 @dataclass(frozen=True)
@@ -56,3 +58,22 @@ def page(
     if unit_id is not None:
         query = query.where(Person.unit_id == unit_id)
     return [(person, name or "") for person, name in session.execute(query)]
+
+
+def open_invites(
+    session: Session, person_ids: Collection[int], now: datetime
+) -> dict[int, datetime]:
+    """When the newest unused code of each person expires, for those holding one still valid:
+    the office sees who was invited already (the code itself was shown once, when issued)."""
+    if not person_ids:
+        return {}
+    query = (
+        select(InviteCode.person_id, func.max(InviteCode.expires_at))
+        .where(
+            InviteCode.person_id.in_(sorted(person_ids)),
+            InviteCode.used_at.is_(None),
+            InviteCode.expires_at > now,
+        )
+        .group_by(InviteCode.person_id)
+    )
+    return {person_id: at for person_id, at in session.execute(query)}

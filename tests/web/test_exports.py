@@ -7,6 +7,7 @@ import io
 import tempfile
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +16,14 @@ from openpyxl.workbook import Workbook
 from sqlalchemy import select
 
 from bot.i18n import vi
-from bot.store.models import ProgressReport, Registration, ReportPeriod, ReportValue, Target
+from bot.store.models import (
+    ProgressReport,
+    Registration,
+    ReportPeriod,
+    ReportValue,
+    Target,
+    Unit,
+)
 from tests.forms.conftest import World
 from tests.web.conftest import sign_in
 
@@ -147,3 +155,31 @@ def test_the_file_is_removed_once_sent(app_client: TestClient, world: World) -> 
     workbook(app_client, world)
     app_client.get("/web/org/template/units")
     assert set(folder.glob("thidua-*.xlsx")) <= before
+
+
+def test_a_download_lets_the_bot_write_meanwhile(
+    app_client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a workbook is built, a chat's turn can still commit (SQLite: no writer's lock is
+    held by the download), and the workbook shows the data as it was when it began."""
+    from bot.admin import exports
+
+    real = exports.KINDS["registrations"]
+    written: list[int] = []
+
+    def meanwhile(session: Any, *args: Any, **kwargs: Any) -> int:
+        session.execute(select(Unit.id)).all()  # the export's snapshot has begun
+        if written:
+            return int(real(session, *args, **kwargs))
+        with world.sessions.begin() as other:  # would wait, then fail, behind a writer's lock
+            unit = Unit(code="HKH", name="UBND huyện Hương Khê")
+            other.add(unit)
+            other.flush()
+            written.append(unit.id)
+        return int(real(session, *args, **kwargs))
+
+    monkeypatch.setitem(exports.KINDS, "registrations", meanwhile)
+    sign_in(app_client, world, "office")
+    book = workbook(app_client, world)
+    assert written and "HKH" not in {r[0] for r in rows(book)}
+    assert "HKH" in {r[0] for r in rows(workbook(app_client, world))}

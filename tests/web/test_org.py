@@ -232,9 +232,15 @@ def test_an_invite_code_is_issued_and_shown_once(app_client: TestClient, world: 
     assert invite.person_id == found["Bùi Thị Thu"] and issued_by == world.people["office"]
     assert f"Mã mời cho Bùi Thị Thu: {invite.code}" in answer.text
     assert aware(invite.expires_at) == world.clock() + timedelta(days=7)
-    assert invite.code not in app_client.get("/web/org").text
+    later = app_client.get("/web/org").text
+    assert invite.code not in later
+    expires = (world.clock() + timedelta(days=7)).strftime("%d/%m/%Y")
+    assert later.count(f"Đã cấp mã, còn hạn đến {expires}") == 1
     missing = app_client.post("/web/org/invite", data={"csrf": csrf, "person": "999999"})
     assert missing.status_code == 404
+    world.clock.advance(days=8)
+    sign_in(app_client, world, "office")  # the session has ended meanwhile
+    assert "Đã cấp mã" not in app_client.get("/web/org").text
 
 
 def test_an_invite_carries_the_telegram_link_when_the_bot_is_named(world: World) -> None:
@@ -254,3 +260,36 @@ def test_an_invite_carries_the_telegram_link_when_the_bot_is_named(world: World)
     with world.sessions() as session:
         code = session.scalars(select(InviteCode.code)).one()
     assert f'href="https://t.me/ThiDuaBot?start={code}"' in answer.text
+
+
+def test_on_postgresql_too(tmp_path: Path) -> None:
+    """The import's savepoint, the unlinked queries and an export's snapshot on PostgreSQL."""
+    from bot.web.app import create_app
+    from tests.forms.conftest import _postgres_schema, build_world
+    from tests.integration.services import services
+    from tests.web.conftest import dashboard_for
+
+    for url in _postgres_schema():
+        world = build_world(url, tmp_path / "files")
+        try:
+            app = create_app(services(world, {}, background=False), dashboard_for(world))
+            with TestClient(app) as client:
+                csrf = sign_in(client, world, "office")
+                rows = [GOOD_PEOPLE[0], ["Lý Văn Tám", "12ab", "", "SNV", ""]]
+                bad = upload(client, "people", csrf, "a.xlsx", people_xlsx(tmp_path, rows))
+                assert bad.status_code == 422 and count(world, Person) == len(world.people)
+                good = upload(
+                    client, "people", csrf, "b.csv", csv_bytes(PEOPLE_HEADER, GOOD_PEOPLE)
+                )
+                assert "2 mới, 0 cập nhật" in good.text
+                assert "2 trên 9 cán bộ chưa liên kết." in good.text
+                person = str(world.people["head"])
+                invited = client.post("/web/org/invite", data={"csrf": csrf, "person": person})
+                assert "Mã mời cho Nguyễn Văn Hùng" in invited.text
+                sign_in(client, world, "head2")  # a cluster lead's export, read from a snapshot
+                answer = client.get(f"/web/exports/download?movement={world.movement_id}")
+                book = load_workbook(io.BytesIO(answer.content))
+                sheet = book.worksheets[0].iter_rows(min_row=2, values_only=True)
+                assert [r[0] for r in sheet] == ["SNV", "STP"]
+        finally:
+            world.engine.dispose()

@@ -3,8 +3,13 @@ same code), as downloads of a movement chosen on the page.
 
 The office gets the whole province; anyone else the units they may view (a cluster lead their
 cluster, a unit head or officer their own unit), through the exports' own unit filter, so no
-other unit's row is ever written into their file. The route is a plain `def`: FastAPI runs it
-on a worker thread, so a large workbook never holds the event loop; the file is streamed.
+other unit's row is ever written into their file.
+
+A province's workbook takes openpyxl many seconds to build, so the download holds no
+transaction of the request: who asks is checked in a short one, and the export reads a
+snapshot (bot.store.db.snapshot) that holds no writer's lock, while the route, a plain `def`,
+runs on a worker thread, away from the event loop. The file is streamed from disk and removed
+once sent.
 """
 
 from __future__ import annotations
@@ -15,9 +20,10 @@ from sqlalchemy import select
 
 from bot.admin import exports
 from bot.i18n import web_vi
+from bot.store.db import snapshot
 from bot.store.models import Movement
 from bot.web.dashboard import PageError
-from bot.web.deps import CurrentViewer, Dash, Db, Templates
+from bot.web.deps import CurrentViewer, Dash, Db, Templates, viewer
 from bot.web.downloads import scratch_file, xlsx_download
 
 router = APIRouter(prefix="/web/exports", tags=["exports"])
@@ -44,21 +50,23 @@ def exports_page(
 
 @router.get("/download")
 def download(
-    who: CurrentViewer,
+    request: Request,
     dash: Dash,
-    session: Db,
     movement: str = "",
     kind: str = "registrations",
     layout: str = "flat",
 ) -> FileResponse:
     """The workbook, within the viewer's units, named after the movement."""
+    with dash.sessions.begin() as session:
+        who = viewer(request, dash, session)
+        found = session.get(Movement, int(movement)) if movement.isdigit() else None
     run = exports.KINDS.get(kind)
-    found = session.get(Movement, int(movement)) if movement.isdigit() else None
     if run is None or layout not in exports.LAYOUTS or found is None:
         raise PageError(404)
     path = scratch_file(".xlsx")
     try:
-        run(session, found.code, path, layout=layout, tz=dash.tz, units=who.visible_units())
+        with snapshot(dash.sessions) as session:
+            run(session, found.code, path, layout=layout, tz=dash.tz, units=who.visible_units())
     except BaseException:
         path.unlink(missing_ok=True)
         raise

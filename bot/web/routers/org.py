@@ -91,6 +91,7 @@ def _render(
     templates: Templates,
     session: Session,
     who: Viewer,
+    now: datetime,
     *,
     unit: int | None = None,
     page: int = 1,
@@ -102,6 +103,8 @@ def _render(
     total = sum(c.unlinked for c in shown)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
+    shown_people = unlinked.page(session, unit, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    invited = unlinked.open_invites(session, [p.id for p, _ in shown_people], now)
     context = {
         "viewer": who,
         "kinds": web_vi.IMPORT_KINDS,
@@ -110,7 +113,8 @@ def _render(
         "people_total": sum(c.people for c in tally),
         "unlinked_total": sum(c.unlinked for c in tally),
         "unit": unit,
-        "people": unlinked.page(session, unit, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE),
+        "people": shown_people,
+        "invited": invited,
         "page": page,
         "pages": pages,
         "total": total,
@@ -125,6 +129,7 @@ def _render(
 def org_page(
     request: Request,
     who: CurrentViewer,
+    dash: Dash,
     session: Db,
     templates: Templates,
     unit: str | None = None,
@@ -132,7 +137,8 @@ def org_page(
 ) -> HTMLResponse:
     """The import forms and the people without a linked chat, by unit."""
     _office(who)
-    return _render(request, templates, session, who, unit=_int_or_none(unit), page=page)
+    unit_id = _int_or_none(unit)
+    return _render(request, templates, session, who, dash.now(), unit=unit_id, page=page)
 
 
 @router.post("/import/{kind}", response_class=HTMLResponse, dependencies=[Depends(declared_size)])
@@ -151,10 +157,10 @@ def upload(
     if spec is None:
         raise PageError(404)
     if file is None:
-        return _render(request, templates, session, who, status=422, missing=True)
+        return _render(request, templates, session, who, dash.now(), status=422, missing=True)
     result = _import(session, spec, kind, file, who, dash.now())
     status = 200 if result.summary is not None else 422
-    return _render(request, templates, session, who, status=status, result=result)
+    return _render(request, templates, session, who, dash.now(), status=status, result=result)
 
 
 def _import(
@@ -235,7 +241,8 @@ def invite(
     ttl = timedelta(days=INVITE_DAYS)
     code = issue_invite(session, target.id, now=now, ttl=ttl, by=who.person_id)
     issued = _issued(dash, target, code.code, now + ttl)
-    page = _render(request, templates, session, who, unit=_int_or_none(unit), issued=issued)
+    unit_id = _int_or_none(unit)
+    page = _render(request, templates, session, who, now, unit=unit_id, issued=issued)
     page.headers["Cache-Control"] = "no-store"
     return page
 
