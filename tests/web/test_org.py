@@ -107,9 +107,10 @@ def test_a_bad_row_shows_its_line_and_nothing_is_written(
 def test_files_that_cannot_be_used_say_why(app_client: TestClient, world: World) -> None:
     csrf = sign_in(app_client, world, "office")
     before = count(world, Person)
-    wrong_format = upload(app_client, "people", csrf, "can-bo.txt", b"hello")
+    wrong_format = upload(app_client, "people", csrf, "<i>can-bo.txt", b"hello")
     assert wrong_format.status_code == 422
     assert vi.TABLE_BAD_FORMAT.format(suffix=".txt") in wrong_format.text
+    assert "«&lt;i&gt;can-bo.txt»" in wrong_format.text  # the name, escaped
     no_phone = upload(app_client, "people", csrf, "a.csv", csv_bytes(["họ và tên"], [["An"]]))
     assert no_phone.status_code == 422 and "thiếu cột" in no_phone.text
     latin1 = upload(app_client, "people", csrf, "a.csv", "Tên\nAn\n".encode("latin-1"))

@@ -171,7 +171,7 @@ def _import(
     who: Viewer,
     now: datetime,
 ) -> Result:
-    name = Path(upload.filename or "").name
+    name = Path(upload.filename or "").name[:200]
     suffix = Path(name).suffix
     path = scratch_file(suffix if _SUFFIX.fullmatch(suffix) else ".bin")
     try:
