@@ -4,12 +4,15 @@ Two layouts: `flat` (one sheet, one row per target, easy to filter and pivot) an
 (a summary sheet, then one sheet per unit, easy to print and send back to the unit). Every unit
 that owes a record has a row, «Chưa nộp» when it has none, so the office sees who is missing;
 every table's header row is frozen and carries the filter buttons.
+
+`units` narrows either export to those units (the dashboard gives a cluster lead their
+cluster's, a unit head their own); None is the whole province, as the command line writes it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.i18n import vi
@@ -45,7 +48,13 @@ class ExportError(Exception):
 
 
 def export_registrations(
-    session: Session, movement_ref: str, out: Path, *, layout: str, tz: tzinfo
+    session: Session,
+    movement_ref: str,
+    out: Path,
+    *,
+    layout: str,
+    tz: tzinfo,
+    units: Collection[int] | None = None,
 ) -> int:
     """Write the movement's registrations (and a «Chưa nộp» row for each unit without one);
     returns how many registrations were written."""
@@ -57,13 +66,17 @@ def export_registrations(
         session.execute(
             select(Registration, Unit)
             .join(Unit, Unit.id == Registration.unit_id)
-            .where(Registration.movement_id == movement.id)
+            .where(Registration.movement_id == movement.id, *_within(units))
             .order_by(Unit.code)
         )
     )
     registered = {unit.id for _, unit in pairs}
     entries: list[tuple[Unit, Registration | None]] = [(unit, reg) for reg, unit in pairs]
-    entries += [(u, None) for u in participants.taking_part(session) if u.id not in registered]
+    entries += [
+        (u, None)
+        for u in participants.taking_part(session)
+        if u.id not in registered and (units is None or u.id in units)
+    ]
     entries.sort(key=lambda entry: entry[0].code)
     workbook = Workbook()
     if layout == "flat":
@@ -120,7 +133,13 @@ def export_registrations(
 
 
 def export_reports(
-    session: Session, movement_ref: str, out: Path, *, layout: str, tz: tzinfo
+    session: Session,
+    movement_ref: str,
+    out: Path,
+    *,
+    layout: str,
+    tz: tzinfo,
+    units: Collection[int] | None = None,
 ) -> int:
     """Write the movement's progress reports, and a «Chưa nộp» row for each period a unit with
     a registration has not reported; returns how many reports were written."""
@@ -132,6 +151,7 @@ def export_reports(
             .where(
                 Registration.movement_id == movement.id,
                 Registration.status.in_(progress_reports.REPORTABLE),
+                *_within(units),
             )
         )
     )
@@ -140,7 +160,7 @@ def export_reports(
         for report in session.scalars(
             select(ProgressReport)
             .join(Registration, Registration.id == ProgressReport.registration_id)
-            .where(Registration.movement_id == movement.id)
+            .where(Registration.movement_id == movement.id, *_within(units))
         )
     }
     periods = sorted(movement.periods, key=lambda period: (period.deadline, period.code))
@@ -175,6 +195,17 @@ def export_reports(
                 sheet.append(prefix + common + _progress_cells(target, actual) + extra)
     _finish(workbook, out)
     return written
+
+
+KINDS: dict[str, Callable[..., int]] = {
+    "registrations": export_registrations,
+    "reports": export_reports,
+}
+
+
+def _within(units: Collection[int] | None) -> list[ColumnElement[bool]]:
+    """The condition keeping only `units` (none at all for the whole province)."""
+    return [] if units is None else [Registration.unit_id.in_(sorted(units))]
 
 
 def _report_state(report: ProgressReport | None, tz: tzinfo) -> list[Cell]:

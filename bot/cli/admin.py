@@ -15,13 +15,13 @@ from typing import Annotated, Any
 
 import typer
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.admin import clusters, movements, people, units
+from bot.admin.importing import apply_import
+from bot.admin.invites import issue_invite, telegram_link
 from bot.admin.tables import (
     Column,
-    ImportFailed,
     ImportSummary,
     Row,
     TableError,
@@ -31,7 +31,6 @@ from bot.admin.tables import (
 from bot.config import Settings
 from bot.i18n import vi
 from bot.store.models import Movement, Person
-from bot.store.org import audit, create_invite
 from bot.store.phone import display_phone, normalize_phone
 
 Importer = Callable[..., ImportSummary]
@@ -101,20 +100,19 @@ def read_import(path: Path, columns: Sequence[Column]) -> list[Row]:
 def write_import(
     path: Path, sessions: sessionmaker[Session], write: Callable[[Session], ImportSummary]
 ) -> None:
-    """`write` in one transaction: its summary printed, or every row's error and nothing
-    written (the office imports and `thidua answers import` alike)."""
-    try:
-        with sessions.begin() as session:
-            summary = write(session)
-    except ImportFailed as failure:
-        for row_error in failure.errors:
+    """`write` in one transaction (bot.admin.importing.apply_import): its summary printed, or
+    every row's error and nothing written (the office imports and `thidua answers import`)."""
+    outcome = apply_import(sessions.begin, write)
+    if outcome.errors:
+        for row_error in outcome.errors:
             typer.echo(
                 vi.IMPORT_ROW_ERROR.format(file=path, line=row_error.line, reason=row_error.reason),
                 err=True,
             )
-        raise _fail(vi.IMPORT_NOTHING_WRITTEN.format(count=len(failure.errors))) from None
-    except SQLAlchemyError as error:
-        raise _fail(vi.IMPORT_DB_ERROR.format(file=path, error=error)) from None
+        raise _fail(vi.IMPORT_NOTHING_WRITTEN.format(count=len(outcome.errors)))
+    if outcome.summary is None:
+        raise _fail(vi.IMPORT_DB_ERROR.format(file=path, error=outcome.db_error))
+    summary = outcome.summary
     typer.echo(vi.IMPORT_DONE.format(file=path, created=summary.created, updated=summary.updated))
 
 
@@ -274,22 +272,12 @@ def invite(
     now = datetime.now(settings.tz)
     with open_sessions(settings) as sessions, sessions.begin() as session:
         target = find_person(session, person)
-        code = create_invite(session, target.id, now, timedelta(days=days))
-        audit(
-            session,
-            person_id=None,
-            action="invite.create",
-            entity="person",
-            entity_id=target.id,
-            before=None,
-            after={"invite_id": code.id, "expires_at": code.expires_at},
-            now=now,
-        )
+        code = issue_invite(session, target.id, now=now, ttl=timedelta(days=days), by=None)
         name, phone, value = target.full_name, display_phone(target.phone), code.code
     expires = (now + timedelta(days=days)).strftime("%d/%m/%Y %H:%M")
     typer.echo(vi.INVITE_CREATED.format(name=name, phone=phone, code=value, expires=expires))
     if settings.telegram_bot_username:
-        link = f"https://t.me/{settings.telegram_bot_username}?start={value}"
+        link = telegram_link(settings.telegram_bot_username, value)
         typer.echo(vi.INVITE_LINK.format(link=link))
     else:
         typer.echo(vi.INVITE_NO_BOT_USERNAME)
@@ -330,7 +318,7 @@ def _export(ctx: typer.Context, kind: str, movement: str, out: Path, layout: Lay
     if out.suffix.lower() != ".xlsx":
         raise _fail(vi.EXPORT_NOT_XLSX.format(file=out))
     settings = _settings(ctx)
-    run = exports.export_registrations if kind == "registrations" else exports.export_reports
+    run = exports.KINDS[kind]
     try:
         with open_sessions(settings) as sessions, sessions() as session:
             count = run(session, movement, out, layout=layout.value, tz=settings.tz)

@@ -54,6 +54,7 @@ def build_dashboard(
         files=wiring.file_store(settings),
         session_lifetime=timedelta(hours=settings.web_session_hours),
         secure_cookies=settings.web_base_url.startswith("https://"),
+        bot_username=settings.telegram_bot_username,
     )
 
 

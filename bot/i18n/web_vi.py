@@ -182,3 +182,70 @@ REMINDER_STATES = {
     "unreached": "chưa liên lạc được (chưa liên kết)",
     "skipped": "bỏ lỡ khung giờ gửi",
 }
+
+# Organisation: imports, invite codes, people without a linked chat
+NAV_ORG = "Tổ chức"
+ORG_TITLE = "Tổ chức: đơn vị, cụm/khối, cán bộ"
+ORG_IMPORT = "Nhập từ tệp Excel/CSV"
+ORG_IMPORT_HOW = (
+    "Cùng tệp với lệnh «thidua … import»: mọi dòng được kiểm tra trước khi ghi; chỉ một dòng "
+    "sai là không ghi gì. Tệp .xlsx hoặc .csv (UTF-8), tối đa {mb} MB."
+)
+IMPORT_KINDS = {"units": "Đơn vị", "clusters": "Cụm, khối thi đua", "people": "Cán bộ"}
+IMPORT_FILE = "Tệp"
+IMPORT_BUTTON = "Tải lên và nhập"
+IMPORT_TEMPLATE = "Tải tệp mẫu"
+IMPORT_DONE = "Đã nhập tệp «{file}» ({kind}): {created} mới, {updated} cập nhật."
+IMPORT_ROWS_FAILED = (
+    "Tệp «{file}» ({kind}) có {count} lỗi; chưa ghi gì vào cơ sở dữ liệu. "
+    "Hãy sửa các dòng dưới đây rồi tải lên lại."
+)
+IMPORT_FILE_FAILED = "Không dùng được tệp «{file}»: {reason}."
+IMPORT_DB_FAILED = "Cơ sở dữ liệu từ chối tệp «{file}»; chưa ghi gì. Mời thử lại sau."
+IMPORT_NO_FILE = "Chưa chọn tệp để tải lên."
+COL_LINE = "Dòng"
+COL_ERROR = "Lỗi"
+UPLOAD_REFUSED_TITLE = "Không nhận tệp"
+UPLOAD_TOO_LARGE = "Tệp quá lớn: tối đa {mb} MB. Hãy chia tệp thành nhiều phần."
+UPLOAD_NO_LENGTH = "Trình duyệt không cho biết kích thước tệp; mời tải lên lại."
+
+UNLINKED_TITLE = "Cán bộ chưa liên kết tài khoản trò chuyện"
+UNLINKED_HOW = (
+    "Những cán bộ này chưa nhận được nhắc việc qua Telegram/Zalo. Cấp mã mời rồi gửi cho họ: "
+    "mã dùng một lần, hết hạn sau {days} ngày."
+)
+UNLINKED_TOTAL = "{unlinked} trên {people} cán bộ chưa liên kết."
+UNLINKED_NONE = "Mọi cán bộ đã liên kết tài khoản."
+COL_PEOPLE = "Số cán bộ"
+COL_UNLINKED = "Chưa liên kết"
+COL_PHONE = "Điện thoại"
+NO_UNIT = "(chưa thuộc đơn vị)"
+FILTER_UNIT = "Đơn vị"
+INVITE_BUTTON = "Cấp mã mời"
+INVITE_ISSUED = "Mã mời cho {name}: {code} — dùng một lần, hết hạn lúc {expires}."
+INVITE_ONCE = "Mã chỉ hiện lần này: hãy gửi ngay cho cán bộ."
+INVITE_TELEGRAM = "Đường dẫn Telegram (bấm để liên kết):"
+INVITE_ELSEWHERE = "Trên Telegram gõ /start {code}; trên Zalo gửi mã {code} cho trợ lý."
+
+# Exports
+NAV_EXPORTS = "Xuất Excel"
+EXPORTS_TITLE = "Xuất Excel"
+EXPORTS_SCOPE_ALL = "Bảng tính gồm mọi đơn vị của tỉnh."
+EXPORTS_SCOPE_SOME = "Bảng tính chỉ gồm {count} đơn vị anh/chị được xem."
+EXPORTS_NONE = "Chưa có phong trào nào để xuất."
+EXPORT_MOVEMENT = "Phong trào"
+EXPORT_MOVEMENT_OPTION = "{title} ({code})"
+EXPORT_KIND = "Nội dung"
+EXPORT_KINDS = {"registrations": "Đăng ký thi đua", "reports": "Báo cáo tiến độ, sơ kết, tổng kết"}
+EXPORT_LAYOUT = "Cách trình bày"
+EXPORT_LAYOUTS = {
+    "flat": "Một bảng (dễ lọc, tổng hợp)",
+    "per-unit": "Mỗi đơn vị một trang tính (dễ in)",
+}
+EXPORT_BUTTON = "Tải về"
+EXPORT_FILE = "{kind} - {code}{layout}.xlsx"
+EXPORT_FILE_KINDS = {"registrations": "Đăng ký thi đua", "reports": "Báo cáo thi đua"}
+EXPORT_FILE_PER_UNIT = " - từng đơn vị"
+TEMPLATE_FILE = "Mẫu nhập - {kind}.xlsx"
+COL_INVITE = "Mã mời"
+INVITE_PENDING = "Đã cấp mã, còn hạn đến {at}"

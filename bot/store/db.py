@@ -16,8 +16,9 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,7 +43,13 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
+SNAPSHOT = "thidua_snapshot"  # execution option of a long read's connection (see `snapshot`)
+
+
 def begin_immediate(connection: Any) -> None:
+    if connection.get_execution_options().get(SNAPSHOT):
+        connection.exec_driver_sql("BEGIN DEFERRED")  # a WAL reader: takes no writer's turn
+        return
     take_turn = getattr(connection.connection.driver_connection, "take_turn", None)
     if take_turn is not None:
         take_turn()
@@ -170,6 +177,23 @@ def migrate(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def snapshot(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for a long read that writes nothing (the office's Excel exports), rolled back at
+    the end. On SQLite its transaction is DEFERRED: it reads a WAL snapshot and holds no writer's
+    lock, so the webhooks and loops go on writing while a workbook is built. On PostgreSQL it is
+    REPEATABLE READ and read-only: every statement reads the same snapshot, as on SQLite."""
+    options: dict[str, Any] = {SNAPSHOT: True}
+    if sessions.kw["bind"].dialect.name == "postgresql":  # one snapshot for every statement
+        options |= {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    with sessions() as session:
+        session.connection(execution_options=options)
+        try:
+            yield session
+        finally:
+            session.rollback()
 
 
 _THREADS: weakref.WeakKeyDictionary[Engine, ThreadPoolExecutor] = weakref.WeakKeyDictionary()

@@ -20,7 +20,13 @@ from bot.delivery.services import Services
 from bot.i18n import web_vi
 from bot.web import metrics, webhooks
 from bot.web.dashboard import HERE, Dashboard, PageError, make_templates
-from bot.web.routers import auth, movements, review, units
+from bot.web.routers import auth, exports, movements, org, review, units
+
+TITLES = {
+    404: web_vi.NOT_FOUND_TITLE,
+    411: web_vi.UPLOAD_REFUSED_TITLE,
+    413: web_vi.UPLOAD_REFUSED_TITLE,
+}
 
 
 def create_app(services: Services, dashboard: Dashboard | None = None) -> FastAPI:
@@ -61,14 +67,14 @@ def mount(app: FastAPI, dashboard: Dashboard) -> None:
     app.state.dashboard = dashboard
     app.state.templates = templates
     app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
-    for module in (auth, movements, units, review):
+    for module in (auth, movements, units, review, org, exports):
         app.include_router(module.router)
 
     @app.exception_handler(PageError)
     async def page_error(request: Request, error: PageError) -> Response:
         if error.status == 401:
             return RedirectResponse("/web/login", status_code=303)
-        title = web_vi.NOT_FOUND_TITLE if error.status == 404 else web_vi.FORBIDDEN_TITLE
+        title = TITLES.get(error.status, web_vi.FORBIDDEN_TITLE)
         message = error.message or (web_vi.NOT_FOUND if error.status == 404 else web_vi.FORBIDDEN)
         context: dict[str, Any] = {"title": title, "message": message, "viewer": None}
         page: HTMLResponse = templates.TemplateResponse(

@@ -40,6 +40,7 @@ class Dashboard:
     files: FileStore | None = None  # report attachments, for download from a unit's page
     session_lifetime: timedelta = timedelta(hours=12)
     secure_cookies: bool = False  # behind HTTPS: the cookie only travels over it
+    bot_username: str = ""  # the Telegram bot's name: invite codes shown with their t.me link
 
     def today(self) -> date:
         return self.now().astimezone(self.tz).date()

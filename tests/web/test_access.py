@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, select
+from openpyxl import load_workbook
+from sqlalchemy import delete, func, select
 
-from bot.store.models import PersonRole, Registration
+from bot.store.models import InviteCode, Person, PersonRole, Registration
 from bot.store.outbox import OutboxMessage
 from bot.store.roles import Role
 from tests.chat import Chat
@@ -30,28 +33,96 @@ def submitted(world: World, unit: str) -> int:
         return reg.id
 
 
-# user -> SNV's page, SYT's page, review page, chart
+# user -> SNV's page, SYT's page, review page, chart, organisation page, its template download
+# (exports: every role's page and download, each within its units: tests/web/test_exports.py)
 MATRIX = {
-    "office": (OK, OK, OK, OK),
-    "head": (OK, DENIED, DENIED, OK),  # SNV's head
-    "officer": (OK, DENIED, DENIED, OK),
-    "head2": (OK, DENIED, DENIED, OK),  # STP's head, lead of the khối holding SNV
-    "head3": (DENIED, OK, DENIED, OK),  # SYT's head
+    "office": (OK, OK, OK, OK, OK, OK),
+    "head": (OK, DENIED, DENIED, OK, DENIED, DENIED),  # SNV's head
+    "officer": (OK, DENIED, DENIED, OK, DENIED, DENIED),
+    "head2": (OK, DENIED, DENIED, OK, DENIED, DENIED),  # STP's head, lead of the khối holding SNV
+    "head3": (DENIED, OK, DENIED, OK, DENIED, DENIED),  # SYT's head
 }
 
 
 @pytest.mark.parametrize("user", sorted(MATRIX))
 def test_pages_by_role_and_unit(app_client: TestClient, world: World, user: str) -> None:
     sign_in(app_client, world, user)
-    snv, syt, review, chart = MATRIX[user]
+    snv, syt, review, chart, org, template = MATRIX[user]
     assert app_client.get(f"/web/units/{world.units['SNV']}").status_code == snv
     assert app_client.get(f"/web/units/{world.units['SYT']}").status_code == syt
     assert app_client.get("/web/review").status_code == review
     assert app_client.get(f"/web/movements/{world.movement_id}/chart.svg").status_code == chart
+    assert app_client.get("/web/org").status_code == org
+    assert app_client.get("/web/org/template/people").status_code == template
+    assert app_client.get("/web/exports").status_code == OK
+    download = app_client.get(f"/web/exports/download?movement={world.movement_id}")
+    assert download.status_code == OK
+    book = load_workbook(io.BytesIO(download.content))
+    units = {row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
+    assert ("Sở Nội vụ" in units) == (snv == OK) and ("Sở Y tế" in units) == (syt == OK)
     board = app_client.get("/web/movements")
     assert board.status_code == OK
     assert ("Sở Nội vụ" in board.text) == (snv == OK)
     assert ("Sở Y tế" in board.text) == (syt == OK)
+    assert ('href="/web/org"' in board.text) == (org == OK)
+
+
+PEOPLE_CSV = "họ và tên,số điện thoại,mã đơn vị\nBùi Thị Thu,0912345678,SNV\n".encode()
+
+
+def people_and_invites(world: World) -> tuple[int, int]:
+    with world.sessions() as session:
+        people = session.scalar(select(func.count()).select_from(Person))
+        invites = session.scalar(select(func.count()).select_from(InviteCode))
+    return int(people or 0), int(invites or 0)
+
+
+@pytest.mark.parametrize("user", ["head", "officer", "head2", "head3"])
+def test_only_the_office_uploads_and_invites_even_by_url(
+    app_client: TestClient, world: World, user: str
+) -> None:
+    before = people_and_invites(world)
+    csrf = sign_in(app_client, world, user)
+    for kind in ("people", "units", "clusters"):
+        answer = app_client.post(
+            f"/web/org/import/{kind}",
+            data={"csrf": csrf},
+            files={"file": ("can-bo.csv", PEOPLE_CSV, "text/csv")},
+        )
+        assert answer.status_code == DENIED
+    invite = app_client.post(
+        "/web/org/invite", data={"csrf": csrf, "person": str(world.people[user])}
+    )
+    assert invite.status_code == DENIED
+    assert people_and_invites(world) == before
+
+
+def test_uploads_and_invites_without_the_csrf_token_are_refused(
+    app_client: TestClient, world: World
+) -> None:
+    before = people_and_invites(world)
+    sign_in(app_client, world, "office")
+    forged = app_client.post(
+        "/web/org/import/people", files={"file": ("can-bo.csv", PEOPLE_CSV, "text/csv")}
+    )
+    assert forged.status_code == DENIED
+    wrong = app_client.post(
+        "/web/org/import/people",
+        data={"csrf": "x" * 43},
+        files={"file": ("can-bo.csv", PEOPLE_CSV, "text/csv")},
+    )
+    assert wrong.status_code == DENIED
+    invite = app_client.post("/web/org/invite", data={"person": str(world.people["head"])})
+    assert invite.status_code == DENIED
+    assert people_and_invites(world) == before
+
+
+def test_exports_are_closed_to_a_cadre_and_a_stranger(app_client: TestClient, world: World) -> None:
+    url = f"/web/exports/download?movement={world.movement_id}"
+    assert app_client.get(url, follow_redirects=False).headers["location"] == "/web/login"
+    sign_in(app_client, world, "cadre")
+    assert app_client.get(url).status_code == DENIED
+    assert app_client.get("/web/exports").status_code == DENIED
 
 
 def test_a_unit_head_cannot_act_on_review_by_url(app_client: TestClient, world: World) -> None:

@@ -1,17 +1,24 @@
 """The dashboard in headless Chromium (Debian's, driven by Playwright): sign in with a link,
 the movements page, a unit, return one registration (its notice reaches the fake Telegram
-server) and approve another, sign out. Screenshots go to tests/web/screenshots/ (git-ignored)."""
+server) and approve another, sign out; upload a people file with a bad row (its error shown,
+nothing written), then a good one, issue an invite, download an export and read it with
+openpyxl. Screenshots go to tests/web/screenshots/ (git-ignored)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from openpyxl import load_workbook
+from sqlalchemy import func, select
 
 from bot.channels.telegram import TelegramChannel, make_bot
-from bot.store.models import ChannelIdentity, Registration
+from bot.i18n import vi
+from bot.store.models import ChannelIdentity, InviteCode, Person, Registration
 from bot.web.app import create_app
 from tests.fakes.telegram_api import FakeTelegram
 from tests.forms.conftest import World
@@ -19,6 +26,7 @@ from tests.integration.live import serving
 from tests.integration.services import FAST, services, settle
 from tests.web.conftest import dashboard_for, link_for
 from tests.web.test_access import submitted
+from tests.web.test_org import GOOD_PEOPLE, PEOPLE_HEADER, csv_bytes
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).parent / "screenshots"
@@ -43,10 +51,26 @@ def on_telegram(world: World, user: str, chat: str) -> None:
         )
 
 
-async def test_the_office_reviews_in_a_browser(world: World) -> None:
+@asynccontextmanager
+async def chromium_page() -> AsyncIterator[Any]:
+    """A phone-sized page in Debian's chromium."""
     from playwright.async_api import async_playwright
 
     SHOTS.mkdir(exist_ok=True)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            yield await browser.new_page(
+                viewport={"width": 414, "height": 900}, accept_downloads=True
+            )
+        finally:
+            await browser.close()
+
+
+async def test_the_office_reviews_in_a_browser(world: World) -> None:
     returned, approved = submitted(world, "SNV"), submitted(world, "STP")
     on_telegram(world, "head", HEAD_CHAT)
     async with FakeTelegram(token=TOKEN, bot_username="ThiDuaTestBot") as fake:
@@ -57,17 +81,7 @@ async def test_the_office_reviews_in_a_browser(world: World) -> None:
         await telegram.start()
         async with serving(create_app(running, dashboard_for(world))) as url:
             link = f"{url}/web/login/{link_for(world, 'office')}"
-            async with async_playwright() as pw:
-                browser = await pw.chromium.launch(
-                    executable_path=str(CHROMIUM),
-                    args=[
-                        "--headless",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-background-networking",
-                    ],
-                )
-                page = await browser.new_page(viewport={"width": 414, "height": 900})
+            async with chromium_page() as page:
                 await page.goto(link)
                 await page.screenshot(path=SHOTS / "01-sign-in.png", full_page=True)
                 await page.get_by_role("button", name="Đăng nhập").click()
@@ -94,9 +108,78 @@ async def test_the_office_reviews_in_a_browser(world: World) -> None:
                 await page.screenshot(path=SHOTS / "06-signed-out.png", full_page=True)
                 await page.goto(f"{url}/web/movements")
                 assert page.url.endswith("/web/login")
-                await browser.close()
             await settle(running)  # before the app's shutdown closes the channel
         assert any("Thiếu chỉ tiêu về cải cách hành chính" in t for t in fake.texts(HEAD_CHAT))
     with world.sessions() as session:
         states = dict(session.execute(select(Registration.id, Registration.status)).all())
     assert states == {returned: "returned", approved: "approved"}
+
+
+def people_count(world: World) -> int:
+    with world.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(Person)) or 0)
+
+
+async def test_the_office_imports_invites_and_exports_in_a_browser(
+    world: World, tmp_path: Path
+) -> None:
+    submitted(world, "SNV")
+    bad = tmp_path / "can-bo-loi.csv"
+    bad.write_bytes(
+        csv_bytes(PEOPLE_HEADER, [GOOD_PEOPLE[0], ["Lý Văn Tám", "12ab", "", "SNV", ""]])
+    )
+    good = tmp_path / "can-bo.csv"
+    good.write_bytes(csv_bytes(PEOPLE_HEADER, GOOD_PEOPLE))
+    before = people_count(world)
+    running = services(world, {}, background=False)
+    async with serving(create_app(running, dashboard_for(world))) as url, chromium_page() as page:
+        await page.goto(f"{url}/web/login/{link_for(world, 'office')}")
+        await page.get_by_role("button", name="Đăng nhập").click()
+        await page.wait_for_url("**/web/movements")
+        await page.get_by_role("link", name="Tổ chức").click()
+        await page.wait_for_url("**/web/org")
+        await page.screenshot(path=SHOTS / "07-organisation.png", full_page=True)
+
+        people_form = page.get_by_role("form", name="Cán bộ")
+        await people_form.get_by_label("Tệp").set_input_files(bad)
+        await people_form.get_by_role("button", name="Tải lên và nhập").click()
+        errors = page.locator(".import-errors")
+        await errors.wait_for()
+        row = errors.get_by_role("row").filter(has_text="12ab")
+        assert (await row.get_by_role("cell").all_inner_texts()) == [
+            "3",
+            vi.ROW_BAD_PHONE.format(value="12ab"),
+        ]
+        assert "chưa ghi gì" in await errors.inner_text()
+        await page.screenshot(path=SHOTS / "08-import-bad-row.png", full_page=True)
+        assert people_count(world) == before
+
+        people_form = page.get_by_role("form", name="Cán bộ")
+        await people_form.get_by_label("Tệp").set_input_files(good)
+        await people_form.get_by_role("button", name="Tải lên và nhập").click()
+        await page.get_by_text("2 mới, 0 cập nhật").wait_for()
+        assert people_count(world) == before + 2
+        await page.get_by_role("button", name="Cấp mã mời: Bùi Thị Thu").click()
+        await page.get_by_text("Mã mời cho Bùi Thị Thu").wait_for()
+        with world.sessions() as session:
+            code = session.scalars(select(InviteCode.code)).one()
+        assert code in await page.locator(".invite .code").inner_text()
+        await page.screenshot(path=SHOTS / "09-imported-and-invited.png", full_page=True)
+
+        await page.get_by_role("link", name="Xuất Excel").click()
+        await page.wait_for_url("**/web/exports")
+        await page.get_by_label("Cách trình bày").select_option("flat")
+        await page.screenshot(path=SHOTS / "10-exports.png", full_page=True)
+        async with page.expect_download() as waiting:
+            await page.get_by_role("button", name="Tải về").click()
+        download = await waiting.value
+        assert download.suggested_filename == "Đăng ký thi đua - PT2026.xlsx"
+        saved = tmp_path / download.suggested_filename
+        await download.save_as(saved)
+    book = load_workbook(saved)
+    rows = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[2]) for r in rows] == [
+        ("SNV", vi.STATUS_LABELS["submitted"]),
+        ("STP", vi.EXPORT_NOT_SUBMITTED),
+        ("SYT", vi.EXPORT_NOT_SUBMITTED),
+    ]
