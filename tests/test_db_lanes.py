@@ -101,3 +101,44 @@ async def test_an_error_in_database_work_reaches_the_caller(
     with pytest.raises(LookupError, match="no such row"):
         await run_db(sessions, fail)
     engine.dispose()
+
+
+async def test_with_writers_in_other_threads_the_loop_is_not_held_by_their_lock(
+    tmp_path: Path,
+) -> None:
+    """A dashboard request holds SQLite's write lock in the thread pool and needs the loop to
+    finish (its commit runs after the route returns); loop work waiting on that lock on the
+    loop's own thread would stall both until the busy timeout failed it."""
+    from bot.store.db import writes_from_threads
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'dashboard.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE marks (who TEXT)"))
+    sessions = session_factory(engine)
+    writes_from_threads(sessions)
+    loop = asyncio.get_running_loop()
+    locked, release = asyncio.Event(), asyncio.Event()
+
+    def request_holding_the_lock() -> None:
+        with sessions.begin() as session:
+            session.execute(text("INSERT INTO marks VALUES ('request')"))
+            loop.call_soon_threadsafe(locked.set)
+            asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=30)
+
+    def loop_work() -> str:
+        with sessions.begin() as session:
+            session.execute(text("INSERT INTO marks VALUES ('loop')"))
+        return "written"
+
+    request = loop.run_in_executor(None, request_holding_the_lock)
+    await asyncio.wait_for(locked.wait(), timeout=30)
+    work = asyncio.ensure_future(run_db(sessions, loop_work))
+    await asyncio.sleep(0)  # the loop is free while the work waits for the lock
+    release.set()
+    try:
+        assert await work == "written"
+        await request
+        with sessions() as session:
+            assert session.execute(text("SELECT count(*) FROM marks")).scalar() == 2
+    finally:
+        engine.dispose()

@@ -124,7 +124,9 @@ class QueuedConnection(sqlite3.Connection):
                 self._lock_fd = -1
 
 
-_SHARED: weakref.WeakSet[Engine] = weakref.WeakSet()  # SQLite engines made with queue_writers
+# SQLite engines whose file other writers share: other processes (queue_writers) or other
+# threads of this one (`writes_from_threads`); run_db then keeps the loop out of their waits.
+_SHARED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def _queued_factory(lock_path: str) -> type[QueuedConnection]:
@@ -161,6 +163,16 @@ def make_engine(url: str, *, queue_writers: bool = False) -> Engine:
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", begin_immediate)
     return engine
+
+
+def writes_from_threads(sessions: sessionmaker[Session]) -> None:
+    """Other threads of this process write the same SQLite file: the dashboard's requests, in
+    the web server's thread pool. The loops' database work then leaves the event loop for the
+    engine's thread: a loop waiting on SQLite's lock held by a request would stall the very
+    loop that request needs to finish and commit (seconds, until the busy timeout gave up)."""
+    engine = sessions.kw["bind"]
+    if engine.dialect.name == "sqlite":
+        _SHARED.add(engine)
 
 
 def migrate(engine: Engine) -> None:

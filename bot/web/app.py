@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.delivery.services import Services
 from bot.i18n import web_vi
+from bot.store.db import writes_from_threads
 from bot.web import metrics, webhooks
 from bot.web.dashboard import HERE, Dashboard, PageError, make_templates
 from bot.web.routers import auth, exports, movements, org, review, units
@@ -62,7 +63,9 @@ def create_app(services: Services, dashboard: Dashboard | None = None) -> FastAP
 
 
 def mount(app: FastAPI, dashboard: Dashboard) -> None:
-    """Adds the dashboard to `app`."""
+    """Adds the dashboard to `app`. Its routes run in the server's thread pool, writing the
+    same database as the loops: see bot.store.db.writes_from_threads."""
+    writes_from_threads(dashboard.sessions)
     templates = make_templates(dashboard.tz)
     app.state.dashboard = dashboard
     app.state.templates = templates
