@@ -45,8 +45,11 @@ def worker_app() -> Any:
     from bot.web.app import create_app
 
     settings = Settings()
-    services = wiring.build_services(settings, webhooks=True)
-    dashboard = build_dashboard(settings, services.sessions, services.now, services.channels)
+    assistant = wiring.build_assistant(settings)
+    services = wiring.build_services(settings, webhooks=True, assistant=assistant)
+    dashboard = build_dashboard(
+        settings, services.sessions, services.now, services.channels, assistant.qa.curated
+    )
     app = create_app(services, dashboard)
     tune_for_server()
     return app
@@ -70,12 +73,15 @@ def serve(ctx: typer.Context, workers: WorkersOption = None) -> None:
         "access_log": False,  # a line per webhook costs CPU and says nothing the inbox does not
     }
     if settings.web_workers == 1:
-        services = wiring.build_services(settings, webhooks=True)
+        assistant = wiring.build_assistant(settings)
+        services = wiring.build_services(settings, webhooks=True, assistant=assistant)
         if not services.channels:
             typer.echo(vi.NO_CHANNEL_CONFIGURED, err=True)
         from bot.cli.web import build_dashboard
 
-        dashboard = build_dashboard(settings, services.sessions, services.now, services.channels)
+        dashboard = build_dashboard(
+            settings, services.sessions, services.now, services.channels, assistant.qa.curated
+        )
         app = create_app(services, dashboard)
         tune_for_server()
         uvicorn.run(app, **common)

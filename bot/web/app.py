@@ -20,7 +20,7 @@ from bot.delivery.services import Services
 from bot.i18n import web_vi
 from bot.web import webhooks
 from bot.web.dashboard import HERE, Dashboard, PageError, make_templates
-from bot.web.routers import auth, movements, review, units
+from bot.web.routers import answers, audit, auth, movements, questions, review, units
 
 
 def create_app(services: Services, dashboard: Dashboard | None = None) -> FastAPI:
@@ -60,7 +60,7 @@ def mount(app: FastAPI, dashboard: Dashboard) -> None:
     app.state.dashboard = dashboard
     app.state.templates = templates
     app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
-    for module in (auth, movements, units, review):
+    for module in (auth, movements, units, review, questions, answers, audit):
         app.include_router(module.router)
 
     @app.exception_handler(PageError)
