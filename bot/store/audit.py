@@ -84,21 +84,23 @@ def units_of(session: Session, rows: Sequence[AuditLog]) -> dict[int, int]:
 
     people = {r.person_id for r in rows if r.person_id} | set(ids(PERSON))
     person_unit: dict[int, int | None] = dict(
-        session.execute(select(Person.id, Person.unit_id).where(Person.id.in_(sorted(people))))
+        session.execute(
+            select(Person.id, Person.unit_id).where(Person.id.in_(sorted(people)))
+        ).all()
     )
     reg_unit: dict[int, int | None] = dict(
         session.execute(
             select(Registration.id, Registration.unit_id).where(
                 Registration.id.in_(ids(REGISTRATION))
             )
-        )
+        ).all()
     )
     report_unit: dict[int, int | None] = dict(
         session.execute(
             select(ProgressReport.id, Registration.unit_id)
             .join(Registration, Registration.id == ProgressReport.registration_id)
             .where(ProgressReport.id.in_(ids(REPORT)))
-        )
+        ).all()
     )
     subjects: dict[str, dict[int, int | None]] = {
         UNIT: {i: i for i in ids(UNIT)},

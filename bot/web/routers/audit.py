@@ -133,10 +133,12 @@ def _lines(session: Session, rows: list[AuditLog]) -> list[Line]:
             select(Person.id, Person.full_name).where(
                 Person.id.in_(sorted({r.person_id for r in rows if r.person_id}))
             )
-        )
+        ).all()
     )
     unit_names = dict(
-        session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(sorted(set(units.values())))))
+        session.execute(
+            select(Unit.id, Unit.name).where(Unit.id.in_(sorted(set(units.values()))))
+        ).all()
     )
     return [
         Line(
