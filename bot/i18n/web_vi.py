@@ -143,6 +143,7 @@ PAGER_POSITION = "Trang {page}/{pages}"
 
 # Questions: what the bot could not answer, and the office's answers
 QUESTIONS_TITLE = "Câu hỏi chờ Ban trả lời"
+QUESTIONS_TABS_LABEL = "Các mục của trang câu hỏi"
 QUESTIONS_TABS_WAITING = "Câu hỏi chờ trả lời"
 QUESTIONS_TABS_ANSWERS = "Câu trả lời của Ban"
 QUESTIONS_NEW = "✍️ Viết câu trả lời cho câu hỏi mới"

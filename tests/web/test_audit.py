@@ -161,3 +161,5 @@ def test_pages_keep_the_filters(
     assert shown(second.text, logged) == ["r1"]
     past = app_client.get("/web/audit", params={"unit": "SNV", "page": "9"})
     assert shown(past.text, logged) == ["r1"] and "Trang 2/2" in past.text
+    typed = app_client.get("/web/audit", params={"unit": "SNV", "page": "hai"})
+    assert typed.status_code == 200 and shown(typed.text, logged) == ["r4", "r3"]

@@ -1,29 +1,35 @@
-"""The dashboard in headless Chromium (Debian's, driven by Playwright): sign in with a link,
-the movements page, a unit, return one registration (its notice reaches the fake Telegram
-server) and approve another, sign out. Screenshots go to tests/web/screenshots/ (git-ignored)."""
+"""The dashboard in headless Chromium (Debian's, driven by Playwright), at a phone's width:
+sign in with a link, the movements page, a unit, return one registration (its notice reaches
+the fake Telegram server) and approve another, sign out; answer a waiting question with a
+cited curated answer and see it in force, then filter the audit log. Screenshots go to
+tests/web/screenshots/ (git-ignored)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from bot.channels.telegram import TelegramChannel, make_bot
-from bot.store.models import ChannelIdentity, Registration
+from bot.store.models import ChannelIdentity, Registration, UnansweredQuestion
 from bot.web.app import create_app
 from tests.fakes.telegram_api import FakeTelegram
 from tests.forms.conftest import World
 from tests.integration.live import serving
 from tests.integration.services import FAST, services, settle
-from tests.web.conftest import dashboard_for, link_for
+from tests.web.conftest import dashboard_for, link_for, with_answers
 from tests.web.test_access import submitted
+from tests.web.test_questions import ANSWER, CITE, DEADLINE, ask
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).parent / "screenshots"
 TOKEN = "123456:TEST-token"
 HEAD_CHAT = "9001"
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
@@ -58,15 +64,7 @@ async def test_the_office_reviews_in_a_browser(world: World) -> None:
         async with serving(create_app(running, dashboard_for(world))) as url:
             link = f"{url}/web/login/{link_for(world, 'office')}"
             async with async_playwright() as pw:
-                browser = await pw.chromium.launch(
-                    executable_path=str(CHROMIUM),
-                    args=[
-                        "--headless",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-background-networking",
-                    ],
-                )
+                browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
                 page = await browser.new_page(viewport={"width": 414, "height": 900})
                 await page.goto(link)
                 await page.screenshot(path=SHOTS / "01-sign-in.png", full_page=True)
@@ -100,3 +98,69 @@ async def test_the_office_reviews_in_a_browser(world: World) -> None:
     with world.sessions() as session:
         states = dict(session.execute(select(Registration.id, Registration.status)).all())
     assert states == {returned: "returned", approved: "approved"}
+
+
+async def fits_the_phone(page: Any) -> bool:
+    """Nothing wider than the screen but the tables' own scrolling boxes."""
+    width: bool = await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    return width
+
+
+async def test_the_office_answers_a_question_and_reads_the_audit_log(
+    world: World, bundled_data_dir: Path
+) -> None:
+    from playwright.async_api import async_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    [asked, other] = ask(world, ("telegram", "111", DEADLINE), ("zalo_bot", "222", DEADLINE))
+    running = services(world, {}, background=False)
+    app = create_app(running, with_answers(world, bundled_data_dir))
+    async with serving(app) as url, async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = await browser.new_page(viewport={"width": 414, "height": 900})
+        await page.goto(f"{url}/web/login/{link_for(world, 'office')}")
+        await page.get_by_role("button", name="Đăng nhập").click()
+        await page.wait_for_url("**/web/movements")
+        await page.get_by_role("link", name="Câu hỏi", exact=True).click()
+        await page.wait_for_url("**/web/questions")
+        item = page.locator(f"#U{other}")
+        assert await item.get_by_text("hỏi 2 lần, 2 cuộc trò chuyện").is_visible()
+        assert await fits_the_phone(page)
+        await page.screenshot(path=SHOTS / "07-questions.png", full_page=True)
+        await item.get_by_role("link", name="Trả lời câu hỏi này").click()
+        await page.wait_for_url("**/web/questions/new?item=*")
+        assert await page.get_by_label("Câu hỏi", exact=True).input_value() == DEADLINE
+        await page.get_by_label("Câu trả lời", exact=True).fill(ANSWER)
+        cites = page.get_by_label("Căn cứ (mỗi dòng một căn cứ)")
+        await cites.fill("khoản 9 Điều 84 Luật Thi đua, khen thưởng")
+        await page.get_by_role("button", name="Lưu câu trả lời").click()
+        await page.get_by_text("Kho văn bản chưa có khoản 9 Điều 84").wait_for()
+        assert await page.get_by_label("Câu trả lời", exact=True).input_value() == ANSWER
+        assert await fits_the_phone(page)
+        await page.screenshot(path=SHOTS / "08-answer-refused.png", full_page=True)
+        await cites.fill(CITE)
+        await page.get_by_role("button", name="Lưu câu trả lời").click()
+        await page.wait_for_url("**/web/questions/answers?*")
+        in_force = page.locator("#active")
+        assert await in_force.get_by_text(ANSWER).is_visible()
+        assert await in_force.get_by_text("Căn cứ: khoản 1 Điều 84 06/2022/QH15").is_visible()
+        assert await page.get_by_text("báo tới 2 cuộc trò chuyện").is_visible()
+        assert await fits_the_phone(page)
+        await page.screenshot(path=SHOTS / "09-answers.png", full_page=True)
+        await page.get_by_role("link", name="Nhật ký").click()
+        await page.wait_for_url("**/web/audit")
+        await page.get_by_label("Người thực hiện").fill("pham thi lan")
+        await page.get_by_label("Từ ngày").fill("10/03/2026")
+        await page.get_by_role("button", name="Lọc").click()
+        await page.wait_for_url("**/web/audit?*")
+        assert await page.get_by_role("cell", name="Thêm câu trả lời của Ban").is_visible()
+        assert await page.get_by_text("1 dòng, trang 1/1").is_visible()
+        assert await fits_the_phone(page)
+        await page.screenshot(path=SHOTS / "10-audit.png", full_page=True)
+        await page.get_by_label("Từ ngày").fill("11/03/2026")
+        await page.get_by_role("button", name="Lọc").click()
+        await page.get_by_text("Không có dòng nhật ký nào khớp.").wait_for()
+        await browser.close()
+    with world.sessions() as session:
+        answered = session.scalars(select(UnansweredQuestion.answered_by)).all()
+    assert answered == [1, 1] and asked < other

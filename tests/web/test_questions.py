@@ -300,3 +300,5 @@ def test_without_the_texts_loaded_the_page_lists_but_writes_nothing(
     assert page.status_code == 422 and web_vi.ANSWER_NO_LIBRARY in page.text
     assert answers(world) == []
     assert app_client.get("/web/questions/answers").status_code == 200
+    edited = app_client.get("/web/questions/answers?done=added&id=x&closed=1")
+    assert edited.status_code == 200 and "Đã lưu" not in edited.text

@@ -73,13 +73,17 @@ def answers(
     session: Db,
     templates: Templates,
     done: str = "",
-    id: int = 0,
-    closed: int = 0,
-    pushed: int = 0,
+    id: str = "",
+    closed: str = "",
+    pushed: str = "",
 ) -> Response:
-    """Withdrawn answers first (they need the office), then those in force."""
+    """Withdrawn answers first (they need the office), then those in force; `done` and its
+    figures: what the last action did (the redirect after it says so)."""
     office_only(who)
-    notice = DONE[done].format(id=id, closed=closed, pushed=pushed) if done in DONE else ""
+    figures = {"id": id, "closed": closed, "pushed": pushed}
+    notice = ""
+    if done in DONE and all(v.isdigit() for v in figures.values() if v):
+        notice = DONE[done].format(**{k: v or "0" for k, v in figures.items()})
     return _page(request, who, dash, session, templates, notice=notice)
 
 

@@ -163,22 +163,22 @@ def audit_log(
     person: str = "",
     since: Annotated[str, Query(alias="from")] = "",
     until: Annotated[str, Query(alias="to")] = "",
-    page: int = 1,
+    page: str = "1",
 ) -> Response:
-    """A page of the log, newest first."""
+    """A page of the log, newest first (a page number that is not one: the first)."""
     office_only(who)
     filters = Filters(unit.strip()[:100], person.strip()[:100], since.strip(), until.strip())
     query, notes = build_query(session, filters, dash.tz)
     total = audit.count(session, query)
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    rows = audit.page(session, query, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    wanted = min(max(int(page) if page.isdigit() else 1, 1), pages)
+    rows = audit.page(session, query, offset=(wanted - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     context = {
         "viewer": who,
         "lines": _lines(session, rows),
         "filters": filters,
         "notes": notes,
-        "page": page,
+        "page": wanted,
         "pages": pages,
         "total": total,
     }
