@@ -130,12 +130,10 @@ def save_answer(
     what was typed and why, and nothing written."""
     office_only(who)
     form.errors = form.check(question_required=not form.item)
-    asked: list[Asked] = []
-    if form.item:
-        parsed = parse_item(form.item)
-        asked = item_rows(session, parsed) if parsed else []
-        if not asked:
-            form.errors.append(web_vi.ANSWER_ITEM_GONE.format(item=form.item))
+    parsed = parse_item(form.item) if form.item else None
+    asked = item_rows(session, parsed) if parsed else []
+    if form.item and not asked:
+        form.errors.append(web_vi.ANSWER_ITEM_GONE.format(item=form.item))
     library = dash.curated
     provisions: list[Provision] = []
     if library is None:
@@ -154,7 +152,7 @@ def save_answer(
         provisions=provisions,
         also=form.also_list,
         asked=asked,
-        source=form.item,
+        source=str(parsed) if parsed else "",
         push_to=dash.push_channels if form.push else (),
     )
     org.audit(
@@ -166,7 +164,7 @@ def save_answer(
         before=None,
         after={
             "question": wording,
-            "source": form.item,
+            "source": str(parsed) if parsed else "",
             "citations": [p.citation.basis() for p in provisions],
             "closed": len(added.closed),
             "pushed": added.pushed,
