@@ -5,10 +5,11 @@ periods each, registrations for 90% of the units in every movement (mostly appro
 submitted), 20,000 progress reports and an office person, seeded with bulk Core inserts. The
 office person signs in through the real one-time link (the link's page, then its button's POST),
 then the real app (bot.web.app.mount) is asked, through FastAPI's TestClient, for the movements
-page, a unit's page and the review page, repeatedly, and approves submitted registrations one
-by one. Server time is measured inside the app by a middleware (request in to response out,
-the page rendered), on SQLite (a file, WAL) and on PostgreSQL (a private schema on
-127.0.0.1:5432, dropped at the end; skipped with the reason when unreachable).
+page, a unit's page, the review page and the audit log (unfiltered, by a unit's code, by a
+person's name; one row per registration and per report seeded), repeatedly, and approves
+submitted registrations one by one. Server time is measured inside the app by a middleware
+(request in to response out, the page rendered), on SQLite (a file, WAL) and on PostgreSQL
+(a private schema on 127.0.0.1:5432, dropped at the end; skipped with the reason when unreachable).
 
 Prints a table, then, as the last line, one JSON object.
 
@@ -48,6 +49,7 @@ from bot.reminders.reach import RoutingPolicy, route_by  # noqa: E402
 from bot.store import org, web_sessions  # noqa: E402
 from bot.store.db import make_engine, migrate, session_factory  # noqa: E402
 from bot.store.models import (  # noqa: E402
+    AuditLog,
     ChannelIdentity,
     Cluster,
     ClusterMember,
@@ -75,7 +77,7 @@ REPORTS = 20_000
 # Registration states of the seeded units, by share (the rest have none).
 STATES = [("approved", 0.55), ("submitted", 0.25), ("pending_confirmation", 0.05)]
 STATES += [("returned", 0.03), ("draft", 0.02)]
-PAGES = ("movements", "unit", "review", "approve")
+PAGES = ("movements", "unit", "review", "audit", "audit_unit", "audit_person", "approve")
 
 
 def table(model: Any) -> Table:
@@ -295,6 +297,22 @@ def seed(sessions: sessionmaker[Session], units: int, rng: random.Random) -> int
             for r, p in rng.sample(slots, min(REPORTS, len(slots)))
         ]
         bulk(session, ProgressReport, reports)
+        audit = [  # who filed what: a row per registration and per report
+            {
+                "at": submitted - timedelta(minutes=i),
+                "person_id": None,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "before": None,
+                "after": {"status": "submitted"},
+            }
+            for i, (action, entity, entity_id) in enumerate(
+                [("registration.submitted", "registration", r) for r, _m in reportable]
+                + [("report.submitted", "progress_report", i + 1) for i in range(len(reports))]
+            )
+        ]
+        bulk(session, AuditLog, audit)
     return office
 
 
@@ -392,6 +410,11 @@ def run(url: str, backend: str, units: int, repeat: int) -> Result:
                 "movements": lambda: "/web/movements",
                 "unit": lambda: f"/web/units/{rng.randint(1, units)}",
                 "review": lambda: "/web/review",
+                "audit": lambda: "/web/audit",
+                "audit_unit": lambda: f"/web/audit?unit=U{rng.randint(1, units):04d}",
+                "audit_person": lambda: (
+                    f"/web/audit?person=c%C3%A1n+b%E1%BB%99+{rng.randint(1, units)}-0"
+                ),
             }
             for i in range(repeat + 2):  # the first two warm up (imports, template compiles)
                 for page, path in paths.items():

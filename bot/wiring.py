@@ -249,15 +249,18 @@ def build_channels(settings: Settings, sessions: sessionmaker[Session]) -> dict[
     return registry.build_channels(settings, context)
 
 
-def build_services(settings: Settings, *, webhooks: bool = False) -> Services:
+def build_services(
+    settings: Settings, *, webhooks: bool = False, assistant: Assistant | None = None
+) -> Services:
     """The assistant with its platforms, the inbox worker, the sender and the reminder loop.
     `webhooks`: updates arrive by webhook (`thidua serve`), whose answer acknowledges a
-    pressed button; otherwise by long polling, and the worker acknowledges them."""
+    pressed button; otherwise by long polling, and the worker acknowledges them.
+    `assistant`: one already built (the dashboard shares its curated answers)."""
     from bot.delivery.sender import OutboxSender, worker_share
     from bot.delivery.services import Services
     from bot.delivery.worker import InboxWorker, Retries
 
-    assistant = build_assistant(settings)
+    assistant = assistant or build_assistant(settings)
     index = assistant.index
     metrics.probe(
         "thidua_index_chunks", "Passages in the knowledge index.", lambda: len(index.chunks())

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.admin.tables import Column, ImportFailed, ImportSummary, Row, RowError
 from bot.admin.values import parse_date
-from bot.core.answering import add_answer, close_matching, notify
+from bot.core.answering import add_answer, update_answer
 from bot.core.cited import CiteError, Provision
 from bot.core.curated import CuratedLibrary
 from bot.i18n import vi
@@ -184,17 +184,14 @@ def _update(
 ) -> None:
     row = store.get(session, item.id or 0)
     assert row is not None
-    now = library.now()
-    changed = row.answer != item.answer or row.question != item.question
-    row.question, row.answer = item.question, item.answer
-    if item.answered_on is not None:
-        row.answered_on = item.answered_on
-    elif changed:
-        row.answered_on = now.date()
-    store.restore(session, row, [p.to_json() for p in item.provisions], now)
-    row.questions.clear()
-    session.flush()
-    store.add_wordings(session, row, library.wordings([item.question, *item.also]))
-    closed = close_matching(session, library, row)
-    if push_to and closed:
-        notify(session, library, row, closed, push_to)
+    update_answer(
+        session,
+        library,
+        row,
+        question=item.question,
+        text=item.answer,
+        provisions=item.provisions,
+        also=item.also,
+        answered_on=item.answered_on,
+        push_to=push_to,
+    )

@@ -72,11 +72,11 @@ def _curated(
     return wiring.curated_library(settings, sessions, index, lambda: datetime.now(settings.tz))
 
 
-def _channels() -> set[str]:
+def push_channels() -> frozenset[str]:
     """The chat platforms a push can go out on (the serving process sends it)."""
     from bot.channels.registry import CHANNELS
 
-    return {name for name, _module in CHANNELS}
+    return frozenset(name for name, _module in CHANNELS)
 
 
 def review_after_ingest(settings: Settings, index: KnowledgeIndex) -> None:
@@ -112,8 +112,7 @@ def answers_add(
 ) -> None:
     """Thêm câu trả lời của Ban cho một câu hỏi (từ danh sách chờ hoặc mới), kèm căn cứ; báo
     cho những người đã hỏi."""
-    from bot.core.answering import Asked, add_answer, item_rows, parse_item
-    from bot.core.cited import CiteError
+    from bot.core.answering import Asked, add_answer, item_rows, parse_item, provisions_of
 
     settings = _settings(ctx)
     if not text or not text.strip():
@@ -129,12 +128,7 @@ def answers_add(
         asked: list[Asked] = item_rows(session, parsed) if parsed else []
         if parsed and not asked:
             raise _fail(vi.ANSWER_BAD_ITEM.format(item=item))
-        provisions, errors = [], []
-        for spec in cite:
-            try:
-                provisions.append(library.provision(spec))
-            except CiteError as error:
-                errors.append(str(error))
+        provisions, errors = provisions_of(library, cite)
         if errors:
             raise _fail("\n".join(errors))
         wording = (question or "").strip() or asked[-1].question
@@ -147,7 +141,7 @@ def answers_add(
             also=also or [],
             asked=asked,
             source=str(parsed) if parsed else "",
-            push_to=() if no_push else _channels(),
+            push_to=() if no_push else push_channels(),
         )
         typer.echo(vi.ANSWER_ADDED.format(id=added.row.id, question=wording))
         for provision in provisions:
@@ -212,6 +206,7 @@ def answers_remove(ctx: typer.Context, answer: IdArgument) -> None:
 @answers_app.command("restore")
 def answers_restore(ctx: typer.Context, answer: IdArgument) -> None:
     """Dùng lại một câu trả lời đã tạm rút, sau khi Ban xem lại (căn cứ theo văn bản hiện tại)."""
+    from bot.core.answering import restore_answer
     from bot.core.cited import CiteError
 
     settings = _settings(ctx)
@@ -221,10 +216,9 @@ def answers_restore(ctx: typer.Context, answer: IdArgument) -> None:
         if row is None:
             raise _fail(vi.ANSWER_BAD_ID.format(id=answer))
         try:
-            provisions = library.revalidate(row)
+            restore_answer(session, library, row)
         except CiteError as error:
             raise _fail(str(error)) from None
-        store.restore(session, row, [p.to_json() for p in provisions], library.now())
     typer.echo(vi.ANSWER_RESTORED.format(id=found))
 
 
@@ -253,7 +247,7 @@ def answers_import(
 
     settings = _settings(ctx)
     rows = read_import(file, COLUMNS)
-    push_to = () if no_push else _channels()
+    push_to = () if no_push else push_channels()
     with _library(settings) as (sessions, library):
         write_import(
             file,

@@ -39,7 +39,7 @@ def unanswered_command(ctx: typer.Context, limit: LimitOption = 50) -> None:
     settings = _settings(ctx)
     with wiring.open_records(settings) as sessions, sessions() as session:
         groups = unanswered.open_groups(session, limit)
-        disliked = _by_question(answer_log.disliked(session))[:limit]
+        disliked = answer_log.disliked_groups(session)[:limit]
         if not groups and not disliked:
             typer.echo(vi.UNANSWERED_EMPTY)
             return
@@ -70,14 +70,6 @@ def unanswered_command(ctx: typer.Context, limit: LimitOption = 50) -> None:
             for reason in dict.fromkeys(r.reason for r in rows if r.reason):
                 typer.echo(vi.UNANSWERED_REASON.format(reason=reason))
         typer.echo(vi.UNANSWERED_HOW)
-
-
-def _by_question(rows: list[AnswerLog]) -> list[list[AnswerLog]]:
-    """👎 answers grouped by their folded question, most disliked first."""
-    groups: dict[str, list[AnswerLog]] = defaultdict(list)
-    for row in rows:
-        groups[row.question_key].append(row)
-    return sorted(groups.values(), key=lambda g: (-len(g), -g[-1].id))
 
 
 def feedback_command(

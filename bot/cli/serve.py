@@ -48,8 +48,11 @@ def worker_app() -> Any:
 
     settings = Settings()
     logs.configure(settings.log_level, settings.log_format)  # a fresh process: no root callback
-    services = wiring.build_services(settings, webhooks=True)
-    dashboard = build_dashboard(settings, services.sessions, services.now, services.channels)
+    assistant = wiring.build_assistant(settings)
+    services = wiring.build_services(settings, webhooks=True, assistant=assistant)
+    dashboard = build_dashboard(
+        settings, services.sessions, services.now, services.channels, assistant.qa.curated
+    )
     app = create_app(services, dashboard)
     tune_for_server()
     return app
@@ -74,12 +77,15 @@ def serve(ctx: typer.Context, workers: WorkersOption = None) -> None:
         "log_config": None,  # uvicorn's loggers go to ours (bot.cli.logs), JSON lines included
     }
     if settings.web_workers == 1:
-        services = wiring.build_services(settings, webhooks=True)
+        assistant = wiring.build_assistant(settings)
+        services = wiring.build_services(settings, webhooks=True, assistant=assistant)
         if not services.channels:
             typer.echo(vi.NO_CHANNEL_CONFIGURED, err=True)
         from bot.cli.web import build_dashboard
 
-        dashboard = build_dashboard(settings, services.sessions, services.now, services.channels)
+        dashboard = build_dashboard(
+            settings, services.sessions, services.now, services.channels, assistant.qa.curated
+        )
         app = create_app(services, dashboard)
         tune_for_server()
         uvicorn.run(app, **common)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from sqlalchemy import select
@@ -18,6 +18,9 @@ from bot.store import web_sessions
 from bot.store.models import Person
 from bot.store.phone import normalize_phone
 from bot.web.dashboard import Dashboard
+
+if TYPE_CHECKING:
+    from bot.core.curated import CuratedLibrary
 
 web_app = typer.Typer(help="Trang quản lý: liên kết đăng nhập.", no_args_is_help=True)
 
@@ -40,8 +43,11 @@ def build_dashboard(
     sessions: sessionmaker[Session],
     now: Callable[[], datetime],
     channels: Collection[str] | None = None,
+    curated: CuratedLibrary | None = None,
 ) -> Dashboard:
+    """`curated`: the serving assistant's own library (one index and embedder per process)."""
     from bot import wiring
+    from bot.cli.answers import push_channels
 
     return Dashboard(
         sessions=sessions,
@@ -55,6 +61,8 @@ def build_dashboard(
         session_lifetime=timedelta(hours=settings.web_session_hours),
         secure_cookies=settings.web_base_url.startswith("https://"),
         bot_username=settings.telegram_bot_username,
+        curated=curated,
+        push_channels=push_channels(),
     )
 
 

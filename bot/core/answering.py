@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.cited import Provision
+from bot.core.cited import CiteError, Provision
 from bot.core.curated import CuratedLibrary, best_match, day
 from bot.core.questions import same_question
 from bot.i18n import vi
@@ -80,6 +80,21 @@ def _unanswered(row: UnansweredQuestion) -> Asked:
 
 def _disliked(row: AnswerLog) -> Asked:
     return Asked("F", row.id, row.channel, row.chat_id, row.question, row.asked_at)
+
+
+def provisions_of(
+    library: CuratedLibrary, specs: Sequence[str]
+) -> tuple[list[Provision], list[str]]:
+    """The provisions `specs` name, and why each one that cannot be used cannot: what the
+    office typed is checked against the loaded texts before anything is written."""
+    found: list[Provision] = []
+    errors: list[str] = []
+    for spec in specs:
+        try:
+            found.append(library.provision(spec))
+        except CiteError as error:
+            errors.append(str(error))
+    return found, errors
 
 
 @dataclass(frozen=True)
@@ -195,3 +210,42 @@ def notify(
         )
         messages.append(Queued(channel, chat_id, reply, f"curated:{row.id}:{channel}:{chat_id}"))
     return outbox.enqueue_many(session, messages, now=library.now())
+
+
+def update_answer(
+    session: Session,
+    library: CuratedLibrary,
+    row: CuratedAnswer,
+    *,
+    question: str,
+    text: str,
+    provisions: Sequence[Provision],
+    also: Sequence[str] = (),
+    answered_on: date | None = None,
+    push_to: Collection[str] = (),
+) -> list[Asked]:
+    """The office rewrites an answer: its wordings are replaced, it is back in use on the
+    provisions given (checked by the caller), and whatever it now answers is closed and told.
+    A changed text or question dates the answer today unless `answered_on` says otherwise."""
+    now = library.now()
+    changed = row.answer != text or row.question != question
+    row.question, row.answer = question, text
+    if answered_on is not None:
+        row.answered_on = answered_on
+    elif changed:
+        row.answered_on = now.date()
+    store.restore(session, row, [p.to_json() for p in provisions], now)
+    row.questions.clear()
+    session.flush()
+    store.add_wordings(session, row, library.wordings([question, *also]))
+    closed = close_matching(session, library, row)
+    if push_to and closed:
+        notify(session, library, row, closed, push_to)
+    return closed
+
+
+def restore_answer(session: Session, library: CuratedLibrary, row: CuratedAnswer) -> None:
+    """A withdrawn answer back in use after review, resting on its provisions as they read
+    now; CiteError when one is gone or no longer in force (the answer stays withdrawn)."""
+    provisions = library.revalidate(row)
+    store.restore(session, row, [p.to_json() for p in provisions], library.now())

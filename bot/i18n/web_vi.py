@@ -5,6 +5,8 @@ from __future__ import annotations
 APP_TITLE = "Trợ lý Thi đua — Trang quản lý"
 NAV_MOVEMENTS = "Phong trào"
 NAV_REVIEW = "Duyệt đăng ký"
+NAV_QUESTIONS = "Câu hỏi"
+NAV_AUDIT = "Nhật ký"
 SIGN_OUT = "Đăng xuất"
 SIGNED_IN_AS = "Đang đăng nhập: {name}"
 
@@ -170,7 +172,7 @@ UNIT_NO_PLEDGE = "Cụm/khối của đơn vị chưa mở giao ước nào."
 UNIT_REMINDERS = "Lời nhắc và thông báo gần đây"
 UNIT_NO_REMINDERS = "Chưa có lời nhắc nào gửi đến đơn vị."
 COL_SENT_AT = "Thời điểm"
-COL_SUBJECT = "Nội dung"
+COL_REMINDER_SUBJECT = "Nội dung"
 COL_RECIPIENT = "Người nhận"
 COL_CHANNEL = "Kênh"
 REMINDER_REGISTRATION = "Đăng ký thi đua — {movement}"
@@ -249,3 +251,129 @@ EXPORT_FILE_PER_UNIT = " - từng đơn vị"
 TEMPLATE_FILE = "Mẫu nhập - {kind}.xlsx"
 COL_INVITE = "Mã mời"
 INVITE_PENDING = "Đã cấp mã, còn hạn đến {at}"
+
+# Questions: what the bot could not answer, and the office's answers
+QUESTIONS_TITLE = "Câu hỏi chờ Ban trả lời"
+QUESTIONS_TABS_LABEL = "Các mục của trang câu hỏi"
+QUESTIONS_TABS_WAITING = "Câu hỏi chờ trả lời"
+QUESTIONS_TABS_ANSWERS = "Câu trả lời của Ban"
+QUESTIONS_NEW = "✍️ Viết câu trả lời cho câu hỏi mới"
+UNANSWERED_HEADING = "Câu hỏi trợ lý chưa trả lời được (hỏi nhiều nhất trước)"
+UNANSWERED_NONE = "Không có câu hỏi nào đang chờ."
+UNANSWERED_META = "{item} · hỏi {count} lần, {chats} cuộc trò chuyện · lần cuối {last}"
+DISLIKED_HEADING = "Câu trả lời bị đánh giá 👎 (nhiều nhất trước)"
+DISLIKED_NONE = "Không có câu trả lời nào bị đánh giá 👎 đang chờ."
+DISLIKED_META = "{item} · {count} lượt 👎 · lần cuối {last}"
+DISLIKED_REASONS = "Lý do người hỏi nêu"
+DISLIKED_ANSWER = "Câu trả lời trợ lý đã đưa"
+DISLIKED_BASIS = "Căn cứ đã dẫn: {basis}"
+WRITE_ANSWER = "Trả lời câu hỏi này"
+MORE_WAITING = "Chỉ hiện {shown} nhóm đầu."
+
+ANSWER_FORM_NEW = "Viết câu trả lời của Ban"
+ANSWER_FORM_EDIT = "Sửa câu trả lời A{id}"
+ANSWER_FOR_ITEM = "Trả lời mục {item}: {count} lượt hỏi đang chờ"
+ANSWER_ASKED_AS = "Các cách đã hỏi"
+FIELD_QUESTION = "Câu hỏi"
+FIELD_QUESTION_HINT = "Câu hỏi như cán bộ hay hỏi"
+FIELD_ANSWER = "Câu trả lời"
+FIELD_ANSWER_HINT = "Nội dung Ban trả lời, ngắn gọn, rõ ràng"
+FIELD_CITES = "Căn cứ (mỗi dòng một căn cứ)"
+FIELD_CITES_HINT = "khoản 1 Điều 75 Luật Thi đua, khen thưởng\n06/2022/QH15 Điều 84 khoản 1"
+FIELD_ALSO = "Cách hỏi khác (không bắt buộc, mỗi dòng một câu)"
+FIELD_PUSH = "Báo câu trả lời tới những người đã hỏi (qua trợ lý)"
+ANSWER_SAVE = "Lưu câu trả lời"
+ANSWER_CANCEL = "Quay lại"
+ANSWER_ERRORS = "Chưa lưu được, mời sửa:"
+ANSWER_NEED_QUESTION = "Cần ghi câu hỏi."
+ANSWER_NEED_TEXT = "Cần ghi nội dung câu trả lời."
+ANSWER_NEED_CITE = "Cần ít nhất một căn cứ (văn bản và Điều)."
+ANSWER_TOO_LONG = "{field} dài quá {limit} ký tự."
+ANSWER_TOO_MANY = "{field}: nhiều nhất {limit} dòng."
+ANSWER_ITEM_GONE = "Mục {item} không còn chờ trả lời (có thể Ban vừa trả lời)."
+ANSWER_NO_LIBRARY = (
+    "Máy chủ chưa nạp kho văn bản nên không kiểm tra được căn cứ; chưa thể lưu câu trả lời. "
+    "Mời báo người quản trị (thidua serve nạp kho văn bản khi chạy)."
+)
+ANSWER_CONFLICT = "Câu trả lời này vừa được thay đổi ở nơi khác; mời tải lại trang."
+
+CURATED_TITLE = "Câu trả lời của Ban Thi đua - Khen thưởng"
+CURATED_WITHDRAWN_HEADING = "Tạm rút, chờ Ban xem lại"
+CURATED_WITHDRAWN_NONE = "Không có câu trả lời nào cần xem lại."
+CURATED_ACTIVE_HEADING = "Đang dùng"
+CURATED_ACTIVE_NONE = "Ban chưa có câu trả lời nào đang dùng."
+CURATED_META = "A{id} · trả lời ngày {date}"
+CURATED_FROM = " · từ mục {source}"
+CURATED_BASIS = "Căn cứ: {basis}"
+CURATED_ALSO = "Cách hỏi khác"
+CURATED_NOTE = "Lý do tạm rút: {note}"
+CURATED_EDIT = "✏️ Sửa"
+CURATED_WITHDRAW = "Tạm rút"
+CURATED_WITHDRAW_NOTE = "Lý do tạm rút (không bắt buộc)"
+CURATED_RESTORE = "↩️ Dùng lại"
+CURATED_BY_OFFICE = "Ban rút lại ngày {date}"
+DONE_ADDED = (
+    "Đã lưu câu trả lời A{id}; đã đóng {closed} câu hỏi cùng ý, báo tới {pushed} cuộc trò chuyện."
+)
+DONE_UPDATED = "Đã sửa câu trả lời A{id}; câu trả lời đang được dùng."
+DONE_WITHDRAWN = "Đã tạm rút câu trả lời A{id}; trợ lý không dùng nữa cho đến khi Ban dùng lại."
+DONE_RESTORED = "Đã dùng lại câu trả lời A{id}, theo nội dung văn bản hiện tại."
+RESTORE_FAILED = "Chưa dùng lại được A{id}: {reason} Mời sửa căn cứ của câu trả lời."
+
+# The audit log
+AUDIT_TITLE = "Nhật ký thay đổi"
+AUDIT_UNIT = "Đơn vị (tên hoặc mã)"
+AUDIT_PERSON = "Người thực hiện (tên hoặc số điện thoại)"
+AUDIT_FROM = "Từ ngày"
+AUDIT_TO = "Đến ngày"
+AUDIT_DATE_HINT = "dd/mm/yyyy"
+AUDIT_CLEAR = "Bỏ lọc"
+AUDIT_BAD_DATE = "{field}: «{value}» không phải ngày dạng dd/mm/yyyy; chưa lọc theo ngày này."
+AUDIT_DATES_REVERSED = "«Từ ngày» sau «Đến ngày»: không có dòng nào trong khoảng đó."
+AUDIT_NO_UNIT = "Không có đơn vị nào khớp «{value}»."
+AUDIT_NO_PERSON = "Không có cán bộ nào khớp «{value}»."
+AUDIT_NONE = "Không có dòng nhật ký nào khớp."
+AUDIT_PAGE = "{total} dòng, trang {page}/{pages} (mới nhất trước)."
+COL_AT = "Thời gian"
+COL_ACTOR = "Người thực hiện"
+COL_ACTION = "Thao tác"
+COL_SUBJECT = "Đối tượng"
+COL_DETAILS = "Chi tiết"
+AUDIT_SYSTEM = "hệ thống / dòng lệnh"
+AUDIT_BEFORE = "Trước"
+AUDIT_AFTER = "Sau"
+AUDIT_ENTITIES = {
+    "registration": "đăng ký thi đua",
+    "progress_report": "báo cáo",
+    "pledge": "giao ước",
+    "channel_identity": "tài khoản trò chuyện",
+    "person": "cán bộ",
+    "unit": "đơn vị",
+    "cluster": "cụm/khối",
+    "movement": "phong trào",
+    "curated_answer": "câu trả lời của Ban",
+}
+AUDIT_ACTIONS = {
+    "registration.draft": "Lưu nháp đăng ký",
+    "registration.pending_confirmation": "Gửi thủ trưởng xác nhận đăng ký",
+    "registration.submitted": "Nộp đăng ký",
+    "registration.returned": "Trả lại đăng ký",
+    "registration.approved": "Duyệt đăng ký",
+    "report.pending_head": "Gửi thủ trưởng xác nhận báo cáo",
+    "report.submitted": "Nộp báo cáo",
+    "report.returned": "Trả lại báo cáo",
+    "pledge.open": "Mở ký giao ước",
+    "pledge.sign": "Ký giao ước",
+    "pledge.close": "Đóng giao ước",
+    "identity.link": "Liên kết tài khoản",
+    "identity.link_failed": "Liên kết tài khoản không thành",
+    "identity.link_throttled": "Tạm khoá liên kết tài khoản",
+    "invite.create": "Cấp mã mời",
+    "movement.create": "Tạo phong trào",
+    "movement.update": "Sửa phong trào",
+    "import": "Nhập danh sách",
+    "curated.add": "Thêm câu trả lời của Ban",
+    "curated.update": "Sửa câu trả lời của Ban",
+    "curated.withdraw": "Tạm rút câu trả lời của Ban",
+    "curated.restore": "Dùng lại câu trả lời của Ban",
+}

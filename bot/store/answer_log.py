@@ -7,6 +7,7 @@ answer; pressing one rates that row.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -107,6 +108,15 @@ def disliked(session: Session, *, open_only: bool = True) -> list[AnswerLog]:
     if open_only:
         query = query.where(AnswerLog.answered_by.is_(None))
     return list(session.scalars(query.order_by(AnswerLog.id)))
+
+
+def disliked_groups(session: Session) -> list[list[AnswerLog]]:
+    """The open 👎 answers grouped by their folded question (each group oldest first), the
+    most disliked question first, then the newest."""
+    groups: dict[str, list[AnswerLog]] = defaultdict(list)
+    for row in disliked(session):
+        groups[row.question_key].append(row)
+    return sorted(groups.values(), key=lambda g: (-len(g), -g[-1].id))
 
 
 def mark_answered(session: Session, row_ids: Sequence[int], curated_id: int) -> None:

@@ -21,7 +21,7 @@ from bot.i18n import web_vi
 from bot.store.db import writes_from_threads
 from bot.web import metrics, webhooks
 from bot.web.dashboard import HERE, Dashboard, PageError, make_templates
-from bot.web.routers import auth, exports, movements, org, review, units
+from bot.web.routers import answers, audit, auth, exports, movements, org, questions, review, units
 
 TITLES = {
     404: web_vi.NOT_FOUND_TITLE,
@@ -70,7 +70,7 @@ def mount(app: FastAPI, dashboard: Dashboard) -> None:
     app.state.dashboard = dashboard
     app.state.templates = templates
     app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
-    for module in (auth, movements, units, review, org, exports):
+    for module in (auth, movements, units, review, org, exports, questions, answers, audit):
         app.include_router(module.router)
 
     @app.exception_handler(PageError)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
@@ -20,6 +21,9 @@ from bot.i18n import web_vi
 from bot.reminders.chase import Chaser
 from bot.store.files import FileStore
 from bot.store.web_sessions import LINK_TTL
+
+if TYPE_CHECKING:  # the knowledge stack is the composition root's to load
+    from bot.core.curated import CuratedLibrary
 
 __all__ = ["LINK_TTL", "Dashboard", "PageError", "make_templates"]
 
@@ -41,6 +45,10 @@ class Dashboard:
     session_lifetime: timedelta = timedelta(hours=12)
     secure_cookies: bool = False  # behind HTTPS: the cookie only travels over it
     bot_username: str = ""  # the Telegram bot's name: invite codes shown with their t.me link
+    # The office's curated answers over the loaded texts (the bot's own); None: the Questions
+    # page lists what waits but cannot check citations, so it writes nothing.
+    curated: CuratedLibrary | None = None
+    push_channels: frozenset[str] = frozenset()  # where a new answer is told to who asked
 
     def today(self) -> date:
         return self.now().astimezone(self.tz).date()
@@ -57,9 +65,14 @@ def _date(value: date | datetime | None, tz: ZoneInfo | None = None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def _moment(value: datetime | None, tz: ZoneInfo) -> str:
+    return value.astimezone(tz).strftime("%d/%m/%Y %H:%M") if value is not None else ""
+
+
 def make_templates(tz: ZoneInfo) -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["vndate"] = lambda value: _date(value, tz)
+    templates.env.filters["vntime"] = lambda value: _moment(value, tz)
     templates.env.globals["t"] = web_vi
     return templates
 

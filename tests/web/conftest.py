@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.core.curated import CuratedLibrary
 from bot.reminders.calendar import WorkCalendar
 from bot.reminders.chase import Chaser
 from bot.reminders.handoffs import HandoffPusher
@@ -16,6 +18,8 @@ from bot.reminders.reach import RoutingPolicy, route_by
 from bot.store import web_sessions
 from bot.web.app import create_app
 from bot.web.dashboard import LINK_TTL, Dashboard
+from knowledge.registry import DocumentRegistry
+from tests import answers_kit
 from tests.forms.conftest import World, build_world
 from tests.integration.services import services
 
@@ -41,6 +45,30 @@ def world(tmp_path: Path) -> Iterator[World]:
     built = build_world(f"sqlite:///{tmp_path / 'thidua.db'}", tmp_path / "files")
     yield built
     built.engine.dispose()
+
+
+def library_for(world: World, data_dir: Path) -> CuratedLibrary:
+    """The office's curated answers over the bundled texts, on the world's records and clock."""
+    index = answers_kit.bundled_index(data_dir)
+    return CuratedLibrary(
+        world.sessions, index.embedder, index, world.clock, registry=DocumentRegistry.bundled()
+    )
+
+
+def with_answers(world: World, data_dir: Path) -> Dashboard:
+    """The dashboard as `thidua serve` builds it: with the assistant's curated answers."""
+    return replace(
+        dashboard_for(world),
+        curated=library_for(world, data_dir),
+        push_channels=frozenset({"telegram", "zalo_bot"}),
+    )
+
+
+@pytest.fixture
+def answers_client(world: World, bundled_data_dir: Path) -> Iterator[TestClient]:
+    app = create_app(services(world, {}, background=False), with_answers(world, bundled_data_dir))
+    with TestClient(app) as client:
+        yield client
 
 
 @pytest.fixture
@@ -72,4 +100,12 @@ def sign_in(client: TestClient, world: World, user: str) -> str:
         return next(iter(rows)).csrf
 
 
-__all__ = ["LINK_TTL", "dashboard_for", "link_for", "sign_in", "timedelta"]
+__all__ = [
+    "LINK_TTL",
+    "dashboard_for",
+    "library_for",
+    "link_for",
+    "sign_in",
+    "timedelta",
+    "with_answers",
+]

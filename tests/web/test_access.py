@@ -281,3 +281,78 @@ def test_a_decision_nobody_can_receive_is_said_on_the_page(
         ).all()
         assert logged and set(logged) == {reminder_rows.UNREACHED}
         assert session.scalar(select(OutboxMessage.id)) is None
+
+
+OFFICE_PAGES = ("/web/questions", "/web/questions/answers", "/web/questions/new", "/web/audit")
+
+
+def curated_answer(world: World) -> int:
+    """A curated answer in force, as `thidua answers add` leaves one (no wordings needed)."""
+    from bot.store import curated
+
+    with world.sessions.begin() as session:
+        row = curated.add(
+            session,
+            question="Ai tặng Giấy khen?",
+            answer="Thủ trưởng đơn vị.",
+            citations=[],
+            answered_on=world.clock().date(),
+            wordings=[],
+            now=world.clock(),
+        )
+        return row.id
+
+
+@pytest.mark.parametrize("user", sorted(MATRIX))
+def test_questions_and_audit_are_the_offices_alone(
+    app_client: TestClient, world: World, user: str
+) -> None:
+    """A unit head or a cluster lead sees neither, not even for their own units."""
+    answer_id = curated_answer(world)
+    sign_in(app_client, world, user)
+    expected = OK if user == "office" else DENIED
+    for path in (*OFFICE_PAGES, f"/web/questions/answers/{answer_id}/edit"):
+        assert app_client.get(path).status_code == expected, path
+    nav = app_client.get("/web/movements").text
+    assert ('href="/web/questions"' in nav) == (user == "office")
+    assert ('href="/web/audit"' in nav) == (user == "office")
+
+
+@pytest.mark.parametrize("user", ["head", "head2", "officer"])
+def test_others_cannot_answer_withdraw_restore_or_rewrite_by_url(
+    app_client: TestClient, world: World, user: str
+) -> None:
+    from bot.store.models import CuratedAnswer
+
+    answer_id = curated_answer(world)
+    csrf = sign_in(app_client, world, user)
+    form = {
+        "csrf": csrf,
+        "question": "Câu hỏi?",
+        "text": "Trả lời.",
+        "cites": "Điều 75 06/2022/QH15",
+    }
+    base = f"/web/questions/answers/{answer_id}"
+    for path in ("/web/questions/new", f"{base}/edit", f"{base}/withdraw", f"{base}/restore"):
+        assert app_client.post(path, data=form).status_code == DENIED, path
+    with world.sessions() as session:
+        row = session.get(CuratedAnswer, answer_id)
+        assert row is not None and row.status == "active" and row.answer == "Thủ trưởng đơn vị."
+        assert session.scalars(select(CuratedAnswer.id)).all() == [answer_id]
+
+
+def test_a_forged_post_on_the_questions_pages_is_refused(
+    app_client: TestClient, world: World
+) -> None:
+    from bot.store.models import CuratedAnswer
+
+    answer_id = curated_answer(world)
+    sign_in(app_client, world, "office")
+    form = {"question": "Câu hỏi?", "text": "Trả lời.", "cites": "Điều 75 06/2022/QH15"}
+    base = f"/web/questions/answers/{answer_id}"
+    for path in ("/web/questions/new", f"{base}/edit", f"{base}/withdraw", f"{base}/restore"):
+        assert app_client.post(path, data=form).status_code == DENIED, path
+        assert app_client.post(path, data={**form, "csrf": "x" * 43}).status_code == DENIED
+    with world.sessions() as session:
+        row = session.get(CuratedAnswer, answer_id)
+        assert row is not None and row.status == "active"

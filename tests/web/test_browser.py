@@ -2,7 +2,9 @@
 the movements page, a unit, return one registration (its notice reaches the fake Telegram
 server) and approve another, sign out; upload a people file with a bad row (its error shown,
 nothing written), then a good one, issue an invite, download an export and read it with
-openpyxl. Screenshots go to tests/web/screenshots/ (git-ignored)."""
+openpyxl; answer a waiting question with a cited curated answer and see it in force, then
+filter the audit log, at a phone's width. Screenshots go to tests/web/screenshots/
+(git-ignored)."""
 
 from __future__ import annotations
 
@@ -18,15 +20,22 @@ from sqlalchemy import func, select
 
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.i18n import vi
-from bot.store.models import ChannelIdentity, InviteCode, Person, Registration
+from bot.store.models import (
+    ChannelIdentity,
+    InviteCode,
+    Person,
+    Registration,
+    UnansweredQuestion,
+)
 from bot.web.app import create_app
 from tests.fakes.telegram_api import FakeTelegram
 from tests.forms.conftest import World
 from tests.integration.live import serving
 from tests.integration.services import FAST, services, settle
-from tests.web.conftest import dashboard_for, link_for
+from tests.web.conftest import dashboard_for, link_for, with_answers
 from tests.web.test_access import submitted
 from tests.web.test_org import GOOD_PEOPLE, PEOPLE_HEADER, csv_bytes
+from tests.web.test_questions import ANSWER, CITE, DEADLINE, ask
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).parent / "screenshots"
@@ -183,3 +192,63 @@ async def test_the_office_imports_invites_and_exports_in_a_browser(
         ("STP", vi.EXPORT_NOT_SUBMITTED),
         ("SYT", vi.EXPORT_NOT_SUBMITTED),
     ]
+
+
+async def fits_the_phone(page: Any) -> bool:
+    """Nothing wider than the screen but the tables' own scrolling boxes."""
+    width: bool = await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    return width
+
+
+async def test_the_office_answers_a_question_and_reads_the_audit_log(
+    world: World, bundled_data_dir: Path
+) -> None:
+    [asked, other] = ask(world, ("telegram", "111", DEADLINE), ("zalo_bot", "222", DEADLINE))
+    running = services(world, {}, background=False)
+    app = create_app(running, with_answers(world, bundled_data_dir))
+    async with serving(app) as url, chromium_page() as page:
+        await page.goto(f"{url}/web/login/{link_for(world, 'office')}")
+        await page.get_by_role("button", name="Đăng nhập").click()
+        await page.wait_for_url("**/web/movements")
+        await page.get_by_role("link", name="Câu hỏi", exact=True).click()
+        await page.wait_for_url("**/web/questions")
+        item = page.locator(f"#U{other}")
+        assert await item.get_by_text("hỏi 2 lần, 2 cuộc trò chuyện").is_visible()
+        assert await fits_the_phone(page)
+        await page.screenshot(path=SHOTS / "11-questions.png", full_page=True)
+        await item.get_by_role("link", name="Trả lời câu hỏi này").click()
+        await page.wait_for_url("**/web/questions/new?item=*")
+        assert await page.get_by_label("Câu hỏi", exact=True).input_value() == DEADLINE
+        await page.get_by_label("Câu trả lời", exact=True).fill(ANSWER)
+        cites = page.get_by_label("Căn cứ (mỗi dòng một căn cứ)")
+        await cites.fill("khoản 9 Điều 84 Luật Thi đua, khen thưởng")
+        await page.get_by_role("button", name="Lưu câu trả lời").click()
+        await page.get_by_text("Kho văn bản chưa có khoản 9 Điều 84").wait_for()
+        assert await page.get_by_label("Câu trả lời", exact=True).input_value() == ANSWER
+        assert await fits_the_phone(page)
+        await page.screenshot(path=SHOTS / "12-answer-refused.png", full_page=True)
+        await cites.fill(CITE)
+        await page.get_by_role("button", name="Lưu câu trả lời").click()
+        await page.wait_for_url("**/web/questions/answers?*")
+        in_force = page.locator("#active")
+        assert await in_force.get_by_text(ANSWER).is_visible()
+        assert await in_force.get_by_text("Căn cứ: khoản 1 Điều 84 06/2022/QH15").is_visible()
+        assert await page.get_by_text("báo tới 2 cuộc trò chuyện").is_visible()
+        assert await fits_the_phone(page)
+        await page.screenshot(path=SHOTS / "13-answers.png", full_page=True)
+        await page.get_by_role("link", name="Nhật ký").click()
+        await page.wait_for_url("**/web/audit")
+        await page.get_by_label("Người thực hiện").fill("pham thi lan")
+        await page.get_by_label("Từ ngày").fill("10/03/2026")
+        await page.get_by_role("button", name="Lọc").click()
+        await page.wait_for_url("**/web/audit?*")
+        assert await page.get_by_role("cell", name="Thêm câu trả lời của Ban").is_visible()
+        assert await page.get_by_text("1 dòng, trang 1/1").is_visible()
+        assert await fits_the_phone(page)
+        await page.screenshot(path=SHOTS / "14-audit.png", full_page=True)
+        await page.get_by_label("Từ ngày").fill("11/03/2026")
+        await page.get_by_role("button", name="Lọc").click()
+        await page.get_by_text("Không có dòng nhật ký nào khớp.").wait_for()
+    with world.sessions() as session:
+        answered = session.scalars(select(UnansweredQuestion.answered_by)).all()
+    assert answered == [1, 1] and asked < other
