@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from bot.core.text import fold
 
 CLOSE = 0.85  # a typo: «so y tee», «so tu phap»
-SUGGEST = 0.6  # «did you mean» for a name that matches nothing
+SUGGEST = 0.55  # «did you mean» for a name that matches nothing (letters and words alike)
 # Words that open a unit's name: what makes a phrase a unit the records do not hold.
 UNIT_WORDS = (
     "so",
@@ -61,6 +61,9 @@ _FILLER = re.compile(
     r"^(?:(?:cho|xin|vui long|lam on|giup|kiem tra|xem|hay|anh|chi|em|ban|bot|oi|tro ly|"
     r"toi|minh|muon|biet|hoi|giup|voi|la|thu|thu xem|coi)\s+)+"
 )
+_TRAILING = re.compile(
+    r"(?:\s+(?:nam nay|nam \d{4}|hien nay|hien tai|thi|vay|a|oi|co|nhi|do|nay))+$"
+)
 _UNIT_START = re.compile(rf"\b(?:{'|'.join(re.escape(w) for w in UNIT_WORDS)})\b")
 
 
@@ -102,6 +105,12 @@ def as_typed(text: str, phrase: str) -> str:
     return phrase
 
 
+def _goes_on(phrase: str, name: str) -> bool:
+    """Whether the phrase quotes `name` and carries on with more words right after it."""
+    at = f" {phrase} ".find(f" {name} ")
+    return at >= 0 and at + len(name) + 1 < len(phrase)
+
+
 def quoted(question: str, items: Sequence[Named]) -> tuple[Named, ...]:
     """Items whose whole name the question quotes (the longest match), or whose code it types
     in capitals as a word (a code in lower case is too often a Vietnamese syllable)."""
@@ -123,11 +132,15 @@ def quoted(question: str, items: Sequence[Named]) -> tuple[Named, ...]:
 
 
 def about(question: str, items: Sequence[Named], phrase: str) -> Found:
-    """The items the question names, from its whole text and the phrase it is about."""
+    """The items the question names, from its whole text and the phrase it is about.
+
+    A name quoted inside a longer name the phrase goes on with («Sở Y» in «Sở Y khoa») is not
+    taken: that is another unit, perhaps one the records do not hold.
+    """
+    phrase = _TRAILING.sub("", _FILLER.sub("", phrase)).strip()
     found = quoted(question, items)
-    if found:
+    if found and not _goes_on(phrase, plain(found[0].name)):
         return Found(found, phrase)
-    phrase = _FILLER.sub("", phrase).strip()
     if not phrase or _NOT_UNIT.match(phrase):
         return Found()
     names = {item: plain(item.name) for item in items}
@@ -146,5 +159,18 @@ def about(question: str, items: Sequence[Named], phrase: str) -> Found:
     if start is None:
         return Found()
     phrase = phrase[start.start() :]
-    hints = difflib.get_close_matches(phrase, list(by_name), n=3, cutoff=SUGGEST)
-    return Found((), phrase, tuple(by_name[h][0] for h in hints))
+    return Found((), phrase, tuple(by_name[h][0] for h in _suggestions(phrase, list(by_name))))
+
+
+def _suggestions(phrase: str, names: list[str], most: int = 3) -> list[str]:
+    """Names alike in their letters and in their words: «so y khoa» → «so y te», not «so tu
+    phap» (as many letters in common, fewer words)."""
+    words = phrase.split()
+    scored = []
+    for name in names:
+        letters = difflib.SequenceMatcher(None, phrase, name).ratio()
+        whole = difflib.SequenceMatcher(None, words, name.split()).ratio()
+        score = (letters + whole) / 2
+        if score >= SUGGEST:
+            scored.append((score, name))
+    return [name for _, name in sorted(scored, reverse=True)[:most]]
