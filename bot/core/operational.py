@@ -24,9 +24,10 @@ from bot.store.models import (
 from bot.store.roles import Role
 
 
-def answer(ctx: Ctx, text: str) -> Reply | None:
-    """A Reply when the text is an operational question we know, else None (go to Q&A)."""
-    reply = records.answer(ctx, text)  # who filed, signed, reported: bot.core.records
+def answer(ctx: Ctx, text: str, *, shared: bool = False) -> Reply | None:
+    """A Reply when the text is an operational question we know, else None (go to Q&A);
+    `shared`: asked in a group chat."""
+    reply = records.answer(ctx, text, shared=shared)  # who filed, reported, signed
     if reply is not None:
         return reply
     folded = fold(text)

@@ -25,7 +25,9 @@ HELP = (
     "/baocao (hoặc «báo cáo tiến độ») — báo cáo kết quả thực hiện chỉ tiêu, kèm ảnh, tệp.\n"
     "• Trong biểu mẫu gõ «quay lại», «huỷ», «lưu nháp»; «tiếp tục» (/tieptuc) để làm tiếp.\n"
     "• Hỏi việc của đơn vị: «hạn nộp đăng ký thi đua là ngày nào», «đơn vị tôi thuộc khối nào», "
-    "«đơn vị tôi đã nộp báo cáo quý 1 chưa», «những đơn vị nào chưa ký giao ước».\n"
+    "«đơn vị tôi đã nộp báo cáo quý 1 chưa»; Ban Thi đua - Khen thưởng và cụm/khối trưởng: "
+    "«những đơn vị nào chưa nộp đăng ký thi đua», «đơn vị nào chưa nộp báo cáo quý 1», "
+    "«cụm 3 đã ký giao ước chưa», «Sở Y tế đã nộp báo cáo quý 1 chưa».\n"
     "• /help — hướng dẫn; /exit — thoát (trên máy tính)."
 )
 
@@ -704,6 +706,10 @@ OPS_OUT_OF_SCOPE_ALL = (
 OPS_OUT_OF_SCOPE_UNIT = "{unit} nằm ngoài phạm vi của anh/chị: {limit}."
 OPS_OUT_OF_SCOPE_CLUSTER = "{cluster} nằm ngoài phạm vi của anh/chị: {limit}."
 OPS_YOUR_UNIT_NOW = "Tình hình của đơn vị anh/chị:"
+OPS_PRIVATE_ONLY = (
+    "Tình hình của các đơn vị chỉ được trả lời trong tin nhắn riêng với trợ lý (trong nhóm có "
+    "thể có người ngoài phạm vi của anh/chị). Anh/chị hỏi lại tôi trong tin nhắn riêng nhé."
+)
 OPS_MORE = " … và {count} đơn vị khác"
 OPS_LIST_OVERDUE = ", đã quá hạn"
 OPS_REG_LIST_HEADER = "Đăng ký thi đua «{movement}» (hạn {deadline}{overdue}) — {scope}:"

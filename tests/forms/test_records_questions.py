@@ -27,6 +27,7 @@ from bot.store.reminders import PaperSubmission
 from bot.store.roles import Role
 from tests.chat import Chat
 from tests.forms.conftest import World
+from tests.forms.groups import in_group
 from tests.forms.test_registration import fill_to_summary
 
 MOVEMENT = "«Thi đua thực hiện thắng lợi nhiệm vụ năm 2026»"
@@ -390,3 +391,18 @@ def test_a_week_later_the_same_question_counts_anew(world: World) -> None:
         "• Đã nộp: 1/3 đơn vị",
         "• Chưa nộp: 2/3 đơn vị: Sở Tư pháp, Sở Y tế",
     ]
+
+
+def test_in_a_group_chat_only_the_askers_own_unit_is_answered(world: World) -> None:
+    """A group may hold people of other units: lists and other units' standing go private."""
+    office = in_group(world, "office")
+    assert ask(office, "những đơn vị nào chưa nộp đăng ký thi đua") == [vi.OPS_PRIVATE_ONLY]
+    lead = in_group(world, "head2")
+    assert ask(lead, "Sở Nội vụ đã nộp đăng ký chưa") == [vi.OPS_PRIVATE_ONLY]
+    assert ask(lead, "đơn vị tôi đã nộp đăng ký chưa") == [
+        f"Sở Tư pháp — đăng ký thi đua {MOVEMENT}: chưa nộp (hạn 31/03/2026)"
+    ]
+    assert ask(world.chat("office"), "những đơn vị nào chưa nộp đăng ký thi đua")[1] == (
+        "• Đã nộp: 0/3 đơn vị"  # the same question in private
+    )
+    assert world.qa.asked == []

@@ -29,8 +29,12 @@ class Everyone:
     clusters: tuple[Cluster, ...] = ()
 
 
-def answer(ctx: Ctx, text: str) -> Reply | None:
-    """The answer from the records, or None when `text` is not a records question."""
+def answer(ctx: Ctx, text: str, *, shared: bool = False) -> Reply | None:
+    """The answer from the records, or None when `text` is not a records question.
+
+    In a `shared` (group) chat only the asker's own unit is answered: a list of units or
+    another unit's standing would reach people of other units, so it is given in private.
+    """
     asked = read(text)
     if asked is None:
         return None
@@ -45,6 +49,8 @@ def answer(ctx: Ctx, text: str) -> Reply | None:
     target = _target(ctx, asked)
     if isinstance(target, Reply):
         return target
+    if shared and not (isinstance(target, Unit) and target.id == ctx.actor.unit_id):
+        return Reply(vi.OPS_PRIVATE_ONLY)
     if asked.topic is Topic.PLEDGE:
         return Reply("\n".join(_pledge(ctx, target)))
     return Reply("\n".join(_filings(ctx, asked, target, movements)))
