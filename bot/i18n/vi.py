@@ -706,6 +706,7 @@ OPS_OUT_OF_SCOPE_ALL = (
 OPS_OUT_OF_SCOPE_UNIT = "{unit} nằm ngoài phạm vi của anh/chị: {limit}."
 OPS_OUT_OF_SCOPE_CLUSTER = "{cluster} nằm ngoài phạm vi của anh/chị: {limit}."
 OPS_YOUR_UNIT_NOW = "Tình hình của đơn vị anh/chị:"
+OPS_MOVEMENT_HEADING = "Phong trào «{movement}»:"
 OPS_PRIVATE_ONLY = (
     "Tình hình của các đơn vị chỉ được trả lời trong tin nhắn riêng với trợ lý (trong nhóm có "
     "thể có người ngoài phạm vi của anh/chị). Anh/chị hỏi lại tôi trong tin nhắn riêng nhé."

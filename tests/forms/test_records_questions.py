@@ -406,3 +406,43 @@ def test_in_a_group_chat_only_the_askers_own_unit_is_answered(world: World) -> N
         "• Đã nộp: 0/3 đơn vị"  # the same question in private
     )
     assert world.qa.asked == []
+
+
+def test_two_running_movements_each_with_its_own_periods(world: World) -> None:
+    """A period only one movement has is answered for that one, not «unknown» for the other."""
+    with world.sessions.begin() as session:
+        second = Movement(
+            code="CDS2026",
+            title="Thi đua chuyển đổi số năm 2026",
+            year=2026,
+            start_date=date(2026, 2, 1),
+            end_date=date(2026, 11, 30),
+            registration_deadline=date(2026, 3, 15),
+        )
+        second.periods = [
+            ReportPeriod(
+                code="Q3",
+                name="Quý 3",
+                kind="tiến độ",
+                start_date=date(2026, 7, 1),
+                end_date=date(2026, 9, 30),
+                deadline=date(2026, 10, 5),
+            )
+        ]
+        session.add(second)
+    office = world.chat("office")
+    third = ask(office, "đơn vị nào chưa nộp báo cáo quý 3")
+    assert third[0] == (
+        "Báo cáo Quý 3 «Thi đua chuyển đổi số năm 2026» (hạn 05/10/2026) — toàn tỉnh:"
+    )
+    assert len(third) == 3  # one movement's block: filed, not filed
+    assert ask(office, "so y te da nop bao cao quy 1 chua") == [
+        "Báo cáo của Sở Y tế:",
+        f"Phong trào {MOVEMENT}:",
+        "• Quý 1: chưa nộp (hạn 10/04/2026)",
+    ]
+    registrations = ask(office, "những đơn vị nào chưa nộp đăng ký thi đua")
+    assert [line for line in registrations if line.startswith("Đăng ký")] == [
+        f"Đăng ký thi đua {MOVEMENT} (hạn 31/03/2026) — toàn tỉnh:",
+        "Đăng ký thi đua «Thi đua chuyển đổi số năm 2026» (hạn 15/03/2026) — toàn tỉnh:",
+    ]

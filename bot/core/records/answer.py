@@ -143,6 +143,8 @@ def _unit_filings(ctx: Ctx, asked: Asked, unit: Unit, movements: Sequence[Moveme
         if chosen == [] or not movement.periods:
             unknown.append(_no_period(asked, movement))
             continue
+        if len(movements) > 1:  # which movement each period belongs to
+            lines.append(vi.OPS_MOVEMENT_HEADING.format(movement=movement.title))
         lines += unit_status.report_lines(ctx, unit, movement, chosen or movement.periods)
     return [vi.OPS_REPORTS_OF.format(unit=unit.name), *lines] if lines else unknown
 

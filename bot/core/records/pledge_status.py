@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import select
+
 from bot.core.flows.base import Ctx
 from bot.core.records import scope
 from bot.core.records.wording import cluster_title, local_day, names_line
 from bot.core.text import day
 from bot.i18n import vi
-from bot.store import lookups, org, pledges
+from bot.store import org, pledges
 from bot.store.models import Cluster, Pledge, Unit
 from bot.store.roles import Role
 
@@ -23,7 +25,9 @@ from bot.store.roles import Role
 def cluster_lines(ctx: Ctx, clusters: Sequence[Cluster]) -> list[str]:
     """One line per cluster, as much as the asker may see of it (call with clusters they may
     see at least as a member: `visible`)."""
-    return [_cluster_line(ctx, cluster) for cluster in clusters]
+    found = _pledges(ctx, clusters)
+    unit_names = {i: n for i, n in ctx.session.execute(select(Unit.id, Unit.name))}
+    return [_cluster_line(ctx, c, found.get(c.id), unit_names) for c in clusters]
 
 
 def visible(ctx: Ctx, cluster: Cluster) -> bool:
@@ -46,8 +50,9 @@ def member(ctx: Ctx, cluster: Cluster) -> bool:
 def unit_lines(ctx: Ctx, unit: Unit, clusters: Sequence[Cluster]) -> list[str]:
     """«• Sở Y tế — khối «…»: đã ký ngày …» for each cluster of the unit."""
     lines = []
+    found = _pledges(ctx, clusters)
     for cluster in clusters:
-        pledge = _pledge(ctx, cluster)
+        pledge = found.get(cluster.id)
         lines.append(
             vi.OPS_PLEDGE_UNIT.format(
                 unit=unit.name,
@@ -62,8 +67,9 @@ def clusters_of(ctx: Ctx, unit_id: int) -> list[Cluster]:
     return org.clusters_of_unit(ctx.session, unit_id, ctx.today.year)
 
 
-def _cluster_line(ctx: Ctx, cluster: Cluster) -> str:
-    pledge = _pledge(ctx, cluster)
+def _cluster_line(
+    ctx: Ctx, cluster: Cluster, pledge: Pledge | None, unit_names: dict[int, str]
+) -> str:
     kind, name = cluster.kind, cluster_title(cluster)
     if pledge is None:
         return vi.OPS_PLEDGE_UNOPENED.format(kind=kind, cluster=name)
@@ -77,9 +83,9 @@ def _cluster_line(ctx: Ctx, cluster: Cluster) -> str:
         own = ctx.actor.unit_id
         assert own is not None  # visible() let only a member through
         state = _state(ctx, cluster, pledge, own)
-        unit = lookups.unit_name(ctx.session, own)
+        unit = unit_names.get(own, "")
         return vi.OPS_PLEDGE_MEMBER_OPEN.format(cluster=name, unit=unit, state=state)
-    left = [lookups.unit_name(ctx.session, u) for u in everyone if u not in signed]
+    left = [unit_names.get(u, "") for u in everyone if u not in signed]
     return vi.OPS_PLEDGE_PROGRESS.format(
         cluster=name,
         count=len(everyone) - len(left),
@@ -89,15 +95,14 @@ def _cluster_line(ctx: Ctx, cluster: Cluster) -> str:
     )
 
 
-def _pledge(ctx: Ctx, cluster: Cluster) -> Pledge | None:
-    """The cluster's pledge for a running movement (the latest one when several)."""
+def _pledges(ctx: Ctx, clusters: Sequence[Cluster]) -> dict[int, Pledge]:
+    """Each cluster's pledge for a running movement (the latest one when several)."""
     running = {m.id for m in org.open_movements(ctx.session, ctx.today, periods=False)}
-    found = [
-        p
-        for p in pledges.pledges_of_clusters(ctx.session, [cluster.id])
-        if p.movement_id in running
-    ]
-    return found[-1] if found else None
+    found: dict[int, Pledge] = {}
+    for pledge in pledges.pledges_of_clusters(ctx.session, [c.id for c in clusters]):
+        if pledge.movement_id in running:
+            found[pledge.cluster_id] = pledge  # ordered by id: the latest wins
+    return found
 
 
 def _state(ctx: Ctx, cluster: Cluster, pledge: Pledge | None, unit_id: int) -> str:
