@@ -27,6 +27,9 @@ from bot.store.models import Cluster, Movement, ReportPeriod
         ("so y te nop bao cao quy 1 chua a", Topic.REPORT, Who.OTHER),
         ("đơn vị tôi đã nộp báo cáo quý 1 chưa", Topic.REPORT, Who.SELF),
         ("bao nhiêu đơn vị đã nộp đăng ký", Topic.REGISTRATION, Who.ALL),
+        ("đã có bao nhiêu đơn vị ký giao ước", Topic.PLEDGE, Who.ALL),
+        ("tình hình nộp báo cáo quý 1", Topic.REPORT, Who.ALL),
+        ("Ai chưa nộp báo cáo quý 1?", Topic.REPORT, Who.ALL),
     ],
 )
 def test_records_questions_are_recognised(text: str, topic: Topic, who: Who) -> None:
@@ -41,6 +44,9 @@ def test_records_questions_are_recognised(text: str, topic: Topic, who: Who) -> 
         "đơn vị chưa đăng ký thi đua thì có được khen thưởng không",
         "hạn nộp đăng ký thi đua là ngày nào",  # the deadline: bot.core.operational
         "báo cáo thành tích gồm những nội dung gì",
+        "đơn vị đã đăng ký thi đua có phải báo cáo không",
+        "đơn vị chưa nộp báo cáo thì bị xử lý thế nào",
+        "báo cáo tổng kết năm nộp khi nào",
         "đăng ký thi đua",  # starts the form (the router's intents)
         "ký giao ước",
     ],

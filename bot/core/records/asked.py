@@ -57,8 +57,10 @@ _STATUS = re.compile(
 # What the law answers, not the records: «chưa đăng ký thì có được khen thưởng không».
 _LEGAL = re.compile(
     r"\b(?:co duoc|duoc khong|co bi|bi xu ly|xu ly the nao|thi sao|la gi|tai sao|vi sao"
-    r"|quy dinh|tieu chuan|dieu kien|thu tuc|can nhung gi|can gi|nhu the nao|phai lam gi)\b"
+    r"|quy dinh|tieu chuan|dieu kien|thu tuc|can nhung gi|can gi|nhu the nao|phai lam gi"
+    r"|co phai|co can|can phai|bat buoc|phai (?:nop|bao cao|dang ky|ky))\b"
 )
+_VERB_ANY = re.compile(r"\b(?:nop|gui|ky)\b")
 _SELF = re.compile(
     r"\b(?:don vi|co quan|ben|phong) (?:cua )?(?:toi|minh|chung toi|em|chung em)\b"
     r"|^(?:toi|minh|em|chung toi|chung em)\b"
@@ -80,7 +82,8 @@ def read(text: str) -> Asked | None:
     """The records question in `text`, or None when it is not one."""
     words = plain(text)
     topic = _topic(words)
-    if topic is None or not _STATUS.search(words) or _LEGAL.search(words):
+    status = _STATUS.search(words) or (_ALL.search(words) and _VERB_ANY.search(words))
+    if topic is None or not status or _LEGAL.search(words):
         return None
     who = Who.SELF if _SELF.search(words) else Who.ALL if _ALL.search(words) else Who.OTHER
     return Asked(
