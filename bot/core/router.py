@@ -132,7 +132,10 @@ class Router:
         )
         actor = actor_of(session, caller, now.date())
         ctx = Ctx(session, actor, now, self._qa.ask, self._files, self._push)
-        ctx.ask = lambda m: operational.answer(ctx, m.text) or self._qa.ask(m, session=session)
+        ctx.ask = lambda m: (
+            operational.answer(ctx, m.text, shared=groups.in_group(m))
+            or self._qa.ask(m, session=session)
+        )
         state.person_id = actor.person_id
         group = groups.in_group(message)
         switched = switching.answer(ctx, state, message, self._invite_limit)

@@ -25,7 +25,9 @@ HELP = (
     "/baocao (hoặc «báo cáo tiến độ») — báo cáo kết quả thực hiện chỉ tiêu, kèm ảnh, tệp.\n"
     "• Trong biểu mẫu gõ «quay lại», «huỷ», «lưu nháp»; «tiếp tục» (/tieptuc) để làm tiếp.\n"
     "• Hỏi việc của đơn vị: «hạn nộp đăng ký thi đua là ngày nào», «đơn vị tôi thuộc khối nào», "
-    "«đơn vị tôi đã nộp báo cáo quý 1 chưa», «những đơn vị nào chưa ký giao ước».\n"
+    "«đơn vị tôi đã nộp báo cáo quý 1 chưa»; Ban Thi đua - Khen thưởng và cụm/khối trưởng: "
+    "«những đơn vị nào chưa nộp đăng ký thi đua», «đơn vị nào chưa nộp báo cáo quý 1», "
+    "«cụm 3 đã ký giao ước chưa», «Sở Y tế đã nộp báo cáo quý 1 chưa».\n"
     "• /help — hướng dẫn; /exit — thoát (trên máy tính)."
 )
 
@@ -717,17 +719,100 @@ OPS_NEED_UNIT = (
 )
 OPS_NO_CLUSTER = "Năm {year}, đơn vị của anh/chị chưa được xếp vào cụm, khối thi đua nào."
 OPS_CLUSTER = "Đơn vị của anh/chị thuộc {kind} «{name}»; {kind} trưởng: {lead}."
-OPS_PLEDGE_NOT_FOR_YOU = (
-    "Chỉ cụm/khối trưởng và Ban Thi đua - Khen thưởng xem được tình hình ký giao ước."
-)
 OPS_NO_PLEDGE = "Chưa có giao ước thi đua nào được mở trong năm nay."
-OPS_UNSIGNED = "• {cluster} — chưa ký: {units}"
-OPS_ALL_SIGNED = "tất cả đơn vị đã ký"
 OPS_REPORTS_OF = "Báo cáo của {unit}:"
 OPS_REPORT_FILED = "• {period}: đã nộp ngày {date}"
 OPS_LATE = " (nộp muộn)"
 OPS_REPORT_MISSING = "• {period}: chưa nộp (hạn {deadline})"
 OPS_OVERDUE = " — đã quá hạn"
+
+# The office's and cluster leads' questions about every unit (bot.core.records): names, counts,
+# scoped by role; «ngoài phạm vi» for what the asker may not see.
+OPS_RECORDS_NOT_FOR_YOU = (
+    "Tình hình nộp đăng ký, báo cáo và ký giao ước chỉ dành cho thủ trưởng, cán bộ thi đua của "
+    "đơn vị, cụm/khối trưởng và Ban Thi đua - Khen thưởng; tài khoản của anh/chị không có "
+    "vai trò này."
+)
+OPS_SCOPE_PROVINCE = "toàn tỉnh"
+OPS_SCOPE_CLUSTER = "{kind} «{name}»"  # a cluster whose name does not say its kind
+OPS_LIMIT_OWN = "anh/chị chỉ xem được tình hình của đơn vị mình ({unit})"
+OPS_LIMIT_CLUSTER = "anh/chị xem được các đơn vị trong {cluster}"
+OPS_OUT_OF_SCOPE_ALL = (
+    "Danh sách các đơn vị nằm ngoài phạm vi của anh/chị: {limit}. Ban Thi đua - Khen thưởng "
+    "xem toàn tỉnh, cụm/khối trưởng xem các đơn vị trong cụm/khối của mình."
+)
+OPS_OUT_OF_SCOPE_UNIT = "{unit} nằm ngoài phạm vi của anh/chị: {limit}."
+OPS_OUT_OF_SCOPE_CLUSTER = "{cluster} nằm ngoài phạm vi của anh/chị: {limit}."
+OPS_YOUR_UNIT_NOW = "Tình hình của đơn vị anh/chị:"
+OPS_MOVEMENT_HEADING = "Phong trào «{movement}»:"
+OPS_PRIVATE_ONLY = (
+    "Tình hình của các đơn vị chỉ được trả lời trong tin nhắn riêng với trợ lý (trong nhóm có "
+    "thể có người ngoài phạm vi của anh/chị). Anh/chị hỏi lại tôi trong tin nhắn riêng nhé."
+)
+OPS_MORE = " … và {count} đơn vị khác"
+OPS_LIST_OVERDUE = ", đã quá hạn"
+OPS_REG_LIST_HEADER = "Đăng ký thi đua «{movement}» (hạn {deadline}{overdue}) — {scope}:"
+OPS_REPORT_LIST_HEADER = (
+    "Báo cáo {period}{due_in} «{movement}» (hạn {deadline}{overdue}) — {scope}:"
+)
+OPS_PERIOD_DUE_IN = " (kỳ có hạn nộp trong {asked})"
+OPS_LIST_FILED = "• Đã nộp: {count}/{total} đơn vị"
+OPS_LIST_FILED_NAMES = "• Đã nộp: {count}/{total} đơn vị: {units}"
+OPS_LIST_LATE = "• Nộp muộn: {count} đơn vị: {units}"
+OPS_LIST_MISSING = "• Chưa nộp: {count}/{total} đơn vị: {units}"
+OPS_LIST_NONE_MISSING = "• Không còn đơn vị nào chưa nộp."
+OPS_LIST_PAPER = "• Báo đã nộp bằng văn bản (Ban kiểm tra lại): {count} đơn vị: {units}"
+OPS_LIST_NO_UNITS = "Không có đơn vị nào phải nộp trong phạm vi này."
+OPS_NOTE_PENDING = "chờ thủ trưởng xác nhận"
+OPS_NOTE_RETURNED = "bị trả lại, đang sửa"
+OPS_NOTE_DRAFT = "đang soạn"
+OPS_NOTE_UNREGISTERED = "chưa nộp đăng ký thi đua"
+OPS_NOTED = "{unit} ({note})"
+OPS_UNIT_REG = "{unit} — đăng ký thi đua «{movement}»: {state}"
+OPS_STATE_FILED = "đã nộp ngày {date}"
+OPS_STATE_APPROVED = "đã được duyệt (nộp ngày {date})"
+OPS_STATE_PENDING = "bản đăng ký đang chờ thủ trưởng xác nhận (hạn {deadline})"
+OPS_STATE_RETURNED = "bị trả lại để sửa (hạn {deadline})"
+OPS_STATE_MISSING = "chưa nộp (hạn {deadline})"
+OPS_STATE_PAPER = "đơn vị báo đã nộp bằng văn bản"
+OPS_REPORT_PAPER = "• {period}: đơn vị báo đã nộp bằng văn bản"
+OPS_REPORT_RETURNED = "• {period}: thủ trưởng trả lại để sửa, chưa nộp (hạn {deadline})"
+OPS_UNKNOWN_UNIT = "Không tìm thấy đơn vị «{name}» trong danh sách đơn vị của tỉnh."
+OPS_DID_YOU_MEAN = " Có phải anh/chị muốn hỏi: {names}?"
+OPS_AMBIGUOUS_UNIT = "Có {count} đơn vị khớp với «{name}»: {names}. Anh/chị ghi rõ tên đơn vị."
+OPS_NOT_PARTICIPANT = (
+    "{unit} là đơn vị của Ban Thi đua - Khen thưởng, không nộp đăng ký, báo cáo thi đua."
+)
+OPS_PERIOD_MONTH = "tháng {n}"
+OPS_PERIOD_QUARTER = "quý {n}"
+OPS_PERIOD_HALF = "sơ kết 6 tháng"
+OPS_PERIOD_YEAR = "tổng kết năm"
+OPS_INVALID_PERIOD = (
+    "Không có kỳ báo cáo «{period}»: kỳ báo cáo là một tháng (1–12), một quý (1–4), "
+    "sơ kết 6 tháng hoặc tổng kết năm."
+)
+OPS_UNKNOWN_PERIOD = (
+    "Phong trào «{movement}» không có kỳ báo cáo {period}. Các kỳ báo cáo: {periods}."
+)
+OPS_NO_PERIODS = "Phong trào «{movement}» không có kỳ báo cáo nào."
+OPS_UNKNOWN_CLUSTER = (
+    "Năm {year} không có {kind} {number}. Các cụm, khối thi đua năm {year}: {names}."
+)
+OPS_NO_CLUSTERS = "Năm {year} chưa có cụm, khối thi đua nào."
+OPS_KINDS = {"cum": "cụm", "khoi": "khối"}  # «cụm 3», «khối 3» as typed, folded
+OPS_PLEDGE_UNOPENED = "• {cluster}: chưa mở ký kết giao ước ({kind} trưởng mở bằng /giaouoc)."
+OPS_PLEDGE_SIGNED_ALL = "• {cluster}: đã ký đủ {total}/{total} đơn vị (hoàn tất ngày {date})."
+OPS_PLEDGE_PROGRESS = "• {cluster}: đã ký {count}/{total} đơn vị; chưa ký {left}: {units}"
+OPS_PLEDGE_MEMBER_OPEN = "• {cluster}: giao ước đang được ký; đơn vị của anh/chị ({unit}): {state}."
+OPS_PLEDGE_UNIT = "• {unit} — {cluster}: {state}"
+OPS_PLEDGE_STATE_SIGNED = "đã ký ngày {date}"
+OPS_PLEDGE_STATE_UNSIGNED = "chưa ký"
+OPS_PLEDGE_STATE_UNOPENED = "{kind} chưa mở ký kết giao ước"
+OPS_PLEDGE_NO_CLUSTER = "{unit} chưa thuộc cụm, khối thi đua nào trong năm {year}."
+OPS_PLEDGE_SCOPE_NOTE = (
+    "(Thành viên xem được giao ước của {kind} mình và chữ ký của đơn vị mình; danh sách đơn vị "
+    "đã ký, chưa ký do {kind} trưởng và Ban Thi đua - Khen thưởng theo dõi.)"
+)
 
 # --- pledge (ký kết giao ước thi đua, bot.core.flows.pledge) --------------------------------
 

@@ -86,11 +86,21 @@ def test_units_that_have_not_signed_the_pledge(world: World) -> None:
         session.add(pledge)
     lead = world.chat("head2")
     lead.say("những đơn vị nào chưa ký giao ước")
-    assert lead.text == "• Khối Nội chính — chưa ký: Sở Nội vụ"
+    assert lead.text == "• Khối Nội chính: đã ký 1/2 đơn vị; chưa ký 1: Sở Nội vụ"
     office = world.chat("office")
     office.say("nhung don vi nao chua ky giao uoc")
-    assert "chưa ký: Sở Nội vụ" in office.text
-    head = world.chat("head")
+    assert office.text.splitlines() == [
+        "• Khối Nội chính: đã ký 1/2 đơn vị; chưa ký 1: Sở Nội vụ",
+        "• Khối Văn hoá - Xã hội: chưa mở ký kết giao ước (khối trưởng mở bằng /giaouoc).",
+    ]
+    head = world.chat("head")  # a member: its own khối's pledge and its own signature only
     head.say("những đơn vị nào chưa ký giao ước")
     assert "Khối Nội chính đã mở ký kết giao ước" in head.last[0].text  # the notice, once
-    assert head.last[-1].text == vi.OPS_PLEDGE_NOT_FOR_YOU
+    assert head.last[-1].text.splitlines() == [
+        vi.OPS_OUT_OF_SCOPE_ALL.format(
+            limit="anh/chị chỉ xem được tình hình của đơn vị mình (Sở Nội vụ)"
+        ),
+        "• Khối Nội chính: giao ước đang được ký; đơn vị của anh/chị (Sở Nội vụ): chưa ký.",
+        vi.OPS_PLEDGE_SCOPE_NOTE.format(kind="khối"),
+    ]
+    assert world.qa.asked == []

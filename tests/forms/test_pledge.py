@@ -85,7 +85,7 @@ def test_lead_opens_members_sign_and_the_last_signature_closes_it(world: World) 
 
     lead.say("những đơn vị nào chưa ký giao ước")
     assert "Tất cả đơn vị của Khối Nội chính đã ký" in lead.last[0].text  # a notice, once
-    assert lead.last[-1].text == "• Khối Nội chính — chưa ký: tất cả đơn vị đã ký"
+    assert lead.last[-1].text == "• Khối Nội chính: đã ký đủ 2/2 đơn vị (hoàn tất ngày 11/03/2026)."
     lead.say("/giaouoc")
     assert "đã hoàn tất ngày 11/03/2026" in lead.text
     assert "• Sở Nội vụ — Nguyễn Văn Hùng, 11/03/2026" in lead.text
@@ -97,7 +97,7 @@ def test_unsigned_units_come_from_the_real_rows(world: World) -> None:
     open_pledge(world.chat("head2"))
     lead = world.chat("head2")
     lead.say("những đơn vị nào chưa ký giao ước?")
-    assert lead.text == "• Khối Nội chính — chưa ký: Sở Nội vụ, Sở Tư pháp"
+    assert lead.text == "• Khối Nội chính: đã ký 0/2 đơn vị; chưa ký 2: Sở Nội vụ, Sở Tư pháp"
     office = world.chat("office")
     office.say("/giaouoc")  # the office sees every cluster's pledge
     assert "GIAO ƯỚC — Khối Nội chính" in office.text and "Đã ký (0/2)" in office.text
