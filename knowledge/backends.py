@@ -132,13 +132,19 @@ def _settings() -> Any:
     return Settings(anonymized_telemetry=False)
 
 
+def persistent_client(directory: Path) -> Any:
+    """The embedded store of the index dir `directory`."""
+    import chromadb
+
+    return chromadb.PersistentClient(path=str(directory / "chroma"), settings=_settings())
+
+
 def embedded(directory: Path, slug: str) -> Backend:
-    def connect() -> Any:
-        import chromadb
-
-        return chromadb.PersistentClient(path=str(directory / "chroma"), settings=_settings())
-
-    return Backend(_once(connect), FileCatalog(directory / f"{catalog_name(slug)}.json"), _opened)
+    return Backend(
+        _once(lambda: persistent_client(directory)),
+        FileCatalog(directory / f"{catalog_name(slug)}.json"),
+        _opened,
+    )
 
 
 def ephemeral() -> Backend:
@@ -208,6 +214,7 @@ __all__ = [
     "ephemeral",
     "heartbeat",
     "http_client",
+    "persistent_client",
     "server",
     "split_url",
     "write_atomically",

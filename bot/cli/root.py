@@ -2,7 +2,7 @@
 
 The composition root (with bot/wiring.py): it reads Settings, picks concrete classes, wires.
 The other verbs come from bot.cli.admin, bot.cli.answers, bot.cli.feedback (unanswered,
-feedback), bot.cli.serve, bot.cli.reminders, bot.cli.outbox and bot.cli.web.
+feedback), bot.cli.serve, bot.cli.reminders, bot.cli.outbox, bot.cli.web and bot.cli.index.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bot.cli.admin import register as register_admin
 from bot.cli.answers import register as register_answers
 from bot.cli.answers import review_after_ingest
 from bot.cli.feedback import register as register_feedback
+from bot.cli.index import register as register_index
 from bot.cli.outbox import register as register_outbox
 from bot.cli.reminders import register as register_reminders
 from bot.cli.serve import register as register_channels
@@ -198,7 +199,14 @@ register_channels(app)
 register_reminders(app)
 register_web(app)
 register_outbox(app)
+register_index(app)
 
 
 def main() -> None:
-    app()
+    from knowledge.backends import IndexUnreachable
+
+    try:
+        app()
+    except IndexUnreachable as error:  # THIDUA_CHROMA_URL names a server that is not there
+        typer.echo(vi.INDEX_UNREACHABLE.format(url=error.url), err=True)
+        raise SystemExit(2) from None
