@@ -167,6 +167,15 @@ def _opened() -> None:
     """An embedded index is reachable once it is open: its files are this process's."""
 
 
+def racing_a_write(error: BaseException) -> bool:
+    """Chroma's server may answer a read of vectors that races the first write of a
+    collection with an internal error ("Error creating hnsw segment reader: Nothing found on
+    disk"); read again a moment later, it answers."""
+    from chromadb.errors import InternalError
+
+    return isinstance(error, InternalError)
+
+
 def split_url(url: str) -> tuple[str, int, bool]:
     """'http://chroma:8000' -> ('chroma', 8000, False); https without a port means 443."""
     parts = urlsplit(url)
@@ -215,6 +224,7 @@ __all__ = [
     "heartbeat",
     "http_client",
     "persistent_client",
+    "racing_a_write",
     "server",
     "split_url",
     "write_atomically",

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,15 +39,8 @@ from knowledge import backends
 from knowledge.backends import Backend
 from knowledge.documents import Chunk, DocumentMeta
 from knowledge.embedders import Embedder, Vectors
-from knowledge.index_records import (
-    chunk_from_record,
-    chunk_record,
-    from_chroma,
-    read_snapshot,
-    snapshot_matches,
-    to_metadata,
-    write_snapshot,
-)
+from knowledge.index_cache import IndexCaches
+from knowledge.index_records import from_chroma, to_metadata
 from knowledge.lexical import LexicalIndex
 from knowledge.prebuilt import PrebuiltVectors, model_slug
 
@@ -88,7 +82,7 @@ class KnowledgeIndex:
         self._slug = model_slug(embedder.model_id)
         self._collection_name = collection_name or backends.chunks_name(self._slug)
         self._collection_obj: Any = None
-        self._directory = directory
+        self._caches = IndexCaches(directory, self._slug)
         self._lock = threading.RLock()
         self._docs: dict[str, DocumentMeta] = {}
         self._hashes: dict[str, str] = {}
@@ -139,6 +133,11 @@ class KnowledgeIndex:
         """The Chroma server's URL; '' when the index is embedded."""
         return self._backend.server
 
+    @property
+    def settled(self) -> bool:
+        """The state in memory is one catalog's whole (no write seen while reading it)."""
+        return bool(self._digest)
+
     def ping(self) -> None:
         """Raises unless the records are reachable (a server: its heartbeat); cheap."""
         self._backend.ping()
@@ -169,11 +168,11 @@ class KnowledgeIndex:
         """The current snapshot; rebuilt (BM25 included) only after a change."""
         with self._lock:
             if self._view is None:
-                lexical = self._load_lexical()
+                lexical = self._caches.lexical(self._digest, [c.id for c in self.chunks()])
                 self._view = self._build_view(lexical)
                 if lexical is None:
-                    self._save_lexical(self._view.lexical)
-                if not self._snapshot_current():
+                    self._caches.save_lexical(self._digest, self._view.lexical)
+                if not self._caches.snapshot_current(self._digest):
                     self._save_snapshot(self._view)  # the next start skips Chroma
             return self._view
 
@@ -266,15 +265,11 @@ class KnowledgeIndex:
         """Rebuild the BM25 indexes from the current chunks and persist them."""
         with self._lock:
             view = self._build_view(None)
-            self._save_lexical(view.lexical)
+            self._caches.save_lexical(self._digest, view.lexical)
             self._save_snapshot(view)
             self._view = view
 
     # -- persistence ---------------------------------------------------------------------
-
-    def _lexical_dir(self) -> Path:
-        assert self._directory is not None
-        return self._directory / f"lexical-{self._slug}"
 
     def _save_catalog(self) -> None:
         catalog = self._backend.catalog
@@ -300,12 +295,19 @@ class KnowledgeIndex:
         """The catalog, then the chunks from the snapshot that matches it or from Chroma;
         read again while a writer changed the catalog meanwhile (see the module's doc)."""
         catalog = self._read_catalog()
-        for _ in range(_LOAD_TRIES):
+        for attempt in range(_LOAD_TRIES):
             self._reset(catalog)
             if self._load_snapshot(_digest(catalog)):
                 self._digest = self._cacheable(catalog)
                 return
-            self._load_records()
+            try:
+                self._load_records()
+            except Exception as error:
+                if attempt == _LOAD_TRIES - 1 or not backends.racing_a_write(error):
+                    raise
+                time.sleep(0.1 * 2**attempt)
+                catalog = self._read_catalog()
+                continue
             again = self._read_catalog()
             if again == catalog:
                 self._digest = self._cacheable(catalog)
@@ -334,50 +336,19 @@ class KnowledgeIndex:
         for doc_id, pairs in rows.items():
             self._chunks[doc_id] = [c for _, c in sorted(pairs, key=lambda p: p[0])]
 
-    def _snapshot_path(self) -> Path:
-        assert self._directory is not None
-        return self._directory / f"snapshot-{self._slug}.npz"
-
     def _save_snapshot(self, view: IndexView) -> None:
-        """Chunks and vectors as Chroma holds them now, tagged with the catalog they match."""
-        if self._directory is None or not self._digest:
-            return
-        records = [{"doc_id": self._owner.get(c.id, ""), **chunk_record(c)} for c in view.chunks]
-        write_snapshot(self._snapshot_path(), view.vectors, records, self._digest)
-
-    def _snapshot_current(self) -> bool:
-        if self._directory is None or not self._digest:
-            return True  # nothing to write
-        return snapshot_matches(self._snapshot_path(), self._digest)
+        self._caches.save_snapshot(self._digest, view.chunks, self._owner, view.vectors)
 
     def _load_snapshot(self, digest: str) -> bool:
-        """Load chunks and vectors from the snapshot when it matches the catalog exactly."""
-        if self._directory is None or not digest:
+        """Chunks and vectors from the snapshot, when it is of this very catalog."""
+        rows = self._caches.snapshot(digest, self._docs)
+        if rows is None:
             return False
-        snapshot = read_snapshot(self._snapshot_path(), digest)
-        if snapshot is None:
-            return False
-        records, vectors = snapshot
-        if any(record["doc_id"] not in self._docs for record in records):
-            return False
-        for record, vec in zip(records, vectors, strict=True):
-            chunk = chunk_from_record(record, self._docs[record["doc_id"]])
-            self._chunks.setdefault(record["doc_id"], []).append(chunk)
+        for doc_id, chunk, vec in rows:
+            self._chunks.setdefault(doc_id, []).append(chunk)
             self._vectors[chunk.id] = vec
-            self._owner[chunk.id] = record["doc_id"]
+            self._owner[chunk.id] = doc_id
         return True
-
-    def _load_lexical(self) -> LexicalIndex | None:
-        if self._directory is None or not self._digest:
-            return None
-        lexical = LexicalIndex.load(self._lexical_dir(), tag=self._digest)
-        if lexical is None or lexical.ids != [c.id for c in self.chunks()]:
-            return None
-        return lexical
-
-    def _save_lexical(self, lexical: LexicalIndex) -> None:
-        if self._directory is not None and self._digest:
-            lexical.save(self._lexical_dir(), tag=self._digest)
 
     def _build_view(self, lexical: LexicalIndex | None) -> IndexView:
         rows = self.chunks()

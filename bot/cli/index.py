@@ -25,8 +25,14 @@ def copy(
     to: Annotated[str, typer.Option("--to", help=vi.CLI_INDEX_TO_HELP)],
 ) -> None:
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
-    from rich.progress import TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     from knowledge.backends import IndexUnreachable, split_url
     from knowledge.index_copy import copy_index, embedded_store

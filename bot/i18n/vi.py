@@ -123,7 +123,9 @@ CLI_INDEX_COPY_HELP = (
     "sang máy chủ Chroma; chạy lại không sinh bản trùng."
 )
 CLI_INDEX_TO_HELP = "Địa chỉ máy chủ Chroma, vd. http://chroma:8000."
-INDEX_COPY_BAD_URL = "Địa chỉ máy chủ không hợp lệ: {url} (cần http://máy:cổng hoặc https://máy:cổng)."
+INDEX_COPY_BAD_URL = (
+    "Địa chỉ máy chủ không hợp lệ: {url} (cần http://máy:cổng hoặc https://máy:cổng)."
+)
 INDEX_COPY_NOTHING = "Không có chỉ mục nhúng trong {path}: chưa có gì để sao chép."
 INDEX_COPY_TASK = "Sao chép {collection}"
 INDEX_COPIED = "{collection}: {records} bản ghi, trên máy chủ {on_server}{removed}."
