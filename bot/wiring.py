@@ -301,6 +301,7 @@ def build_services(settings: Settings, *, webhooks: bool = False) -> Services:
         now=assistant.now,
         reminders=reminders,
         alone=settings.alone_on_database,
+        probes={"index": assistant.index.ping},
     )
 
 

@@ -1,6 +1,6 @@
-"""The web app: the channels' webhooks, a health check and the office's dashboard (under
-/web), beside the background loops (each kept running by the services' supervisor, which the
-health check reports on).
+"""The web app: the channels' webhooks, a health check (/healthz, liveness), a readiness
+check (/readyz, bot.web.ready) and the office's dashboard (under /web), beside the background
+loops (each kept running by the services' supervisor, which the health check reports on).
 
 `create_app(services, dashboard)` takes what the composition root built (bot.cli.serve).
 """
@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.delivery.services import Services
 from bot.i18n import web_vi
-from bot.web import webhooks
+from bot.web import ready, webhooks
 from bot.web.dashboard import HERE, Dashboard, PageError, make_templates
 from bot.web.routers import auth, movements, review, units
 
@@ -38,6 +38,7 @@ def create_app(services: Services, dashboard: Dashboard | None = None) -> FastAP
     app = FastAPI(title="Trợ lý Thi đua", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.services = services
     app.include_router(webhooks.router)
+    app.include_router(ready.router)
     if dashboard is not None:
         mount(app, dashboard)
 
