@@ -11,6 +11,7 @@ caches still match it and a start on the server reads no chunk.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,9 @@ def _silent(_collection: str, _done: int, _total: int) -> None:
 
 
 def _copy_collection(source: Any, target_client: Any, progress: Progress, batch: int) -> Copied:
-    hnsw = dict((source.configuration or {}).get("hnsw") or {})
+    with warnings.catch_warnings():  # chromadb warns of its own stored config on reading it
+        warnings.simplefilter("ignore", DeprecationWarning)
+        hnsw = dict((source.configuration or {}).get("hnsw") or {})
     target = target_client.get_or_create_collection(
         source.name,
         embedding_function=None,
