@@ -36,6 +36,11 @@ class IndexUnreachable(RuntimeError):
         self.url = url
 
 
+class IndexChanged(RuntimeError):
+    """Another process wrote the index since this one read it: writing now would overwrite
+    its catalog (one ingest at a time)."""
+
+
 class Catalog(Protocol):
     """The catalog's text (JSON), read and replaced whole."""
 
@@ -215,6 +220,7 @@ __all__ = [
     "Backend",
     "Catalog",
     "FileCatalog",
+    "IndexChanged",
     "IndexUnreachable",
     "ServerCatalog",
     "catalog_name",

@@ -91,6 +91,7 @@ class KnowledgeIndex:
         self._vectors: dict[str, Vectors] = {}
         self._view: IndexView | None = None
         self._digest = ""  # the catalog the state in memory matches; '' = none to cache
+        self._catalog = ""  # the catalog's text as this process last read or wrote it
         self._load()
 
     @property
@@ -195,6 +196,7 @@ class KnowledgeIndex:
         if len(set(ids)) != len(ids):
             raise ValueError(f"{meta.doc_id}: chunk ids are not unique")
         with self._lock:
+            self._check_unchanged()
             for chunk_id in ids:
                 owner = self._owner.get(chunk_id, meta.doc_id)
                 if owner != meta.doc_id:
@@ -252,6 +254,7 @@ class KnowledgeIndex:
 
     def remove_document(self, doc_id: str) -> None:
         with self._lock:
+            self._check_unchanged()
             self._collection.delete(where={"doc_id": doc_id})
             for chunk in self._chunks.pop(doc_id, []):
                 self._vectors.pop(chunk.id, None)
@@ -281,11 +284,17 @@ class KnowledgeIndex:
         }
         text = json.dumps(data, ensure_ascii=False, indent=1)
         catalog.write(text)
+        self._catalog = text
         self._digest = self._cacheable(text)
 
     def _read_catalog(self) -> str:
         catalog = self._backend.catalog
         return "" if catalog is None else catalog.read()
+
+    def _check_unchanged(self) -> None:
+        """Before a write: the catalog is still the one this process holds."""
+        if self._read_catalog() != self._catalog:
+            raise backends.IndexChanged("the index was written by another process; reopen it")
 
     def _cacheable(self, catalog: str) -> str:
         """The catalog's digest, or '' while a document is half-written (no cache of it)."""
@@ -316,6 +325,7 @@ class KnowledgeIndex:
         self._digest = ""  # a writer kept changing it: serve this read, cache nothing
 
     def _reset(self, catalog: str) -> None:
+        self._catalog = catalog
         self._docs.clear()
         self._hashes.clear()
         self._chunks.clear()

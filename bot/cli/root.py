@@ -203,10 +203,13 @@ register_index(app)
 
 
 def main() -> None:
-    from knowledge.backends import IndexUnreachable
+    from knowledge.backends import IndexChanged, IndexUnreachable
 
     try:
         app()
     except IndexUnreachable as error:  # THIDUA_CHROMA_URL names a server that is not there
         typer.echo(vi.INDEX_UNREACHABLE.format(url=error.url), err=True)
         raise SystemExit(2) from None
+    except IndexChanged:  # two ingests at once
+        typer.echo(vi.INDEX_CHANGED, err=True)
+        raise SystemExit(1) from None

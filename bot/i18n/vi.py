@@ -116,6 +116,10 @@ INDEX_UNREACHABLE = (
     "Không kết nối được máy chủ Chroma {url}: hãy kiểm tra máy chủ đã chạy và địa chỉ "
     "(THIDUA_CHROMA_URL hoặc --to) đúng chưa."
 )
+INDEX_CHANGED = (
+    "Một tiến trình khác vừa ghi vào chỉ mục trong lúc lệnh này chạy; hãy chạy lại lệnh "
+    "(mỗi lúc chỉ chạy một lệnh nạp văn bản)."
+)
 
 CLI_INDEX_HELP = "Chỉ mục văn bản: sao chép sang máy chủ Chroma."
 CLI_INDEX_COPY_HELP = (
