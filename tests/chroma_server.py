@@ -57,6 +57,7 @@ def start_chroma(directory: Path) -> ChromaServer:
     if command is None:
         pytest.skip("the `chroma` command (chromadb package) is not installed")
     port = free_port()
+    directory.mkdir(parents=True, exist_ok=True)
     log = directory / "chroma.log"
     args = ["run", "--path", str(directory / "db"), "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:

