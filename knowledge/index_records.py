@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -113,8 +114,9 @@ def write_snapshot(
     path: Path, vectors: Vectors, records: list[dict[str, Any]], catalog: str
 ) -> None:
     """Records and their vectors, tagged with the digest of the catalog they match; written
-    to a temporary file and renamed, so a reader never sees half a snapshot."""
-    tmp = path.with_name(path.name + ".tmp.npz")
+    to a temporary file of this process's own and renamed, so a reader never sees half a
+    snapshot and two processes never write one file."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp.npz")
     np.savez(
         tmp,
         vectors=vectors,

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from knowledge.vntext import accented_terms, folded_terms
 
 Analyzer = Callable[[str], list[str]]
 _IDS_FILE = "ids.json"
+_TAG_FILE = "tag"
 # Tuned on ALQAC dev for the hybrid sum (bench/tune.py): MRR@10 0.905 (real questions 0.884)
 # against 0.897 (0.871) with k1=0.9, b=0.5, the best for BM25 alone (0.891; bm25s' defaults
 # k1=1.5, b=0.75: 0.867). Legal articles vary a lot in length and repeat their key terms.
@@ -87,9 +90,12 @@ class LexicalIndex:
         return cls(ids, Bm25.build(accented_terms, texts), Bm25.build(folded_terms, texts))
 
     @classmethod
-    def load(cls, directory: Path) -> LexicalIndex | None:
-        """The persisted indexes, or None when nothing (or something unreadable) is there."""
+    def load(cls, directory: Path, tag: str | None = None) -> LexicalIndex | None:
+        """The persisted indexes, or None when nothing (or something unreadable, or saved
+        with another `tag` when one is asked for) is there."""
         try:
+            if tag is not None and (directory / _TAG_FILE).read_text(encoding="utf-8") != tag:
+                return None
             ids = json.loads((directory / _IDS_FILE).read_text(encoding="utf-8"))
             accented = Bm25.load(accented_terms, directory / "accented")
             folded = Bm25.load(folded_terms, directory / "folded")
@@ -99,19 +105,25 @@ class LexicalIndex:
             return None
         return cls(ids, accented, folded)
 
-    def save(self, directory: Path) -> None:
-        """Write to a sibling temp directory, then swap it in, so readers never see half."""
-        tmp = directory.with_name(directory.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
+    def save(self, directory: Path, tag: str = "") -> None:
+        """Write to a sibling temp directory of this process's own, then swap it in, so
+        readers never see half; `tag` names what the indexes were built from. When another
+        process swaps in its own at the same moment, the one that got there stays."""
+        mine = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        tmp = directory.with_name(f"{directory.name}.{mine}.tmp")
         tmp.mkdir(parents=True)
         self._accented.save(tmp / "accented")
         self._folded.save(tmp / "folded")
         (tmp / _IDS_FILE).write_text(json.dumps(self.ids, ensure_ascii=False), encoding="utf-8")
-        old = directory.with_name(directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if directory.exists():
-            directory.rename(old)
-        tmp.rename(directory)
+        (tmp / _TAG_FILE).write_text(tag, encoding="utf-8")
+        old = directory.with_name(f"{directory.name}.{mine}.old")
+        try:
+            if directory.exists():
+                directory.rename(old)
+            tmp.rename(directory)
+        except OSError:
+            pass  # another process's indexes took the place first
+        shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
 
     def scores(self, query: str, *, folded: bool) -> npt.NDArray[np.float32]:

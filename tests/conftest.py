@@ -10,6 +10,8 @@ import pytest
 
 from bot.config import Settings
 
+pytest_plugins = ["tests.chroma_server"]  # a real Chroma server: chroma_server, chroma_url
+
 
 @pytest.fixture(scope="session")
 def bundled_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

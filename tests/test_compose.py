@@ -21,8 +21,6 @@ from bot.config import Settings
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "compose.yaml"
 ENV_EXAMPLE = ROOT / ".env.example"
-# Issue 20's Chroma server mode adds this setting on its own branch; drop once both are merged.
-PENDING = {"THIDUA_CHROMA_URL"}
 IMAGES = {"postgres", "caddy"}  # services that run a stock image with its own command
 
 SETTING_NAMES = {f"THIDUA_{name.upper()}" for name in Settings.model_fields}
@@ -116,7 +114,7 @@ def names_in(text: str) -> set[str]:
 def test_every_setting_compose_names_exists() -> None:
     named = names_in(COMPOSE.read_text(encoding="utf-8"))
     assert named, "compose.yaml names no setting"
-    assert named - SETTING_NAMES - PENDING == set()
+    assert named - SETTING_NAMES == set()
 
 
 def example_lines() -> dict[str, str]:
@@ -132,7 +130,7 @@ def example_lines() -> dict[str, str]:
 def test_env_example_lists_every_setting_and_nothing_else() -> None:
     listed = example_lines()
     assert SETTING_NAMES - set(listed) == set(), "settings missing from .env.example"
-    assert set(listed) - SETTING_NAMES - PENDING == set(), "names Settings does not have"
+    assert set(listed) - SETTING_NAMES == set(), "names Settings does not have"
     lines = ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
     for number, line in enumerate(lines):
         if re.match(r"#?\s*THIDUA_", line):
@@ -145,8 +143,6 @@ def test_env_example_shows_each_default(monkeypatch: pytest.MonkeyPatch) -> None
         monkeypatch.delenv(name, raising=False)
     defaults = Settings(_env_file=None)  # type: ignore[call-arg]
     for name, value in example_lines().items():
-        if name in PENDING:
-            continue
         if value:
             monkeypatch.setenv(name, value)
         else:

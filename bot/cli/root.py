@@ -2,7 +2,7 @@
 
 The composition root (with bot/wiring.py): it reads Settings, picks concrete classes, wires.
 The other verbs come from bot.cli.admin, bot.cli.answers, bot.cli.feedback (unanswered,
-feedback), bot.cli.serve, bot.cli.reminders, bot.cli.outbox and bot.cli.web.
+feedback), bot.cli.serve, bot.cli.reminders, bot.cli.outbox, bot.cli.web and bot.cli.index.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from bot.cli.answers import register as register_answers
 from bot.cli.answers import review_after_ingest
 from bot.cli.db import register as register_db
 from bot.cli.feedback import register as register_feedback
+from bot.cli.index import register as register_index
 from bot.cli.outbox import register as register_outbox
 from bot.cli.reminders import register as register_reminders
 from bot.cli.serve import register as register_channels
@@ -228,7 +229,17 @@ register_reminders(app)
 register_web(app)
 register_outbox(app)
 register_db(app)
+register_index(app)
 
 
 def main() -> None:
-    app()
+    from knowledge.backends import IndexChanged, IndexUnreachable
+
+    try:
+        app()
+    except IndexUnreachable as error:  # THIDUA_CHROMA_URL names a server that is not there
+        typer.echo(vi.INDEX_UNREACHABLE.format(url=error.url), err=True)
+        raise SystemExit(2) from None
+    except IndexChanged:  # two ingests at once
+        typer.echo(vi.INDEX_CHANGED, err=True)
+        raise SystemExit(1) from None

@@ -151,6 +151,15 @@ class OutboxSender:
         """New rows were queued: claim now instead of at the next idle poll."""
         self._wake.set()
 
+    def paused(self) -> dict[str, datetime]:
+        """The channels a 429 pauses now, with the end of each pause."""
+        now = self._now()
+        return {
+            name: until
+            for name, state in self._state.items()
+            if (until := state.pause_at(now)) is not None
+        }
+
     async def run_once(self) -> int:
         """One claim, its rows sent; how many messages were delivered."""
         claimed = await run_db(self._sessions, self._claim, self._max_in_flight)

@@ -38,6 +38,9 @@ class Services:
     # was leased by a run that died, and is taken back at once instead of after the lease.
     alone: bool = False
     supervisor: Supervisor = field(default_factory=Supervisor)
+    # What else this process needs reachable to serve, by name (the index), for /readyz:
+    # each returns when its part answers and raises when it does not; all cheap.
+    probes: Mapping[str, Callable[[], None]] = field(default_factory=dict)
 
     def start_loops(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
         """The background loops, each restarted should it die, until `stop` is set."""

@@ -120,6 +120,32 @@ CONSOLE_INTRO = (
 
 INDEX_BUILDING = "Đang lập chỉ mục kho văn bản mẫu (khi kho còn trống hoặc có văn bản mẫu mới)…"
 INDEX_READY = "Đã lập chỉ mục {documents} văn bản, {chunks} đoạn."
+INDEX_UNREACHABLE = (
+    "Không kết nối được máy chủ Chroma {url}: hãy kiểm tra máy chủ đã chạy và địa chỉ "
+    "(THIDUA_CHROMA_URL hoặc --to) đúng chưa."
+)
+INDEX_CHANGED = (
+    "Một tiến trình khác vừa ghi vào chỉ mục trong lúc lệnh này chạy; hãy chạy lại lệnh "
+    "(mỗi lúc chỉ chạy một lệnh nạp văn bản)."
+)
+
+CLI_INDEX_HELP = "Chỉ mục văn bản: sao chép sang máy chủ Chroma."
+CLI_INDEX_COPY_HELP = (
+    "Sao chép chỉ mục nhúng trong data_dir (vectơ, văn bản, siêu dữ liệu, danh mục văn bản) "
+    "sang máy chủ Chroma; chạy lại không sinh bản trùng."
+)
+CLI_INDEX_TO_HELP = "Địa chỉ máy chủ Chroma, vd. http://chroma:8000."
+INDEX_COPY_BAD_URL = (
+    "Địa chỉ máy chủ không hợp lệ: {url} (cần http://máy:cổng hoặc https://máy:cổng)."
+)
+INDEX_COPY_NOTHING = "Không có chỉ mục nhúng trong {path}: chưa có gì để sao chép."
+INDEX_COPY_TASK = "Sao chép {collection}"
+INDEX_COPIED = "{collection}: {records} bản ghi, trên máy chủ {on_server}{removed}."
+INDEX_COPY_REMOVED = "; đã xoá {count} bản ghi máy chủ có mà data_dir không có"
+INDEX_COPY_MISMATCH = "Số bản ghi trên máy chủ không khớp với data_dir; hãy chạy lại lệnh."
+INDEX_COPY_DONE = (
+    "Đã sao chép xong. Đặt THIDUA_CHROMA_URL={url} cho mọi tiến trình để dùng máy chủ này."
+)
 
 INGEST_SUMMARY = (
     "Đã nạp: {added} văn bản mới, {updated} văn bản cập nhật, {unchanged} không đổi, "

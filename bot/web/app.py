@@ -1,6 +1,7 @@
-"""The web app: the channels' webhooks, a health check, the metrics (/metrics) and the
-office's dashboard (under /web), beside the background loops (each kept running by the
-services' supervisor, which the health check reports on).
+"""The web app: the channels' webhooks, a health check (/healthz, liveness), a readiness
+check (/readyz, bot.web.ready), the metrics (/metrics) and the office's dashboard (under /web),
+beside the background loops (each kept running by the services' supervisor, which the health
+check reports on).
 
 `create_app(services, dashboard)` takes what the composition root built (bot.cli.serve).
 """
@@ -19,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from bot.delivery.services import Services
 from bot.i18n import web_vi
 from bot.store.db import writes_from_threads
-from bot.web import metrics, webhooks
+from bot.web import metrics, ready, webhooks
 from bot.web.dashboard import HERE, Dashboard, PageError, make_templates
 from bot.web.routers import answers, audit, auth, exports, movements, org, questions, review, units
 
@@ -46,6 +47,7 @@ def create_app(services: Services, dashboard: Dashboard | None = None) -> FastAP
     app.state.services = services
     app.include_router(webhooks.router)
     app.include_router(metrics.router)
+    app.include_router(ready.router)
     if dashboard is not None:
         mount(app, dashboard)
 
