@@ -6,6 +6,7 @@ pulling an SDK along.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -76,3 +77,14 @@ class Reply:
     attachments: tuple[Attachment, ...] = ()
     found: bool | None = None  # for answers: whether the knowledge base had a basis
     meta: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+class WaitOutside(Exception):
+    """A turn that must first wait on something slow outside the database (a language model
+    writing an answer). Raised inside the turn, it rolls the turn's transaction back; the
+    caller runs `work` with no transaction open (showing the chat it is typing), then runs
+    the turn again, which finds what `work` left for it."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        super().__init__("the turn waits outside its transaction")
+        self.work = work

@@ -8,16 +8,19 @@ invite codes, emoji, bare numbers and commands would bury what the office needs 
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from bot.core.curated import CuratedLibrary
-from bot.core.qa import MAX_QUESTION_CHARS, UnansweredSink, has_words
+from bot.core.qa import ANSWERED_BY, MAX_QUESTION_CHARS, UnansweredSink, has_words
 from bot.core.questions import is_chatter, is_real_question
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
+
+CURATED_BY = "curated"  # Reply.meta ANSWERED_BY of the office's answers
 
 
 class Asker(Protocol):
@@ -41,8 +44,8 @@ class AnswerDesk:
             return Reply(vi.GREETING, found=False)
         if self.curated is not None and has_words(question) and len(question) <= MAX_QUESTION_CHARS:
             reply = self.curated.answer(question, session)
-            if reply is not None:
-                return reply
+            if reply is not None:  # the office's answer wins over the search and any model
+                return replace(reply, meta={**reply.meta, ANSWERED_BY: CURATED_BY})
         return self.qa.ask(message, top_k, session=session)
 
 
