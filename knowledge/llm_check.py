@@ -34,7 +34,9 @@ TITLE = "unsupported_title"
 QUOTE = "quote_mismatch"
 
 T = TypeVar("T")
-QUOTE_MATCH = 0.9  # similarity a quote needs with some stretch of a clause it cites
+# Characters of a quote that may differ from the clause it cites (a slip, a dropped word):
+# a tenth of the quote, never more than this, so a long quote cannot carry an invented phrase.
+QUOTE_EDITS = 8
 
 # The Law's titles and forms of commendation, longest first so "Huân chương Lao động hạng
 # Nhất" is one mention, not "Huân chương Lao động" plus a stray "hạng Nhất".
@@ -114,6 +116,8 @@ _POINT = re.compile(r"\bđiểm\s+([a-zđ])\b", re.IGNORECASE)
 _LINE_CLAUSE = re.compile(r"^\s*(\d{1,3})[.)]\s", re.MULTILINE)
 _LINE_POINT = re.compile(r"^\s*([a-zđ])\)\s", re.MULTILINE)
 _QUOTED = re.compile(r"«([^»]+)»|“([^”]+)”|\"([^\"]+)\"")
+_STOPS = re.compile(r"\.(?=\s)")
+_MASK = "\ue000"  # a full stop inside a quotation, while sentences are split
 _QUOTE_MARKS = re.compile(r"[«»“”\"‘’]")
 
 
@@ -172,8 +176,9 @@ def split_sentences(text: str) -> list[str]:
         line = _BULLET.sub("", raw).strip()
         if not line:
             continue
-        for match in _SENTENCE.finditer(line):
-            part = match.group().strip()
+        masked = _QUOTED.sub(lambda m: _STOPS.sub(_MASK, m.group()), line)  # «A. B» is one
+        for match in _SENTENCE.finditer(masked):
+            part = match.group().replace(_MASK, ".").strip()
             if not part:
                 continue
             if out and not _has_words(_MARKER_RUN.sub("", part)):
@@ -218,10 +223,10 @@ class _Evidence:
         return cls(
             folded=_plain(whole),
             numbers=frozenset(
-                _numbers(whole)
+                numbers_in(whole)
                 | {n for d in meta_dates for n in (str(d.day), str(d.month), str(d.year))}
             ),
-            percents=frozenset(_canon(m) for m in _PERCENT.findall(whole)),
+            percents=frozenset(canonical(m) for m in _PERCENT.findall(whole)),
             dates=frozenset(_dates(whole) | {(d.day, d.month, d.year) for d in meta_dates}),
             documents=frozenset(fold(d) for d in _DOC_NUMBER.findall(whole)),
             articles=frozenset(_lower(_ARTICLE.findall(whole)) | {cit.article.lower()}) - {""},
@@ -256,7 +261,7 @@ def _unsupported(sentence: str, cited: list[_Evidence]) -> tuple[str, str]:
             return DOCUMENT, number
     rest = _DOC_NUMBER.sub(" ", rest)
     for value in _PERCENT.findall(rest):
-        if _canon(value) not in _union(e.percents for e in cited):
+        if canonical(value) not in _union(e.percents for e in cited):
             return PERCENT, f"{value}%"
     rest = _PERCENT.sub(" ", rest)
     for kind, pattern, held in (
@@ -269,7 +274,7 @@ def _unsupported(sentence: str, cited: list[_Evidence]) -> tuple[str, str]:
                 return PROVISION, f"{kind} {value}"
         rest = pattern.sub(" ", rest)
     for number in _NUMBER.findall(rest):
-        if _canon(number) not in _union(e.numbers for e in cited):
+        if canonical(number) not in _union(e.numbers for e in cited):
             return NUMBER, number
     for title in _TITLE.finditer(_plain(rest)):
         if not any(title.group() in e.folded for e in cited):
@@ -283,20 +288,22 @@ def _quote_matches(quote: str, text: str) -> bool:
     t = text
     if not q or q in t:
         return bool(q)
+    budget = min(QUOTE_EDITS, max(1, len(q) // 10))
     matcher = difflib.SequenceMatcher(None, q, t, autojunk=False)
-    best = 0.0
     for block in matcher.get_matching_blocks():
         start = max(block.b - block.a, 0)
         window = t[start : start + len(q)]
-        best = max(best, difflib.SequenceMatcher(None, q, window, autojunk=False).ratio())
-    return best >= QUOTE_MATCH
+        blocks = difflib.SequenceMatcher(None, q, window, autojunk=False).get_matching_blocks()
+        if len(q) - sum(b.size for b in blocks) <= budget:
+            return True
+    return False
 
 
-def _numbers(text: str) -> set[str]:
-    return {_canon(n) for n in _NUMBER.findall(text)}
+def numbers_in(text: str) -> set[str]:
+    return {canonical(n) for n in _NUMBER.findall(text)}
 
 
-def _canon(number: str) -> str:
+def canonical(number: str) -> str:
     """'1.000.000' and '1000000' alike, '0,5' and '0.5' alike, '05' and '5' alike."""
     if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", number):
         number = number.replace(".", "")

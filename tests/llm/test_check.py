@@ -73,6 +73,23 @@ def test_a_quote_with_a_slip_of_the_pen_passes_an_invented_one_does_not() -> Non
     )
 
 
+def test_a_long_quote_cannot_carry_an_invented_phrase() -> None:
+    line = (
+        "Có 100% cá nhân trong tập thể hoàn thành nhiệm vụ được giao, trong đó có ít nhất là "
+        "70% cá nhân đạt danh hiệu “Lao động tiên tiến”"
+    )
+    assert verdict(f"Luật ghi: «{line}» [1].").ok
+    tail = verdict(f"Luật ghi: «{line} và được thưởng thêm» [1].")
+    assert (tail.ok, tail.reason) == (False, llm_check.QUOTE)
+
+
+def test_a_full_stop_inside_a_quotation_does_not_end_the_sentence() -> None:
+    result = verdict(
+        "Luật ghi: «Giấy khen gồm. Giấy khen của Chủ tịch Ủy ban nhân dân cấp xã» [2]."
+    )
+    assert result.ok, result
+
+
 @pytest.mark.parametrize(
     ("answer", "reason", "detail"),
     [
