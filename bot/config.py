@@ -68,6 +68,25 @@ class Settings(BaseSettings):
             "Kích thước tối đa (MB) của một tệp khi nạp văn bản; tệp lớn hơn bị bỏ qua, có báo."
         ),
     )
+    llm_url: str = Field(
+        "",
+        description=(
+            "Địa chỉ máy chủ mô hình ngôn ngữ kiểu OpenAI (vLLM, llama.cpp, Ollama), ví dụ"
+            " http://127.0.0.1:11434/v1; trống = chỉ trả lời trích dẫn nguyên văn."
+        ),
+    )
+    llm_model: str = Field("", description="Tên mô hình trên máy chủ đó.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="Khoá API của máy chủ mô hình, nếu cần."
+    )
+    llm_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description=(
+            "Số giây chờ mô hình viết câu trả lời; quá hạn thì trả lời trích dẫn nguyên văn."
+        ),
+    )
     timezone: str = Field("Asia/Ho_Chi_Minh", description="Múi giờ của mọi mốc thời gian.")
     sources_dir: Path | None = Field(None, description="Kho văn bản mẫu; trống = kho kèm gói.")
     log_level: str = Field("WARNING", description="Mức ghi log.")
@@ -250,6 +269,14 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         """`THIDUA_LEXICAL_LEAD=` (empty) means "not set", as the table in the README says."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("llm_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("phải bắt đầu bằng http:// hoặc https://")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -7,7 +7,7 @@ pulling an SDK along.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -117,3 +117,14 @@ def menu_of(reply: Reply) -> tuple[MenuCommand, ...] | None:
         for item in listed
         if isinstance(item, list) and len(item) == 2
     )
+
+
+class WaitOutside(Exception):
+    """A turn that must first wait on something slow outside the database (a language model
+    writing an answer). Raised inside the turn, it rolls the turn's transaction back; the
+    caller runs `work` with no transaction open (showing the chat it is typing), then runs
+    the turn again, which finds what `work` left for it."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        super().__init__("the turn waits outside its transaction")
+        self.work = work

@@ -24,6 +24,7 @@ from bot.core.desk import AnswerDesk, RealQuestions
 from bot.core.linking import InviteLimit
 from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
+from bot.core.written import ModelAnswers
 from bot.delivery.turns import Turns
 from bot.i18n import channels_vi, vi
 from bot.messages import Incoming
@@ -217,8 +218,21 @@ def build_qa(
         registry=registry,
         documents=index.documents,
         provisions=retriever.absent,
+        model=model_answers(settings),
     )
     return AnswerDesk(search, curated_library(settings, sessions, index, now, registry))
+
+
+def model_answers(settings: Settings) -> ModelAnswers | None:
+    """The language model that writes answers from their clauses, when one is configured;
+    without THIDUA_LLM_URL nothing of it (or of LangChain) is imported."""
+    if not settings.llm_url:
+        return None
+    from knowledge.llm import Endpoint, LangChainModel, ModelWriter
+
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
+    endpoint = Endpoint(settings.llm_url, settings.llm_model, key, settings.llm_timeout_s)
+    return ModelAnswers(ModelWriter(LangChainModel(endpoint)))
 
 
 def curated_library(

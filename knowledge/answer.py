@@ -14,6 +14,9 @@ from knowledge.confidence import DEFAULT_THRESHOLD, QuestionTerms, confidence, i
 from knowledge.documents import Passage
 from knowledge.quoting import Excerpt, excerpts, select
 
+EXTRACTIVE = "extractive"
+LLM = "llm"
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -31,6 +34,22 @@ class Answer:
     excerpts: list[Excerpt] = field(default_factory=list)
     # Confidence of every passage the answer names (primary and see-also), by chunk id.
     confidences: dict[str, float] = field(default_factory=dict)
+    # EXTRACTIVE, or LLM when a language model wrote `written` from these passages and our
+    # check (knowledge.llm_check) let it through; `cited`: (its [n], the clause) it cites.
+    answered_by: str = EXTRACTIVE
+    written: str = ""
+    cited: tuple[tuple[int, Passage], ...] = ()
+    rejected: str = ""  # why the model's answer was not shown (a timeout, a failed check…)
+
+    def clauses(self, limit: int = 5) -> list[Passage]:
+        """The passages a model may write from: the primary ones, then see-also, in order."""
+        seen: set[str] = set()
+        out: list[Passage] = []
+        for passage in (*self.primary, *self.see_also):
+            if passage.chunk.id not in seen:
+                seen.add(passage.chunk.id)
+                out.append(passage)
+        return out[:limit]
 
 
 class ExtractiveAnswerer:

@@ -21,8 +21,9 @@ def test_ask_json_has_the_documented_schema(data_dir: Path) -> None:
     code, out = run(data_dir, "ask", "--json", "Tiêu chuẩn danh hiệu Lao động tiên tiến là gì?")
     assert code == 0, out
     record = json.loads(out.strip().splitlines()[-1])
-    assert set(record) == {"question", "found", "answer", "citations"}
+    assert set(record) == {"question", "found", "answer", "citations", "answered_by"}
     assert record["found"] is True
+    assert record["answered_by"] == "extractive"  # no model configured
     assert record["citations"], record
     for citation in record["citations"]:
         assert set(citation) == CITATION_KEYS

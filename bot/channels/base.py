@@ -203,6 +203,11 @@ class Channel(ABC):
         inbox worker after the turn, for presses the webhook's answer did not acknowledge."""
         return
 
+    async def show_typing(self, chat_id: str) -> None:
+        """Shows the chat that the bot is writing (Telegram: "typing…" for about five
+        seconds), while an answer takes long to write; nothing where a platform cannot."""
+        return
+
     def webhook_reply(self, update: Update) -> dict[str, Any] | None:
         """A call the platform runs itself when given as the webhook's answer (Telegram:
         answerCallbackQuery): a button pressed over a webhook stops spinning at once, and no

@@ -33,6 +33,7 @@ from telegram import (
     Message,
 )
 from telegram import error as tg_error
+from telegram.constants import ChatAction
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.channels.base import (
@@ -166,6 +167,13 @@ class TelegramChannel(Channel):
 
     async def answer_button(self, callback_id: str, text: str = "") -> None:
         await self.answer_callback(callback_id, text)
+
+    async def show_typing(self, chat_id: str) -> None:
+        """sendChatAction "typing"; a failure costs only the indicator."""
+        try:
+            await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        except tg_error.TelegramError as exc:
+            log.info("telegram typing in %s not shown: %s", chat_id, self._failure(exc).detail)
 
     def webhook_reply(self, update: Update) -> dict[str, Any] | None:
         """answerCallbackQuery at once, but in a group: there the press may be someone

@@ -115,7 +115,9 @@ def ask(
 ) -> None:
     """Hỏi một câu (hoặc mỗi dòng stdin một câu) và in câu trả lời kèm căn cứ."""
     from bot import wiring
+    from bot.core.qa import ANSWERED_BY, LLM_REJECTED
     from bot.messages import Incoming
+    from knowledge.answer import EXTRACTIVE
 
     assistant = wiring.build_assistant(_settings(ctx))
     questions = [question] if question is not None else [line.rstrip("\n") for line in sys.stdin]
@@ -123,7 +125,7 @@ def ask(
         message = Incoming(channel="cli", chat_id="cli", user_id="cli", text=text)
         reply = assistant.qa.ask(message, top_k=top_k)
         if as_json:
-            record = {
+            record: dict[str, object] = {
                 "question": text,
                 "found": bool(reply.found),
                 "answer": reply.text,
@@ -146,6 +148,9 @@ def ask(
                     for c in reply.citations
                 ],
             }
+            record["answered_by"] = reply.meta.get(ANSWERED_BY, EXTRACTIVE)
+            if reply.meta.get(LLM_REJECTED):
+                record["llm_rejected"] = reply.meta[LLM_REJECTED]
             typer.echo(json.dumps(record, ensure_ascii=False))
         else:
             typer.echo(reply.text + "\n")

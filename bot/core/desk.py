@@ -8,6 +8,7 @@ invite codes, emoji, bare numbers and commands would bury what the office needs 
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
@@ -15,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from bot import metrics
 from bot.core.curated import CuratedLibrary
-from bot.core.qa import MAX_QUESTION_CHARS, UnansweredSink, has_words
+from bot.core.qa import ANSWERED_BY, MAX_QUESTION_CHARS, UnansweredSink, has_words
 from bot.core.questions import is_chatter, is_real_question
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
+
+CURATED_BY = "curated"  # Reply.meta ANSWERED_BY of the office's answers
 
 
 class Asker(Protocol):
@@ -42,9 +45,9 @@ class AnswerDesk:
             return Reply(vi.GREETING, found=False)
         if self.curated is not None and has_words(question) and len(question) <= MAX_QUESTION_CHARS:
             reply = self.curated.answer(question, session)
-            if reply is not None:
+            if reply is not None:  # the office's answer wins over the search and any model
                 metrics.QUESTIONS.labels("curated").inc()
-                return reply
+                return replace(reply, meta={**reply.meta, ANSWERED_BY: CURATED_BY})
         reply = self.qa.ask(message, top_k, session=session)
         metrics.QUESTIONS.labels("answered" if reply.found else "refused").inc()
         return reply

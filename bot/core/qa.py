@@ -1,7 +1,9 @@
 """Question -> Reply with its legal basis, or a plain 'not found' that is logged for the office.
 
 A question naming by number only documents the index does not hold is not searched at all:
-it is told what the registry knows of them (bot.core.qa_text), and logged.
+it is told what the registry knows of them (bot.core.qa_text), and logged. With a language
+model, the answer found is written by it from the same clauses and shown only when our check
+lets it through (bot.core.written, knowledge.llm).
 """
 
 from __future__ import annotations
@@ -20,15 +22,21 @@ from bot.core.qa_text import (
     excerpt_basis,
     missing_notes,
     not_loaded_text,
+    written_text,
 )
+from bot.core.written import ModelAnswers
 from bot.i18n import vi
 from bot.messages import Incoming, Reply, SourceRef
-from knowledge.answer import Answer
+from knowledge.answer import LLM, Answer
 from knowledge.documents import DocumentMeta, Passage
 from knowledge.lookup import Absence
 from knowledge.registry import DocumentRegistry
 
 MAX_QUESTION_CHARS = 1000
+# Reply.meta keys of an answer: who wrote it ("extractive", "llm"; "curated" from the desk),
+# and why the model's answer was not shown.
+ANSWERED_BY = "answered_by"
+LLM_REJECTED = "llm_rejected"
 
 
 class Retriever(Protocol):
@@ -120,9 +128,12 @@ class QuestionAnswering:
         registry: DocumentRegistry | None = None,
         documents: Callable[[], Iterable[DocumentMeta]] = tuple,
         provisions: Provisions | None = None,
+        model: ModelAnswers | None = None,
     ) -> None:
         """`registry`: the documents known beyond the index; `documents`: those in it;
-        `provisions`: says which Điều, khoản or điểm a question names that the texts lack."""
+        `provisions`: says which Điều, khoản or điểm a question names that the texts lack;
+        `model`: a language model that writes the answer from its clauses, checked (None:
+        extractive answers only)."""
         self._retriever = retriever
         self._answerer = answerer
         self._unanswered = unanswered
@@ -131,6 +142,7 @@ class QuestionAnswering:
         self._registry = registry or DocumentRegistry(())
         self._documents = documents
         self._provisions = provisions
+        self._model = model
 
     def ask(
         self, message: Incoming, top_k: int | None = None, *, session: Session | None = None
@@ -182,16 +194,25 @@ class QuestionAnswering:
             unanswered(float(answer.confidence), passages[0].chunk.id if passages else "")
             return Reply(prefix + vi.NOT_FOUND, found=False)
 
-        ordered = [*_narrowed(answer), *answer.see_also]
+        if self._model is not None:
+            answer = self._model.written(message, question, answer, session)
+        if answer.answered_by == LLM:
+            ordered = [p for _, p in answer.cited]
+            text = prefix + written_text(answer, today, self._registry)
+        else:
+            ordered = [*_narrowed(answer), *answer.see_also]
+            text = prefix + self._format(answer, today)
         citations = tuple(
             to_citation(p, today, self._registry, answer.confidences.get(p.chunk.id))
             for p in ordered[:k]
         )
-        text = prefix + self._format(answer, today)
         notes = missing_notes(named, today, self._registry)
         if notes:
             text = "\n\n".join([text, *notes])
-        return Reply(text, citations=citations, found=True)
+        meta = {ANSWERED_BY: answer.answered_by}
+        if answer.rejected:
+            meta[LLM_REJECTED] = answer.rejected
+        return Reply(text, citations=citations, found=True, meta=meta)
 
     def _format(self, answer: Answer, today: date) -> str:
         """Per article: its heading, the lines that answer, its basis; then 'Xem thêm'."""

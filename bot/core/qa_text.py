@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import date
 
 from bot.i18n import vi
+from knowledge.answer import Answer
 from knowledge.documents import Citation, DocumentMeta
 from knowledge.lookup import Absence
 from knowledge.quoting import Excerpt
@@ -164,4 +165,16 @@ def absent_text(absence: Absence) -> str:
     elif absence.articles:
         lines.append(vi.ABSENT_ARTICLES.format(count=absence.articles))
     lines.append(vi.ABSENT_HINT)
+    return "\n".join(lines)
+
+
+def written_text(answer: Answer, today: date, registry: DocumentRegistry) -> str:
+    """A model's checked answer, then our own basis: each clause it cites, by its marker."""
+    lines = [answer.written, "", vi.WRITTEN_BASIS]
+    for number, passage in answer.cited:
+        citation = passage.chunk.citation
+        lines.append(vi.WRITTEN_BASIS_ITEM.format(number=number, basis=citation.basis()))
+        status = document_status(citation.document, today, registry)
+        if status:
+            lines.append(vi.WRITTEN_NOT_IN_FORCE.format(status=status))
     return "\n".join(lines)

@@ -5,7 +5,8 @@ rerun (or a redelivery) do nothing, and its replies wait in the outbox for the s
 that raises rolls back whole (no half-written registration); its failure reply is then
 recorded with the update's key in a transaction of its own. A stored update whose turn found
 the database unwell (locked, disconnected) is not answered with an error: the exception goes
-to the inbox worker, which tries the update again later.
+to the inbox worker, which tries the update again later. A turn never waits on a language
+model inside its transaction: it raises WaitOutside, and runs again once the model is done.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import metrics
-from bot.messages import BUTTON_ANSWER, Incoming, Reply
+from bot.messages import BUTTON_ANSWER, Incoming, Reply, WaitOutside
 from bot.store import inbox, outbox
 
 
@@ -51,28 +52,50 @@ class Turns:
         inbox_id: int | None = None,
         outbox_replies: bool = False,
         answers_press: bool = False,
+        wait: bool = True,
+        waited: bool = False,
     ) -> list[Reply]:
         """The message's turn. With `update_key`, a redelivered update does nothing and
         returns no replies; with `inbox_id`, its inbox row is marked handled in the same
         transaction; with `outbox_replies`, the replies are queued for the sender there too
         (the console shows them instead), except, with `answers_press`, a short answer to a
         button press (meta BUTTON_ANSWER): the caller shows that one in the platform's own
-        answer to the press."""
-        with metrics.TURN_SECONDS.time():
-            return self._run(message, update_key, inbox_id, outbox_replies, answers_press)
+        answer to the press.
 
-    def _run(
+        A turn that must wait on something slow (WaitOutside: a model writing an answer)
+        rolls back, waits here with no transaction open and runs again; with `wait` False
+        the WaitOutside goes to the caller instead (the inbox worker waits off its loop),
+        which then runs the turn again with `waited`."""
+        options = (update_key, inbox_id, outbox_replies, answers_press)
+        try:
+            with metrics.TURN_SECONDS.time():  # a try's own time, not the wait between
+                return self._turn(message, *options, waited=waited)
+        except WaitOutside as outside:
+            if not wait:
+                raise
+            outside.work()
+        with metrics.TURN_SECONDS.time():
+            return self._turn(message, *options, waited=True)
+
+    def _turn(
         self,
         message: Incoming,
         update_key: str | None,
         inbox_id: int | None,
         outbox_replies: bool,
         answers_press: bool,
+        *,
+        waited: bool,
     ) -> list[Reply]:
+        """One try of the turn; after a wait, a second WaitOutside is a failure like any."""
         try:
             return self._record(
                 message, self.router.turn, update_key, inbox_id, outbox_replies, answers_press
             )
+        except WaitOutside:
+            if not waited:
+                raise
+            replies = self.router.failure(message, RuntimeError("waited twice"))
         except Exception as error:  # the turn rolled back; answer, and record that we did
             if inbox_id is not None and isinstance(error, OperationalError):
                 raise  # the database, not the turn, failed: the worker tries it again later

@@ -10,7 +10,8 @@ a 4xx, a body we cannot read) is tried a few times, then the update becomes a de
 with its reason, the person is told, and the chat goes on. A
 pressed button is acknowledged after its turn unless the webhook's answer already did it; a
 turn that answered the press itself (a button of someone else's form) has its text shown
-there, not sent to the chat.
+there, not sent to the chat. A turn that waits on a language model does it between two tries
+of the turn, on a thread, with no transaction open, while the chat shows the bot typing.
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ from bot import metrics
 from bot.channels.base import ChannelError, FileTooLarge, MalformedUpdate, SendStatus, Update
 from bot.delivery.loops import claim_loop
 from bot.delivery.turns import Turns
-from bot.messages import BUTTON_ANSWER, Incoming, Reply
+from bot.messages import BUTTON_ANSWER, Incoming, Reply, WaitOutside
 from bot.store import inbox, queues
 from bot.store.db import run_db
 
 log = logging.getLogger(__name__)
 _HEALING = (SendStatus.TRANSIENT, SendStatus.RETRY_AFTER)
+TYPING_EVERY_S = 4.0  # Telegram shows "typing…" for 5 seconds or until the next message
 
 
 class Worked(Protocol):
@@ -49,6 +51,8 @@ class Worked(Protocol):
     async def resolve_attachments(self, incoming: Incoming) -> Incoming: ...
 
     async def answer_button(self, callback_id: str, text: str = "") -> None: ...
+
+    async def show_typing(self, chat_id: str) -> None: ...
 
     def webhook_reply(self, update: Update) -> dict[str, Any] | None: ...
 
@@ -257,7 +261,8 @@ class InboxWorker:
                 inbox_id=inbox_id,
             )
             return []
-        return await run_db(
+        turn = functools.partial(
+            run_db,
             self._sessions,
             self._turns.run,
             incoming,
@@ -265,7 +270,26 @@ class InboxWorker:
             inbox_id=inbox_id,
             outbox_replies=True,
             answers_press=answers,
+            wait=False,
         )
+        try:
+            return await turn()
+        except WaitOutside as outside:  # the turn rolled back: wait with no transaction open
+            await self._wait_outside(channel, incoming.chat_id, outside)
+        return await turn(waited=True)
+
+    @staticmethod
+    async def _wait_outside(channel: Worked, chat_id: str, outside: WaitOutside) -> None:
+        """Runs the turn's slow work (a model writing an answer) on a thread, off the event
+        loop, showing the chat that the bot is typing until it is done."""
+        work = asyncio.ensure_future(asyncio.to_thread(outside.work))
+        while not work.done():
+            try:
+                await channel.show_typing(chat_id)
+            except Exception:  # only the indicator is lost
+                log.info("typing indicator not shown in %s", chat_id, exc_info=True)
+            await asyncio.wait({work}, timeout=TYPING_EVERY_S)
+        work.result()
 
     @staticmethod
     async def _answer(channel: Worked, callback_id: str, text: str) -> None:

@@ -59,6 +59,10 @@ BASIS = "Căn cứ: {basis}"
 # "các khoản 1, 2 và 4 Điều 80 Luật …": a quote spanning several khoản of one Điều.
 BASIS_CLAUSES = "các khoản {clauses} Điều {article} {document}"
 AND = " và "
+# An answer a language model wrote (checked against its sources): our own basis under it.
+WRITTEN_BASIS = "Căn cứ:"
+WRITTEN_BASIS_ITEM = "[{number}] {basis}"
+WRITTEN_NOT_IN_FORCE = "   ⚠ văn bản này {status}; chỉ dùng để tham khảo."
 SEE_ALSO = "Xem thêm:"
 SEE_ALSO_ITEM = "• {basis}"
 NOT_IN_FORCE = "⚠ Lưu ý: văn bản này {status}; chỉ dùng để tham khảo, không làm căn cứ hiện hành."

@@ -270,6 +270,11 @@ class FakeTelegram(FakeServer):
 
     # --- methods --------------------------------------------------------------------------
 
+    async def _m_sendchataction(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        if str(params.get("action")) not in {"typing", "upload_photo", "upload_document"}:
+            raise ApiError(400, "Bad Request: wrong parameter action in request")
+        return True
+
     async def _m_getme(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         return {
             "id": self.bot_id,
