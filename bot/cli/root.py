@@ -21,6 +21,7 @@ from bot.cli.admin import register as register_admin
 from bot.cli.answers import register as register_answers
 from bot.cli.answers import review_after_ingest
 from bot.cli.feedback import register as register_feedback
+from bot.cli.nominations import register as register_nominations
 from bot.cli.outbox import register as register_outbox
 from bot.cli.reminders import register as register_reminders
 from bot.cli.serve import register as register_channels
@@ -198,6 +199,7 @@ register_channels(app)
 register_reminders(app)
 register_web(app)
 register_outbox(app)
+register_nominations(app)
 
 
 def main() -> None:
