@@ -40,3 +40,68 @@ ROW_SAME_RESULT = "kết quả này trùng với dòng {line}"
 CLI_RESULTS_HELP = "Kết quả khen thưởng các năm (để đối chiếu khi xét đề nghị)."
 CLI_RESULTS_IMPORT_HELP = "Nhập kết quả khen thưởng (năm, danh hiệu, người/đơn vị, quyết định)."
 CLI_RESULTS_TEMPLATE_HELP = "Ghi tệp mẫu nhập kết quả khen thưởng."
+
+# --- the Law's checks (bot/core/nomination_checks.py) -----------------------------------
+# Each names its basis; a warning never blocks: the council and the office decide.
+
+WARNINGS_HEADER = f"Lưu ý đối chiếu {LAW} và hồ sơ thi đua (không chặn việc gửi; Hội đồng xét):"
+WARN_CSTDCS_NEEDS_LDTT = (
+    "{name} chưa có «Lao động tiên tiến» năm {year} (không có trong kết quả, đơn vị cũng chưa đề "
+    "nghị): «Chiến sĩ thi đua cơ sở» cần đạt tiêu chuẩn «Lao động tiên tiến» "
+    f"(Điều 23 khoản 1 {LAW})."
+)
+WARN_PROVINCIAL_NEEDS_THREE = (
+    "{name} chưa có 03 lần liên tục «Chiến sĩ thi đua cơ sở» (các năm đã có: {years}): "
+    f"chiến sĩ thi đua cấp tỉnh được chọn trong số đó (Điều 22 khoản 1 điểm a {LAW})."
+)
+WARN_NATIONAL_NEEDS_TWO = (
+    "{name} chưa có 02 lần liên tục chiến sĩ thi đua Bộ, ban, ngành, tỉnh (các năm đã có: "
+    f"{{years}}) (Điều 21 khoản 1 điểm a {LAW})."
+)
+NO_YEARS = "chưa có"
+WARN_EXCELLENT_SHARE = (
+    "Đơn vị mới có {count}/{people} người đạt hoặc được đề nghị «{basic}» năm {year} "
+    f"({{percent}} %), dưới 70 % (Điều 27 khoản {{clause}} {LAW})."
+)
+WARN_EXCELLENT_NEEDS_CSTDCS = (
+    "Đơn vị chưa có ai được đề nghị «Chiến sĩ thi đua cơ sở» năm {year} "
+    f"(Điều 27 khoản 1 điểm d {LAW})."
+)
+WARN_FLAG_NO_CLUSTER = (
+    "Đơn vị không thuộc cụm, khối thi đua nào năm {year}: cờ thi đua tặng tập thể dẫn đầu cụm, "
+    f"khối (Điều {{article}} khoản 1 {LAW})."
+)
+WARN_FLAG_NO_RANKING = (
+    "{cluster} chưa ghi kết quả bình xét, suy tôn năm {year}: chưa rõ đơn vị dẫn đầu "
+    f"(Điều {{article}} khoản 1 {LAW})."
+)
+WARN_FLAG_NOT_LEADER = (
+    "{cluster} suy tôn «{leader}» dẫn đầu năm {year}, không phải đơn vị này "
+    f"(Điều {{article}} khoản 1 {LAW})."
+)
+WARN_FILES_MISSING = f"Hồ sơ còn thiếu {{missing}} (Điều 84 khoản {{clause}} {{points}} {LAW})."
+WARN_NOT_REGISTERED = "Đơn vị chưa có bản đăng ký thi đua cho phong trào «{movement}»."
+WARN_REGISTERED_OTHER = "Đơn vị đã đăng ký «{registered}», nay đề nghị «{award}»."
+WARN_REGISTERED_NO_COLLECTIVE = (
+    "Bản đăng ký thi đua của đơn vị không có danh hiệu tập thể, nay đề nghị «{award}»."
+)
+WARN_TITLE_NOT_REGISTERED = "Bản đăng ký thi đua của đơn vị không có «{award}»."
+WARN_NAME_NOT_REGISTERED = "{name} không có trong danh sách đăng ký «{award}» của đơn vị."
+WARN_TARGETS = "Báo cáo «{period}» của đơn vị đạt {reached}/{total} chỉ tiêu ({percent} %).{basis}"
+WARN_TARGETS_BASIS = {
+    "CO_TINH": f" Cờ thi đua cần hoàn thành vượt các chỉ tiêu (Điều 26 khoản 1 điểm a {LAW}).",
+    "CO_CP": f" Cờ thi đua cần hoàn thành vượt các chỉ tiêu (Điều 25 khoản 1 điểm a {LAW}).",
+    "TTLDXS": f" Danh hiệu cần hoàn thành xuất sắc nhiệm vụ (Điều 27 khoản 1 điểm a {LAW}).",
+    "TTLDTT": f" Danh hiệu cần hoàn thành tốt nhiệm vụ (Điều 28 khoản 1 điểm a {LAW}).",
+}
+WARN_QUOTA = (
+    "Số «{award}» của đơn vị ({count}) vượt {limit} % số «{base}» ({base_count}) theo mức "
+    "phong trào quy định."
+)
+FILE_KIND_NAMES = {
+    "to_trinh": "Tờ trình",
+    "bao_cao": "Báo cáo thành tích",
+    "bien_ban": "Biên bản bình xét",
+    "sang_kien": "Chứng nhận sáng kiến, đề tài",
+    "khac": "Tài liệu khác",
+}
