@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import feedback, groups, linking, menu, operational, weblink
 from bot.core.access import Action, actor_of, can
-from bot.core.flows import pledge, registration, report, review
+from bot.core.flows import nomination, nomination_review, pledge, registration, report, review
 from bot.core.flows.base import KEEP, Ctx, Engine, Push
 from bot.core.linking import InviteLimit
 from bot.core.notices import notices
@@ -43,6 +43,8 @@ FLOWS = {
     review.NAME: review.FLOW,
     pledge.NAME: pledge.FLOW,
     report.NAME: report.FLOW,
+    nomination.NAME: nomination.FLOW,
+    nomination_review.NAME: nomination_review.FLOW,
 }
 FORM_COMMANDS: dict[str, FormCommand] = {
     "dangky": registration.begin,
@@ -50,6 +52,9 @@ FORM_COMMANDS: dict[str, FormCommand] = {
     "duyet": review.begin,
     "giaouoc": pledge.begin,
     "baocao": report.begin,
+    "denghi": nomination.begin,
+    "xacnhandn": nomination.begin_confirm,
+    "duyetdn": nomination_review.begin,
 }
 # Typed requests that start a form, compared folded (no diacritics, lowercase).
 INTENTS: dict[str, str] = {
@@ -67,6 +72,9 @@ INTENTS: dict[str, str] = {
     "bao cao tien do": "baocao",
     "nop bao cao": "baocao",
     "nop bao cao tien do": "baocao",
+    "de nghi khen thuong": "denghi",
+    "lap de nghi khen thuong": "denghi",
+    "xet de nghi khen thuong": "duyetdn",
 }
 # A button's command handled outside the core (the reminders' "nhaclai", "vanban"): the
 # composition root passes them in, so the core never imports the feature that sends them.

@@ -105,3 +105,117 @@ FILE_KIND_NAMES = {
     "sang_kien": "Chứng nhận sáng kiến, đề tài",
     "khac": "Tài liệu khác",
 }
+
+# --- the /denghi form (bot/core/flows/nomination.py) -------------------------------------
+
+STATUS_LABELS = {
+    "draft": "Nháp",
+    "pending_head": "Chờ thủ trưởng",
+    "submitted": "Đã nộp",
+    "returned": "Trả lại",
+    "approved": "Đồng ý trình",
+    "refused": "Không đồng ý",
+}
+NOM_NOT_FOR_YOU = (
+    "Chỉ thủ trưởng và cán bộ làm công tác thi đua của đơn vị lập đề nghị khen thưởng."
+)
+NOM_START = "ĐỀ NGHỊ KHEN THƯỞNG năm {year}{movement}. Đơn vị đã có {count} đề nghị năm nay."
+NOM_START_MOVEMENT = " — «{movement}»"
+NOM_PAST_DEADLINE = (
+    "Đã hết hạn gửi đề nghị khen thưởng ({deadline}). Chỉ đề nghị bị trả lại mới sửa được."
+)
+NOM_ASK_MOVEMENT = "Đề nghị khen thưởng trong phong trào nào?"
+NOM_ASK_KIND = "Đề nghị khen thưởng cho ai?"
+BTN_KIND_PERSON = "👤 Cá nhân trong đơn vị"
+BTN_KIND_UNIT = "🏢 Chính đơn vị (tập thể)"
+BTN_KIND_NAMED = "✍ Người chưa có trong danh sách"
+NOM_ASK_PERSON = (
+    "Chọn người được đề nghị, hoặc gõ một phần họ tên để tìm ({count} người trong đơn vị)."
+)
+NOM_ASK_PERSON_FOUND = "Có {count} người khớp «{query}»; anh/chị chọn một người, hoặc gõ tên khác."
+NOM_PERSON_NONE = "Không có ai trong đơn vị khớp «{query}». Anh/chị gõ tên khác."
+NOM_ASK_NAMED = "Họ và tên người được đề nghị (người chưa có trong danh sách cán bộ của đơn vị)?"
+NOM_BAD_NAMED = "Họ và tên cần từ 3 đến 100 ký tự."
+NOM_ASK_AWARD = "Danh hiệu hoặc hình thức khen thưởng đề nghị cho {nominee}?"
+NOM_ASK_SUMMARY = (
+    "Tóm tắt thành tích của {nominee} (vài câu: nhiệm vụ, kết quả nổi bật, sáng kiến nếu có)."
+)
+NOM_BAD_SUMMARY = "Tóm tắt thành tích cần từ 10 đến 3000 ký tự."
+NOM_ASK_FILES = (
+    f"Hồ sơ kèm theo (Điều 84 {LAW}). Bấm loại tài liệu rồi gửi tệp; bấm «Xong» khi đủ.\n{{files}}"
+)
+NOM_NO_FILES = "(chưa có tệp nào)"
+NOM_FILE_LINE = "{number}. {kind}: {name}"
+NOM_ASK_FILE = "Anh/chị gửi tệp «{kind}» (ảnh hoặc tệp PDF, Word), rồi bấm «Xong»."
+NOM_FILE_KIND_FIRST = "Anh/chị bấm loại tài liệu trước, rồi gửi tệp."
+NOM_SUMMARY = (
+    "ĐỀ NGHỊ KHEN THƯỞNG — {unit}\n"
+    "Năm: {year}{movement}\n"
+    "Người/tập thể được đề nghị: {nominee}\n"
+    "Danh hiệu/hình thức: {award}\n"
+    "Trạng thái: {status}\n"
+    "Tóm tắt thành tích: {summary}\n"
+    "Hồ sơ kèm theo ({count} tệp):\n{files}"
+)
+NOM_SUMMARY_MOVEMENT = " — phong trào «{movement}»"
+NOM_SUMMARY_REASON = "Lý do trả lại/không đồng ý: {reason}"
+NOM_NO_WARNINGS = "✔ Không thấy điểm nào trái tiêu chuẩn theo hồ sơ đang có."
+BTN_EDIT_WHO = "Sửa người được đề nghị"
+BTN_EDIT_AWARD = "Sửa danh hiệu, hình thức"
+BTN_EDIT_SUMMARY = "Sửa tóm tắt thành tích"
+BTN_EDIT_FILES = "Sửa hồ sơ kèm theo"
+NOM_DUPLICATE = (
+    "{nominee} đã được đơn vị đề nghị «{award}» năm {year} (đề nghị số {id}). "
+    "Anh/chị mở đề nghị đó để sửa: /denghi {id}"
+)
+NOM_SENT_TO_HEAD = "Đã gửi đề nghị số {id} (phiên bản {version}) để thủ trưởng xác nhận."
+NOM_SUBMITTED = "Đã nộp đề nghị số {id} (phiên bản {version}) lên Ban Thi đua - Khen thưởng."
+NOM_CONFLICT = (
+    "Đề nghị này vừa được người khác thay đổi; chưa có gì được lưu. "
+    "Anh/chị gõ /denghi {id} để mở bản mới nhất."
+)
+NOM_EDITING = "Đang sửa đề nghị số {id} (phiên bản {version})."
+NOM_NOT_EDITABLE = "Đề nghị số {id} đang ở trạng thái «{status}», không sửa được nữa."
+NOM_NOT_FOUND = "Không có đề nghị số {id} của đơn vị anh/chị."
+NOM_HEAD_RETURNED = "Đã trả lại đề nghị cho cán bộ sửa."
+
+# --- the head's confirmation (/xacnhandn) -------------------------------------------------
+
+NOM_CONFIRM_NOT_FOR_YOU = "Chỉ thủ trưởng đơn vị xác nhận đề nghị khen thưởng."
+NOM_CONFIRM_NOTHING = "Không có đề nghị khen thưởng nào đang chờ anh/chị xác nhận."
+NOM_CONFIRM_HEADER = "{by} đã lập đề nghị này; anh/chị xem và xác nhận."
+HANDOFF_TO_HEAD = (
+    "📌 {by} đã gửi đề nghị khen thưởng, đề nghị anh/chị xác nhận và nộp.\n\n{summary}"
+)
+HANDOFF_TO_OFFICE = (
+    "📌 {unit} đã nộp đề nghị khen thưởng số {id}: {nominee} — «{award}» ({warnings} lưu ý)."
+)
+BTN_VIEW_DECIDE = "Xem và xét"
+HANDOFF_APPROVED = (
+    "✅ Ban Thi đua - Khen thưởng đồng ý trình Hội đồng đề nghị: {nominee} — «{award}»."
+)
+HANDOFF_RETURNED = (
+    "↩ {by} trả lại đề nghị khen thưởng {nominee} — «{award}» để sửa. Lý do: {reason}"
+)
+HANDOFF_REFUSED = (
+    "⛔ Ban Thi đua - Khen thưởng không đồng ý đề nghị {nominee} — «{award}». Lý do: {reason}"
+)
+BTN_OPEN_NOMINATION = "Mở đề nghị để sửa"
+
+# --- the office's review (/duyetdn) -------------------------------------------------------
+
+NOM_REVIEW_NOT_FOR_YOU = "Chỉ Ban Thi đua - Khen thưởng xét đề nghị khen thưởng."
+NOM_REVIEW_NOTHING = "Không có đề nghị khen thưởng nào đang chờ xét."
+NOM_REVIEW_PICK = "Có {count} đề nghị khen thưởng đang chờ xét; chọn một đề nghị:"
+BTN_APPROVE_NOM = "✅ Đồng ý trình Hội đồng"
+BTN_RETURN_NOM = "↩ Trả lại đơn vị"
+BTN_REFUSE_NOM = "⛔ Không đồng ý"
+NOM_ASK_RETURN_REASON = "Lý do trả lại (đơn vị sẽ thấy lý do này)?"
+NOM_ASK_REFUSE_REASON = "Lý do không đồng ý (đơn vị sẽ thấy lý do này)?"
+NOM_APPROVED = "Đã đồng ý trình đề nghị số {id} ({unit}); đơn vị được báo."
+NOM_RETURNED = "Đã trả lại đề nghị số {id} cho {unit}, kèm lý do."
+NOM_REFUSED = "Đã ghi không đồng ý đề nghị số {id} của {unit}, kèm lý do."
+NOM_REVIEW_CONFLICT = (
+    "Đề nghị này vừa được thay đổi trong lúc anh/chị xem; chưa có gì được lưu. "
+    "Anh/chị gõ /duyetdn để xem lại."
+)
