@@ -18,8 +18,12 @@ from bot.admin import results
 from bot.cli.admin import (
     FileArgument,
     ForceOption,
+    MovementOption,
+    OutOption,
+    _fail,
     _settings,
     _template,
+    export_app,
     open_sessions,
     read_import,
     write_import,
@@ -56,3 +60,18 @@ def results_template(
 ) -> None:
     """Ghi tệp mẫu (xlsx hoặc csv) với các cột cần điền cho kết quả khen thưởng."""
     _template(out, results.COLUMNS, nv.TEMPLATE_RESULTS_SHEET, force)
+
+
+@export_app.command("nominations", help=nv.CLI_EXPORT_NOMINATIONS_HELP)
+def export_nominations(ctx: typer.Context, movement: MovementOption, out: OutOption) -> None:
+    """Xuất danh sách đề nghị khen thưởng của một phong trào ra Excel."""
+    from bot.admin import exports, nomination_export
+
+    if out.suffix.lower() != ".xlsx":
+        raise _fail(vi.EXPORT_NOT_XLSX.format(file=out))
+    try:
+        with open_sessions(_settings(ctx)) as sessions, sessions() as session:
+            count = nomination_export.export_nominations(session, movement, out)
+    except exports.ExportError as error:
+        raise _fail(str(error)) from None
+    typer.echo(nv.EXPORT_DONE.format(file=out, count=count))

@@ -219,3 +219,29 @@ NOM_REVIEW_CONFLICT = (
     "Đề nghị này vừa được thay đổi trong lúc anh/chị xem; chưa có gì được lưu. "
     "Anh/chị gõ /duyetdn để xem lại."
 )
+
+# --- the council's list (bot/admin/nomination_export.py) ---------------------------------
+
+EXPORT_SHEET = "Đề nghị khen thưởng"
+EXPORT_TALLY_SHEET = "Tổng hợp"
+EXPORT_HEADERS = (
+    "STT",
+    "Danh hiệu, hình thức",
+    "Mã đơn vị",
+    "Đơn vị",
+    "Cá nhân, tập thể được đề nghị",
+    "Tóm tắt thành tích",
+    "Số tệp kèm theo",
+    "Trạng thái",
+    "Lý do trả lại, không đồng ý",
+    "Số lưu ý",
+    "Lưu ý theo Luật và hồ sơ",
+)
+EXPORT_GROUP = "{award}: {count} đề nghị"
+EXPORT_TALLY_UNIT = "Đơn vị"
+EXPORT_TALLY_TOTAL = "Cộng"
+EXPORT_DONE = "Đã ghi {file}: {count} đề nghị khen thưởng."
+CLI_EXPORT_NOMINATIONS_HELP = (
+    "Xuất danh sách đề nghị khen thưởng của một phong trào (theo danh hiệu, hình thức, kèm lưu ý "
+    "và bảng tổng hợp theo đơn vị) ra Excel cho phiên họp Hội đồng."
+)
