@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
 
 from bot.admin import results
+from bot.admin.units import unit_code
 from bot.cli.admin import (
     FileArgument,
     ForceOption,
@@ -23,6 +25,7 @@ from bot.cli.admin import (
     _fail,
     _settings,
     _template,
+    clusters_app,
     export_app,
     open_sessions,
     read_import,
@@ -30,6 +33,8 @@ from bot.cli.admin import (
 )
 from bot.i18n import nominations_vi as nv
 from bot.i18n import vi
+from bot.store import awards, pledges
+from bot.store.models import Cluster, Unit
 
 results_app = typer.Typer(help=nv.CLI_RESULTS_HELP, no_args_is_help=True)
 
@@ -75,3 +80,33 @@ def export_nominations(ctx: typer.Context, movement: MovementOption, out: OutOpt
     except exports.ExportError as error:
         raise _fail(str(error)) from None
     typer.echo(nv.EXPORT_DONE.format(file=out, count=count))
+
+
+@clusters_app.command("ranking", help=nv.CLI_RANKING_HELP)
+def clusters_ranking(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help=nv.CLI_RANKING_HELP)],
+    units: Annotated[list[str], typer.Argument(help=nv.CLI_RANKING_HELP)],
+    year: Annotated[int, typer.Option("--year", min=2000, max=2100)],
+) -> None:
+    """Ghi kết quả bình xét, suy tôn của một cụm/khối (đơn vị dẫn đầu trước)."""
+    settings = _settings(ctx)
+    with open_sessions(settings) as sessions, sessions.begin() as session:
+        cluster = session.scalar(
+            select(Cluster).where(Cluster.code == unit_code(code), Cluster.year == year)
+        )
+        if cluster is None:
+            raise _fail(nv.RANK_UNKNOWN_CLUSTER.format(code=code, year=year))
+        members = set(pledges.members(session, cluster))
+        by_code = {u.code: u for u in session.scalars(select(Unit))}
+        ordered = []
+        for item in units:
+            unit = by_code.get(unit_code(item))
+            if unit is None or unit.id not in members:
+                raise _fail(nv.RANK_NOT_MEMBER.format(code=item, cluster=cluster.name, year=year))
+            ordered.append(unit)
+        ordered = list(dict.fromkeys(ordered))
+        ids = [u.id for u in ordered]
+        awards.record_ranking(session, cluster, ids, person_id=None, now=datetime.now(settings.tz))
+        names = ", ".join(f"{i}. {u.name}" for i, u in enumerate(ordered, start=1))
+        typer.echo(nv.RANK_RECORDED.format(cluster=cluster.name, year=year, units=names))

@@ -21,7 +21,15 @@ from sqlalchemy.orm import Session
 
 from bot.core import feedback, groups, linking, menu, operational, weblink
 from bot.core.access import Action, actor_of, can
-from bot.core.flows import nomination, nomination_review, pledge, registration, report, review
+from bot.core.flows import (
+    nomination,
+    nomination_review,
+    pledge,
+    ranking,
+    registration,
+    report,
+    review,
+)
 from bot.core.flows.base import KEEP, Ctx, Engine, Push
 from bot.core.linking import InviteLimit
 from bot.core.notices import notices
@@ -45,6 +53,7 @@ FLOWS = {
     report.NAME: report.FLOW,
     nomination.NAME: nomination.FLOW,
     nomination_review.NAME: nomination_review.FLOW,
+    ranking.NAME: ranking.FLOW,
 }
 FORM_COMMANDS: dict[str, FormCommand] = {
     "dangky": registration.begin,
@@ -55,6 +64,7 @@ FORM_COMMANDS: dict[str, FormCommand] = {
     "denghi": nomination.begin,
     "xacnhandn": nomination.begin_confirm,
     "duyetdn": nomination_review.begin,
+    "xephang": ranking.begin,
 }
 # Typed requests that start a form, compared folded (no diacritics, lowercase).
 INTENTS: dict[str, str] = {
@@ -75,6 +85,9 @@ INTENTS: dict[str, str] = {
     "de nghi khen thuong": "denghi",
     "lap de nghi khen thuong": "denghi",
     "xet de nghi khen thuong": "duyetdn",
+    "binh xet": "xephang",
+    "suy ton": "xephang",
+    "xep hang cum": "xephang",
 }
 # A button's command handled outside the core (the reminders' "nhaclai", "vanban"): the
 # composition root passes them in, so the core never imports the feature that sends them.

@@ -245,3 +245,30 @@ CLI_EXPORT_NOMINATIONS_HELP = (
     "Xuất danh sách đề nghị khen thưởng của một phong trào (theo danh hiệu, hình thức, kèm lưu ý "
     "và bảng tổng hợp theo đơn vị) ra Excel cho phiên họp Hội đồng."
 )
+
+# --- the cluster's year-end ranking (/xephang, bot/core/flows/ranking.py) ------------------
+
+RANK_ASK = (
+    "BÌNH XÉT, SUY TÔN — {cluster} năm {year}. Bấm các đơn vị theo thứ tự xếp hạng, bắt đầu từ "
+    "đơn vị dẫn đầu (được đề nghị cờ thi đua).\nĐã xếp:\n{ranked}"
+)
+RANK_NONE_YET = "(chưa xếp đơn vị nào)"
+RANK_LINE = "{number}. {unit}"
+BTN_RANK_RESET = "↺ Xếp lại từ đầu"
+BTN_RANK_SAVE = "💾 Lưu kết quả"
+RANK_CONFIRM = (
+    "KẾT QUẢ BÌNH XÉT — {cluster} năm {year}\n{ranked}\n"
+    "Đơn vị dẫn đầu, đề nghị cờ thi đua: {leader}"
+)
+RANK_SAVED = "Đã lưu kết quả bình xét của {cluster}; các đơn vị thành viên và Ban được báo."
+RANK_NOTICE = "🏆 {cluster} đã bình xét, suy tôn năm {year}:\n{ranked}\nĐơn vị dẫn đầu: {leader}"
+RANK_VIEW = "KẾT QUẢ BÌNH XÉT — {cluster} năm {year}\n{ranked}"
+RANK_NOT_RECORDED = "{cluster} chưa ghi kết quả bình xét, suy tôn năm {year}."
+RANK_NO_CLUSTER = "Đơn vị của anh/chị không thuộc cụm, khối thi đua nào năm {year}."
+CLI_RANKING_HELP = (
+    "Ghi kết quả bình xét, suy tôn của một cụm/khối: các mã đơn vị theo thứ tự, đơn vị dẫn đầu "
+    "trước (ví dụ: thidua clusters ranking K1 --year 2026 STP SNV)."
+)
+RANK_UNKNOWN_CLUSTER = "Không có cụm/khối mã «{code}» năm {year}."
+RANK_NOT_MEMBER = "Đơn vị «{code}» không thuộc {cluster} năm {year}."
+RANK_RECORDED = "Đã ghi kết quả bình xét của {cluster} năm {year}: {units}."
