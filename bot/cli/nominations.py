@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.admin import results
 from bot.admin.units import unit_code
+from bot.admin.values import fold, parse_date
 from bot.cli.admin import (
     FileArgument,
     ForceOption,
@@ -27,13 +28,14 @@ from bot.cli.admin import (
     _template,
     clusters_app,
     export_app,
+    movement_app,
     open_sessions,
     read_import,
     write_import,
 )
 from bot.i18n import nominations_vi as nv
 from bot.i18n import vi
-from bot.store import awards, pledges
+from bot.store import awards, nominations, pledges
 from bot.store.models import Cluster, Unit
 
 results_app = typer.Typer(help=nv.CLI_RESULTS_HELP, no_args_is_help=True)
@@ -110,3 +112,58 @@ def clusters_ranking(
         awards.record_ranking(session, cluster, ids, person_id=None, now=datetime.now(settings.tz))
         names = ", ".join(f"{i}. {u.name}" for i, u in enumerate(ordered, start=1))
         typer.echo(nv.RANK_RECORDED.format(cluster=cluster.name, year=year, units=names))
+
+
+def _quota(text: str, catalog: dict[str, tuple[str, str]]) -> tuple[str, str, float]:
+    """'CSTDCS:LDTT:15' -> ('CSTDCS', 'LDTT', 15.0), award names or codes alike."""
+    parts = [part.strip() for part in text.split(":")]
+    try:
+        award, base, percent = parts
+        limit = float(percent.replace(",", "."))
+    except ValueError:
+        raise _fail(nv.SETTINGS_BAD_QUOTA.format(value=text)) from None
+    codes = [catalog.get(fold(item), ("", ""))[0] for item in (award, base)]
+    if not all(codes) or not 0 <= limit <= 100:
+        raise _fail(nv.SETTINGS_BAD_QUOTA.format(value=text))
+    return codes[0], codes[1], limit
+
+
+@movement_app.command("nominations", help=nv.CLI_SETTINGS_HELP)
+def movement_nominations(
+    ctx: typer.Context,
+    movement: Annotated[str, typer.Argument(help=vi.CLI_EXPORT_MOVEMENT_HELP)],
+    deadline: Annotated[str | None, typer.Option(help=nv.CLI_DEADLINE_HELP)] = None,
+    quota: Annotated[list[str] | None, typer.Option(help=nv.CLI_QUOTA_HELP)] = None,
+    clear_quotas: Annotated[bool, typer.Option(help=nv.CLI_CLEAR_QUOTAS_HELP)] = False,
+) -> None:
+    """Đặt hạn gửi đề nghị khen thưởng và tỷ lệ tối đa của một phong trào."""
+    from bot.admin.exports import ExportError, find_movement
+
+    try:
+        due = parse_date(deadline) if deadline else None
+    except ValueError as error:
+        raise _fail(str(error)) from None
+    with open_sessions(_settings(ctx)) as sessions, sessions.begin() as session:
+        try:
+            found = find_movement(session, movement)
+        except ExportError as error:
+            raise _fail(str(error)) from None
+        current = nominations.settings_of(session, found.id)
+        quotas = {} if clear_quotas or current is None else dict(current.quotas)
+        catalog = results.award_catalog(session)
+        for item in quota or []:
+            award, base, limit = _quota(item, catalog)
+            quotas[award] = {"of": base, "max_percent": limit}
+        if due is None and current is not None:
+            due = current.deadline
+        nominations.save_settings(session, found.id, deadline=due, quotas=quotas)
+        shown = ", ".join(
+            f"{code} ≤ {rule['max_percent']:g} % {rule['of']}" for code, rule in quotas.items()
+        )
+        typer.echo(
+            nv.SETTINGS_SAVED.format(
+                movement=found.title,
+                deadline=due.strftime("%d/%m/%Y") if due else nv.SETTINGS_NO_DEADLINE,
+                quotas=shown or nv.SETTINGS_NO_QUOTAS,
+            )
+        )

@@ -272,3 +272,20 @@ CLI_RANKING_HELP = (
 RANK_UNKNOWN_CLUSTER = "Không có cụm/khối mã «{code}» năm {year}."
 RANK_NOT_MEMBER = "Đơn vị «{code}» không thuộc {cluster} năm {year}."
 RANK_RECORDED = "Đã ghi kết quả bình xét của {cluster} năm {year}: {units}."
+
+# --- a movement's nomination settings (thidua movement nominations) ------------------------
+
+CLI_SETTINGS_HELP = (
+    "Đặt hạn gửi đề nghị khen thưởng và tỷ lệ tối đa của một phong trào, ví dụ: thidua movement "
+    "nominations PT2026 --deadline 10/12/2026 --quota CSTDCS:LDTT:15"
+)
+CLI_DEADLINE_HELP = "Hạn gửi đề nghị khen thưởng (31/12/2026); để trống: giữ như cũ."
+CLI_QUOTA_HELP = (
+    "Tỷ lệ tối đa «DANH_HIỆU:TRÊN_DANH_HIỆU:PHẦN_TRĂM», ví dụ CSTDCS:LDTT:15 (số Chiến sĩ thi đua "
+    "cơ sở không quá 15 % số Lao động tiên tiến của đơn vị); lặp lại cho mỗi tỷ lệ."
+)
+CLI_CLEAR_QUOTAS_HELP = "Bỏ mọi tỷ lệ đã đặt."
+SETTINGS_BAD_QUOTA = "Tỷ lệ «{value}» không hợp lệ: cần DANH_HIỆU:TRÊN_DANH_HIỆU:PHẦN_TRĂM (0–100)."
+SETTINGS_SAVED = "Phong trào «{movement}»: hạn gửi đề nghị {deadline}; tỷ lệ: {quotas}."
+SETTINGS_NO_DEADLINE = "không đặt"
+SETTINGS_NO_QUOTAS = "không đặt"
