@@ -19,7 +19,15 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.core import feedback, groups, linking, menu, operational, weblink
+from bot.core import (
+    feedback,
+    groups,
+    linking,
+    menu,
+    nomination_questions,
+    operational,
+    weblink,
+)
 from bot.core.access import Action, actor_of, can
 from bot.core.flows import (
     nomination,
@@ -149,7 +157,11 @@ class Router:
         )
         actor = actor_of(session, caller, now.date())
         ctx = Ctx(session, actor, now, self._qa.ask, self._files, self._push)
-        ctx.ask = lambda m: operational.answer(ctx, m.text) or self._qa.ask(m, session=session)
+        ctx.ask = lambda m: (
+            operational.answer(ctx, m.text)
+            or nomination_questions.answer(ctx, m.text)
+            or self._qa.ask(m, session=session)
+        )
         state.person_id = actor.person_id
         group = groups.in_group(message)
         if _of_another_unit(ctx, state):

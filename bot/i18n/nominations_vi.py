@@ -289,3 +289,22 @@ SETTINGS_BAD_QUOTA = "Tỷ lệ «{value}» không hợp lệ: cần DANH_HIỆU
 SETTINGS_SAVED = "Phong trào «{movement}»: hạn gửi đề nghị {deadline}; tỷ lệ: {quotas}."
 SETTINGS_NO_DEADLINE = "không đặt"
 SETTINGS_NO_QUOTAS = "không đặt"
+
+# --- questions on the records (bot/core/nomination_questions.py) --------------------------
+
+Q_NEED_UNIT = "Anh/chị chưa thuộc đơn vị nào trong danh sách nên chưa xem được đề nghị khen thưởng."
+Q_NOT_YOURS = (
+    "Anh/chị chỉ xem được đề nghị khen thưởng của đơn vị mình (hoặc cụm, khối mình phụ trách)."
+)
+Q_NONE_SENT = "{unit} chưa có đề nghị khen thưởng nào năm {year}."
+Q_SENT = "{unit} năm {year} có {count} đề nghị khen thưởng: {statuses}."
+Q_STATUS_PART = "{count} {status}"
+Q_LINE = "• {nominee} — «{award}»: {status}"
+Q_COUNT = (
+    "Năm {year}, {unit} có {count} đề nghị «{award}» (không tính đề nghị bị không đồng ý){detail}."
+)
+Q_COUNT_ALL = (
+    "Năm {year}, {unit} có {count} đề nghị khen thưởng (không tính đề nghị bị không đồng ý)"
+    "{detail}."
+)
+Q_DETAIL = ": {parts}"
