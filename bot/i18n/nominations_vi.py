@@ -308,3 +308,7 @@ Q_COUNT_ALL = (
     "{detail}."
 )
 Q_DETAIL = ": {parts}"
+
+# --- reminders (bot/reminders/standing.py) ------------------------------------------------
+
+SUBJECT_NOMINATION = "đề nghị khen thưởng «{movement}»"
