@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.core.access import Action, can
 from bot.core.flows.base import Ctx, buttons
-from bot.i18n import vi
+from bot.i18n import nominations_vi, vi
 from bot.messages import Reply
 
 
@@ -20,6 +20,7 @@ def stale(ctx: Ctx, saved_form: bool) -> Reply:
         options.append((vi.MENU_RESUME, "/tieptuc"))
     if unit_id is not None and can(ctx.actor, Action.DRAFT, unit_id):
         options += [(vi.MENU_REGISTER, "/dangky"), (vi.MENU_REPORT, "/baocao")]
+        options.append((nominations_vi.MENU_NOMINATE, "/denghi"))
     if unit_id is not None and can(ctx.actor, Action.CONFIRM, unit_id):
         options += [(vi.MENU_CONFIRM, "/xacnhan"), (vi.MENU_PLEDGE, "/giaouoc")]
     if can(ctx.actor, Action.REVIEW, None):

@@ -312,3 +312,11 @@ Q_DETAIL = ": {parts}"
 # --- reminders (bot/reminders/standing.py) ------------------------------------------------
 
 SUBJECT_NOMINATION = "đề nghị khen thưởng «{movement}»"
+
+# --- waiting on the next message (bot/core/nomination_notices.py) ------------------------
+
+NOTICE_CONFIRM = "📌 {by} đã gửi đề nghị khen thưởng {nominee} — «{award}», chờ anh/chị xác nhận."
+BTN_OPEN_CONFIRM = "Xem và xác nhận"
+NOTICE_REVIEW = "📌 Có {count} đề nghị khen thưởng đang chờ Ban xét."
+BTN_OPEN_REVIEW = "Xét đề nghị khen thưởng"
+MENU_NOMINATE = "Đề nghị khen thưởng"

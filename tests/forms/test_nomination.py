@@ -213,3 +213,35 @@ def test_who_may_do_what(world: World) -> None:
         chat.say("/duyetdn")
         assert chat.text == nv.NOM_REVIEW_NOT_FOR_YOU
     assert stored(world)[0].status == nominations.PENDING_HEAD
+
+
+def test_without_a_push_what_waits_shows_on_the_next_message_once(world: World) -> None:
+    officer, head, office = (world.chat(user) for user in ("officer", "head", "office"))
+    to_summary_for_a_person(officer)
+    officer.press("Gửi thủ trưởng")
+    [nom] = stored(world)
+    head.say("chào trợ lý")
+    assert head.last[0].text.startswith("📌 Trần Thị Mai đã gửi đề nghị khen thưởng Hoàng Văn Bình")
+    head.press("Xem và xác nhận")
+    assert "Trần Thị Mai đã lập đề nghị này" in head.text
+    head.press("Xác nhận và nộp")
+    head.say("chào trợ lý")
+    assert "đề nghị khen thưởng" not in head.text  # shown once
+    office.say("chào trợ lý")
+    assert office.last[0].text == nv.NOTICE_REVIEW.format(count=1)
+    office.press("Xét đề nghị")
+    office.press("Hoàng Văn Bình")
+    office.press("Trả lại")
+    office.say("Bổ sung biên bản")
+    officer.say("chào trợ lý")
+    assert "Lý do: Bổ sung biên bản" in officer.last[0].text
+    assert stored(world)[0].id == nom.id
+
+
+def test_a_pushed_notice_is_not_shown_again(world: World) -> None:
+    officer, head = chats(world, "officer", "head")
+    to_summary_for_a_person(officer)
+    officer.press("Gửi thủ trưởng")
+    receive(world, head)
+    head.say("chào trợ lý")
+    assert "đề nghị khen thưởng" not in head.text
