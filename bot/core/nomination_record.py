@@ -62,9 +62,7 @@ def facts_for(session: Session, draft: Draft) -> Facts:
     unit_awards = [(n.award_code, n.nominee_key) for n in this_year]
     unit_awards.append((award, own_key))
     unit_awards += [
-        (r.award_code, r.nominee_key)
-        for r in awards.results_of_year(session, year)
-        if r.unit_id == unit_id
+        (r.award_code, r.nominee_key) for r in awards.results_of_year(session, year, unit_id)
     ]
     history = awards.history(session, keys)
     history |= {(n.award_code, year) for n in this_year if n.nominee_key in keys}

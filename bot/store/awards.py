@@ -134,8 +134,11 @@ def history(session: Session, keys: Collection[str]) -> set[tuple[str, int]]:
     return {(code, year) for code, year in rows}
 
 
-def results_of_year(session: Session, year: int) -> list[AwardResult]:
+def results_of_year(session: Session, year: int, unit_id: int | None = None) -> list[AwardResult]:
+    """The year's results (of one unit and its people, when `unit_id` is given)."""
     query = select(AwardResult).where(AwardResult.year == year)
+    if unit_id is not None:
+        query = query.where(AwardResult.unit_id == unit_id)
     return list(session.scalars(query.order_by(AwardResult.award_code, AwardResult.id)))
 
 
