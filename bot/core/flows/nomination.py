@@ -76,6 +76,7 @@ def ask_movement(ctx: Ctx, draft: Draft) -> list[Reply]:
 
 
 def on_movement(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
+    """A movement was chosen: a new nomination in it, unless its deadline has passed."""
     match = re.fullmatch(r"m:(\d+)", message.payload or "")
     movement = lookups.movement(ctx.session, int(match.group(1))) if match else None
     if movement is None:
@@ -98,6 +99,7 @@ def ask_kind(ctx: Ctx, draft: Draft) -> list[Reply]:
 
 
 def on_kind(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
+    """A person of the unit (to pick), a named person (to type), or the unit itself."""
     payload = message.payload or ""
     if payload == "k:person":
         draft.pop("query", None)
@@ -165,6 +167,7 @@ def ask_named(ctx: Ctx, draft: Draft) -> list[Reply]:
 
 
 def on_named(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
+    """Keep the typed name (3–100 characters)."""
     name = " ".join(message.text.split())
     if not 3 <= len(name) <= 100:
         return Turn(NAMED, draft, [Reply(nv.NOM_BAD_NAMED)])
@@ -201,10 +204,10 @@ def ask_award(ctx: Ctx, draft: Draft) -> list[Reply]:
 
 
 def on_award(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
-    code = (message.payload or "")[2:]
-    if not (message.payload or "").startswith("a:") or code not in {
-        c for _n, c in _awards(ctx, draft)
-    }:
+    """Keep the award pressed (one of those offered for this nominee)."""
+    payload = message.payload or ""
+    code = payload.removeprefix("a:")
+    if code == payload or code not in {c for _name, c in _awards(ctx, draft)}:
         return Turn(AWARD, draft, [Reply(vi.CHOOSE_ONE)])
     draft["award"] = code
     return Turn(_after_award(draft), draft)
@@ -217,6 +220,7 @@ def ask_achievements(ctx: Ctx, draft: Draft) -> list[Reply]:
 
 
 def on_achievements(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
+    """Keep the summary (10–3000 characters), then the files."""
     text = message.text.strip()
     if not 10 <= len(text) <= 3000:
         return Turn(ACHIEVEMENTS, draft, [Reply(nv.NOM_BAD_SUMMARY)])
@@ -225,11 +229,8 @@ def on_achievements(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
 
 
 def _confirm_label(ctx: Ctx, draft: Draft) -> str:
-    return (
-        vi.BTN_SUBMIT
-        if can(ctx.actor, Action.CONFIRM, draft.get("unit_id"))
-        else (vi.BTN_SEND_TO_HEAD)
-    )
+    head = can(ctx.actor, Action.CONFIRM, draft.get("unit_id"))
+    return vi.BTN_SUBMIT if head else vi.BTN_SEND_TO_HEAD
 
 
 def ask_summary(ctx: Ctx, draft: Draft) -> list[Reply]:
@@ -245,6 +246,7 @@ def ask_summary(ctx: Ctx, draft: Draft) -> list[Reply]:
 
 
 def on_summary(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
+    """Confirm (submit, or send to the head) or jump back to a part."""
     jumps = {"e:who": KIND, "e:award": AWARD, "e:sum": ACHIEVEMENTS, "e:files": FILES}
     payload = message.payload or ""
     if payload in jumps:
@@ -296,6 +298,7 @@ def ask_head_return(ctx: Ctx, draft: Draft) -> list[Reply]:
 
 
 def on_head_return(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
+    """Return the nomination to its officer with the reason; the officer is told at once."""
     reason = " ".join(message.text.split())
     if not 3 <= len(reason) <= 2000:
         return Turn(HEAD_RETURN, draft, [Reply(vi.REVIEW_BAD_REASON)])
