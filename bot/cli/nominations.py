@@ -16,8 +16,9 @@ import typer
 from sqlalchemy import select
 
 from bot.admin import results
+from bot.admin.tables import ImportFailed, Row
 from bot.admin.units import unit_code
-from bot.admin.values import fold, parse_date
+from bot.admin.values import clean, fold, parse_date
 from bot.cli.admin import (
     FileArgument,
     ForceOption,
@@ -167,3 +168,30 @@ def movement_nominations(
                 quotas=shown or nv.SETTINGS_NO_QUOTAS,
             )
         )
+
+
+@results_app.command("add", help=nv.CLI_RESULTS_ADD_HELP)
+def results_add(
+    ctx: typer.Context,
+    year: Annotated[str, typer.Option(help=nv.NOTE_YEAR)],
+    award: Annotated[str, typer.Option(help=nv.NOTE_AWARD)],
+    unit: Annotated[str, typer.Option(help=nv.NOTE_UNIT)],
+    decision: Annotated[str, typer.Option(help=nv.NOTE_DECISION)],
+    date: Annotated[str, typer.Option(help=nv.NOTE_DATE)],
+    name: Annotated[str, typer.Option(help=nv.NOTE_NAME)] = "",
+    phone: Annotated[str, typer.Option(help=nv.NOTE_PHONE)] = "",
+    issuer: Annotated[str, typer.Option(help=nv.NOTE_ISSUER)] = "",
+) -> None:
+    """Ghi một kết quả khen thưởng, kiểm tra như một dòng của tệp nhập."""
+    settings = _settings(ctx)
+    values = {"year": year, "award": award, "unit": unit, "name": name, "phone": phone,
+              "decision": decision, "date": date, "issuer": issuer}  # fmt: skip
+    row = Row(1, {key: clean(value) for key, value in values.items()})
+    try:
+        with open_sessions(settings) as sessions, sessions.begin() as session:
+            summary = results.import_results(session, [row], now=datetime.now(settings.tz))
+    except ImportFailed as failure:
+        for error in failure.errors:
+            typer.echo(nv.RESULT_ROW_ERROR.format(reason=error.reason), err=True)
+        raise _fail(vi.IMPORT_NOTHING_WRITTEN.format(count=len(failure.errors))) from None
+    typer.echo(nv.RESULT_ADDED.format(created=summary.created, updated=summary.updated))

@@ -320,3 +320,9 @@ BTN_OPEN_CONFIRM = "Xem và xác nhận"
 NOTICE_REVIEW = "📌 Có {count} đề nghị khen thưởng đang chờ Ban xét."
 BTN_OPEN_REVIEW = "Xét đề nghị khen thưởng"
 MENU_NOMINATE = "Đề nghị khen thưởng"
+CLI_RESULTS_ADD_HELP = (
+    "Ghi một kết quả khen thưởng (như một dòng của tệp nhập), ví dụ: thidua results add --year "
+    '2025 --award CSTDCS --unit SNV --name "Trần Thị Mai" --decision 12/QĐ-SNV --date 20/12/2025'
+)
+RESULT_ROW_ERROR = "Lỗi: {reason}"
+RESULT_ADDED = "Đã ghi kết quả khen thưởng ({created} mới, {updated} cập nhật)."

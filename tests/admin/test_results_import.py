@@ -127,3 +127,24 @@ def test_bad_rows_are_reported_by_row_number_and_nothing_is_written(
     assert "chưa ghi gì" in out
     with admin.sessions()() as session:
         assert session.scalar(select(func.count()).select_from(AwardResult)) == 0
+
+
+def test_one_result_added_by_the_office_checked_like_a_row(admin: Admin, tmp_path: Path) -> None:
+    with_people(admin, tmp_path)
+    args = ["results", "add", "--year", "2025", "--award", "Chiến sĩ thi đua cơ sở"]
+    code, out = admin.run(*args, "--unit", "SNV", "--decision", "9/QĐ", "--date", "19/12/2025")
+    assert code == 1
+    assert "«Chiến sĩ thi đua cơ sở» là danh hiệu cá nhân: cần «họ và tên»" in out
+    code, out = admin.run(
+        *args,
+        "--unit",
+        "SNV",
+        "--name",
+        "Trần Thị Mai",
+        "--decision",
+        "9/QĐ",
+        "--date",
+        "19/12/2025",
+    )
+    assert code == 0 and "1 mới, 0 cập nhật" in out
+    assert results(admin) == [(2025, "CSTDCS", "SNV", "Trần Thị Mai", "Trần Thị Mai", "9/QĐ")]
