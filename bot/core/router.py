@@ -31,6 +31,7 @@ from bot.core import (
 from bot.core.access import Action, actor_of, can
 from bot.core.flows import (
     nomination,
+    nomination_entry,
     nomination_review,
     pledge,
     ranking,
@@ -69,8 +70,8 @@ FORM_COMMANDS: dict[str, FormCommand] = {
     "duyet": review.begin,
     "giaouoc": pledge.begin,
     "baocao": report.begin,
-    "denghi": nomination.begin,
-    "xacnhandn": nomination.begin_confirm,
+    "denghi": nomination_entry.begin,
+    "xacnhandn": nomination_entry.begin_confirm,
     "duyetdn": nomination_review.begin,
     "xephang": ranking.begin,
 }

@@ -6,7 +6,8 @@ flow table at the bottom. The nominee is one of the unit's people (buttons, or a
 the name), the unit itself, or a person not in the records. An officer's confirmation sends the
 nomination to the unit head; the head's submits it to the office (bot.core.flows
 .nomination_review). Until the movement's nomination deadline a nomination not yet decided can
-be edited (`/denghi 12`), as a new version; after it, only one the office returned.
+be edited (`/denghi 12`), as a new version; after it, only one the office returned. The
+commands enter it through bot.core.flows.nomination_entry.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from bot.core.access import Action, can
 from bot.core.flows import nomination_handoffs, nomination_text, registration_checks
-from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
+from bot.core.flows.base import Ctx, Draft, Flow, Step, Turn, buttons
 from bot.core.flows.nomination_files import (
     FILE_WAIT,
     FILES,
@@ -34,7 +35,7 @@ from bot.i18n import nominations_vi as nv
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
 from bot.store import awards, lookups, nominations
-from bot.store.conversations import Conflict, ConversationState
+from bot.store.conversations import Conflict
 from bot.store.models import Movement, Person
 from bot.store.titles import COLLECTIVE, INDIVIDUAL
 
@@ -44,20 +45,20 @@ ACHIEVEMENTS, HEAD_RETURN = "achievements", "head_return"
 MAX_PEOPLE = 8  # buttons at a time; typing part of a name narrows the list
 
 
-def _deadline(ctx: Ctx, movement_id: int | None) -> date | None:
+def deadline_of(ctx: Ctx, movement_id: int | None) -> date | None:
     settings = nominations.settings_of(ctx.session, movement_id)
     return settings.deadline if settings else None
 
 
-def _editable(ctx: Ctx, draft: Draft) -> bool:
+def editable(ctx: Ctx, draft: Draft) -> bool:
     """Before the deadline anything not decided; after it only what the office returned."""
     if draft.get("status") in (nominations.APPROVED, nominations.REFUSED):
         return False
-    deadline = _deadline(ctx, draft.get("movement_id"))
+    deadline = deadline_of(ctx, draft.get("movement_id"))
     return deadline is None or ctx.today <= deadline or draft.get("status") == nominations.RETURNED
 
 
-def _new_draft(ctx: Ctx, movement: Movement | None) -> Draft:
+def new_draft(ctx: Ctx, movement: Movement | None) -> Draft:
     return {
         "nom_id": None,
         "base_version": 0,
@@ -81,9 +82,9 @@ def on_movement(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     movement = lookups.movement(ctx.session, int(match.group(1))) if match else None
     if movement is None:
         return Turn(MOVEMENT, draft, [Reply(vi.CHOOSE_ONE)])
-    fresh = _new_draft(ctx, movement)
-    if not _editable(ctx, fresh):
-        deadline = day(_deadline(ctx, movement.id))
+    fresh = new_draft(ctx, movement)
+    if not editable(ctx, fresh):
+        deadline = day(deadline_of(ctx, movement.id))
         return Turn(None, draft, [Reply(nv.NOM_PAST_DEADLINE.format(deadline=deadline))])
     return Turn(KIND, fresh)
 
@@ -253,16 +254,16 @@ def on_summary(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
         return Turn(jumps[payload], draft)
     if payload != "ok":
         return Turn(SUMMARY, draft, [Reply(vi.CHOOSE_ONE)])
-    return _save(ctx, draft)
+    return save(ctx, draft)
 
 
-def _save(ctx: Ctx, draft: Draft) -> Turn:
+def save(ctx: Ctx, draft: Draft) -> Turn:
     """Write the nomination: submitted by a head, sent to the head by an officer."""
     unit_id = draft.get("unit_id")
     if not can(ctx.actor, Action.DRAFT, unit_id):
         return Turn(None, draft, [Reply(vi.NOT_ALLOWED)])
-    if not _editable(ctx, draft):
-        deadline = day(_deadline(ctx, draft.get("movement_id")))
+    if not editable(ctx, draft):
+        deadline = day(deadline_of(ctx, draft.get("movement_id")))
         return Turn(None, draft, [Reply(nv.NOM_PAST_DEADLINE.format(deadline=deadline))])
     same = nominations.find_same(ctx.session, draft)
     if same is not None:
@@ -318,75 +319,6 @@ def on_head_return(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
         return Turn(None, draft, [Reply(nv.NOM_CONFLICT.format(id=draft["nom_id"]))])
     replies = [Reply(nv.NOM_HEAD_RETURNED), *nomination_handoffs.decided(ctx, nom, by_head=True)]
     return Turn(None, draft, replies)
-
-
-# --- entry points (called by the router) ---------------------------------------------------
-
-
-def begin(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:
-    """/denghi: resume a saved form, open nomination `arg` to edit, or start a new one."""
-    unit_id = ctx.actor.unit_id
-    if unit_id is None or not can(ctx.actor, Action.DRAFT, unit_id):
-        return [Reply(nv.NOM_NOT_FOR_YOU)]
-    if arg.isdigit():
-        return _open(ctx, engine, state, int(arg))
-    if engine.is_paused(state, NAME) and engine.known(state):
-        return engine.resume(ctx, state)
-    movements = lookups.open_movements(ctx.session, ctx.today)
-    if len(movements) > 1:
-        return engine.start(ctx, state, NAME, MOVEMENT, {"unit_id": unit_id})
-    draft = _new_draft(ctx, movements[0] if movements else None)
-    if not _editable(ctx, draft):
-        deadline = day(_deadline(ctx, draft["movement_id"]))
-        return [Reply(nv.NOM_PAST_DEADLINE.format(deadline=deadline))]
-    count = len(nominations.of_unit(ctx.session, unit_id, draft["year"]))
-    movement = nv.NOM_START_MOVEMENT.format(movement=movements[0].title) if movements else ""
-    header = Reply(nv.NOM_START.format(year=draft["year"], movement=movement, count=count))
-    return [header, *engine.start(ctx, state, NAME, KIND, draft)]
-
-
-def _open(ctx: Ctx, engine: Engine, state: ConversationState, nom_id: int) -> list[Reply]:
-    nom = nominations.get(ctx.session, nom_id)
-    if nom is None or nom.unit_id != ctx.actor.unit_id:
-        return [Reply(nv.NOM_NOT_FOUND.format(id=nom_id))]
-    draft = {**nominations.to_draft(nom), "files_seen": True}
-    if not _editable(ctx, draft):
-        if nom.status in (nominations.APPROVED, nominations.REFUSED):
-            status = nv.STATUS_LABELS.get(nom.status, nom.status)
-            return [Reply(nv.NOM_NOT_EDITABLE.format(id=nom.id, status=status))]
-        deadline = day(_deadline(ctx, nom.movement_id))
-        return [Reply(nv.NOM_PAST_DEADLINE.format(deadline=deadline))]
-    header = Reply(nv.NOM_EDITING.format(id=nom.id, version=nom.version))
-    return [header, *engine.start(ctx, state, NAME, SUMMARY, draft)]
-
-
-def begin_confirm(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:
-    """/xacnhandn: the head opens a nomination an officer sent: `12` (view), `12 ok` (confirm
-    and submit at once), `12 back` (return it to the officer, with a reason)."""
-    unit_id = ctx.actor.unit_id
-    if unit_id is None or not can(ctx.actor, Action.CONFIRM, unit_id):
-        return [Reply(nv.NOM_CONFIRM_NOT_FOR_YOU)]
-    pending = nominations.with_status(ctx.session, nominations.PENDING_HEAD, unit_id)
-    match = re.fullmatch(r"(\d+)(?: (ok|back))?", arg)
-    if match is not None:
-        pending = [n for n in pending if n.id == int(match.group(1))]
-        if not pending:
-            return [Reply(vi.HANDOFF_GONE)]
-    if not pending:
-        return [Reply(nv.NOM_CONFIRM_NOTHING)]
-    nom = pending[0]
-    draft = {**nominations.to_draft(nom), "files_seen": True}
-    action = match.group(2) if match is not None else None
-    if action == "ok":
-        turn = _save(ctx, draft)
-        if turn.step is None:
-            return turn.replies
-        return [*turn.replies, *engine.start(ctx, state, NAME, turn.step, turn.draft)]
-    if action == "back":
-        return engine.start(ctx, state, NAME, HEAD_RETURN, draft)
-    by = lookups.person_name(ctx.session, nom.drafted_by) or vi.SOMEONE
-    header = Reply(nv.NOM_CONFIRM_HEADER.format(by=by))
-    return [header, *engine.start(ctx, state, NAME, SUMMARY, draft)]
 
 
 FLOW = Flow(
