@@ -25,6 +25,7 @@ from bot.cli.answers import review_after_ingest
 from bot.cli.db import register as register_db
 from bot.cli.feedback import register as register_feedback
 from bot.cli.index import register as register_index
+from bot.cli.nominations import register as register_nominations
 from bot.cli.outbox import register as register_outbox
 from bot.cli.reminders import register as register_reminders
 from bot.cli.serve import register as register_channels
@@ -235,6 +236,7 @@ register_web(app)
 register_outbox(app)
 register_db(app)
 register_index(app)
+register_nominations(app)
 
 
 def main() -> None:

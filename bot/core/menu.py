@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.core.access import Action, Actor, can
 from bot.core.flows.base import Ctx, buttons
 from bot.core.weblink import may_use_dashboard
-from bot.i18n import vi
+from bot.i18n import nominations_vi, vi
 from bot.messages import MenuCommand, Reply, menu_reply
 
 
@@ -22,6 +22,7 @@ def stale(ctx: Ctx, saved_form: bool) -> Reply:
         options.append((vi.MENU_RESUME, "/tieptuc"))
     if unit_id is not None and can(ctx.actor, Action.DRAFT, unit_id):
         options += [(vi.MENU_REGISTER, "/dangky"), (vi.MENU_REPORT, "/baocao")]
+        options.append((nominations_vi.MENU_NOMINATE, "/denghi"))
     if unit_id is not None and can(ctx.actor, Action.CONFIRM, unit_id):
         options += [(vi.MENU_CONFIRM, "/xacnhan"), (vi.MENU_PLEDGE, "/giaouoc")]
     if can(ctx.actor, Action.REVIEW, None):
@@ -45,6 +46,14 @@ def commands_for(actor: Actor, *, web: bool) -> tuple[MenuCommand, ...]:
         names += ["dangky", "baocao"]
     if head or lead or office:
         names.append("giaouoc")
+    if unit_id is not None and can(actor, Action.DRAFT, unit_id):
+        names.append("denghi")  # the year end's nominations
+    if head:
+        names.append("xacnhandn")
+    if office:
+        names.append("duyetdn")
+    if lead:
+        names.append("xephang")
     if names:  # someone who fills forms can save, resume and cancel them
         names += ["tieptuc", "huy"]
     if web and may_use_dashboard(actor):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from sqlalchemy import BindParameter, Integer, and_, bindparam, exists, or_, select
 
+from bot.core import nomination_notices
 from bot.core.access import Action, can
 from bot.core.flows.base import Ctx, buttons
 from bot.i18n import vi
@@ -104,6 +105,7 @@ def notices(ctx: Ctx, state: ConversationState) -> list[Reply]:
                 buttons=buttons((vi.BTN_OPEN_REVIEW, "/duyet")),
             )
             found.append((key[:200], reply))
+    found += nomination_notices.found(ctx)
     seen = list(state.data.get(SEEN, []))
     fresh = [(key, reply) for key, reply in found if key not in seen]
     if fresh:

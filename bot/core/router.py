@@ -19,9 +19,28 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.core import feedback, groups, linking, menu, operational, switching, weblink
+from bot.core import (
+    feedback,
+    groups,
+    linking,
+    menu,
+    nomination_questions,
+    operational,
+    switching,
+    weblink,
+)
 from bot.core.access import Action, Actor, actor_of, can
-from bot.core.flows import pledge, registration, report, review, waiting
+from bot.core.flows import (
+    nomination,
+    nomination_entry,
+    nomination_review,
+    pledge,
+    ranking,
+    registration,
+    report,
+    review,
+    waiting,
+)
 from bot.core.flows.base import KEEP, Ctx, Engine, Push
 from bot.core.linking import InviteLimit
 from bot.core.notices import notices
@@ -46,6 +65,9 @@ FLOWS = {
     pledge.NAME: pledge.FLOW,
     report.NAME: report.FLOW,
     waiting.NAME: waiting.FLOW,
+    nomination.NAME: nomination.FLOW,
+    nomination_review.NAME: nomination_review.FLOW,
+    ranking.NAME: ranking.FLOW,
 }
 FORM_COMMANDS: dict[str, FormCommand] = {
     "dangky": registration.begin,
@@ -53,6 +75,10 @@ FORM_COMMANDS: dict[str, FormCommand] = {
     "duyet": review.begin,
     "giaouoc": pledge.begin,
     "baocao": report.begin,
+    "denghi": nomination_entry.begin,
+    "xacnhandn": nomination_entry.begin_confirm,
+    "duyetdn": nomination_review.begin,
+    "xephang": ranking.begin,
 }
 # Typed requests that start a form, compared folded (no diacritics, lowercase).
 INTENTS: dict[str, str] = {
@@ -71,6 +97,12 @@ INTENTS: dict[str, str] = {
     "bao cao tien do": "baocao",
     "nop bao cao": "baocao",
     "nop bao cao tien do": "baocao",
+    "de nghi khen thuong": "denghi",
+    "lap de nghi khen thuong": "denghi",
+    "xet de nghi khen thuong": "duyetdn",
+    "binh xet": "xephang",
+    "suy ton": "xephang",
+    "xep hang cum": "xephang",
 }
 # A button's command handled outside the core (the reminders' "nhaclai", "vanban"): the
 # composition root passes them in, so the core never imports the feature that sends them.
@@ -134,6 +166,7 @@ class Router:
         ctx = Ctx(session, actor, now, self._qa.ask, self._files, self._push)
         ctx.ask = lambda m: (
             operational.answer(ctx, m.text, shared=groups.in_group(m))
+            or nomination_questions.answer(ctx, m.text)
             or self._qa.ask(m, session=session)
         )
         state.person_id = actor.person_id

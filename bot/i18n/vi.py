@@ -23,6 +23,9 @@ HELP = (
     "(đăng ký, báo cáo, giao ước); /duyet — Ban Thi đua - Khen thưởng duyệt.\n"
     "• /giaouoc — cụm/khối trưởng mở ký kết giao ước, thủ trưởng đơn vị ký, xem đơn vị nào đã ký; "
     "/baocao (hoặc «báo cáo tiến độ») — báo cáo kết quả thực hiện chỉ tiêu, kèm ảnh, tệp.\n"
+    "• /denghi (hoặc «đề nghị khen thưởng») — đề nghị khen thưởng cuối năm, kèm hồ sơ, đối chiếu "
+    "tiêu chuẩn của Luật; /xacnhandn — thủ trưởng xác nhận; /duyetdn — Ban xét; /xephang — "
+    "cụm/khối trưởng ghi kết quả bình xét, suy tôn.\n"
     "• Trong biểu mẫu gõ «quay lại», «huỷ», «lưu nháp»; «tiếp tục» (/tieptuc) để làm tiếp.\n"
     "• Hỏi việc của đơn vị: «hạn nộp đăng ký thi đua là ngày nào», «đơn vị tôi thuộc khối nào», "
     "«đơn vị tôi đã nộp báo cáo quý 1 chưa»; Ban Thi đua - Khen thưởng và cụm/khối trưởng: "
@@ -511,6 +514,10 @@ CHAT_COMMANDS: dict[str, str] = {
     "baocao": "Báo cáo tiến độ thực hiện chỉ tiêu",
     "giaouoc": "Giao ước thi đua của cụm, khối",
     "duyet": "Duyệt đăng ký thi đua các đơn vị đã nộp",
+    "denghi": "Đề nghị khen thưởng cuối năm",
+    "xacnhandn": "Xác nhận đề nghị khen thưởng cán bộ đã gửi",
+    "duyetdn": "Duyệt đề nghị khen thưởng các đơn vị đã nộp",
+    "xephang": "Ghi kết quả bình xét, xếp hạng của cụm, khối",
     "tieptuc": "Tiếp tục biểu mẫu đã lưu nháp",
     "huy": "Huỷ biểu mẫu đang làm",
     "web": "Đường dẫn đăng nhập trang quản lý",

@@ -338,7 +338,8 @@ def _unit_reminder(item: st.Standing, today: date, again: bool, person_name: str
     command = subject.command
     if item.state == st.PENDING:
         text += vi.REMIND_PENDING
-        command = "/xacnhan" if subject.kind == st.REGISTRATION else command
+        confirm = {st.REGISTRATION: "/xacnhan", st.NOMINATION: "/xacnhandn"}
+        command = confirm.get(subject.kind, command)
     elif item.state == st.RETURNED:
         text += vi.REMIND_RETURNED
     elif item.unopened:

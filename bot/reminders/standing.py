@@ -16,10 +16,10 @@ from decimal import Decimal
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, lazyload
 
-from bot.i18n import vi
+from bot.i18n import nominations_vi, vi
 from bot.reminders.calendar import VN_TZ
 from bot.reminders.planning import ReminderPolicy
-from bot.store import participants, pledges, progress_reports, registrations
+from bot.store import nominations, participants, pledges, progress_reports, registrations
 from bot.store import reminders as reminder_rows
 from bot.store.models import (
     Cluster,
@@ -34,6 +34,7 @@ from bot.store.models import (
 )
 
 REGISTRATION, REPORT, PLEDGE = "registration", "report", "pledge"
+NOMINATION = "nomination"  # a movement's nomination deadline, when the office set one
 SUBMITTED, LATE, PAPER, PENDING, RETURNED, MISSING, WAITING = (
     "submitted",
     "late",
@@ -152,6 +153,7 @@ def standings(session: Session, movements: Movements) -> list[Standing]:
         found += _registrations(movement, regs, units, paper)
         found += _reports(session, movement, regs, units, paper)
         found += _pledges(session, movement, units, paper)
+        found += _nominations(session, movement, regs, units, paper)
     return found
 
 
@@ -164,6 +166,7 @@ def subjects(session: Session, movements: Movements) -> list[Subject]:
         if movement.pledge_deadline is not None:
             clusters = _clusters(session, movement.year)
             found += [_pledge_subject(movement, cluster) for cluster in clusters]
+        found += [s for s in [_nomination_subject(session, movement)] if s is not None]
     return found
 
 
@@ -230,6 +233,48 @@ def _subject(
         year=movement.year,
         cluster_id=cluster_id,
     )
+
+
+def _nomination_subject(session: Session, movement: Movement) -> Subject | None:
+    settings = nominations.settings_of(session, movement.id)
+    if settings is None or settings.deadline is None:
+        return None
+    name = nominations_vi.SUBJECT_NOMINATION.format(movement=movement.title)
+    return _subject(movement, f"dn:{movement.id}", NOMINATION, name, settings.deadline, "/denghi")
+
+
+def _nominations(
+    session: Session,
+    movement: Movement,
+    regs: list[Registration],
+    units: dict[int, str],
+    paper: set[tuple[int, str]],
+) -> list[Standing]:
+    """The units registered in the movement owe their nominations by its deadline: sent (the
+    head submitted at least one), waiting for the head, returned, or nothing yet."""
+    subject = _nomination_subject(session, movement)
+    if subject is None:
+        return []
+    sent: dict[int, list[nominations.Nomination]] = defaultdict(list)
+    for nom in nominations.of_movement(session, movement.id):
+        sent[nom.unit_id].append(nom)
+    result = []
+    for reg in regs:
+        if reg.status not in progress_reports.REPORTABLE:
+            continue
+        found = sent.get(reg.unit_id, [])
+        submitted = [n.submitted_at for n in found if n.submitted_at is not None]
+        state, at = MISSING, min(submitted) if submitted else None
+        if submitted:
+            state = _on_time(at, subject.deadline)
+        elif any(n.status == nominations.RETURNED for n in found):
+            state = RETURNED
+        elif found:
+            state = PENDING
+        if state not in DONE and (reg.unit_id, subject.key) in paper:
+            state = PAPER
+        result.append(Standing(subject, reg.unit_id, units.get(reg.unit_id, ""), state, at))
+    return result
 
 
 def _registrations(

@@ -1,0 +1,176 @@
+"""The office's review of submitted nominations: pick one → approve it for the council, return
+it with a reason, or refuse it with a reason. The unit hears at once (nomination_handoffs).
+
+`decide` is the one decision, for /duyetdn and for a dashboard page alike.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.core.access import Action, Actor, can
+from bot.core.flows import nomination_handoffs, nomination_text
+from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
+from bot.core.nomination_record import nominee_name
+from bot.i18n import nominations_vi as nv
+from bot.i18n import vi
+from bot.messages import Incoming, Reply
+from bot.store import lookups, nominations
+from bot.store.conversations import Conflict, ConversationState
+from bot.store.nominations import Nomination
+
+NAME = "nomination_review"
+PICK, DECIDE, REASON = "pick", "decide", "reason"
+MAX_LISTED = 20
+DONE, FORBIDDEN, CONFLICT = "done", "forbidden", "conflict"
+DECISIONS = {
+    "approve": nominations.APPROVED,
+    "return": nominations.RETURNED,
+    "refuse": nominations.REFUSED,
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: str  # DONE, FORBIDDEN or CONFLICT
+    nomination: Nomination | None = None
+
+
+def decide(
+    session: Session,
+    actor: Actor,
+    nom_id: int,
+    base_version: int,
+    status: str,
+    reason: str,
+    now: datetime,
+) -> Decision:
+    """Approve, return or refuse (the last two with `reason`) nomination `nom_id` as read at
+    `base_version`, in the caller's transaction."""
+    nom = nominations.get(session, nom_id)
+    if nom is None or not can(actor, Action.REVIEW, nom.unit_id):
+        return Decision(FORBIDDEN)
+    if nom.status != nominations.SUBMITTED:
+        return Decision(CONFLICT)
+    try:
+        decided = nominations.set_status(
+            session,
+            nom_id,
+            base_version,
+            status=status,
+            person_id=actor.person_id,
+            now=now,
+            reason=reason,
+        )
+    except Conflict:
+        return Decision(CONFLICT)
+    return Decision(DONE, decided)
+
+
+def _label(ctx: Ctx, nom: Nomination) -> str:
+    draft = nominations.to_draft(nom)
+    unit = lookups.unit_name(ctx.session, nom.unit_id)
+    award = nomination_text.award_name(ctx.session, nom.award_code)
+    return f"{unit} — {nominee_name(ctx.session, draft)} — {award}"[:60]
+
+
+def ask_pick(ctx: Ctx, draft: Draft) -> list[Reply]:
+    """The nominations waiting for the office."""
+    waiting = nominations.with_status(ctx.session, nominations.SUBMITTED)[:MAX_LISTED]
+    options = [(_label(ctx, n), f"n:{n.id}") for n in waiting]
+    return [Reply(nv.NOM_REVIEW_PICK.format(count=len(waiting)), buttons=buttons(*options))]
+
+
+def on_pick(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
+    match = re.fullmatch(r"n:(\d+)", message.payload or "")
+    nom = nominations.get(ctx.session, int(match.group(1))) if match else None
+    if nom is None:
+        return Turn(PICK, draft, [Reply(vi.CHOOSE_ONE)])
+    return Turn(DECIDE, nominations.to_draft(nom))
+
+
+def ask_decide(ctx: Ctx, draft: Draft) -> list[Reply]:
+    """The nomination in full, with its checks, and the three decisions."""
+    options = [
+        (nv.BTN_APPROVE_NOM, "approve"),
+        (nv.BTN_RETURN_NOM, "return"),
+        (nv.BTN_REFUSE_NOM, "refuse"),
+    ]
+    return [Reply(nomination_text.render(ctx.session, draft), buttons=buttons(*options))]
+
+
+def on_decide(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
+    payload = message.payload or ""
+    if payload in ("return", "refuse"):
+        draft["decision"] = DECISIONS[payload]
+        return Turn(REASON, draft)
+    if payload != "approve":
+        return Turn(DECIDE, draft, [Reply(vi.CHOOSE_ONE)])
+    return _decide(ctx, draft, nominations.APPROVED, "")
+
+
+def ask_reason(ctx: Ctx, draft: Draft) -> list[Reply]:
+    """Why it goes back, or why not."""
+    refused = draft.get("decision") == nominations.REFUSED
+    return [Reply(nv.NOM_ASK_REFUSE_REASON if refused else nv.NOM_ASK_RETURN_REASON)]
+
+
+def on_reason(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
+    reason = " ".join(message.text.split())
+    if not 3 <= len(reason) <= 2000:
+        return Turn(REASON, draft, [Reply(vi.REVIEW_BAD_REASON)])
+    status = draft.get("decision")
+    if status not in (nominations.RETURNED, nominations.REFUSED):
+        return Turn(DECIDE, draft, [Reply(vi.CHOOSE_ONE)])
+    return _decide(ctx, draft, status, reason)
+
+
+def _decide(ctx: Ctx, draft: Draft, status: str, reason: str) -> Turn:
+    decision = decide(
+        ctx.session, ctx.actor, draft["nom_id"], draft["base_version"], status, reason, ctx.now
+    )
+    if decision.outcome == FORBIDDEN:
+        return Turn(None, draft, [Reply(vi.NOT_ALLOWED)])
+    if decision.outcome == CONFLICT or decision.nomination is None:
+        return Turn(None, draft, [Reply(nv.NOM_REVIEW_CONFLICT)])
+    nom = decision.nomination
+    done = {
+        nominations.APPROVED: nv.NOM_APPROVED,
+        nominations.RETURNED: nv.NOM_RETURNED,
+        nominations.REFUSED: nv.NOM_REFUSED,
+    }[status]
+    unit = lookups.unit_name(ctx.session, nom.unit_id)
+    replies = [Reply(done.format(id=nom.id, unit=unit)), *nomination_handoffs.decided(ctx, nom)]
+    return Turn(None, draft, replies)
+
+
+def begin(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:
+    """/duyetdn: the nominations waiting for the office; `/duyetdn 12` (from a pushed notice)
+    opens that one at its decision while it still waits."""
+    if not can(ctx.actor, Action.REVIEW, None):
+        return [Reply(nv.NOM_REVIEW_NOT_FOR_YOU)]
+    waiting = nominations.with_status(ctx.session, nominations.SUBMITTED)
+    if arg.isdigit():
+        named = [n for n in waiting if n.id == int(arg)]
+        if named:
+            return engine.start(ctx, state, NAME, DECIDE, nominations.to_draft(named[0]))
+        if not waiting:
+            return [Reply(vi.HANDOFF_GONE), Reply(nv.NOM_REVIEW_NOTHING)]
+        return [Reply(vi.HANDOFF_GONE), *engine.start(ctx, state, NAME, PICK, {})]
+    if not waiting:
+        return [Reply(nv.NOM_REVIEW_NOTHING)]
+    return engine.start(ctx, state, NAME, PICK, {})
+
+
+FLOW = Flow(
+    NAME,
+    {
+        PICK: Step(ask_pick, on_pick),
+        DECIDE: Step(ask_decide, on_decide),
+        REASON: Step(ask_reason, on_reason, numbered=False, free_text=True),
+    },
+)
