@@ -57,7 +57,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bot.channels.telegram import TelegramChannel, make_bot  # noqa: E402
 from bot.delivery.receiving import store_update  # noqa: E402
-from bot.store import inbox, outbox  # noqa: E402
+from bot.store import inbox, reply_json  # noqa: E402
 from bot.store.outbox import OutboxMessage  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 from tests.fakes.telegram_updates import message_update  # noqa: E402
@@ -206,7 +206,7 @@ def trial(args: argparse.Namespace) -> Trial:
         with world.sessions() as session:
             final = list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
         world.engine.dispose()
-    texts = {row.id: outbox.reply_from_json(row.payload).text.strip() for row in final}
+    texts = {row.id: reply_json.reply_from_json(row.payload).text.strip() for row in final}
     expected = Counter((row.chat_id, texts[row.id]) for row in final)
     delivered = Counter((d.chat_id, d.text) for d in fake.delivered() if d.method == "sendmessage")
     late = sum(

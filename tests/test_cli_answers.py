@@ -28,7 +28,8 @@ from bot.delivery.turns import Turns
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
 from bot.store.models import AnswerLog, CuratedAnswer, UnansweredQuestion
-from bot.store.outbox import OutboxMessage, reply_from_json
+from bot.store.outbox import OutboxMessage
+from bot.store.reply_json import reply_from_json
 from bot.store.unanswered import UnansweredLog
 from bot.wiring import BUNDLED_SOURCES
 

@@ -25,7 +25,8 @@ from bot.messages import Reply
 from bot.store import answer_log, outbox, unanswered
 from bot.store import curated as store
 from bot.store.models import AnswerLog, CuratedAnswer, UnansweredQuestion
-from bot.store.outbox import Queued, UnreachableChat
+from bot.store.outbox import Queued
+from bot.store.unreachable import UnreachableChat
 
 _ITEM = re.compile(r"\s*([UuFf])\s*(\d+)\s*")
 SCAN_LIMIT = 500  # waiting questions compared with a new answer, newest first

@@ -37,7 +37,9 @@ from bot.core.flows import (
     pledge,
     ranking,
     registration,
+    registration_entry,
     report,
+    report_entry,
     review,
     waiting,
 )
@@ -70,11 +72,11 @@ FLOWS = {
     ranking.NAME: ranking.FLOW,
 }
 FORM_COMMANDS: dict[str, FormCommand] = {
-    "dangky": registration.begin,
+    "dangky": registration_entry.begin,
     "xacnhan": waiting.begin,  # everything waiting for the head
     "duyet": review.begin,
     "giaouoc": pledge.begin,
-    "baocao": report.begin,
+    "baocao": report_entry.begin,
     "denghi": nomination_entry.begin,
     "xacnhandn": nomination_entry.begin_confirm,
     "duyetdn": nomination_review.begin,

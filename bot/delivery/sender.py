@@ -37,7 +37,7 @@ from bot import metrics
 from bot.channels.base import RateLimits, SendResult, SendStatus
 from bot.delivery.loops import claim_loop
 from bot.messages import MenuCommand, Reply, menu_of
-from bot.store import outbox, queues
+from bot.store import outbox, queues, reply_json, unreachable
 from bot.store.db import run_db
 
 log = logging.getLogger(__name__)
@@ -245,7 +245,7 @@ class OutboxSender:
 
     async def _send(self, row: outbox.Claimed) -> int:
         state = self._state[row.channel]
-        reply = outbox.reply_from_json(row.payload)
+        reply = reply_json.reply_from_json(row.payload)
         if _expired(reply, self._now()):
             await run_db(self._sessions, self._expire, row)
             return 0
@@ -288,7 +288,7 @@ class OutboxSender:
                     if self._back_off(session, row, result, parts, now):
                         counted = DEAD_LETTER
                 case SendStatus.BLOCKED:
-                    outbox.mark_unreachable(
+                    unreachable.mark_unreachable(
                         session,
                         channel=row.channel,
                         chat_id=row.chat_id,

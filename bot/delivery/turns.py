@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import metrics
 from bot.messages import BUTTON_ANSWER, Incoming, Reply, WaitOutside
-from bot.store import inbox, outbox
+from bot.store import inbox, outbox, unreachable
 
 
 class Dispatcher(Protocol):
@@ -149,7 +149,9 @@ class Turns:
             ):
                 replies: list[Reply] = []
             else:
-                outbox.mark_reachable(session, channel=message.channel, chat_id=message.chat_id)
+                unreachable.mark_reachable(
+                    session, channel=message.channel, chat_id=message.chat_id
+                )
                 replies = produce(session, message, now)
                 if outbox_replies:
                     queued = [

@@ -1,4 +1,5 @@
-"""Replies and notifications waiting to be delivered, and the chats that refused them.
+"""Replies and notifications waiting to be delivered (the chats that refused them:
+bot.store.unreachable; a reply as the row's JSON: bot.store.reply_json).
 
 A reply is a row written in the same transaction as the change that caused it, so a crash
 after the commit loses none: the sender finds it here. Rows of one chat go out in id order;
@@ -11,7 +12,6 @@ first failure: the office lists those rows (`failed_rows`) and queues them again
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,19 +21,18 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    UniqueConstraint,
     bindparam,
-    delete,
     func,
     select,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.messages import Attachment, Button, Reply, SourceRef
+from bot.messages import Reply
 from bot.store import queues
 from bot.store.dialects import insert_for, prebuilt
 from bot.store.models import Base, Json, UTCDateTime
+from bot.store.reply_json import reply_to_json
 
 LEASE = timedelta(seconds=20)  # renewed while the send runs (queues.renew)
 EXPIRES_AT = "expires_at"  # Reply.meta: a notification not worth sending after this (ISO time)
@@ -67,19 +66,6 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str] = mapped_column(String(500), default="")
     first_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # retries count from it
-
-
-class UnreachableChat(Base):
-    """A chat that refused our messages (blocked the bot, not a follower); the office sees it."""
-
-    __tablename__ = "unreachable_chats"
-    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(32))
-    chat_id: Mapped[str] = mapped_column(String(128))
-    since: Mapped[datetime] = mapped_column(UTCDateTime())
-    reason: Mapped[str] = mapped_column(String(255), default="")
 
 
 @dataclass(frozen=True)
@@ -121,7 +107,6 @@ class FailedRow:
 
 
 _T: Any = OutboxMessage.__table__
-_U: Any = UnreachableChat.__table__
 _AT = queues.AT  # statements built once, run with parameters (see bot.store.queues)
 
 
@@ -142,19 +127,6 @@ def _enqueue_statement(dialect: str) -> Any:
         )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(_T.c.id)
-    )
-
-
-def _unreachable_statement(dialect: str) -> Any:
-    return (
-        insert_for(dialect)(_U)
-        .values(
-            channel=bindparam("channel"),
-            chat_id=bindparam("chat_id"),
-            since=bindparam("since", type_=_AT),
-            reason=bindparam("reason"),
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
     )
 
 
@@ -219,18 +191,6 @@ _FAIL = (
         parts_sent=func.coalesce(bindparam("parts", type_=Integer()), _T.c.parts_sent),
         first_failed_at=_FIRST_FAILURE,
     )
-)
-_BLOCK_CHAT = (
-    update(_T)
-    .where(
-        _T.c.channel == bindparam("key_channel"),
-        _T.c.chat_id == bindparam("key_chat_id"),
-        _T.c.status.in_(OPEN),
-    )
-    .values(status="blocked", lease_until=None, last_error=bindparam("error"))
-)
-_REACHABLE = delete(_U).where(
-    _U.c.channel == bindparam("key_channel"), _U.c.chat_id == bindparam("key_chat_id")
 )
 
 
@@ -409,51 +369,3 @@ def retry(session: Session, ids: Sequence[int] | None) -> list[int]:
     if ids is not None:
         statement = statement.where(_T.c.id.in_(ids))
     return sorted(session.execute(statement).scalars())
-
-
-def mark_unreachable(
-    session: Session, *, channel: str, chat_id: str, reason: str, now: datetime
-) -> None:
-    """Record the chat and fail its queued messages: retrying a blocked chat only costs quota."""
-    chat = {"channel": channel, "chat_id": chat_id}
-    statement = prebuilt(session, "unreachable_chat", _unreachable_statement)
-    session.execute(statement, {**chat, "since": now, "reason": reason[:255]})
-    key = {"key_channel": channel, "key_chat_id": chat_id}
-    session.execute(_BLOCK_CHAT, {**key, "error": reason[:500]})
-
-
-def mark_reachable(session: Session, *, channel: str, chat_id: str) -> None:
-    """Forget that the chat refused us: it has just written, so it was unblocked (or the
-    Zalo OA window reopened) and reminders may use it again."""
-    session.execute(_REACHABLE, {"key_channel": channel, "key_chat_id": chat_id})
-
-
-def reply_to_json(reply: Reply) -> Json:
-    """A Reply as JSON; attachment bytes are base64 (the outbox holds only small files)."""
-    return {
-        "text": reply.text,
-        "buttons": [
-            [{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons
-        ],
-        "citations": [dict(vars(c)) for c in reply.citations],
-        "attachments": [
-            {**vars(a), "data": base64.b64encode(a.data).decode() if a.data else None}
-            for a in reply.attachments
-        ],
-        "found": reply.found,
-        "meta": dict(reply.meta),
-    }
-
-
-def reply_from_json(data: Json) -> Reply:
-    return Reply(
-        text=data["text"],
-        buttons=tuple(tuple(Button(**b) for b in row) for row in data.get("buttons", ())),
-        citations=tuple(SourceRef(**c) for c in data.get("citations", ())),
-        attachments=tuple(
-            Attachment(**{**a, "data": base64.b64decode(a["data"]) if a.get("data") else None})
-            for a in data.get("attachments", ())
-        ),
-        found=data.get("found"),
-        meta=dict(data.get("meta", {})),
-    )

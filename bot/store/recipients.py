@@ -15,9 +15,9 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from bot.store.models import ChannelIdentity, Person, Unit
-from bot.store.outbox import UnreachableChat
 from bot.store.phone import zns_phone
 from bot.store.reminders import UNREACHED, ReminderLog
+from bot.store.unreachable import UnreachableChat
 
 NO_INTERACTION = "no_interaction"  # the Zalo OA adapter's reason for error −230
 ZNS_CHANNEL = "zalo_zns"

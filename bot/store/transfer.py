@@ -25,15 +25,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Connection, Engine, Table, bindparam, func, inspect, select, text
 from sqlalchemy.schema import ForeignKey
 
-from bot.store import (  # noqa: F401  (registers their tables, as the migrations' env does)
-    callbacks,
-    inbox,
-    link_attempts,
-    outbox,
-    reminders,
-    tokens,
-    web_sessions,
-)
+from bot.store import schema  # noqa: F401  (registers every table)
 from bot.store.db import MIGRATIONS_DIR, migrate
 from bot.store.models import Base
 

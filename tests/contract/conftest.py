@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.db import make_engine, migrate, session_factory
-from bot.store.models import Base
+from bot.store.schema import METADATA
 
 POSTGRES_URL = os.environ.get(
     "THIDUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -77,7 +77,7 @@ def engine(backend: Engine) -> Iterator[Engine]:
     """The backend, emptied after each test so tests do not depend on one another."""
     yield backend
     with backend.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
+        for table in reversed(METADATA.sorted_tables):
             connection.execute(table.delete())
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import Attachment, Button, Reply
-from bot.store import inbox, outbox
+from bot.store import inbox, outbox, reply_json, unreachable
 from bot.store.outbox import OutboxMessage
 
 T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
@@ -58,7 +58,9 @@ def test_claims_take_the_oldest_message_of_each_chat(sessions: sessionmaker[Sess
     queue(sessions, "100", "a", "100-1", "100-2")
     queue(sessions, "200", "b", "200-1")
     with sessions.begin() as session:
-        first = [outbox.reply_from_json(r.payload).text for r in outbox.claim_due(session, now=T0)]
+        first = [
+            reply_json.reply_from_json(r.payload).text for r in outbox.claim_due(session, now=T0)
+        ]
     assert first == ["100-1", "200-1"]
     # Leased rows are not claimed again, and the chat's next message waits for its first.
     with sessions.begin() as session:
@@ -73,7 +75,9 @@ def test_claims_take_the_oldest_message_of_each_chat(sessions: sessionmaker[Sess
         assert row_100 is not None
         outbox.mark_sent(session, row_100.id, now=T0)
     with sessions.begin() as session:
-        nxt = [outbox.reply_from_json(r.payload).text for r in outbox.claim_due(session, now=T0)]
+        nxt = [
+            reply_json.reply_from_json(r.payload).text for r in outbox.claim_due(session, now=T0)
+        ]
     assert nxt == ["100-2"]
 
 
@@ -106,7 +110,7 @@ def test_an_unreachable_chat_fails_its_queue(sessions: sessionmaker[Session]) ->
     queue(sessions, "100", "a", "một", "hai")
     queue(sessions, "200", "b", "ba")
     with sessions.begin() as session:
-        outbox.mark_unreachable(
+        unreachable.mark_unreachable(
             session, channel="telegram", chat_id="100", reason="blocked", now=T0
         )
     with sessions() as session:
@@ -125,7 +129,7 @@ def test_replies_survive_the_round_trip_through_json(sessions: sessionmaker[Sess
         outbox.enqueue(session, channel="telegram", chat_id="1", replies=[reply], key="r", now=T0)
     with sessions() as session:
         [row] = session.scalars(select(OutboxMessage))
-        assert outbox.reply_from_json(row.payload) == reply
+        assert reply_json.reply_from_json(row.payload) == reply
 
 
 def test_two_workers_claim_disjoint_rows(engine: Engine, sessions: sessionmaker[Session]) -> None:
@@ -148,7 +152,7 @@ def test_two_workers_claim_disjoint_rows(engine: Engine, sessions: sessionmaker[
 
 
 def texts_of(claimed: list[outbox.Claimed]) -> list[str]:
-    return [outbox.reply_from_json(c.payload).text for c in claimed]
+    return [reply_json.reply_from_json(c.payload).text for c in claimed]
 
 
 def test_a_released_row_is_claimable_at_once_with_its_parts_kept(

@@ -32,7 +32,7 @@ from sqlalchemy import select
 
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.delivery.receiving import store_update
-from bot.store import inbox, outbox
+from bot.store import inbox, reply_json
 from bot.store.outbox import OutboxMessage
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import message_update
@@ -146,7 +146,7 @@ def test_sigkill_mid_send_loses_nothing_and_duplicates_at_most_the_in_flight(
     assert len(handled) == total_inbox  # every update turned once into replies
     delivered = Counter((d.chat_id, d.text) for d in fake.delivered() if d.method == "sendmessage")
     expected = Counter(
-        (row.chat_id, outbox.reply_from_json(row.payload).text.strip()) for row in final
+        (row.chat_id, reply_json.reply_from_json(row.payload).text.strip()) for row in final
     )
     lost = expected - delivered
     duplicates = sum((delivered - expected).values())
@@ -162,7 +162,7 @@ def test_sigkill_mid_send_loses_nothing_and_duplicates_at_most_the_in_flight(
     # Order within each chat: the first delivery of each reply follows the queue order.
     for chat in {row.chat_id for row in final}:
         queued = [
-            outbox.reply_from_json(r.payload).text.strip() for r in final if r.chat_id == chat
+            reply_json.reply_from_json(r.payload).text.strip() for r in final if r.chat_id == chat
         ]
         seen: list[str] = []
         for d in fake.delivered(chat):
@@ -244,14 +244,14 @@ def test_a_lone_process_restarted_after_sigkill_takes_back_its_dead_leases_at_on
     final = rows(world)
     delivered = Counter((d.chat_id, d.text) for d in fake.delivered() if d.method == "sendmessage")
     expected = Counter(
-        (row.chat_id, outbox.reply_from_json(row.payload).text.strip()) for row in final
+        (row.chat_id, reply_json.reply_from_json(row.payload).text.strip()) for row in final
     )
     assert not expected - delivered, "lost replies"
     assert set(delivered) == set(expected)
     assert sum((delivered - expected).values()) <= len(sending)
     for chat in {row.chat_id for row in final}:
         queued = [
-            outbox.reply_from_json(r.payload).text.strip() for r in final if r.chat_id == chat
+            reply_json.reply_from_json(r.payload).text.strip() for r in final if r.chat_id == chat
         ]
         seen: list[str] = []
         for d in fake.delivered(chat):

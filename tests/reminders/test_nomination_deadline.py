@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 
 from bot.store import nominations
 from bot.store.models import Registration
-from bot.store.outbox import reply_from_json
+from bot.store.reply_json import reply_from_json
 from tests.forms.conftest import World
 from tests.reminders.conftest import at, outbox, scheduler, sent
 

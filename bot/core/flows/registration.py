@@ -14,12 +14,12 @@ from decimal import Decimal
 
 from bot.core.access import Action, can
 from bot.core.flows import handoffs, registration_checks, registration_text
-from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
+from bot.core.flows.base import Ctx, Draft, Flow, Step, Turn, buttons
 from bot.core.text import day, parse_date, parse_number, parse_quantity
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
 from bot.store import lookups, registrations
-from bot.store.conversations import Conflict, ConversationState
+from bot.store.conversations import Conflict
 from bot.store.models import Movement, Registration
 from bot.store.titles import COLLECTIVE, INDIVIDUAL
 
@@ -60,7 +60,7 @@ def _load(ctx: Ctx, movement: Movement, reg: Registration | _Unread | None = UNR
     return registrations.to_draft(reg)
 
 
-def _choosable_with_registrations(ctx: Ctx) -> list[tuple[Movement, Registration | None]]:
+def choosable_with_registrations(ctx: Ctx) -> list[tuple[Movement, Registration | None]]:
     """Open movements the unit may still register for, with its registration for each."""
     unit_id = ctx.actor.unit_id
     found = []
@@ -72,10 +72,10 @@ def _choosable_with_registrations(ctx: Ctx) -> list[tuple[Movement, Registration
 
 
 def _choosable(ctx: Ctx) -> list[Movement]:
-    return [movement for movement, _reg in _choosable_with_registrations(ctx)]
+    return [movement for movement, _reg in choosable_with_registrations(ctx)]
 
 
-def _after_movement(
+def after_movement(
     ctx: Ctx, movement: Movement, reg: Registration | _Unread | None = UNREAD
 ) -> Turn:
     draft = _load(ctx, movement, reg)
@@ -99,7 +99,7 @@ def on_movement(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     movement = lookups.movement(ctx.session, int(match.group(1))) if match else None
     if movement is None:
         return Turn(MOVEMENT, draft, [Reply(vi.CHOOSE_ONE)])
-    return _after_movement(ctx, movement)
+    return after_movement(ctx, movement)
 
 
 def ask_collective(ctx: Ctx, draft: Draft) -> list[Reply]:
@@ -293,10 +293,10 @@ def on_summary(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
         return Turn(jumps[payload], draft)
     if payload != "ok":
         return Turn(SUMMARY, draft, [Reply(vi.CHOOSE_ONE)])
-    return _save(ctx, draft, force=False)
+    return save(ctx, draft, force=False)
 
 
-def _save(ctx: Ctx, draft: Draft, *, force: bool) -> Turn:
+def save(ctx: Ctx, draft: Draft, *, force: bool) -> Turn:
     """Write the registration; a concurrent save sends the person to the conflict step."""
     unit_id = draft.get("unit_id")
     if not can(ctx.actor, Action.DRAFT, unit_id):
@@ -346,7 +346,7 @@ def on_conflict(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
         )
         return Turn(CONFLICT, draft, [Reply(vi.REG_STORED_IS.format(summary=stored))])
     if message.payload == "c:mine":
-        return _save(ctx, draft, force=True)
+        return save(ctx, draft, force=True)
     return Turn(CONFLICT, draft, [Reply(vi.CHOOSE_ONE)])
 
 
@@ -377,76 +377,6 @@ def on_head_return(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
         return Turn(None, draft, [Reply(vi.REVIEW_CONFLICT)])
     replies = [Reply(vi.HEAD_RETURNED), *handoffs.registration_decided(ctx, reg, by_head=True)]
     return Turn(None, draft, replies)
-
-
-# --- entry points (called by the router) ---------------------------------------------------
-
-
-def begin(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:
-    """/dangky: resume a saved draft, or start with the movement (asked only if several)."""
-    if not can(ctx.actor, Action.DRAFT, ctx.actor.unit_id):
-        return [Reply(vi.REG_NOT_FOR_YOU)]
-    if engine.is_paused(state, NAME) and engine.known(state):
-        return engine.resume(ctx, state)
-    choosable = _choosable_with_registrations(ctx)
-    movements = [movement for movement, _reg in choosable]
-    if not movements:
-        running = lookups.open_movements(ctx.session, ctx.today)
-        if running:
-            deadline = day(running[0].registration_deadline)
-            return [Reply(vi.REG_PAST_DEADLINE.format(deadline=deadline))]
-        return [Reply(vi.REG_NO_MOVEMENT)]
-    if len(movements) > 1:
-        return engine.start(ctx, state, NAME, MOVEMENT, {})
-    turn = _after_movement(ctx, *choosable[0])
-    header = Reply(vi.REG_START.format(movement=movements[0].title))
-    return [
-        header,
-        *turn.replies,
-        *engine.start(ctx, state, NAME, turn.step or SUMMARY, turn.draft),
-    ]
-
-
-def begin_confirm(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:
-    """/xacnhan: the head opens the registration an officer sent, at its summary.
-
-    From a pushed notice, `arg` names it and what was pressed: `12` (view), `12 ok` (confirm
-    and submit at once), `12 back` (return it to the officer, with a reason).
-    """
-    unit_id = ctx.actor.unit_id
-    if unit_id is None or not can(ctx.actor, Action.CONFIRM, unit_id):
-        return [Reply(vi.CONFIRM_NOT_FOR_YOU)]
-    pending = registrations.with_status(ctx.session, registrations.PENDING_HEAD, unit_id)
-    match = re.fullmatch(r"(\d+)(?: (ok|back))?", arg)
-    if match is not None:
-        named = [r for r in pending if r.id == int(match.group(1))]
-        if not named:
-            gone = Reply(vi.HANDOFF_GONE)
-            return [gone, *(_stored(ctx, int(match.group(1)), unit_id) or [])]
-        pending = named
-    if not pending:
-        return [Reply(vi.CONFIRM_NOTHING)]
-    reg = pending[0]
-    draft = registrations.to_draft(reg)
-    action = match.group(2) if match is not None else None
-    if action == "ok":
-        turn = _save(ctx, draft, force=False)
-        if turn.step is None:
-            return turn.replies
-        return [*turn.replies, *engine.start(ctx, state, NAME, turn.step, turn.draft)]
-    if action == "back":
-        return engine.start(ctx, state, NAME, HEAD_RETURN, draft)
-    by = lookups.person_name(ctx.session, reg.drafted_by) or vi.SOMEONE
-    header = Reply(vi.CONFIRM_HEADER.format(by=by))
-    return [header, *engine.start(ctx, state, NAME, SUMMARY, draft)]
-
-
-def _stored(ctx: Ctx, reg_id: int, unit_id: int) -> list[Reply]:
-    """The registration as it stands now, when it is the head's unit's."""
-    reg = registrations.get(ctx.session, reg_id)
-    if reg is None or reg.unit_id != unit_id:
-        return []
-    return [Reply(registration_text.render(ctx.session, registrations.to_draft(reg)))]
 
 
 FLOW = Flow(

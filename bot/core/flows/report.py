@@ -17,12 +17,12 @@ from decimal import Decimal
 
 from bot.core.access import Action, can
 from bot.core.flows import handoffs, report_text
-from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
+from bot.core.flows.base import Ctx, Draft, Flow, Step, Turn, buttons
 from bot.core.text import day, format_number, parse_quantity
 from bot.i18n import vi
 from bot.messages import Attachment, Incoming, Reply
 from bot.store import lookups, progress_reports
-from bot.store.conversations import Conflict, ConversationState
+from bot.store.conversations import Conflict
 from bot.store.models import Movement, ProgressReport, Registration, ReportPeriod
 
 NAME = "report"
@@ -54,7 +54,7 @@ def _editable(ctx: Ctx, period: ReportPeriod, report: ProgressReport | None) -> 
     )
 
 
-def _choices(ctx: Ctx, registrations: list[Registration] | None = None) -> list[Choice]:
+def open_periods(ctx: Ctx, registrations: list[Registration] | None = None) -> list[Choice]:
     """Started periods still open to this unit, the one most needing a report first.
 
     `registrations`: the unit's reportable registrations, when the caller has just read them.
@@ -87,7 +87,7 @@ def _first_step(draft: Draft) -> str:
     return _value_step(0) if draft.get("targets") else NARRATIVE
 
 
-def _start(ctx: Ctx, choice: Choice) -> Turn:
+def start(ctx: Ctx, choice: Choice) -> Turn:
     """The draft for a chosen period: the stored report when there is one (shown as a summary)."""
     reg, period = choice.registration, choice.period
     draft: Draft = {
@@ -135,7 +135,7 @@ def _period_label(choice: Choice, ctx: Ctx) -> str:
 
 def ask_period(ctx: Ctx, draft: Draft) -> list[Reply]:
     """Which period: the default is named and listed first."""
-    choices = _choices(ctx)
+    choices = open_periods(ctx)
     if not choices:
         return [Reply(vi.REPORT_NO_PERIOD)]
     first = choices[0].period
@@ -148,9 +148,9 @@ def on_period(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     """Start (or reopen) the report of the chosen period."""
     match = re.fullmatch(r"p:(\d+):(\d+)", message.payload or "")
     wanted = (int(match.group(1)), int(match.group(2))) if match else None
-    for choice in _choices(ctx):
+    for choice in open_periods(ctx):
         if (choice.registration.id, choice.period.id) == wanted:
-            return _start(ctx, choice)
+            return start(ctx, choice)
     return Turn(PERIOD, draft, [Reply(vi.CHOOSE_ONE)])
 
 
@@ -293,10 +293,10 @@ def on_summary(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
         return Turn(jumps[payload], draft)
     if payload != "ok":
         return Turn(SUMMARY, draft, [Reply(vi.CHOOSE_ONE)])
-    return _save(ctx, draft, force=False)
+    return save(ctx, draft, force=False)
 
 
-def _save(ctx: Ctx, draft: Draft, *, force: bool) -> Turn:
+def save(ctx: Ctx, draft: Draft, *, force: bool) -> Turn:
     """Write the report as its next version; a concurrent save leads to the conflict step."""
     unit_id = draft.get("unit_id")
     if not can(ctx.actor, Action.DRAFT, unit_id):
@@ -353,7 +353,7 @@ def ask_conflict(ctx: Ctx, draft: Draft) -> list[Reply]:
 def on_conflict(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     """Save this draft as the newest version."""
     if message.payload == "c:mine":
-        return _save(ctx, draft, force=True)
+        return save(ctx, draft, force=True)
     return Turn(CONFLICT, draft, [Reply(vi.CHOOSE_ONE)])
 
 
@@ -382,79 +382,6 @@ def on_head_return(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
         return Turn(None, draft, [Reply(vi.HANDOFF_GONE)])
     replies = [Reply(vi.HEAD_RETURNED_REPORT)]
     return Turn(None, draft, [*replies, *handoffs.report_returned(ctx, report, unit_id, reason)])
-
-
-# --- entry point (called by the router) ----------------------------------------------------
-
-
-def begin(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:
-    """/baocao: resume a saved draft, open a report waiting for the head, or start one.
-
-    From a pushed notice, `arg` names the report waiting for the head: `12` opens it at its
-    summary, `12 ok` submits it at once.
-    """
-    unit_id = ctx.actor.unit_id
-    if unit_id is None or not can(ctx.actor, Action.DRAFT, unit_id):
-        return [Reply(vi.REPORT_NOT_FOR_YOU)]
-    match = re.fullmatch(r"(\d+)(?: (ok|back))?", arg)
-    if match is not None:
-        return _from_notice(ctx, engine, state, int(match.group(1)), match.group(2) or "")
-    if engine.is_paused(state, NAME) and engine.known(state):
-        return engine.resume(ctx, state)
-    registrations = progress_reports.reportable_registrations(ctx.session, unit_id)
-    if not registrations:
-        return [Reply(vi.REPORT_NO_REGISTRATION)]
-    choices = _choices(ctx, registrations)
-    if not choices:
-        return [Reply(vi.REPORT_NO_PERIOD)]
-    waiting = [
-        c
-        for c in choices
-        if c.report is not None and c.report.status == progress_reports.PENDING_HEAD
-    ]
-    if waiting and can(ctx.actor, Action.CONFIRM, unit_id):
-        choices = waiting
-    if len(choices) > 1:
-        return engine.start(ctx, state, NAME, PERIOD, {})
-    choice = choices[0]
-    turn = _start(ctx, choice)
-    header = Reply(
-        vi.REPORT_START.format(
-            period=choice.period.name,
-            movement=choice.movement.title,
-            deadline=day(choice.period.deadline),
-        )
-    )
-    return [
-        header,
-        *turn.replies,
-        *engine.start(ctx, state, NAME, turn.step or SUMMARY, turn.draft),
-    ]
-
-
-def _from_notice(
-    ctx: Ctx, engine: Engine, state: ConversationState, report_id: int, action: str
-) -> list[Reply]:
-    """The report a pushed notice names: at its summary, submitted at once (`ok`), or on its
-    way back to the officer (`back`: the reason is asked)."""
-    unit_id = ctx.actor.unit_id
-    found = [
-        c
-        for c in _choices(ctx)
-        if c.report is not None
-        and c.report.id == report_id
-        and c.report.status == progress_reports.PENDING_HEAD
-    ]
-    if not found or unit_id is None or not can(ctx.actor, Action.CONFIRM, unit_id):
-        return [Reply(vi.HANDOFF_GONE)]
-    turn = _start(ctx, found[0])
-    if action == "back":
-        return engine.start(ctx, state, NAME, HEAD_RETURN, turn.draft)
-    if action == "ok":
-        turn = _save(ctx, turn.draft, force=False)
-        if turn.step is None:
-            return turn.replies
-    return [*turn.replies, *engine.start(ctx, state, NAME, turn.step or SUMMARY, turn.draft)]
 
 
 FLOW = Flow(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.access import Action, can
-from bot.core.flows import pledge, registration, report, review
+from bot.core.flows import pledge, registration_entry, report_entry, review
 from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
@@ -85,7 +85,7 @@ def on_pick(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
 def begin(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:
     """/xacnhan: the one waiting item opened where the head acts, or the list of them."""
     if arg:  # a pushed registration notice's button: `12`, `12 ok`, `12 back`
-        return registration.begin_confirm(ctx, engine, state, arg)
+        return registration_entry.begin_confirm(ctx, engine, state, arg)
     unit_id = ctx.actor.unit_id
     if unit_id is None or not can(ctx.actor, Action.CONFIRM, unit_id):
         if can(ctx.actor, Action.REVIEW, None):
@@ -97,7 +97,7 @@ def begin(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> 
     if len(found) > 1:
         return engine.start(ctx, state, NAME, PICK, {"unit_id": unit_id})
     name, _, record = found[0].command[1:].partition(" ")
-    opener = {"xacnhan": registration.begin_confirm, "baocao": report.begin}
+    opener = {"xacnhan": registration_entry.begin_confirm, "baocao": report_entry.begin}
     return opener.get(name, pledge.begin)(ctx, engine, state, record)
 
 

@@ -2,15 +2,7 @@
 
 from alembic import context
 
-from bot.store import (  # noqa: F401  (registers their tables)
-    callbacks,
-    inbox,
-    link_attempts,
-    outbox,
-    reminders,
-    tokens,
-    web_sessions,
-)
+from bot.store import schema  # noqa: F401  (registers every table)
 from bot.store.models import Base
 
 connection = context.config.attributes["connection"]
