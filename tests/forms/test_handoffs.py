@@ -21,8 +21,9 @@ from bot.reminders.handoffs import HandoffPusher
 from bot.reminders.reach import RoutingPolicy, route_by
 from bot.store import registrations
 from bot.store.models import ChannelIdentity, Pledge, ProgressReport, Registration
-from bot.store.outbox import OutboxMessage, reply_from_json
+from bot.store.outbox import OutboxMessage
 from bot.store.recipients import unreached_people
+from bot.store.reply_json import reply_from_json
 from tests.chat import HCM, Chat
 from tests.forms.conftest import World
 from tests.forms.test_pledge import CONTENT

@@ -11,7 +11,7 @@ from bot.i18n import vi
 from bot.messages import Attachment
 from bot.store import nominations
 from bot.store.nominations import Nomination
-from bot.store.outbox import reply_from_json
+from bot.store.reply_json import reply_from_json
 from tests.chat import Chat
 from tests.forms.conftest import World
 from tests.forms.test_handoffs import chats, labels, pushed, receive

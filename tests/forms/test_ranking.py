@@ -7,7 +7,7 @@ from bot.core.nomination_record import facts_for
 from bot.i18n import nominations_vi as nv
 from bot.store import awards
 from bot.store.models import Cluster
-from bot.store.outbox import reply_from_json
+from bot.store.reply_json import reply_from_json
 from tests.forms.conftest import World
 from tests.forms.test_handoffs import chats, pushed
 

@@ -23,7 +23,8 @@ from bot.channels.telegram import SECRET_HEADER, TelegramChannel, make_bot
 from bot.delivery.services import Services
 from bot.messages import Reply
 from bot.store import outbox
-from bot.store.outbox import OutboxMessage, UnreachableChat
+from bot.store.outbox import OutboxMessage
+from bot.store.unreachable import UnreachableChat
 from bot.web.app import create_app
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import message_update

@@ -32,8 +32,9 @@ from bot.reminders.reach import Route, RouteKind, RoutingPolicy, route_by
 from bot.store import registrations
 from bot.store.inbox import InboxUpdate
 from bot.store.models import ChannelIdentity, Registration
-from bot.store.outbox import OutboxMessage, UnreachableChat
+from bot.store.outbox import OutboxMessage
 from bot.store.recipients import recipients
+from bot.store.unreachable import UnreachableChat
 from bot.web.app import create_app
 from tests.fakes.telegram_api import FakeTelegram
 from tests.forms.conftest import World

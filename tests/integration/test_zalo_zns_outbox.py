@@ -23,9 +23,10 @@ from bot.messages import Reply
 from bot.reminders.reach import Identity, Route, RouteKind, RoutingPolicy, choose_route
 from bot.store import outbox
 from bot.store.models import ChannelIdentity, Person
-from bot.store.outbox import OutboxMessage, UnreachableChat
+from bot.store.outbox import OutboxMessage
 from bot.store.phone import zns_phone
 from bot.store.tokens import DatabaseTokenStore, PlatformToken
+from bot.store.unreachable import UnreachableChat
 from tests.fakes.zalo_oa_api import FakeZaloOA
 from tests.forms.conftest import World, build_world
 
