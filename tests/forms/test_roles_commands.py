@@ -151,10 +151,16 @@ def test_baocao_still_files_a_report_for_the_head(world: World) -> None:
 
 def test_the_menu_follows_the_role_after_linking(world: World) -> None:
     expected = {
-        "head": ["xacnhan", "dangky", "baocao", "giaouoc", "tieptuc", "huy", "help"],
-        "officer": ["dangky", "baocao", "tieptuc", "huy", "help"],
-        "office": ["duyet", "giaouoc", "tieptuc", "huy", "help"],
-        "head2": ["xacnhan", "dangky", "baocao", "giaouoc", "tieptuc", "huy", "help"],
+        "head": [
+            *("xacnhan", "dangky", "baocao", "giaouoc", "denghi", "xacnhandn"),
+            *("tieptuc", "huy", "help"),
+        ],
+        "officer": ["dangky", "baocao", "denghi", "tieptuc", "huy", "help"],
+        "office": ["duyet", "giaouoc", "duyetdn", "tieptuc", "huy", "help"],
+        "head2": [
+            *("xacnhan", "dangky", "baocao", "giaouoc", "denghi", "xacnhandn", "xephang"),
+            *("tieptuc", "huy", "help"),
+        ],
         "cadre": ["help"],
     }
     for user, commands in expected.items():
@@ -198,7 +204,7 @@ def test_start_code_in_a_linked_chat_asks_before_switching(world: World) -> None
     head.say(f"/start {code}")
     head.press("Có")
     assert head.last[0].text.startswith("Đã liên kết: Trần Thị Mai")
-    assert menus(head) == [["dangky", "baocao", "tieptuc", "huy", "help"]]
+    assert menus(head) == [["dangky", "baocao", "denghi", "tieptuc", "huy", "help"]]
     assert linked_to(world, "head") == world.people["officer"]
     head.say("/xacnhan")  # the chat now acts as the officer
     assert head.text == vi.CONFIRM_NOT_FOR_YOU
