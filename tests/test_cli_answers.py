@@ -27,8 +27,8 @@ from bot.core import feedback
 from bot.delivery.turns import Turns
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
-from bot.store.models import AnswerLog, CuratedAnswer, UnansweredQuestion
 from bot.store.outbox import OutboxMessage
+from bot.store.qa_models import AnswerLog, CuratedAnswer, UnansweredQuestion
 from bot.store.reply_json import reply_from_json
 from bot.store.unanswered import UnansweredLog
 from bot.wiring import BUNDLED_SOURCES

@@ -24,7 +24,7 @@ from bot.core.cited import CiteError, Provision
 from bot.core.curated import CuratedLibrary
 from bot.i18n import vi
 from bot.store import curated as store
-from bot.store.models import CuratedAnswer
+from bot.store.qa_models import CuratedAnswer
 from knowledge.documents import Citation, DocumentMeta
 
 COLUMNS = (

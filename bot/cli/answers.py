@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.i18n import vi
 from bot.store import curated as store
-from bot.store.models import CuratedAnswer
+from bot.store.qa_models import CuratedAnswer
 
 if TYPE_CHECKING:  # the knowledge stack loads only for the commands that need it
     from bot.core.curated import CuratedLibrary

@@ -12,7 +12,7 @@ import typer
 from bot.config import Settings
 from bot.i18n import vi
 from bot.store import answer_log, unanswered
-from bot.store.models import AnswerLog
+from bot.store.qa_models import AnswerLog
 
 LimitOption = Annotated[int, typer.Option(min=1, max=10000, help=vi.CLI_LIMIT_HELP)]
 

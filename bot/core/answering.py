@@ -24,8 +24,8 @@ from bot.i18n import vi
 from bot.messages import Reply
 from bot.store import answer_log, outbox, unanswered
 from bot.store import curated as store
-from bot.store.models import AnswerLog, CuratedAnswer, UnansweredQuestion
 from bot.store.outbox import Queued
+from bot.store.qa_models import AnswerLog, CuratedAnswer, UnansweredQuestion
 from bot.store.unreachable import UnreachableChat
 
 _ITEM = re.compile(r"\s*([UuFf])\s*(\d+)\s*")

@@ -30,7 +30,7 @@ from bot.core.text import fold
 from bot.i18n import vi
 from bot.messages import Reply
 from bot.store import curated as store
-from bot.store.models import CuratedAnswer
+from bot.store.qa_models import CuratedAnswer
 from bot.store.unanswered import question_key
 from knowledge.documents import Chunk, DocumentMeta
 from knowledge.registry import DocumentRegistry

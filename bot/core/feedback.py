@@ -24,7 +24,7 @@ from bot.i18n import vi
 from bot.messages import BUTTON_ANSWER, Button, Incoming, Reply, SourceRef
 from bot.store import answer_log
 from bot.store.conversations import ConversationState
-from bot.store.models import AnswerLog
+from bot.store.qa_models import AnswerLog
 
 COMMAND = "danhgia"
 UP, DOWN, SKIP = "up", "down", "skip"

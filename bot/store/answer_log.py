@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.store.models import AnswerLog, Json
+from bot.store.models import Json
+from bot.store.qa_models import AnswerLog
 from bot.store.unanswered import question_key
 
 UP = "up"

@@ -14,7 +14,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.store.models import CuratedAnswer, CuratedQuestion, Json
+from bot.store.models import Json
+from bot.store.qa_models import CuratedAnswer, CuratedQuestion
 
 ACTIVE = "active"
 WITHDRAWN = "withdrawn"

@@ -13,6 +13,7 @@ from bot.store import (  # noqa: F401  (each registers its tables on Base.metada
     link_attempts,
     nominations,
     outbox,
+    qa_models,
     reminders,
     tokens,
     unreachable,

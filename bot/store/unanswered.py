@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.store.models import UnansweredQuestion
+from bot.store.qa_models import UnansweredQuestion
 
 _NOT_WORD = re.compile(r"[\W_]+")
 KEY_LENGTH = 255

@@ -18,8 +18,8 @@ from bot.core.router import Router
 from bot.delivery.turns import Turns
 from bot.i18n import vi
 from bot.messages import Incoming
-from bot.store.models import UnansweredQuestion
 from bot.store.outbox import OutboxMessage
+from bot.store.qa_models import UnansweredQuestion
 from bot.store.unanswered import UnansweredLog
 from knowledge import ExtractiveAnswerer
 from knowledge.documents import Passage

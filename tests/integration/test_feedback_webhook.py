@@ -23,7 +23,8 @@ from bot.core.answering import Item, add_answer, item_rows, notify
 from bot.core.curated import CuratedLibrary
 from bot.delivery.services import Services
 from bot.i18n import vi
-from bot.store.models import AnswerLog, ChannelIdentity
+from bot.store.models import ChannelIdentity
+from bot.store.qa_models import AnswerLog
 from bot.web.app import create_app
 from knowledge.registry import DocumentRegistry
 from tests import answers_kit

@@ -322,7 +322,7 @@ def test_questions_and_audit_are_the_offices_alone(
 def test_others_cannot_answer_withdraw_restore_or_rewrite_by_url(
     app_client: TestClient, world: World, user: str
 ) -> None:
-    from bot.store.models import CuratedAnswer
+    from bot.store.qa_models import CuratedAnswer
 
     answer_id = curated_answer(world)
     csrf = sign_in(app_client, world, user)
@@ -344,7 +344,7 @@ def test_others_cannot_answer_withdraw_restore_or_rewrite_by_url(
 def test_a_forged_post_on_the_questions_pages_is_refused(
     app_client: TestClient, world: World
 ) -> None:
-    from bot.store.models import CuratedAnswer
+    from bot.store.qa_models import CuratedAnswer
 
     answer_id = curated_answer(world)
     sign_in(app_client, world, "office")

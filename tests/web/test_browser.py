@@ -20,13 +20,8 @@ from sqlalchemy import func, select
 
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.i18n import vi
-from bot.store.models import (
-    ChannelIdentity,
-    InviteCode,
-    Person,
-    Registration,
-    UnansweredQuestion,
-)
+from bot.store.models import ChannelIdentity, InviteCode, Person, Registration
+from bot.store.qa_models import UnansweredQuestion
 from bot.web.app import create_app
 from tests.fakes.telegram_api import FakeTelegram
 from tests.forms.conftest import World

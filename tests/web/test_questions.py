@@ -10,8 +10,9 @@ from sqlalchemy import select
 from bot.i18n import web_vi
 from bot.store import answer_log
 from bot.store import curated as store
-from bot.store.models import AnswerLog, AuditLog, CuratedAnswer, UnansweredQuestion
+from bot.store.models import AuditLog
 from bot.store.outbox import OutboxMessage
+from bot.store.qa_models import AnswerLog, CuratedAnswer, UnansweredQuestion
 from bot.store.reply_json import reply_from_json
 from bot.store.unanswered import UnansweredLog
 from tests.forms.conftest import World

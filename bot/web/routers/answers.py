@@ -18,7 +18,7 @@ from bot.core.cited import CiteError, Provision
 from bot.i18n import web_vi
 from bot.store import curated as store
 from bot.store import org
-from bot.store.models import CuratedAnswer
+from bot.store.qa_models import CuratedAnswer
 from bot.web import answer_form
 from bot.web.answer_form import AnswerForm, Posted
 from bot.web.dashboard import Dashboard, PageError

@@ -18,7 +18,7 @@ from bot.core.answering import Asked, add_answer, item_rows, parse_item, provisi
 from bot.core.cited import Provision
 from bot.i18n import web_vi
 from bot.store import answer_log, org, unanswered
-from bot.store.models import AnswerLog
+from bot.store.qa_models import AnswerLog
 from bot.web import answer_form
 from bot.web.answer_form import AnswerForm, Posted
 from bot.web.dashboard import PageError
