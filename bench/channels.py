@@ -149,6 +149,7 @@ async def serve_ours(
     db_url: str, fake_url: str, port: int, files_dir: str, sock: Any = None
 ) -> None:
     from bot.channels.base import RateLimits
+    from bot.channels.refusals import file_too_large_text
     from bot.channels.telegram import TelegramChannel, make_bot
     from bot.core.router import Router
     from bot.delivery.heap import tune_for_server
@@ -160,7 +161,6 @@ async def serve_ours(
     from bot.store.db import make_engine, run_db, session_factory
     from bot.store.files import FileStore
     from bot.web.app import create_app
-    from bot.wiring import file_too_large_text
 
     class StubQA:
         def ask(self, message: Incoming, *, session: Any = None) -> Reply:

@@ -78,6 +78,7 @@ def run_webhook(count: int) -> None:
 
 
 async def _webhook(count: int) -> None:
+    from bot.channels.refusals import file_too_large_text
     from bot.channels.telegram import SECRET_HEADER, TelegramChannel, make_bot
     from bot.core.router import Router
     from bot.delivery.sender import OutboxSender
@@ -86,7 +87,6 @@ async def _webhook(count: int) -> None:
     from bot.delivery.worker import InboxWorker
     from bot.store.db import make_engine, migrate, session_factory
     from bot.web.app import create_app
-    from bot.wiring import file_too_large_text
     from tests.fakes.telegram_updates import message_update
 
     sys.path.insert(0, str(ROOT / "bench"))

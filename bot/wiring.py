@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 import knowledge
 from bot import metrics
 from bot.channels import registry
-from bot.channels.base import Channel, ChannelContext, FileTooLarge
+from bot.channels.base import Channel, ChannelContext
+from bot.channels.refusals import file_too_large_text, unreadable_text
 from bot.config import Settings
 from bot.core.curated import CuratedLibrary
 from bot.core.desk import AnswerDesk, RealQuestions
@@ -26,8 +27,7 @@ from bot.core.qa import QuestionAnswering
 from bot.core.router import Router
 from bot.core.written import ModelAnswers
 from bot.delivery.turns import Turns
-from bot.i18n import channels_vi, vi
-from bot.messages import Incoming
+from bot.i18n import vi
 from bot.reminders import buttons as reminder_buttons
 from bot.reminders.calendar import WorkCalendar
 from bot.reminders.chase import Chaser
@@ -402,23 +402,3 @@ def build_reminders(
 
     chaser = build_chaser(settings, channels)
     return ReminderScheduler(sessions, chaser, now=now, on_queued=on_queued)
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1_048_576:.1f}".replace(".", ",") + " MB"
-
-
-def file_too_large_text(error: FileTooLarge) -> str:
-    """The Vietnamese refusal of an incoming file over the download limit."""
-    return channels_vi.FILE_TOO_LARGE.format(
-        name=error.filename, size=_megabytes(error.size), limit=_megabytes(error.limit)
-    )
-
-
-def unreadable_text(incoming: Incoming | None) -> str:
-    """What a person is told when their update became a dead letter: the files that could
-    not be fetched, or the message that could not be read."""
-    if incoming is not None and incoming.attachments:
-        names = ", ".join(a.filename for a in incoming.attachments if a.filename)
-        return channels_vi.ATTACHMENT_UNREADABLE.format(name=names or channels_vi.THE_FILE)
-    return channels_vi.UPDATE_UNREADABLE

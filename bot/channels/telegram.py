@@ -19,7 +19,7 @@ import warnings
 from base64 import urlsafe_b64encode
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import timedelta, tzinfo
+from datetime import tzinfo
 from typing import Any, Protocol
 
 from pydantic import SecretStr
@@ -34,7 +34,7 @@ from telegram import (
 )
 from telegram import error as tg_error
 from telegram.constants import ChatAction
-from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
+from telegram.warnings import PTBUserWarning
 
 from bot.channels.base import (
     CallbackStore,
@@ -46,10 +46,10 @@ from bot.channels.base import (
     SendStatus,
     Update,
 )
-from bot.channels.common import VN_TZ, protect_logs, redact, split_text, utf16_len
+from bot.channels.common import VN_TZ, protect_logs, split_text, utf16_len
 from bot.channels.telegram_bot import make_bot
+from bot.channels.telegram_errors import failure, send_failure
 from bot.channels.telegram_parse import CALLBACK_PREFIX, FILE_REF, MemoryCallbackStore, parse_update
-from bot.channels.transport import may_have_arrived
 from bot.i18n import channels_vi
 from bot.messages import Attachment, Button, Incoming, MenuCommand, Reply
 
@@ -173,7 +173,9 @@ class TelegramChannel(Channel):
         try:
             await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
         except tg_error.TelegramError as exc:
-            log.info("telegram typing in %s not shown: %s", chat_id, self._failure(exc).detail)
+            log.info(
+                "telegram typing in %s not shown: %s", chat_id, failure(exc, self._secrets).detail
+            )
 
     def webhook_reply(self, update: Update) -> dict[str, Any] | None:
         """answerCallbackQuery at once, but in a group: there the press may be someone
@@ -231,7 +233,7 @@ class TelegramChannel(Channel):
         return payloads, (max(ids) + 1 if ids else offset)
 
     def _channel_error(self, exc: tg_error.TelegramError) -> ChannelError:
-        result = self._failure(exc)
+        result = failure(exc, self._secrets)
         return ChannelError(result.status, result.detail, retry_after_s=result.retry_after_s)
 
     async def get_updates(
@@ -249,7 +251,7 @@ class TelegramChannel(Channel):
                 raise FileTooLarge(filename or file_id, file.file_size, self.download_limit)
             data = bytes(await file.download_as_bytearray())
         except tg_error.TelegramError as exc:
-            result = self._failure(exc)
+            result = failure(exc, self._secrets)
             raise ChannelError(result.status, result.detail) from None
         if len(data) > self.download_limit:
             raise FileTooLarge(filename or file_id, len(data), self.download_limit)
@@ -276,7 +278,7 @@ class TelegramChannel(Channel):
             try:
                 message_id = await self._send_part(chat_id, parts[index])
             except tg_error.TelegramError as exc:
-                failure = self._send_failure(exc)
+                failure = send_failure(exc, self._secrets)
                 log.info("telegram send to %s failed: %s", chat_id, failure.detail)
                 return replace(failure, platform_message_ids=tuple(ids), parts_sent=len(ids))
             except ValueError as exc:  # an attachment we refuse to upload
@@ -355,7 +357,7 @@ class TelegramChannel(Channel):
         try:
             await self.bot.set_my_commands(listed, scope=BotCommandScopeChat(chat_id))
         except tg_error.TelegramError as exc:
-            failure = self._send_failure(exc)
+            failure = send_failure(exc, self._secrets)
             log.info("telegram setMyCommands for %s failed: %s", chat_id, failure.detail)
             return failure
         return SendResult(SendStatus.SENT)
@@ -369,7 +371,7 @@ class TelegramChannel(Channel):
                     callback_id, text=text[:CALLBACK_TEXT_LIMIT] or None
                 )
         except tg_error.TelegramError as exc:
-            return self._failure(exc)
+            return failure(exc, self._secrets)
         return SendResult(SendStatus.SENT)
 
     # --- setup ----------------------------------------------------------------------------
@@ -399,43 +401,5 @@ class TelegramChannel(Channel):
         try:
             await call
         except tg_error.TelegramError as exc:
-            result = self._failure(exc)
+            result = failure(exc, self._secrets)
             raise ChannelError(result.status, result.detail) from None
-
-    # --- errors ---------------------------------------------------------------------------
-
-    def _send_failure(self, exc: tg_error.TelegramError) -> SendResult:
-        """A failed send: as `_failure`, but a request that went out and got no answer (PTB
-        keeps httpx's error as the cause) may have delivered the message: UNCERTAIN."""
-        result = self._failure(exc)
-        if result.status is SendStatus.TRANSIENT and may_have_arrived(exc.__cause__):
-            return replace(result, status=SendStatus.UNCERTAIN)
-        return result
-
-    def _failure(self, exc: tg_error.TelegramError) -> SendResult:
-        """PTB's exception classes to our statuses; the detail is redacted."""
-        detail = redact(f"{type(exc).__name__}: {exc.message}", self._secrets)[:300]
-        if isinstance(exc, tg_error.RetryAfter):
-            return SendResult(SendStatus.RETRY_AFTER, _seconds(exc), detail=detail)
-        if isinstance(exc, tg_error.Forbidden):
-            return SendResult(SendStatus.BLOCKED, detail=detail)
-        if isinstance(exc, tg_error.InvalidToken):
-            # A deployment error: keep the messages and let the sender back off.
-            return SendResult(SendStatus.TRANSIENT, detail=detail)
-        if isinstance(exc, tg_error.BadRequest):
-            unreachable = "chat not found" in exc.message.lower()
-            status = SendStatus.BLOCKED if unreachable else SendStatus.FAILED
-            return SendResult(status, detail=detail)
-        if isinstance(exc, tg_error.ChatMigrated):
-            return SendResult(SendStatus.FAILED, detail=f"chat_migrated:{exc.new_chat_id}")
-        if isinstance(exc, tg_error.NetworkError):  # TimedOut, 5xx, connection errors
-            return SendResult(SendStatus.TRANSIENT, detail=detail)
-        return SendResult(SendStatus.FAILED, detail=detail)
-
-
-def _seconds(exc: tg_error.RetryAfter) -> float:
-    """RetryAfter.retry_after is an int or a timedelta in PTB 22 (migration in progress)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.channels.base import RateLimits
+from bot.channels.refusals import file_too_large_text, unreadable_text
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.core.router import Router
 from bot.delivery.sender import OutboxSender
@@ -29,7 +30,6 @@ from bot.delivery.turns import Turns
 from bot.delivery.worker import InboxWorker
 from bot.store.db import make_engine, session_factory
 from bot.store.files import FileStore
-from bot.wiring import file_too_large_text, unreadable_text
 from tests.chat import FakeQA
 
 TOKEN = "7012345678:AAH-crash-SECRET-token"

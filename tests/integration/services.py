@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.channels.base import Channel, RateLimits
+from bot.channels.refusals import file_too_large_text, unreadable_text
 from bot.delivery.sender import OutboxSender
 from bot.delivery.services import Loop, Services
 from bot.delivery.turns import Turns
 from bot.delivery.worker import InboxWorker
-from bot.wiring import file_too_large_text, unreadable_text
 from tests.forms.conftest import World
 
 # Replies of one test chat go out without waiting for the per-chat limit (a second apart).

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.channels.refusals import file_too_large_text
 from bot.channels.zalo_bot import ZaloBotChannel
 from bot.delivery.receiving import store_update
 from bot.delivery.worker import InboxWorker
 from bot.store import inbox
 from bot.store.inbox import InboxUpdate, ProcessedUpdate
-from bot.wiring import file_too_large_text
 from tests.fakes.zalo_bot_api import text_event
 from tests.forms.conftest import World, build_world
 
