@@ -73,6 +73,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI, Request, Response  # module level: FastAPI resolves annotations here
 
 ROOT = Path(__file__).resolve().parent.parent
+DASHBOARD_THREADS = "THIDUA_BENCH_DASHBOARD_THREADS"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -173,6 +174,10 @@ async def serve_ours(
 
     engine = make_engine(db_url, queue_writers=sock is not None)
     sessions = session_factory(engine)
+    if os.environ.get(DASHBOARD_THREADS):
+        from bot.store.db import writes_from_threads
+
+        writes_from_threads(sessions)
     router = Router(StubQA(), files=FileStore(Path(files_dir)))
     channel = TelegramChannel(
         make_bot(TOKEN, base_url=fake_url), bot_username=BOT_USERNAME, webhook_secret=SECRET
@@ -972,6 +977,12 @@ def main() -> None:
     )
     parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument(
+        "--dashboard-threads",
+        action="store_true",
+        help="our bot's database work off the event loop, as in `thidua serve` with the "
+        "dashboard mounted (bot.store.db.writes_from_threads)",
+    )
+    parser.add_argument(
         "--repeat",
         type=int,
         default=1,
@@ -984,6 +995,8 @@ def main() -> None:
         help="ours (one process), oursN (N worker processes), baseline",
     )
     args = parser.parse_args()
+    if getattr(args, "dashboard_threads", False):
+        os.environ[DASHBOARD_THREADS] = "1"  # read by the bot's server process
     if args.command == "serve-ours":
         serve_ours_procs(args)
     elif args.command == "serve-baseline":
