@@ -9,6 +9,7 @@ and is shown apart, for the office to check.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -138,9 +139,14 @@ _FILED = select(
 )
 
 
-def standings(session: Session, movements: Movements) -> list[Standing]:
+def standings(
+    session: Session, movements: Movements, *, whole: Collection[int] | None = None
+) -> list[Standing]:
     """Every taking-part unit's standing against every subject of the given movements: the
-    office's own unit owes nothing (bot.store.participants), so nothing chases or counts it."""
+    office's own unit owes nothing (bot.store.participants), so nothing chases or counts it.
+
+    `whole`: the movements whose every subject is read (None: all of them); of the others only
+    the registration, for a page that shows one movement in full and the rest in brief."""
     office = participants.office_unit_ids(session)
     query = select(Unit.id, Unit.name).order_by(Unit.name, Unit.id)
     units = {unit_id: name for unit_id, name in session.execute(query) if unit_id not in office}
@@ -149,6 +155,8 @@ def standings(session: Session, movements: Movements) -> list[Standing]:
     for movement in movements.items:
         regs = list(session.execute(_REGISTRATIONS, {"movement_id": movement.id}))
         found += _registrations(movement, regs, units, paper)
+        if whole is not None and movement.id not in whole:
+            continue
         found += _reports(session, movement, regs, units, paper)
         found += _pledges(session, movement, units, paper)
         found += _nominations(session, movement, regs, units, paper)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -86,9 +87,11 @@ def boards(
     *,
     cluster_id: int | None = None,
     status: str | None = None,
+    whole: Collection[int] | None = None,
 ) -> list[MovementBoard]:
     """One board per running movement, its rows cut to `visible` units (None: all), a
-    cluster and a registration state."""
+    cluster and a registration state. `whole`: the movements whose report periods and pledges
+    are read too (None: all); the others show their registrations only."""
     movements = st.active_movements(session, today)
     wanted: set[int] | None = None if visible is None else set(visible)
     if cluster_id is not None:
@@ -100,7 +103,7 @@ def boards(
         uid: name for uid, name in units if (wanted is None or uid in wanted) and uid not in office
     }
     by_movement: dict[int, list[st.Standing]] = defaultdict(list)
-    for item in st.standings(session, movements):
+    for item in st.standings(session, movements, whole=whole):
         if item.unit_id in names:
             by_movement[item.subject.movement_id].append(item)
     found: list[MovementBoard] = []
@@ -125,17 +128,29 @@ def boards(
         shown = [r for r in rows.values() if status is None or r.registration == status]
         counts = Counter(r.registration for r in rows.values())
         board = MovementBoard(movement, shown, {s: counts.get(s, 0) for s in REG_ORDER})
-        board.overdue = _overdue(movement, list(rows.values()), today)
+        read = whole is None or movement.id in whole
+        board.overdue = _overdue(movement, list(rows.values()), today, periods=read)
         found.append(board)
     return found
 
 
-def _overdue(movement: Movement, rows: list[UnitRow], today: date) -> dict[str, list[int]]:
-    """Per deadline already passed: the units that have still not filed."""
+def pick(session: Session, today: date, wanted: int | None) -> int | None:
+    """The running movement shown in full: `wanted` when it runs, else the first."""
+    running = [m.id for m in st.active_movements(session, today).items]
+    if wanted in running:
+        return wanted
+    return running[0] if running else None
+
+
+def _overdue(
+    movement: Movement, rows: list[UnitRow], today: date, *, periods: bool
+) -> dict[str, list[int]]:
+    """Per deadline already passed: the units that have still not filed (the report periods'
+    only when they were read)."""
     found: dict[str, list[int]] = {}
     if today > movement.registration_deadline:
         found[REGISTRATION] = [r.unit_id for r in rows if r.registration in OWING]
-    for period in movement.periods:
+    for period in movement.periods if periods else []:
         if today > period.deadline:
             key = str(period.id)
             found[key] = [r.unit_id for r in rows if r.reports.get(key, st.MISSING) in OWING]

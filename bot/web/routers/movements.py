@@ -54,9 +54,12 @@ def movements(
     if cluster_id is not None and cluster_id not in dict(clusters):
         raise PageError(403)
     wanted_status = status if status in web_vi.REG_STATES else None
-    found = board.boards(session, today, visible, cluster_id=cluster_id, status=wanted_status)
-    chosen_id = _int_or_none(movement)
-    chosen = next((b for b in found if b.movement.id == chosen_id), found[0] if found else None)
+    chosen_id = board.pick(session, today, _int_or_none(movement))
+    whole = {chosen_id} if chosen_id is not None else set()
+    found = board.boards(
+        session, today, visible, cluster_id=cluster_id, status=wanted_status, whole=whole
+    )
+    chosen = next((b for b in found if b.movement.id == chosen_id), None)
     rows: list[board.UnitRow] = []
     late_subject = None
     if chosen is not None:
@@ -105,7 +108,9 @@ def remind(
     visible = who.visible_units()
     found = [
         b
-        for b in board.boards(session, dash.today(), visible, cluster_id=cluster_id)
+        for b in board.boards(
+            session, dash.today(), visible, cluster_id=cluster_id, whole={movement_id}
+        )
         if b.movement.id == movement_id
     ]
     if not found or overdue not in found[0].overdue:
@@ -141,7 +146,7 @@ def chart(
             raise PageError(403)
     found = [
         b
-        for b in board.boards(session, dash.today(), visible, cluster_id=cluster_id)
+        for b in board.boards(session, dash.today(), visible, cluster_id=cluster_id, whole=())
         if b.movement.id == movement_id
     ]
     if not found:
