@@ -264,10 +264,11 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator("lexical_lead", "answer_threshold", mode="before")
+    @field_validator("lexical_lead", "answer_threshold", "web_secret", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
-        """`THIDUA_LEXICAL_LEAD=` (empty) means "not set", as the table in the README says."""
+        """`THIDUA_LEXICAL_LEAD=` (empty) means "not set", as the table in the README says; an
+        empty `THIDUA_WEB_SECRET=` (.env.example's line) must not become an empty signing key."""
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("llm_url")
