@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.i18n import nominations_vi, vi
 from bot.reminders.calendar import VN_TZ
 from bot.reminders.planning import ReminderPolicy
-from bot.store import nominations, participants, pledges, progress_reports, registrations
+from bot.store import filings, nominations, participants, pledges, progress_reports, registrations
 from bot.store import reminders as reminder_rows
 from bot.store.models import (
     Cluster,
@@ -179,7 +179,7 @@ def subjects(session: Session, movements: Movements) -> list[Subject]:
 def _registration_subject(movement: Movement) -> Subject:
     return _subject(
         movement,
-        f"dk:{movement.id}",
+        filings.registration_key(movement.id),
         REGISTRATION,
         vi.SUBJECT_REGISTRATION.format(movement=movement.title),
         movement.registration_deadline,
@@ -195,7 +195,7 @@ def _clusters(session: Session, year: int) -> list[Cluster]:
 def _period_subject(movement: Movement, period: ReportPeriod) -> Subject:
     return _subject(
         movement,
-        f"bc:{period.id}",
+        filings.report_key(period.id),
         REPORT,
         vi.SUBJECT_REPORT.format(period=period.name, movement=movement.title),
         period.deadline,
@@ -207,7 +207,7 @@ def _pledge_subject(movement: Movement, cluster: Cluster) -> Subject:
     assert movement.pledge_deadline is not None
     return _subject(
         movement,
-        f"gu:{movement.id}:{cluster.id}",
+        filings.pledge_key(movement.id, cluster.id),
         PLEDGE,
         vi.SUBJECT_PLEDGE.format(cluster=cluster.name, movement=movement.title),
         movement.pledge_deadline,

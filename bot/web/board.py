@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.i18n import web_vi
 from bot.reminders import standing as st
-from bot.store import participants, registrations
+from bot.store import filings, participants, registrations
 from bot.store.models import Cluster, ClusterMember, Movement, Registration, Unit
 
 APPROVED = "approved"
@@ -52,8 +52,8 @@ class MovementBoard:
     def reminder_key(self, subject: str) -> str:
         """The reminders' key of that deadline (bot.reminders.standing)."""
         if subject == REGISTRATION:
-            return f"dk:{self.movement.id}"
-        return f"bc:{subject}"
+            return filings.registration_key(self.movement.id)
+        return filings.report_key(int(subject))
 
 
 def clusters_for(
@@ -88,11 +88,13 @@ def boards(
     cluster_id: int | None = None,
     status: str | None = None,
     whole: Collection[int] | None = None,
+    running: st.Movements | None = None,
 ) -> list[MovementBoard]:
     """One board per running movement, its rows cut to `visible` units (None: all), a
     cluster and a registration state. `whole`: the movements whose report periods and pledges
-    are read too (None: all); the others show their registrations only."""
-    movements = st.active_movements(session, today)
+    are read too (None: all); the others show their registrations only. `running`: the
+    running movements when the caller has read them already."""
+    movements = running if running is not None else st.active_movements(session, today)
     wanted: set[int] | None = None if visible is None else set(visible)
     if cluster_id is not None:
         members = cluster_units(session, cluster_id)
@@ -134,12 +136,12 @@ def boards(
     return found
 
 
-def pick(session: Session, today: date, wanted: int | None) -> int | None:
+def pick(running: st.Movements, wanted: int | None) -> int | None:
     """The running movement shown in full: `wanted` when it runs, else the first."""
-    running = [m.id for m in st.active_movements(session, today).items]
-    if wanted in running:
+    ids = [m.id for m in running.items]
+    if wanted in ids:
         return wanted
-    return running[0] if running else None
+    return ids[0] if ids else None
 
 
 def _overdue(

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.i18n import web_vi
+from bot.reminders import standing as st
 from bot.store.models import Movement
 from bot.web import board
 from bot.web.dashboard import PageError
@@ -54,10 +55,17 @@ def movements(
     if cluster_id is not None and cluster_id not in dict(clusters):
         raise PageError(403)
     wanted_status = status if status in web_vi.REG_STATES else None
-    chosen_id = board.pick(session, today, _int_or_none(movement))
+    running = st.active_movements(session, today)
+    chosen_id = board.pick(running, _int_or_none(movement))
     whole = {chosen_id} if chosen_id is not None else set()
     found = board.boards(
-        session, today, visible, cluster_id=cluster_id, status=wanted_status, whole=whole
+        session,
+        today,
+        visible,
+        cluster_id=cluster_id,
+        status=wanted_status,
+        whole=whole,
+        running=running,
     )
     chosen = next((b for b in found if b.movement.id == chosen_id), None)
     rows: list[board.UnitRow] = []
