@@ -265,3 +265,13 @@ def looks_like_question(text: str, *, strict: bool = False) -> bool:
     if len(folded.split()) < 3:
         return False
     return folded.startswith(_QUESTION_START) or folded.endswith(_QUESTION_END)
+
+
+REASON_CHARS = range(3, 2001)  # a reason for returning or refusing: a word at least, a page at most
+
+
+def reason_given(text: str) -> str | None:
+    """The reason typed for returning or refusing a form, its spaces folded; None when it is
+    too short to tell the unit anything, or longer than a page."""
+    reason = " ".join(text.split())
+    return reason if len(reason) in REASON_CHARS else None

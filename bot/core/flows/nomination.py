@@ -30,7 +30,7 @@ from bot.core.flows.nomination_files import (
     on_files,
 )
 from bot.core.nomination_record import nominee_name
-from bot.core.text import day, fold
+from bot.core.text import day, fold, reason_given
 from bot.i18n import nominations_vi as nv
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
@@ -300,8 +300,8 @@ def ask_head_return(ctx: Ctx, draft: Draft) -> list[Reply]:
 
 def on_head_return(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     """Return the nomination to its officer with the reason; the officer is told at once."""
-    reason = " ".join(message.text.split())
-    if not 3 <= len(reason) <= 2000:
+    reason = reason_given(message.text)
+    if reason is None:
         return Turn(HEAD_RETURN, draft, [Reply(vi.REVIEW_BAD_REASON)])
     if not can(ctx.actor, Action.CONFIRM, draft.get("unit_id")):
         return Turn(None, draft, [Reply(vi.NOT_ALLOWED)])

@@ -16,6 +16,7 @@ from bot.core.access import Action, Actor, can
 from bot.core.flows import nomination_handoffs, nomination_text
 from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
 from bot.core.nomination_record import nominee_name
+from bot.core.text import reason_given
 from bot.i18n import nominations_vi as nv
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
@@ -120,8 +121,8 @@ def ask_reason(ctx: Ctx, draft: Draft) -> list[Reply]:
 
 
 def on_reason(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
-    reason = " ".join(message.text.split())
-    if not 3 <= len(reason) <= 2000:
+    reason = reason_given(message.text)
+    if reason is None:
         return Turn(REASON, draft, [Reply(vi.REVIEW_BAD_REASON)])
     status = draft.get("decision")
     if status not in (nominations.RETURNED, nominations.REFUSED):

@@ -15,7 +15,7 @@ from decimal import Decimal
 from bot.core.access import Action, can
 from bot.core.flows import handoffs, registration_checks, registration_text
 from bot.core.flows.base import Ctx, Draft, Flow, Step, Turn, buttons
-from bot.core.text import day, parse_date, parse_number, parse_quantity
+from bot.core.text import day, parse_date, parse_number, parse_quantity, reason_given
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
 from bot.store import lookups, registrations
@@ -357,8 +357,8 @@ def ask_head_return(ctx: Ctx, draft: Draft) -> list[Reply]:
 
 def on_head_return(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     """Return the registration to its officer with the reason; the officer is told at once."""
-    reason = " ".join(message.text.split())
-    if not 3 <= len(reason) <= 2000:
+    reason = reason_given(message.text)
+    if reason is None:
         return Turn(HEAD_RETURN, draft, [Reply(vi.REVIEW_BAD_REASON)])
     unit_id = draft.get("unit_id")
     if unit_id is None or not can(ctx.actor, Action.CONFIRM, unit_id):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.core.access import Action, Actor, can
 from bot.core.flows import handoffs, registration_text
 from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
+from bot.core.text import reason_given
 from bot.i18n import vi
 from bot.messages import Incoming, Reply
 from bot.store import lookups, registrations
@@ -70,8 +71,8 @@ def ask_reason(ctx: Ctx, draft: Draft) -> list[Reply]:
 
 def on_reason(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
     """Return the registration with the reason given."""
-    reason = " ".join(message.text.split())
-    if not 3 <= len(reason) <= 2000:
+    reason = reason_given(message.text)
+    if reason is None:
         return Turn(REASON, draft, [Reply(vi.REVIEW_BAD_REASON)])
     return _decide(ctx, draft, registrations.RETURNED, reason)
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.core.flows import handoffs, review
 from bot.core.flows.base import Ctx
+from bot.core.text import reason_given
 from bot.messages import Incoming, Reply
 from bot.store import registrations
 from bot.store.models import Movement, Registration, Unit
@@ -73,7 +74,7 @@ def decide(
         raise PageError(403)
     status = registrations.APPROVED if action == "approve" else registrations.RETURNED
     reason = " ".join(reason.split())
-    if status == registrations.RETURNED and not 3 <= len(reason) <= 2000:
+    if status == registrations.RETURNED and reason_given(reason) is None:
         return RedirectResponse(f"/web/review?msg=reason#r{reg_id}", status_code=303)
     now = dash.now()
     decision = review.decide(session, who.actor, reg_id, version, status, reason, now)
