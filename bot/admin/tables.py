@@ -131,7 +131,7 @@ def _cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "có" if value else "không"
+        return vi.EXPORT_YES if value else vi.EXPORT_NO  # the words our exports write
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
