@@ -562,6 +562,7 @@ class Outcome:
     driver_cpu_s: float = 0.0  # this process: the fake Bot API and the simulated chats
     load1: float = 0.0
     run: int = 0  # which repetition (--repeat)
+    surplus: list[str] = field(default_factory=list)  # what `duplicated` counted (--show-surplus)
 
     @property
     def updates_per_s(self) -> float:
@@ -698,6 +699,20 @@ def compare(delivered: list[str], reference: list[str]) -> tuple[int, int, int]:
     return lost, duplicated, disorder
 
 
+def surplus_report(chat: int, texts: list[str], wanted: list[str], reference: list[str]) -> str:
+    """One chat's replies beyond the reference, each marked as a copy of a reply it got
+    anyway (sent twice) or as a text the calibration chat never got, then its transcript."""
+    extra = Counter(texts) - Counter(wanted)
+    lines = [f"chat {chat}: {sum(extra.values())} beyond {len(wanted)} expected"]
+    for text, n in extra.items():
+        kind = "sent twice" if text in wanted else "not in the calibration transcript"
+        lines.append(f"  {n} x {kind}: {text[:160]!r}")
+    lines += [f"  [{n:2d}] {t[:100]!r}" for n, t in enumerate(texts)]
+    if len(reference) > len(wanted):
+        lines.append(f"  (the chat stopped after {len(wanted)} of {len(reference)} replies)")
+    return "\n".join(lines)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -819,6 +834,8 @@ async def run_config(
                 # a chat the budget stopped is compared over the steps it posted
                 wanted = reference[: sum(expected[: len(steps)])]
                 lost, duplicated, disorder = compare(texts, wanted)
+                if duplicated:
+                    out.surplus.append(surplus_report(i, texts, wanted, reference))
                 out.lost += lost
                 out.duplicated += duplicated
                 out.out_of_order += disorder
@@ -853,6 +870,9 @@ async def main_async(args: argparse.Namespace) -> None:
                         bot, fake, delay, chats, chat_ids, Path(tmp), args.budget_s, run, pg_url
                     )
                     results.append(result)
+                    if args.show_surplus:
+                        for text in result.surplus:
+                            print(text, flush=True)
                     print(
                         f"  {bot:8s} {delay:3d} ms {chats:4d} chats: "
                         f"{result.updates_per_s:7.1f} upd/s  p50 {result.pct(0.5):6.1f} ms"
@@ -988,6 +1008,12 @@ def main() -> None:
         default=1,
         help="runs of each configuration, bots interleaved; the JSON holds medians, and each "
         "ratio is the median of ratios between runs side by side",
+    )
+    parser.add_argument(
+        "--show-surplus",
+        action="store_true",
+        help="print each reply counted as duplicated (a copy, or a text the calibration chat "
+        "never got) with its chat's transcript",
     )
     parser.add_argument(
         "--bots",
