@@ -43,7 +43,10 @@ between runs made side by side (this machine's speed drifts by a third within mi
 figures from runs far apart do not compare).
 
     python bench/channels.py [--chats 50,200] [--delays-ms 0,20] [--budget-s 60] [--repeat 1]
-                             [--bots ours,ours2,baseline]
+                             [--bots ours,ours2,baseline] [--show-surplus]
+
+`--show-surplus` prints every reply counted as duplicated, marked as a copy of one the chat got
+anyway or as a text the calibration chat never got, with that chat's transcript.
 """
 
 from __future__ import annotations
@@ -562,6 +565,7 @@ class Outcome:
     driver_cpu_s: float = 0.0  # this process: the fake Bot API and the simulated chats
     load1: float = 0.0
     run: int = 0  # which repetition (--repeat)
+    surplus: list[str] = field(default_factory=list)  # what `duplicated` counted (--show-surplus)
 
     @property
     def updates_per_s(self) -> float:
@@ -588,12 +592,32 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 class Driver:
-    def __init__(self, fake: Any, webhook: str, session: Any) -> None:
+    def __init__(self, fake: Any, webhook: str, session: Any, metrics: str = "") -> None:
+        """`metrics`: our bot's /metrics, whose outbox depth tells the calibration chat when
+        a step's last reply has gone out (the baseline has none: a fixed wait instead)."""
         self.fake = fake
         self.webhook = webhook
         self.session = session
+        self.metrics = metrics
         self.update_ids = itertools.count(1)
         self.retries = 0
+
+    async def stragglers(self) -> None:
+        """Waits for a calibration step's later replies: every queued one sent (ours), or
+        0.3 s. A step's second reply can follow its first by more than 0.3 s on a loaded
+        machine; counted with the next step, it made a chat stopped by the budget right after
+        this step look one reply short of the reference, and its real reply a duplicate."""
+        if not self.metrics:
+            await asyncio.sleep(0.3)
+            return
+        deadline = time.monotonic() + STEP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            async with self.session.get(self.metrics) as response:
+                found = re.search(r"^thidua_outbox_depth (\S+)$", await response.text(), re.M)
+            if found is not None and float(found.group(1)) == 0:
+                return
+            await asyncio.sleep(0.05)
+        raise RuntimeError("the calibration chat's replies did not all go out")
 
     async def post(self, payload: dict[str, Any]) -> None:
         """Posts like Telegram: a connection error is retried (the update's key dedupes it)."""
@@ -668,7 +692,7 @@ class Driver:
             if not await self.wait_for(chat, before + want, posted + STEP_TIMEOUT_S):
                 out.timeouts += 1
             if expected is None:  # calibration: collect stragglers of this step too
-                await asyncio.sleep(0.3)
+                await self.stragglers()
             inbox = self.fake.inboxes.get(chat, [])
             counts.append(len(inbox) - before)
             if len(inbox) > before:
@@ -696,6 +720,20 @@ def compare(delivered: list[str], reference: list[str]) -> tuple[int, int, int]:
             highest = max(highest, place)
         seen[t] += 1
     return lost, duplicated, disorder
+
+
+def surplus_report(chat: int, texts: list[str], wanted: list[str], reference: list[str]) -> str:
+    """One chat's replies beyond the reference, each marked as a copy of a reply it got
+    anyway (sent twice) or as a text the calibration chat never got, then its transcript."""
+    extra = Counter(texts) - Counter(wanted)
+    lines = [f"chat {chat}: {sum(extra.values())} beyond {len(wanted)} expected"]
+    for text, n in extra.items():
+        kind = "sent twice" if text in wanted else "not in the calibration transcript"
+        lines.append(f"  {n} x {kind}: {text[:160]!r}")
+    lines += [f"  [{n:2d}] {t[:100]!r}" for n, t in enumerate(texts)]
+    if len(reference) > len(wanted):
+        lines.append(f"  (the chat stopped after {len(wanted)} of {len(reference)} replies)")
+    return "\n".join(lines)
 
 
 def _free_port() -> int:
@@ -793,7 +831,9 @@ async def run_config(
     try:
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector) as session:
-            driver = Driver(fake, f"http://127.0.0.1:{port}/webhooks/telegram", session)
+            base = f"http://127.0.0.1:{port}"
+            metrics = f"{base}/metrics" if bot.startswith("ours") else ""
+            driver = Driver(fake, f"{base}/webhooks/telegram", session, metrics)
             probe = Outcome(bot, delay_ms, 1)
             expected = await driver.chat(calibration, None, probe, time.monotonic() + 120)
             if probe.unfinished_chats or probe.timeouts:
@@ -819,6 +859,8 @@ async def run_config(
                 # a chat the budget stopped is compared over the steps it posted
                 wanted = reference[: sum(expected[: len(steps)])]
                 lost, duplicated, disorder = compare(texts, wanted)
+                if duplicated:
+                    out.surplus.append(surplus_report(i, texts, wanted, reference))
                 out.lost += lost
                 out.duplicated += duplicated
                 out.out_of_order += disorder
@@ -853,6 +895,9 @@ async def main_async(args: argparse.Namespace) -> None:
                         bot, fake, delay, chats, chat_ids, Path(tmp), args.budget_s, run, pg_url
                     )
                     results.append(result)
+                    if args.show_surplus:
+                        for text in result.surplus:
+                            print(text, flush=True)
                     print(
                         f"  {bot:8s} {delay:3d} ms {chats:4d} chats: "
                         f"{result.updates_per_s:7.1f} upd/s  p50 {result.pct(0.5):6.1f} ms"
@@ -988,6 +1033,12 @@ def main() -> None:
         default=1,
         help="runs of each configuration, bots interleaved; the JSON holds medians, and each "
         "ratio is the median of ratios between runs side by side",
+    )
+    parser.add_argument(
+        "--show-surplus",
+        action="store_true",
+        help="print each reply counted as duplicated (a copy, or a text the calibration chat "
+        "never got) with its chat's transcript",
     )
     parser.add_argument(
         "--bots",

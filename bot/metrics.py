@@ -61,6 +61,12 @@ REMINDERS = Counter(
     "Reminders and summaries: queued, unreached (no chat), skipped (slot passed), sent.",
     ["outcome"],
 )
+REMINDER_PASSES = Counter(
+    "thidua_reminder_passes",
+    "Reminder rounds of this process: led (it ran the pass) or aside (another process held"
+    " the leader lock); summed over a cluster, one pass at a time leads.",
+    ["role"],
+)
 QUESTIONS = Counter(
     "thidua_questions",
     "Questions: answered (search), curated (the office's answer) or refused.",

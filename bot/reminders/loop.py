@@ -47,8 +47,10 @@ class ReminderScheduler:
         now = at or self._now()
         with self._sessions.begin() as session:
             if session.get_bind().dialect.name == "postgresql" and not _lead(session):
+                metrics.REMINDER_PASSES.labels("aside").inc()
                 return None
             report = self._chaser.tick(session, now)
+        metrics.REMINDER_PASSES.labels("led").inc()
         count(report)  # committed
         return report
 

@@ -54,10 +54,14 @@ def claimable(table: Any, columns: list[Any], is_open: Any, *due: Any, aside: An
     chosen = firsts.subquery("firsts")
     if aside is not None:
         free = and_(free, chosen.c.busy == 0)
+    # `is_open` again on the row itself: on PostgreSQL a row another worker committed after
+    # this statement's snapshot is checked again, when locked, against the row's own
+    # conditions only (the chat's first row still comes from the snapshot). Without it, a row
+    # handled meanwhile (sent, its lease cleared) would be claimed, and sent, a second time.
     return (
         select(*columns)
         .join(chosen, chosen.c.id == table.c.id)
-        .where(*due, free)
+        .where(is_open, *due, free)
         .order_by(table.c.id)
         .limit(bindparam("limit"))
         .with_for_update(skip_locked=True, of=table)

@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select, text
 
 from bot.reminders.loop import LOCK_KEY, ReminderScheduler
@@ -52,15 +53,22 @@ def test_two_workers_on_postgresql_send_nothing_twice(pg_world: World) -> None:
     assert queued == distinct == recorded == len(log)
 
 
+def _passes(role: str) -> float:
+    return REGISTRY.get_sample_value("thidua_reminder_passes_total", {"role": role}) or 0.0
+
+
 def test_a_worker_stands_aside_while_another_holds_the_lock(pg_world: World) -> None:
     world = pg_world
     world.clock.current = at(date(2026, 3, 31))
+    led, aside = _passes("led"), _passes("aside")
     with world.sessions.begin() as other:
         held = other.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
         assert held.scalar() is True
         assert scheduler(world).tick() is None
+    assert (_passes("led"), _passes("aside")) == (led, aside + 1)  # /metrics tells who leads
     report = scheduler(world).tick()
     assert report is not None and report.sent > 0
+    assert (_passes("led"), _passes("aside")) == (led + 1, aside + 1)
 
 
 def test_a_pass_repeated_after_a_crash_sends_nothing_more(sqlite_world: World) -> None:
