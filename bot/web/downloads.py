@@ -1,8 +1,8 @@
 """Files handed to the browser. A stored attachment (a report's, a nomination's hồ sơ) streams
 from the file store under its own name, never rendered by the browser. A workbook is made in a
 temporary file (openpyxl writes to a path), streamed from it, and removed once sent. Both are
-named in Vietnamese through Content-Disposition's `filename*`
-(RFC 6266), with an ASCII name beside it for clients that read only `filename`."""
+named in Vietnamese through Content-Disposition's `filename*` (RFC 6266), with an ASCII name
+beside it for clients that read only `filename`."""
 
 from __future__ import annotations
 

@@ -380,6 +380,7 @@ def test_nominations_by_role_and_unit_even_by_url(
     page = app_client.get("/web/nominations")
     assert page.status_code == OK
     assert 'href="/web/nominations"' in page.text
+    assert ("Khối Văn hoá - Xã hội" in page.text) == sees[2]  # the cluster filter: SYT's khối
     for nom_id, seen in zip(noms, sees, strict=True):
         shown = section(page.text, nom_id)
         assert bool(shown) == seen

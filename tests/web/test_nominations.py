@@ -5,7 +5,7 @@ Who may see and do what: tests/web/test_access.py."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -16,11 +16,10 @@ from bot.store.audit import AuditLog
 from bot.store.models import Cluster
 from bot.store.nominations import Nomination
 from bot.store.outbox import OutboxMessage
-from tests.chat import HCM
 from tests.forms.conftest import World
 from tests.web.conftest import sign_in
 
-SUBMITTED_AT = datetime(2026, 11, 20, 9, 0, tzinfo=HCM)
+SUBMITTED_BEFORE = timedelta(days=2)  # the head submitted two days before the office looks
 SCAN = b"%PDF-1.4 to trinh de nghi khen thuong"
 BASE_FILES = ("to_trinh", "bao_cao", "bien_ban")
 
@@ -55,7 +54,7 @@ def nominated(
     }
     with world.sessions.begin() as session:
         saved = nominations.write_nomination(
-            session, draft, status=status, person_id=None, now=SUBMITTED_AT
+            session, draft, status=status, person_id=None, now=world.clock() - SUBMITTED_BEFORE
         )
         return saved.id
 
@@ -92,7 +91,7 @@ def test_the_list_with_its_warnings_counts_and_filters(
     assert "Đề nghị khen thưởng năm 2026" in page.text
     mai = section(page.text, fighter)
     assert "Trần Thị Mai — «Chiến sĩ thi đua cơ sở»" in mai
-    assert "Đã nộp" in mai and "nộp ngày 20/11/2026" in mai
+    assert "Đã nộp" in mai and "nộp ngày 08/03/2026" in mai  # the world's clock: 10/03/2026
     assert "Điều 23 khoản 1" in mai and "Điều 84 khoản 1 điểm d" in mai
     assert f'href="/web/nominations/{fighter}/attachments/' in mai
     assert "Tờ trình: " in mai and "✅ Đồng ý trình Hội đồng" in mai
@@ -107,6 +106,8 @@ def test_the_list_with_its_warnings_counts_and_filters(
         k1 = session.scalar(select(Cluster.id).where(Cluster.code == "K1"))
     in_k1 = app_client.get(f"/web/nominations?cluster={k1}").text
     assert section(in_k1, fighter) and section(in_k1, flag) and not section(in_k1, premier)
+    unit_page = app_client.get(f"/web/units/{world.units['SYT']}").text
+    assert f'href="/web/nominations?unit={world.units["SYT"]}"' in unit_page
     of_syt = app_client.get(f"/web/nominations?unit={world.units['SYT']}").text
     assert section(of_syt, premier) and not section(of_syt, fighter)
     waiting = app_client.get("/web/nominations?status=submitted").text
@@ -141,7 +142,11 @@ def test_return_refuse_and_approve_tell_the_unit_through_the_outbox(
     assert done.headers["location"] == (
         f"/web/nominations?year=2026&unit={world.units['SNV']}&msg=return#n{returned}"
     )
-    assert "Đã trả lại đề nghị" in app_client.get(done.headers["location"]).text
+    after = app_client.get(done.headers["location"]).text
+    assert "Đã trả lại đề nghị" in after
+    shown = section(after, returned)
+    assert "Trả lại" in shown and "Ban xét ngày 10/03/2026" in shown
+    assert "Lý do trả lại, không đồng ý: Thiếu chứng nhận sáng kiến" in shown
     app_client.post(
         f"/web/nominations/{refused}",
         data={**form, "action": "refuse", "reason": "Không đủ thời gian công tác"},
