@@ -189,3 +189,15 @@ def test_a_files_download_keeps_its_name(app_client: TestClient, world: World) -
     wrong = app_client.get(f"/web/nominations/{nom_id}/attachments/{attachment_of(world, other)}")
     assert wrong.status_code == 404
     assert app_client.get(f"/web/nominations/{nom_id + 99}/attachments/1").status_code == 404
+
+
+def test_a_forged_nomination_decision_is_refused(app_client: TestClient, world: World) -> None:
+    nom_id = nominated(world, "SNV", "LDTT")
+    sign_in(app_client, world, "office")
+    form = {"action": "return", "version": "1", "reason": "Thiếu hồ sơ"}
+    assert app_client.post(f"/web/nominations/{nom_id}", data=form).status_code == 403
+    wrong = app_client.post(f"/web/nominations/{nom_id}", data={**form, "csrf": "x" * 43})
+    assert wrong.status_code == 403
+    assert status_of(world, nom_id) == ("submitted", "")
+    with world.sessions() as session:
+        assert session.scalar(select(OutboxMessage.id)) is None
