@@ -24,6 +24,16 @@ EXCELLENT = {"TTLDXS": 1, "DVQT": 2}  # Điều 27: the clause of each
 FLAGS = {"CO_TINH": 26, "CO_CP": 25}  # the article of each: the leading unit of a cluster
 FIGHTERS = frozenset({CSTDCS, PROVINCIAL, NATIONAL})  # Điều 84 khoản 1 điểm d: an initiative
 FORMS = frozenset({"GK", "BK_TINH", "BK_TTG"})  # Điều 84 khoản 2: a form's file
+# Điều 84 khoản 3: the awards whose file holds the opinion of a central agency or the provincial
+# People's Committee — those of the catalogue by code, any other by the name the Law gives it.
+STATE_LEVEL = frozenset({"BK_TTG", "CO_CP"})
+STATE_LEVEL_NAMES = (
+    "huân chương",
+    "huy chương",
+    "danh hiệu vinh dự nhà nước",
+    "giải thưởng hồ chí minh",
+    "giải thưởng nhà nước",
+)
 # Điều 84 khoản 1 (titles) and khoản 2 (forms), điểm a–c: what every file holds.
 BASE_FILES = (
     ("a", nominations.PROPOSAL),
@@ -95,6 +105,7 @@ def warnings(facts: Facts) -> list[Finding]:
         *_excellent(facts),
         *_flag(facts),
         *_files(facts),
+        *_opinion(facts),
         *_registration(facts),
         *_quota(facts),
     ]
@@ -194,6 +205,16 @@ def _files(facts: Facts) -> list[Finding]:
         points="điểm " + ", ".join(point for point, _kind in missing),
     )
     return [Finding("dieu84", text)]
+
+
+def _opinion(facts: Facts) -> list[Finding]:
+    """Điều 84 khoản 3: a Prime Minister's Bằng khen, the Government's flag, an order or medal…
+    go up with the opinion of the central agency concerned or the provincial People's Committee."""
+    name = facts.names.get(facts.award, facts.award)
+    state_level = facts.award in STATE_LEVEL or name.lower().startswith(STATE_LEVEL_NAMES)
+    if not state_level or nominations.OPINION in facts.files:
+        return []
+    return [Finding("dieu84_3", nv.WARN_OPINION_MISSING.format(award=name))]
 
 
 def _registration(facts: Facts) -> list[Finding]:

@@ -80,6 +80,10 @@ WARN_FLAG_NOT_LEADER = (
     f"(Điều {{article}} khoản 1 {LAW})."
 )
 WARN_FILES_MISSING = f"Hồ sơ còn thiếu {{missing}} (Điều 84 khoản {{clause}} {{points}} {LAW})."
+WARN_OPINION_MISSING = (
+    "Đề nghị «{award}» cần có trong hồ sơ ý kiến của cơ quan, tổ chức ở trung ương có liên quan "
+    f"hoặc Ủy ban nhân dân cấp tỉnh; hồ sơ chưa có (Điều 84 khoản 3 {LAW})."
+)
 WARN_NOT_REGISTERED = "Đơn vị chưa có bản đăng ký thi đua cho phong trào «{movement}»."
 WARN_REGISTERED_OTHER = "Đơn vị đã đăng ký «{registered}», nay đề nghị «{award}»."
 WARN_REGISTERED_NO_COLLECTIVE = (
@@ -103,6 +107,7 @@ FILE_KIND_NAMES = {
     "bao_cao": "Báo cáo thành tích",
     "bien_ban": "Biên bản bình xét",
     "sang_kien": "Chứng nhận sáng kiến, đề tài",
+    "y_kien": "Ý kiến của cơ quan trung ương hoặc Ủy ban nhân dân tỉnh",
     "khac": "Tài liệu khác",
 }
 

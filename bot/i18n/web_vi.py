@@ -352,6 +352,7 @@ AUDIT_ENTITIES = {
     "cluster": "cụm/khối",
     "movement": "phong trào",
     "curated_answer": "câu trả lời của Ban",
+    "nomination": "đề nghị khen thưởng",
 }
 AUDIT_ACTIONS = {
     "registration.draft": "Lưu nháp đăng ký",
@@ -376,4 +377,48 @@ AUDIT_ACTIONS = {
     "curated.update": "Sửa câu trả lời của Ban",
     "curated.withdraw": "Tạm rút câu trả lời của Ban",
     "curated.restore": "Dùng lại câu trả lời của Ban",
+    "nomination.draft": "Lưu nháp đề nghị khen thưởng",
+    "nomination.pending_head": "Gửi thủ trưởng xác nhận đề nghị khen thưởng",
+    "nomination.submitted": "Nộp đề nghị khen thưởng",
+    "nomination.returned": "Trả lại đề nghị khen thưởng",
+    "nomination.approved": "Đồng ý trình đề nghị khen thưởng",
+    "nomination.refused": "Không đồng ý đề nghị khen thưởng",
 }
+
+# Nominations (đề nghị khen thưởng): the list, its filters and counts, the office's review
+NAV_NOMINATIONS = "Đề nghị khen thưởng"
+NOMS_TITLE = "Đề nghị khen thưởng năm {year}"
+NOMS_YEAR = "Năm"
+NOMS_MOVEMENT = "Phong trào"
+NOMS_ALL_MOVEMENTS = "Mọi phong trào"
+NOMS_STATUS = "Trạng thái"
+NOMS_AWARD = "Danh hiệu, hình thức"
+NOMS_CLEAR = "Bỏ lọc"
+UNIT_NOMINATIONS = "Đề nghị khen thưởng của đơn vị ›"
+NOMS_SCOPE_SOME = "Chỉ gồm đề nghị của {count} đơn vị anh/chị được xem; không có thao tác xét."
+NOMS_BY_STATUS = "Theo trạng thái"
+NOMS_BY_AWARD = "Theo danh hiệu, hình thức"
+NOMS_COUNT = "{label}: {count}"
+NOMS_NONE = "Không có đề nghị khen thưởng nào khớp."
+NOMS_PAGE = "{total} đề nghị, trang {page}/{pages} (đề nghị chờ Ban xét lên trước)."
+NOM_HEADING = "{nominee} — «{award}»"
+NOM_NUMBER = "Đề nghị số {id}"
+NOM_SUBMITTED_AT = "nộp ngày {at}"
+NOM_DECIDED_AT = "Ban xét ngày {at}"
+NOM_SUMMARY = "Tóm tắt thành tích: {summary}"
+NOM_REASON = "Lý do trả lại, không đồng ý: {reason}"
+NOM_FILES = "Hồ sơ kèm theo ({count} tệp)"
+NOM_NO_FILES = "Chưa có tệp nào."
+NOM_WARNINGS = "Lưu ý đối chiếu Luật Thi đua, khen thưởng và hồ sơ (không chặn; Hội đồng xét)"
+NOM_NO_WARNINGS = "Không thấy điểm nào trái tiêu chuẩn theo hồ sơ đang có."
+NOM_APPROVE = "✅ Đồng ý trình Hội đồng"
+NOM_RETURN = "↩️ Trả lại đơn vị"
+NOM_REFUSE = "⛔ Không đồng ý"
+NOM_RETURN_REASON = "Lý do trả lại"
+NOM_REFUSE_REASON = "Lý do không đồng ý"
+NOM_REASON_HINT = "Đơn vị sẽ thấy lý do này"
+NOM_DONE_APPROVED = "Đã đồng ý trình Hội đồng; đơn vị đã được báo qua trợ lý."
+NOM_DONE_RETURNED = "Đã trả lại đề nghị; đơn vị đã được báo qua trợ lý, kèm lý do."
+NOM_DONE_REFUSED = "Đã ghi không đồng ý; đơn vị đã được báo qua trợ lý, kèm lý do."
+NOM_BAD_REASON = "Lý do cần từ 3 đến 2000 ký tự; chưa ghi gì."
+NOM_CONFLICT = "Đề nghị này vừa được thay đổi hoặc không còn chờ Ban xét; mời xem lại."

@@ -45,15 +45,17 @@ OPEN = (DRAFT, PENDING_HEAD, SUBMITTED, RETURNED)  # not decided by the office y
 # Who is nominated.
 PERSON, UNIT, NAMED = "person", "unit", "named"
 
-# The kinds of file in a hồ sơ (Luật Thi đua, khen thưởng 2022, Điều 84).
-PROPOSAL, ACHIEVEMENTS, MINUTES, INITIATIVE, OTHER = (
+# The kinds of file in a hồ sơ (Luật Thi đua, khen thưởng 2022, Điều 84): khoản 1–2 điểm a–d,
+# and khoản 3's opinion of a central agency or the provincial People's Committee.
+PROPOSAL, ACHIEVEMENTS, MINUTES, INITIATIVE, OPINION, OTHER = (
     "to_trinh",
     "bao_cao",
     "bien_ban",
     "sang_kien",
+    "y_kien",
     "khac",
 )
-FILE_KINDS = (PROPOSAL, ACHIEVEMENTS, MINUTES, INITIATIVE, OTHER)
+FILE_KINDS = (PROPOSAL, ACHIEVEMENTS, MINUTES, INITIATIVE, OPINION, OTHER)
 
 
 class Nomination(Base):

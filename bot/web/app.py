@@ -22,7 +22,18 @@ from bot.i18n import web_vi
 from bot.store.db import writes_from_threads
 from bot.web import metrics, ready, webhooks
 from bot.web.dashboard import HERE, Dashboard, PageError, make_templates
-from bot.web.routers import answers, audit, auth, exports, movements, org, questions, review, units
+from bot.web.routers import (
+    answers,
+    audit,
+    auth,
+    exports,
+    movements,
+    nominations,
+    org,
+    questions,
+    review,
+    units,
+)
 
 TITLES = {
     404: web_vi.NOT_FOUND_TITLE,
@@ -72,7 +83,8 @@ def mount(app: FastAPI, dashboard: Dashboard) -> None:
     app.state.dashboard = dashboard
     app.state.templates = templates
     app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
-    for module in (auth, movements, units, review, org, exports, questions, answers, audit):
+    routers = (auth, movements, units, review, nominations, org, exports, questions, answers, audit)
+    for module in routers:
         app.include_router(module.router)
 
     @app.exception_handler(PageError)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,8 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.access import Action, Actor, actor_of, can
+from bot.core.flows.base import Ctx
 from bot.core.weblink import may_use_dashboard
 from bot.i18n import web_vi
+from bot.messages import Incoming, Reply
 from bot.store import web_sessions
 from bot.store.accounts import Caller
 from bot.store.models import Person, PersonRole, Unit
@@ -127,6 +130,16 @@ async def checked(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> 
     if not token or not hmac.compare_digest(token, who.csrf):
         raise PageError(403, web_vi.CSRF_FAILED)
     return who
+
+
+def handoff_ctx(session: Session, who: Viewer, dash: Dashboard, now: datetime) -> Ctx:
+    """What a decision made on the dashboard tells the unit through: the chat's own hand-offs
+    (bot.core.flows), pushed as the chat's /duyet and /duyetdn push, in this transaction."""
+    return Ctx(session, who.actor, now, ask=_no_questions, push=dash.push)
+
+
+def _no_questions(message: Incoming) -> Reply:
+    raise AssertionError("a review decision asks no question")
 
 
 def unit_or_404(session: Session, unit_id: int) -> Unit:

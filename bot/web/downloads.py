@@ -1,6 +1,8 @@
-"""Workbooks handed to the browser: made in a temporary file (openpyxl writes to a path), streamed
-from it, and removed once sent; named in Vietnamese through Content-Disposition's `filename*`
-(RFC 6266), with an ASCII name beside it for clients that read only `filename`."""
+"""Files handed to the browser. A stored attachment (a report's, a nomination's hồ sơ) streams
+from the file store under its own name, never rendered by the browser. A workbook is made in a
+temporary file (openpyxl writes to a path), streamed from it, and removed once sent. Both are
+named in Vietnamese through Content-Disposition's `filename*` (RFC 6266), with an ASCII name
+beside it for clients that read only `filename`."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from urllib.parse import quote
 
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
+
+from bot.store.files import FileStore
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UNSAFE = re.compile(r"[^A-Za-z0-9 ._()-]+")
@@ -47,4 +51,17 @@ def xlsx_download(path: Path, name: str) -> FileResponse:
         media_type=XLSX,
         headers={"Content-Disposition": attachment(name)},
         background=BackgroundTask(path.unlink, missing_ok=True),
+    )
+
+
+def stored_file(
+    files: FileStore | None, content_hash: str, filename: str, content_type: str
+) -> FileResponse | None:
+    """A stored attachment as a download; None when the store is off or lacks it."""
+    if files is None or not files.has(content_hash):
+        return None
+    return FileResponse(
+        files.path_for(content_hash),
+        media_type=content_type or "application/octet-stream",
+        headers={"Content-Disposition": attachment(filename), "X-Content-Type-Options": "nosniff"},
     )

@@ -26,6 +26,7 @@ from bot.store.models import (
     ReportPeriod,
     ReportValue,
     Target,
+    TitleCatalog,
 )
 from tests.chat import HCM
 from tests.forms.conftest import World
@@ -162,6 +163,27 @@ def test_the_file_the_law_requires(history: World) -> None:
     assert "dieu84" not in codes(history, draft(history, "LDTT", "officer", files=ALL_FILES[:3]))
     found = codes(history, draft(history, "GK", "officer", files=("to_trinh", "bao_cao")))
     assert "Điều 84 khoản 2 điểm c" in found["dieu84"]
+
+
+def test_prime_ministers_and_state_awards_need_the_opinion_of_the_province(
+    history: World,
+) -> None:
+    """Điều 84 khoản 3: a «Bằng khen của Thủ tướng Chính phủ», the Government's flag or an
+    order added to the catalogue; not a provincial Bằng khen."""
+    found = codes(history, draft(history, "BK_TTG", "officer", files=ALL_FILES[:3]))
+    assert "Điều 84 khoản 3" in found["dieu84_3"]
+    assert "«Bằng khen của Thủ tướng Chính phủ»" in found["dieu84_3"]
+    assert "Ủy ban nhân dân cấp tỉnh" in found["dieu84_3"]
+    assert "dieu84" not in found  # khoản 2 điểm a–c are all there
+    with_opinion = (*ALL_FILES[:3], "y_kien")
+    assert "dieu84_3" not in codes(history, draft(history, "BK_TTG", "officer", files=with_opinion))
+    assert "dieu84_3" in codes(history, draft(history, "CO_CP", files=ALL_FILES[:3]))
+    assert "dieu84_3" not in codes(history, draft(history, "BK_TINH", "officer"))
+    assert "dieu84_3" not in codes(history, draft(history, "CSTDCS", "officer"))
+    with history.sessions.begin() as session:
+        session.add(TitleCatalog(code="HCLD3", name="Huân chương Lao động hạng Ba", scope="cả hai"))
+    found = codes(history, draft(history, "HCLD3", "officer"))
+    assert "«Huân chương Lao động hạng Ba»" in found["dieu84_3"]
 
 
 def register(world: World, collective: str, reached: int) -> None:

@@ -15,6 +15,7 @@ from bot.store.roles import Role
 from tests.chat import Chat
 from tests.forms.conftest import World
 from tests.web.conftest import link_for, sign_in
+from tests.web.test_nominations import attachment_of, nominated, section, status_of
 
 OK, DENIED = 200, 403
 
@@ -356,3 +357,57 @@ def test_a_forged_post_on_the_questions_pages_is_refused(
     with world.sessions() as session:
         row = session.get(CuratedAnswer, answer_id)
         assert row is not None and row.status == "active"
+
+
+# user -> sees SNV's nomination, STP's, SYT's; may review (the office alone)
+NOMINATION_MATRIX = {
+    "office": (True, True, True, True),
+    "head": (True, False, False, False),  # SNV's head
+    "officer": (True, False, False, False),
+    "head2": (True, True, False, False),  # STP's head, lead of the khối holding SNV
+    "head3": (False, False, True, False),  # SYT's head
+}
+
+
+@pytest.mark.parametrize("user", sorted(NOMINATION_MATRIX))
+def test_nominations_by_role_and_unit_even_by_url(
+    app_client: TestClient, world: World, user: str
+) -> None:
+    noms = [nominated(world, code, "LDTT") for code in ("SNV", "STP", "SYT")]
+    csrf = sign_in(app_client, world, user)
+    *sees, reviews = NOMINATION_MATRIX[user]
+    page = app_client.get("/web/nominations")
+    assert page.status_code == OK
+    assert 'href="/web/nominations"' in page.text
+    assert ("Khối Văn hoá - Xã hội" in page.text) == sees[2]  # the cluster filter: SYT's khối
+    for nom_id, seen in zip(noms, sees, strict=True):
+        shown = section(page.text, nom_id)
+        assert bool(shown) == seen
+        assert ('name="action"' in shown) == (seen and reviews)
+        file = app_client.get(
+            f"/web/nominations/{nom_id}/attachments/{attachment_of(world, nom_id)}"
+        )
+        assert file.status_code == (OK if seen else DENIED)
+        for action, reason in (("approve", ""), ("return", "Thiếu hồ sơ"), ("refuse", "Không đạt")):
+            posted = app_client.post(
+                f"/web/nominations/{nom_id}",
+                data={"csrf": csrf, "action": action, "version": "1", "reason": reason},
+                follow_redirects=False,
+            )
+            assert posted.status_code == (303 if reviews else DENIED)
+            if reviews:
+                break  # decided: the others would find it no longer waiting
+    decided = [status_of(world, nom_id)[0] for nom_id in noms]
+    assert decided == ["approved" if reviews else "submitted"] * 3
+
+
+def test_nominations_are_closed_to_a_cadre_and_a_stranger(
+    app_client: TestClient, world: World
+) -> None:
+    nom_id = nominated(world, "SNV", "LDTT")
+    file = f"/web/nominations/{nom_id}/attachments/{attachment_of(world, nom_id)}"
+    for url in ("/web/nominations", file):
+        assert app_client.get(url, follow_redirects=False).headers["location"] == "/web/login"
+    sign_in(app_client, world, "cadre")
+    assert app_client.get("/web/nominations").status_code == DENIED
+    assert app_client.get(file).status_code == DENIED

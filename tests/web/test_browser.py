@@ -3,8 +3,9 @@ the movements page, a unit, return one registration (its notice reaches the fake
 server) and approve another, sign out; upload a people file with a bad row (its error shown,
 nothing written), then a good one, issue an invite, download an export and read it with
 openpyxl; answer a waiting question with a cited curated answer and see it in force, then
-filter the audit log, at a phone's width. Screenshots go to tests/web/screenshots/
-(git-ignored)."""
+filter the audit log; open the nominations, see a warning of the Law, return one with a reason
+(its notice reaches the fake Telegram server), at a phone's width. Screenshots go to
+tests/web/screenshots/ (git-ignored)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from sqlalchemy import func, select
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.i18n import vi
 from bot.store.models import ChannelIdentity, InviteCode, Person, Registration
+from bot.store.nominations import Nomination
 from bot.store.qa_models import UnansweredQuestion
 from bot.web.app import create_app
 from tests.fakes.telegram_api import FakeTelegram
@@ -29,6 +31,7 @@ from tests.integration.live import serving
 from tests.integration.services import FAST, services, settle
 from tests.web.conftest import dashboard_for, link_for, with_answers
 from tests.web.test_access import submitted
+from tests.web.test_nominations import nominated
 from tests.web.test_org import GOOD_PEOPLE, PEOPLE_HEADER, csv_bytes
 from tests.web.test_questions import ANSWER, CITE, DEADLINE, ask
 
@@ -247,3 +250,39 @@ async def test_the_office_answers_a_question_and_reads_the_audit_log(
     with world.sessions() as session:
         answered = session.scalars(select(UnansweredQuestion.answered_by)).all()
     assert answered == [1, 1] and asked < other
+
+
+async def test_the_office_returns_a_nomination_in_a_browser(world: World) -> None:
+    nom_id = nominated(world, "SNV", "CSTDCS", "officer")  # no «Lao động tiên tiến» this year
+    on_telegram(world, "head", HEAD_CHAT)
+    reason = "Bổ sung chứng nhận sáng kiến và biên bản bình xét"
+    async with FakeTelegram(token=TOKEN, bot_username="ThiDuaTestBot") as fake:
+        telegram = TelegramChannel(make_bot(TOKEN, base_url=fake.url), bot_username="ThiDuaTestBot")
+        running = services(
+            world, {"telegram": telegram}, limits={"telegram": FAST}, background=False
+        )
+        await telegram.start()
+        async with serving(create_app(running, dashboard_for(world))) as url:
+            async with chromium_page() as page:
+                await page.goto(f"{url}/web/login/{link_for(world, 'office')}")
+                await page.get_by_role("button", name="Đăng nhập").click()
+                await page.wait_for_url("**/web/movements")
+                await page.get_by_role("link", name="Đề nghị khen thưởng", exact=True).click()
+                await page.wait_for_url("**/web/nominations")
+                item = page.locator(f"#n{nom_id}")
+                warning = item.locator(".warnings li").filter(has_text="Điều 23 khoản 1")
+                assert await warning.is_visible()
+                assert "chưa có «Lao động tiên tiến» năm 2026" in await warning.inner_text()
+                assert await item.get_by_role("link", name="to_trinh-tệp.pdf").is_visible()
+                assert await fits_the_phone(page)
+                await page.screenshot(path=SHOTS / "15-nominations.png", full_page=True)
+                await item.get_by_label("Lý do trả lại").fill(reason)
+                await item.get_by_role("button", name="Trả lại đơn vị").click()
+                await page.get_by_text("Đã trả lại đề nghị").wait_for()
+                assert await page.locator(f"#n{nom_id}").get_by_text(reason).is_visible()
+                await page.screenshot(path=SHOTS / "16-nomination-returned.png", full_page=True)
+            await settle(running)  # before the app's shutdown closes the channel
+        assert any(reason in text for text in fake.texts(HEAD_CHAT))
+    with world.sessions() as session:
+        returned = session.get(Nomination, nom_id)
+        assert returned is not None and (returned.status, returned.reason) == ("returned", reason)

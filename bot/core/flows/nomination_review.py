@@ -1,7 +1,8 @@
 """The office's review of submitted nominations: pick one → approve it for the council, return
 it with a reason, or refuse it with a reason. The unit hears at once (nomination_handoffs).
 
-`decide` is the one decision, for /duyetdn and for a dashboard page alike.
+`review` is the one decision and its notice, for /duyetdn and the dashboard's nominations page
+alike.
 """
 
 from __future__ import annotations
@@ -72,6 +73,17 @@ def decide(
     return Decision(DONE, decided)
 
 
+def review(
+    ctx: Ctx, nom_id: int, base_version: int, status: str, reason: str
+) -> tuple[Decision, list[Reply]]:
+    """Decide (`decide`) and, when done, tell the unit in the same transaction
+    (nomination_handoffs.decided); the replies say when nobody of the unit could be reached."""
+    decision = decide(ctx.session, ctx.actor, nom_id, base_version, status, reason, ctx.now)
+    if decision.outcome != DONE or decision.nomination is None:
+        return decision, []
+    return decision, nomination_handoffs.decided(ctx, decision.nomination)
+
+
 def _label(ctx: Ctx, nom: Nomination) -> str:
     draft = nominations.to_draft(nom)
     unit = lookups.unit_name(ctx.session, nom.unit_id)
@@ -131,9 +143,7 @@ def on_reason(ctx: Ctx, draft: Draft, message: Incoming) -> Turn:
 
 
 def _decide(ctx: Ctx, draft: Draft, status: str, reason: str) -> Turn:
-    decision = decide(
-        ctx.session, ctx.actor, draft["nom_id"], draft["base_version"], status, reason, ctx.now
-    )
+    decision, told = review(ctx, draft["nom_id"], draft["base_version"], status, reason)
     if decision.outcome == FORBIDDEN:
         return Turn(None, draft, [Reply(vi.NOT_ALLOWED)])
     if decision.outcome == CONFLICT or decision.nomination is None:
@@ -145,7 +155,7 @@ def _decide(ctx: Ctx, draft: Draft, status: str, reason: str) -> Turn:
         nominations.REFUSED: nv.NOM_REFUSED,
     }[status]
     unit = lookups.unit_name(ctx.session, nom.unit_id)
-    replies = [Reply(done.format(id=nom.id, unit=unit)), *nomination_handoffs.decided(ctx, nom)]
+    replies = [Reply(done.format(id=nom.id, unit=unit)), *told]
     return Turn(None, draft, replies)
 
 

@@ -12,13 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
 from bot.core.flows import handoffs, review
-from bot.core.flows.base import Ctx
 from bot.core.text import reason_given
-from bot.messages import Incoming, Reply
 from bot.store import registrations
 from bot.store.models import Movement, Registration, Unit
 from bot.web.dashboard import PageError
-from bot.web.deps import CheckedViewer, CurrentViewer, Dash, Db, Templates
+from bot.web.deps import CheckedViewer, CurrentViewer, Dash, Db, Templates, handoff_ctx
 
 router = APIRouter(prefix="/web/review", tags=["review"])
 PAGE_SIZE = 50  # a province has ~1,500 waiting at peak: a page of forms the office can read
@@ -83,11 +81,8 @@ def decide(
     if decision.outcome == review.CONFLICT:
         return RedirectResponse("/web/review?msg=conflict", status_code=303)
     assert decision.registration is not None
-    ctx = Ctx(session, who.actor, now, ask=_no_questions, push=dash.push)
-    unreached = handoffs.registration_decided(ctx, decision.registration)
+    unreached = handoffs.registration_decided(
+        handoff_ctx(session, who, dash, now), decision.registration
+    )
     msg = "unreached" if unreached else action
     return RedirectResponse(f"/web/review?msg={msg}", status_code=303)
-
-
-def _no_questions(message: Incoming) -> Reply:
-    raise AssertionError("a review decision asks no question")

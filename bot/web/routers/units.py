@@ -4,8 +4,6 @@ with their linked chats — for whoever may view the unit (bot.core.access)."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy import select
@@ -23,6 +21,7 @@ from bot.store.models import (
 from bot.web import unit_view
 from bot.web.dashboard import PageError
 from bot.web.deps import CurrentViewer, Dash, Db, Templates, unit_or_404
+from bot.web.downloads import stored_file
 
 router = APIRouter(prefix="/web/units", tags=["units"])
 
@@ -91,13 +90,11 @@ def attachment(
     if not who.may_view(unit_id):
         raise PageError(403)
     found = unit_view.attachment_of(session, unit_id, attachment_id)
-    if found is None or dash.files is None or not dash.files.has(found.content_hash):
-        raise PageError(404)
-    return FileResponse(
-        dash.files.path_for(found.content_hash),
-        media_type=found.content_type or "application/octet-stream",
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.filename)}",
-            "X-Content-Type-Options": "nosniff",
-        },
+    sent = (
+        stored_file(dash.files, found.content_hash, found.filename, found.content_type)
+        if found is not None
+        else None
     )
+    if sent is None:
+        raise PageError(404)
+    return sent
