@@ -44,6 +44,12 @@ figures from runs far apart do not compare).
 
     python bench/channels.py [--chats 50,200] [--delays-ms 0,20] [--budget-s 60] [--repeat 1]
                              [--bots ours,ours2,baseline]
+
+With BENCH_PROFILE=PATH our bot writes, when stopped, PATH.main and PATH.pstats (cProfile of
+the loop's thread: wall time, so a busy machine's waits for a core land on system calls),
+PATH.db (database threads, if any) and PATH: each thread's CPU, samples of where each thread
+stood, and the wall time of what may stall the loop (SQLite's BEGIN and COMMIT, other
+statements, each generation's collections: total, count, longest, how many over 10 ms).
 """
 
 from __future__ import annotations
@@ -236,7 +242,6 @@ async def serve_ours(
                 time.sleep(0.02)
 
         threading.Thread(target=sample, daemon=True).start()
-        _time_stalls(engine, cpu)
         import cProfile
 
         main_profile = cProfile.Profile()
@@ -246,6 +251,8 @@ async def serve_ours(
             await run_db(sessions, db_profile.enable)  # database work has threads of its own
     app = create_app(services)
     tune_for_server()  # as `thidua serve` does
+    if profile:
+        _time_stalls(engine, cpu)  # from here: start-up's collections are not the server's
     try:
         await _serve(app, port, sock)
     finally:  # uvicorn re-raises the SIGINT that stopped it
@@ -263,6 +270,7 @@ def _time_stalls(engine: Any, cpu: Counter[str]) -> None:
         cpu[f"{kind} s"] += seconds
         cpu[f"{kind} n"] += 1
         cpu[f"{kind} max_ms"] = max(cpu[f"{kind} max_ms"], round(seconds * 1000, 2))
+        cpu[f"{kind} over_10ms"] += seconds > 0.01
 
     started: dict[int, float] = {}
 

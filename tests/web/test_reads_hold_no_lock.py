@@ -4,11 +4,16 @@ and a page never waits on them."""
 
 from __future__ import annotations
 
+import threading
+
 from fastapi.testclient import TestClient
 from sqlalchemy import event, text
 
+from bot.store.db import run_db
+from bot.web.app import create_app
 from tests.forms.conftest import World
-from tests.web.conftest import sign_in
+from tests.integration.services import services
+from tests.web.conftest import dashboard_for, sign_in
 
 
 def _pages(world: World) -> list[str]:
@@ -54,3 +59,12 @@ def test_a_page_begins_only_a_read_transaction(app_client: TestClient, world: Wo
     finally:
         event.remove(world.engine, "before_cursor_execute", seen)
     assert begun and set(begun) == {"BEGIN DEFERRED"}
+
+
+async def test_with_the_dashboard_mounted_the_loops_work_on_the_loops_thread(
+    world: World,
+) -> None:
+    """As `thidua serve` builds it: the dashboard's threads do not send the loops' database
+    work to a thread of its own (a hop per call, which cost a quarter of the CPU per update)."""
+    create_app(services(world, {}, background=False), dashboard_for(world))
+    assert await run_db(world.sessions, threading.get_ident) == threading.get_ident()
