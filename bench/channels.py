@@ -47,6 +47,12 @@ figures from runs far apart do not compare).
 
 `--show-surplus` prints every reply counted as duplicated, marked as a copy of one the chat got
 anyway or as a text the calibration chat never got, with that chat's transcript.
+
+With BENCH_PROFILE=PATH our bot writes, when stopped, PATH.main and PATH.pstats (cProfile of
+the loop's thread: wall time, so a busy machine's waits for a core land on system calls),
+PATH.db (database threads, if any) and PATH: each thread's CPU, samples of where each thread
+stood, and the wall time of what may stall the loop (SQLite's BEGIN and COMMIT, other
+statements, each generation's collections: total, count, longest, how many over 10 ms).
 """
 
 from __future__ import annotations
@@ -76,7 +82,6 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI, Request, Response  # module level: FastAPI resolves annotations here
 
 ROOT = Path(__file__).resolve().parent.parent
-DASHBOARD_THREADS = "THIDUA_BENCH_DASHBOARD_THREADS"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -177,10 +182,6 @@ async def serve_ours(
 
     engine = make_engine(db_url, queue_writers=sock is not None)
     sessions = session_factory(engine)
-    if os.environ.get(DASHBOARD_THREADS):
-        from bot.store.db import writes_from_threads
-
-        writes_from_threads(sessions)
     router = Router(StubQA(), files=FileStore(Path(files_dir)))
     channel = TelegramChannel(
         make_bot(TOKEN, base_url=fake_url), bot_username=BOT_USERNAME, webhook_secret=SECRET
@@ -253,12 +254,57 @@ async def serve_ours(
             await run_db(sessions, db_profile.enable)  # database work has threads of its own
     app = create_app(services)
     tune_for_server()  # as `thidua serve` does
+    if profile:
+        _time_stalls(engine, cpu)  # from here: start-up's collections are not the server's
     try:
         await _serve(app, port, sock)
     finally:  # uvicorn re-raises the SIGINT that stopped it
         if profile:
             _write_profiles(profile, samples, cpu, main_profile, db_profile)
     engine.dispose()
+
+
+def _time_stalls(engine: Any, cpu: Counter[str]) -> None:
+    """Wall time of what may stall the loop: SQLite's BEGIN, its COMMIT (a checkpoint may
+    sync), other statements, and the collector's passes (each: total s, count, longest ms)."""
+    from sqlalchemy import event
+
+    def timed(kind: str, seconds: float) -> None:
+        cpu[f"{kind} s"] += seconds
+        cpu[f"{kind} n"] += 1
+        cpu[f"{kind} max_ms"] = max(cpu[f"{kind} max_ms"], round(seconds * 1000, 2))
+        cpu[f"{kind} over_10ms"] += seconds > 0.01
+
+    started: dict[int, float] = {}
+
+    def before(conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        started[id(conn)] = time.perf_counter()
+
+    def after(conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        kind = "sql BEGIN" if statement.startswith("BEGIN") else "sql other"
+        timed(kind, time.perf_counter() - started.pop(id(conn), time.perf_counter()))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    do_commit = engine.dialect.do_commit
+
+    def commit(connection: Any) -> None:
+        t0 = time.perf_counter()
+        try:
+            do_commit(connection)
+        finally:
+            timed("sql COMMIT", time.perf_counter() - t0)
+
+    engine.dialect.do_commit = commit
+    gc_started: list[float] = [0.0]
+
+    def collected(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            timed(f"gc gen{info['generation']}", time.perf_counter() - gc_started[0])
+
+    gc.callbacks.append(collected)
 
 
 def _write_profiles(
@@ -268,6 +314,7 @@ def _write_profiles(
     import threading
 
     main.disable()
+    main.dump_stats(profile + ".pstats")  # for sorting other ways: python -m pstats
     with open(profile + ".main", "w") as stream:
         pstats.Stats(main, stream=stream).sort_stats("cumulative").print_stats(60)
     with open(profile + ".db", "w") as stream, contextlib.suppress(TypeError):
@@ -1022,12 +1069,6 @@ def main() -> None:
     )
     parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument(
-        "--dashboard-threads",
-        action="store_true",
-        help="our bot's database work off the event loop, as in `thidua serve` with the "
-        "dashboard mounted (bot.store.db.writes_from_threads)",
-    )
-    parser.add_argument(
         "--repeat",
         type=int,
         default=1,
@@ -1046,8 +1087,6 @@ def main() -> None:
         help="ours (one process), oursN (N worker processes), baseline",
     )
     args = parser.parse_args()
-    if getattr(args, "dashboard_threads", False):
-        os.environ[DASHBOARD_THREADS] = "1"  # read by the bot's server process
     if args.command == "serve-ours":
         serve_ours_procs(args)
     elif args.command == "serve-baseline":

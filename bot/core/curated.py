@@ -16,7 +16,7 @@ review) and the question goes on to the search.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -30,7 +30,7 @@ from bot.core.text import fold
 from bot.i18n import vi
 from bot.messages import Reply
 from bot.store import curated as store
-from bot.store.qa_models import CuratedAnswer
+from bot.store.qa_models import CuratedAnswer, CuratedQuestion
 from bot.store.unanswered import question_key
 from knowledge.documents import Chunk, DocumentMeta
 from knowledge.registry import DocumentRegistry
@@ -207,20 +207,21 @@ class CuratedLibrary:
     def sweep(self, session: Session) -> list[CuratedAnswer]:
         """Withdraw the active answers whose provisions changed or lapsed; re-embed wordings
         made with another model. Returns the answers withdrawn now."""
-        chunks, documents = self._texts()
-        today, now = self.now().date(), self.now()
+        now = self.now()
         withdrawn = []
-        for row in store.listing(session, store.ACTIVE):
-            note = self._review_note(row, chunks, documents, today)
+        for row, note, stale in self._unsound(session):
             if note:
                 store.withdraw(session, row, note, now)
                 withdrawn.append(row)
-            for question in row.questions:
-                if question.model_id != self.embedder.model_id:
-                    fresh = self.wordings([question.text])[0]
-                    question.model_id = fresh.model_id
-                    question.vector, question.folded_vector = fresh.vector, fresh.folded_vector
+            for question in stale:
+                fresh = self.wordings([question.text])[0]
+                question.model_id = fresh.model_id
+                question.vector, question.folded_vector = fresh.vector, fresh.folded_vector
         return withdrawn
+
+    def swept(self, session: Session) -> bool:
+        """Whether `sweep` would change nothing; reads only (a page's snapshot may ask)."""
+        return next(self._unsound(session), None) is None
 
     def revalidate(self, row: CuratedAnswer) -> list[cited.Provision]:
         """The row's provisions as they read now, for putting a withdrawn answer back
@@ -230,6 +231,19 @@ class CuratedLibrary:
         return [cited.current(c, chunks, documents, today, self.registry) for c in row.citations]
 
     # -- inside ----------------------------------------------------------------------------
+
+    def _unsound(
+        self, session: Session
+    ) -> Iterator[tuple[CuratedAnswer, str, list[CuratedQuestion]]]:
+        """Each active answer that `sweep` would change: why it no longer holds ("" if it
+        does), and its wordings embedded with another model."""
+        chunks, documents = self._texts()
+        today = self.now().date()
+        for row in store.listing(session, store.ACTIVE):
+            note = self._review_note(row, chunks, documents, today)
+            stale = [q for q in row.questions if q.model_id != self.embedder.model_id]
+            if note or stale:
+                yield row, note, stale
 
     def _texts(self) -> tuple[list[Chunk], dict[str, DocumentMeta]]:
         return self.texts.chunks(), {d.doc_id: d for d in self.texts.documents()}

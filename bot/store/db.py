@@ -124,8 +124,8 @@ class QueuedConnection(sqlite3.Connection):
                 self._lock_fd = -1
 
 
-# SQLite engines whose file other writers share: other processes (queue_writers) or other
-# threads of this one (`writes_from_threads`); run_db then keeps the loop out of their waits.
+# SQLite engines whose file other processes write too (queue_writers): run_db then keeps the
+# loop out of their waits.
 _SHARED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
@@ -163,16 +163,6 @@ def make_engine(url: str, *, queue_writers: bool = False) -> Engine:
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", begin_immediate)
     return engine
-
-
-def writes_from_threads(sessions: sessionmaker[Session]) -> None:
-    """Other threads of this process write the same SQLite file: the dashboard's requests, in
-    the web server's thread pool. The loops' database work then leaves the event loop for the
-    engine's thread: a loop waiting on SQLite's lock held by a request would stall the very
-    loop that request needs to finish and commit (seconds, until the busy timeout gave up)."""
-    engine = sessions.kw["bind"]
-    if engine.dialect.name == "sqlite":
-        _SHARED.add(engine)
 
 
 def migrate(engine: Engine) -> None:
@@ -233,9 +223,11 @@ async def run_db(
     event loop's own thread. Its statements take microseconds, a WAL commit does not wait for
     the disk, and one process writes one transaction at a time anyway; a hop to a thread and
     back, with the interpreter's lock passed to and fro, cost more than most of the work it
-    carried. The loop gets its turn after each call. Processes sharing a SQLite file wait for
-    each other's transactions (`QueuedConnection`), and PostgreSQL for the network: there the
-    work goes to the engine's threads, so the loop goes on meanwhile.
+    carried. The loop gets its turn after each call. The dashboard's requests, on the web
+    server's threads, read from snapshots and write only within one call on their thread
+    (bot.web.deps): the loop waits at most that long for SQLite's lock. Processes sharing a
+    SQLite file wait for each other's transactions (`QueuedConnection`), and PostgreSQL for
+    the network: there the work goes to the engine's threads, so the loop goes on meanwhile.
     """
     engine = sessions.kw["bind"]
     if engine.dialect.name == "sqlite" and engine not in _SHARED:

@@ -63,6 +63,7 @@ class Current:
     session_id: int
     person_id: int
     csrf: str
+    roles_changed: bool = False  # since sign-in: the session must be revoked, not used
 
 
 def _hash(secret: str) -> str:
@@ -130,15 +131,14 @@ def spend_link(
 
 
 def current(session: Session, sid: str, *, now: datetime) -> Current | None:
-    """The live session behind `sid`; a session whose person's roles changed since sign-in is
-    revoked here and gives None."""
+    """The session behind `sid`, None when unknown, revoked or expired. Reads only (a page's
+    request reads from a snapshot): one whose person's roles changed since sign-in comes back
+    with `roles_changed`, for the caller to `revoke` in a write of its own."""
     row = session.scalars(select(WebSession).where(WebSession.sid_hash == _hash(sid))).first()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
-    if roles_key(session, row.person_id) != row.roles:
-        row.revoked_at = now.astimezone(UTC)
-        return None
-    return Current(row.id, row.person_id, row.csrf)
+    changed = roles_key(session, row.person_id) != row.roles
+    return Current(row.id, row.person_id, row.csrf, roles_changed=changed)
 
 
 def revoke(session: Session, sid: str, *, now: datetime) -> None:

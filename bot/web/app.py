@@ -19,7 +19,6 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.delivery.services import Services
 from bot.i18n import web_vi
-from bot.store.db import writes_from_threads
 from bot.web import metrics, ready, webhooks
 from bot.web.dashboard import HERE, Dashboard, PageError, make_templates
 from bot.web.routers import (
@@ -76,9 +75,9 @@ def create_app(services: Services, dashboard: Dashboard | None = None) -> FastAP
 
 
 def mount(app: FastAPI, dashboard: Dashboard) -> None:
-    """Adds the dashboard to `app`. Its routes run in the server's thread pool, writing the
-    same database as the loops: see bot.store.db.writes_from_threads."""
-    writes_from_threads(dashboard.sessions)
+    """Adds the dashboard to `app`. Its routes run in the server's thread pool and read from
+    snapshots; a form's write is one short transaction inside its route (bot.web.deps), so
+    the loops keep their database work on the event loop's thread (bot.store.db.run_db)."""
     templates = make_templates(dashboard.tz)
     app.state.dashboard = dashboard
     app.state.templates = templates

@@ -2,7 +2,11 @@
 they may see (bot.core.access), and the CSRF check of every form.
 
 Routes are plain `def`s: FastAPI runs them on its threads, so a page's queries never hold the
-event loop that receives webhooks.
+event loop that receives webhooks. Between a request's dependencies and its route FastAPI goes
+back to the event loop, whose loops write the same database on its own thread: a request must
+not hold SQLite's writer lock across that, or the loop would wait for a commit that needs the
+loop. So a request reads from a snapshot (`Db`, no writer's lock), and a form's POST writes in
+a transaction of its own, begun and committed within the route (`dash.sessions.begin()`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from bot.i18n import web_vi
 from bot.messages import Incoming, Reply
 from bot.store import web_sessions
 from bot.store.accounts import Caller
+from bot.store.db import snapshot
 from bot.store.models import Person, PersonRole, Unit
 from bot.web.dashboard import Dashboard, PageError
 
@@ -45,8 +50,9 @@ def templates(request: Request) -> Jinja2Templates:
 
 
 def db(dash: Annotated[Dashboard, Depends(dashboard)]) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back if it raises."""
-    with dash.sessions.begin() as session:
+    """What the request reads: one snapshot (bot.store.db.snapshot), rolled back at the end;
+    it writes nothing."""
+    with snapshot(dash.sessions) as session:
         yield session
 
 
@@ -99,6 +105,10 @@ def viewer(
     person who may see no unit at all."""
     sid = cookie_sid(request, dash)
     live = web_sessions.current(session, sid, now=dash.now()) if sid else None
+    if sid and live is not None and live.roles_changed:
+        with dash.sessions.begin() as writing:  # ended for good, in a short write of its own
+            web_sessions.revoke(writing, sid, now=dash.now())
+        live = None
     if live is None:
         raise PageError(401)
     person = session.get(Person, live.person_id)

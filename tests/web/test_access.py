@@ -194,9 +194,15 @@ def test_sign_out_and_role_change_end_the_session(app_client: TestClient, world:
     assert app_client.get("/web/movements", follow_redirects=False).status_code == 303
     sign_in(app_client, world, "head")
     assert app_client.get("/web/movements").status_code == OK
+    head = world.people["head"]
     with world.sessions.begin() as session:
-        session.execute(delete(PersonRole).where(PersonRole.person_id == world.people["head"]))
-        session.add(PersonRole(person_id=world.people["head"], role=Role.UNIT_OFFICER.value))
+        held = set(session.scalars(select(PersonRole.role).where(PersonRole.person_id == head)))
+        session.execute(delete(PersonRole).where(PersonRole.person_id == head))
+        session.add(PersonRole(person_id=head, role=Role.UNIT_OFFICER.value))
+    assert app_client.get("/web/movements", follow_redirects=False).status_code == 303
+    with world.sessions.begin() as session:  # the roles back as they were: the session stays ended
+        session.execute(delete(PersonRole).where(PersonRole.person_id == head))
+        session.add_all(PersonRole(person_id=head, role=role) for role in held)
     assert app_client.get("/web/movements", follow_redirects=False).status_code == 303
 
 

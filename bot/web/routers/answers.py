@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from bot.admin.answers import cite_spec
 from bot.core.answering import provisions_of, restore_answer, update_answer
@@ -18,6 +19,7 @@ from bot.core.cited import CiteError, Provision
 from bot.i18n import web_vi
 from bot.store import curated as store
 from bot.store import org
+from bot.store.db import snapshot
 from bot.store.qa_models import CuratedAnswer
 from bot.web import answer_form
 from bot.web.answer_form import AnswerForm, Posted
@@ -52,17 +54,26 @@ def _page(
     error: str = "",
     status_code: int = 200,
 ) -> Response:
-    if dash.curated is not None:
-        dash.curated.sweep(session)  # what no longer holds goes to review before it is shown
-    context = {
-        "viewer": who,
-        "withdrawn": store.listing(session, store.WITHDRAWN),
-        "active": store.listing(session, store.ACTIVE),
-        "cite_spec": cite_spec,
-        "notice": notice,
-        "error": error,
-    }
-    return templates.TemplateResponse(request, "answers.html", context, status_code=status_code)
+    """What no longer holds goes to review before it is shown: when the sweep has work, it
+    writes, in a short transaction of its own that the page is then read from."""
+
+    def render(reading: Session) -> Response:
+        context = {
+            "viewer": who,
+            "withdrawn": store.listing(reading, store.WITHDRAWN),
+            "active": store.listing(reading, store.ACTIVE),
+            "cite_spec": cite_spec,
+            "notice": notice,
+            "error": error,
+        }
+        return templates.TemplateResponse(request, "answers.html", context, status_code=status_code)
+
+    library = dash.curated
+    if library is None or library.swept(session):
+        return render(session)
+    with dash.sessions.begin() as writing:
+        library.sweep(writing)
+        return render(writing)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -146,36 +157,38 @@ def save_edit(
     answer_id: int,
     who: CheckedViewer,
     dash: Dash,
-    session: Db,
     templates: Templates,
     form: Posted,
 ) -> Response:
     """Rewrites the answer as a re-imported row does: back in use on the provisions given,
     checked first; on any error the form again, nothing written."""
     office_only(who)
-    row = _row(session, answer_id)
-    form.errors = form.check(question_required=True)
-    library = dash.curated
-    provisions: list[Provision] = []
-    if library is None:
-        form.errors.append(web_vi.ANSWER_NO_LIBRARY)
-    elif form.specs:
-        provisions, cite_errors = provisions_of(library, form.specs)
-        form.errors += cite_errors
-    if form.errors or library is None:
-        return _edit_page(request, templates, who, row, form, status_code=422)
-    update_answer(
-        session,
-        library,
-        row,
-        question=form.question,
-        text=form.text,
-        provisions=provisions,
-        also=form.also_list,
-        push_to=dash.push_channels if form.push else (),
-    )
-    _audit(session, who, "curated.update", row, citations=[p.citation.basis() for p in provisions])
-    return RedirectResponse(f"/web/questions/answers?done=updated&id={row.id}", status_code=303)
+    with dash.sessions.begin() as session:
+        row = _row(session, answer_id)
+        form.errors = form.check(question_required=True)
+        library = dash.curated
+        provisions: list[Provision] = []
+        if library is None:
+            form.errors.append(web_vi.ANSWER_NO_LIBRARY)
+        elif form.specs:
+            provisions, cite_errors = provisions_of(library, form.specs)
+            form.errors += cite_errors
+        if form.errors or library is None:
+            return _edit_page(request, templates, who, row, form, status_code=422)
+        update_answer(
+            session,
+            library,
+            row,
+            question=form.question,
+            text=form.text,
+            provisions=provisions,
+            also=form.also_list,
+            push_to=dash.push_channels if form.push else (),
+        )
+        _audit(
+            session, who, "curated.update", row, citations=[p.citation.basis() for p in provisions]
+        )
+        return RedirectResponse(f"/web/questions/answers?done=updated&id={row.id}", status_code=303)
 
 
 @router.post("/{answer_id}/withdraw")
@@ -183,19 +196,21 @@ def withdraw(
     answer_id: int,
     who: CheckedViewer,
     dash: Dash,
-    session: Db,
     note: Annotated[str, Form()] = "",
 ) -> Response:
     """The bot stops giving it; it waits with the withdrawn ones for review."""
     office_only(who)
-    row = _row(session, answer_id)
-    if row.status == store.ACTIVE:
-        now = dash.now()
-        why = web_vi.CURATED_BY_OFFICE.format(date=now.astimezone(dash.tz).strftime("%d/%m/%Y"))
-        note = " ".join(note.split())
-        store.withdraw(session, row, f"{why}: {note}" if note else why, now)
-        _audit(session, who, "curated.withdraw", row, note=row.review_note)
-    return RedirectResponse(f"/web/questions/answers?done=withdrawn&id={row.id}", status_code=303)
+    with dash.sessions.begin() as session:
+        row = _row(session, answer_id)
+        if row.status == store.ACTIVE:
+            now = dash.now()
+            why = web_vi.CURATED_BY_OFFICE.format(date=now.astimezone(dash.tz).strftime("%d/%m/%Y"))
+            note = " ".join(note.split())
+            store.withdraw(session, row, f"{why}: {note}" if note else why, now)
+            _audit(session, who, "curated.withdraw", row, note=row.review_note)
+        return RedirectResponse(
+            f"/web/questions/answers?done=withdrawn&id={row.id}", status_code=303
+        )
 
 
 @router.post("/{answer_id}/restore", response_class=HTMLResponse)
@@ -204,26 +219,27 @@ def restore(
     answer_id: int,
     who: CheckedViewer,
     dash: Dash,
-    session: Db,
     templates: Templates,
 ) -> Response:
     """Back in use, resting on its provisions as they read now (`thidua answers restore`);
     a provision gone or no longer in force keeps it withdrawn, and the page says why."""
     office_only(who)
-    row = _row(session, answer_id)
-    library = dash.curated
-    if library is None:
-        error = web_vi.ANSWER_NO_LIBRARY
-    elif row.status != store.WITHDRAWN:
-        error = ""
-    else:
-        try:
-            restore_answer(session, library, row)
-        except CiteError as failed:
-            error = web_vi.RESTORE_FAILED.format(id=row.id, reason=failed)
-        else:
-            _audit(session, who, "curated.restore", row)
+    with dash.sessions.begin() as session:
+        row = _row(session, answer_id)
+        library = dash.curated
+        if library is None:
+            error = web_vi.ANSWER_NO_LIBRARY
+        elif row.status != store.WITHDRAWN:
             error = ""
+        else:
+            try:
+                restore_answer(session, library, row)
+            except CiteError as failed:
+                error = web_vi.RESTORE_FAILED.format(id=row.id, reason=failed)
+            else:
+                _audit(session, who, "curated.restore", row)
+                error = ""
     if error:
-        return _page(request, who, dash, session, templates, error=error, status_code=409)
+        with snapshot(dash.sessions) as reading:  # after the write above, not before it
+            return _page(request, who, dash, reading, templates, error=error, status_code=409)
     return RedirectResponse(f"/web/questions/answers?done=restored&id={row.id}", status_code=303)

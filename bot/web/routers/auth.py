@@ -97,13 +97,12 @@ async def sign_in(request: Request, token: str, dash: Dash, templates: Templates
 
 
 @router.post("/logout")
-def sign_out(
-    request: Request, who: CheckedViewer, dash: Dash, session: Db, templates: Templates
-) -> Response:
+def sign_out(request: Request, who: CheckedViewer, dash: Dash, templates: Templates) -> Response:
     """Ends the session on the server and forgets the cookie."""
     sid = cookie_sid(request, dash)
     if sid:
-        web_sessions.revoke(session, sid, now=dash.now())
+        with dash.sessions.begin() as session:
+            web_sessions.revoke(session, sid, now=dash.now())
     context = {"viewer": None, "message": web_vi.SIGNED_OUT}
     page = templates.TemplateResponse(request, "signin.html", context)
     page.delete_cookie(COOKIE, path="/")

@@ -104,7 +104,6 @@ def remind(
     movement_id: int,
     who: CheckedViewer,
     dash: Dash,
-    session: Db,
     overdue: Annotated[str, Form()],
     cluster: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
@@ -114,19 +113,20 @@ def remind(
         raise PageError(403)
     cluster_id = _int_or_none(cluster)
     visible = who.visible_units()
-    found = [
-        b
-        for b in board.boards(
-            session, dash.today(), visible, cluster_id=cluster_id, whole={movement_id}
+    with dash.sessions.begin() as session:
+        found = [
+            b
+            for b in board.boards(
+                session, dash.today(), visible, cluster_id=cluster_id, whole={movement_id}
+            )
+            if b.movement.id == movement_id
+        ]
+        if not found or overdue not in found[0].overdue:
+            raise PageError(404)
+        chosen = found[0]
+        report = dash.chaser.remind_now(
+            session, dash.now(), chosen.reminder_key(overdue), chosen.overdue[overdue]
         )
-        if b.movement.id == movement_id
-    ]
-    if not found or overdue not in found[0].overdue:
-        raise PageError(404)
-    chosen = found[0]
-    report = dash.chaser.remind_now(
-        session, dash.now(), chosen.reminder_key(overdue), chosen.overdue[overdue]
-    )
     query = urlencode(
         {
             "movement": movement_id,

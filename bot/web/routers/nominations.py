@@ -69,7 +69,6 @@ def decide(
     nom_id: int,
     who: CheckedViewer,
     dash: Dash,
-    session: Db,
     action: Annotated[str, Form()],
     version: Annotated[int, Form()],
     reason: Annotated[str, Form()] = "",
@@ -85,12 +84,13 @@ def decide(
     if given is None:
         return RedirectResponse(f"{here}&msg=reason#n{nom_id}", status_code=303)
     now = dash.now()
-    ctx = handoff_ctx(session, who, dash, now)
-    decision, unreached = nomination_review.review(ctx, nom_id, version, status, given)
-    if decision.outcome == nomination_review.FORBIDDEN:
-        raise PageError(403)
-    if decision.outcome == nomination_review.CONFLICT:
-        return RedirectResponse(f"{here}&msg=conflict#n{nom_id}", status_code=303)
+    with dash.sessions.begin() as session:  # the write begins and commits here (bot.web.deps)
+        ctx = handoff_ctx(session, who, dash, now)
+        decision, unreached = nomination_review.review(ctx, nom_id, version, status, given)
+        if decision.outcome == nomination_review.FORBIDDEN:
+            raise PageError(403)
+        if decision.outcome == nomination_review.CONFLICT:
+            return RedirectResponse(f"{here}&msg=conflict#n{nom_id}", status_code=303)
     msg = "unreached" if unreached else action
     return RedirectResponse(f"{here}&msg={msg}#n{nom_id}", status_code=303)
 

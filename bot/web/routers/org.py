@@ -148,7 +148,6 @@ def upload(
     who: CheckedViewer,
     file: Annotated[UploadFile | None, Depends(uploaded_file)],
     dash: Dash,
-    session: Db,
     templates: Templates,
 ) -> HTMLResponse:
     """Imports one file: its counts, or each bad row's line and error with nothing written."""
@@ -156,11 +155,12 @@ def upload(
     spec = importing.KINDS.get(kind)
     if spec is None:
         raise PageError(404)
-    if file is None:
-        return _render(request, templates, session, who, dash.now(), status=422, missing=True)
-    result = _import(session, spec, kind, file, who, dash.now())
-    status = 200 if result.summary is not None else 422
-    return _render(request, templates, session, who, dash.now(), status=status, result=result)
+    with dash.sessions.begin() as session:
+        if file is None:
+            return _render(request, templates, session, who, dash.now(), status=422, missing=True)
+        result = _import(session, spec, kind, file, who, dash.now())
+        status = 200 if result.summary is not None else 422
+        return _render(request, templates, session, who, dash.now(), status=status, result=result)
 
 
 def _import(
@@ -226,7 +226,6 @@ def invite(
     request: Request,
     who: CheckedViewer,
     dash: Dash,
-    session: Db,
     templates: Templates,
     person: Annotated[str, Form()],
     unit: Annotated[str, Form()] = "",
@@ -234,17 +233,18 @@ def invite(
     """A one-time code for the person, shown on this page once (never kept in a URL)."""
     _office(who)
     person_id = _int_or_none(person)
-    target = session.get(Person, person_id) if person_id is not None else None
-    if target is None:
-        raise PageError(404)
-    now = dash.now()
-    ttl = timedelta(days=INVITE_DAYS)
-    code = issue_invite(session, target.id, now=now, ttl=ttl, by=who.person_id)
-    issued = _issued(dash, target, code.code, now + ttl)
-    unit_id = _int_or_none(unit)
-    page = _render(request, templates, session, who, now, unit=unit_id, issued=issued)
-    page.headers["Cache-Control"] = "no-store"
-    return page
+    with dash.sessions.begin() as session:
+        target = session.get(Person, person_id) if person_id is not None else None
+        if target is None:
+            raise PageError(404)
+        now = dash.now()
+        ttl = timedelta(days=INVITE_DAYS)
+        code = issue_invite(session, target.id, now=now, ttl=ttl, by=who.person_id)
+        issued = _issued(dash, target, code.code, now + ttl)
+        unit_id = _int_or_none(unit)
+        page = _render(request, templates, session, who, now, unit=unit_id, issued=issued)
+        page.headers["Cache-Control"] = "no-store"
+        return page
 
 
 def _issued(dash: Dashboard, target: Person, code: str, expires: datetime) -> dict[str, str]:

@@ -122,54 +122,54 @@ def save_answer(
     request: Request,
     who: CheckedViewer,
     dash: Dash,
-    session: Db,
     templates: Templates,
     form: Posted,
 ) -> Response:
     """Stores the answer as `thidua answers add` does; on any error, the form again with
     what was typed and why, and nothing written."""
     office_only(who)
-    form.errors = form.check(question_required=not form.item)
-    parsed = parse_item(form.item) if form.item else None
-    asked = item_rows(session, parsed) if parsed else []
-    if form.item and not asked:
-        form.errors.append(web_vi.ANSWER_ITEM_GONE.format(item=form.item))
-    library = dash.curated
-    provisions: list[Provision] = []
-    if library is None:
-        form.errors.append(web_vi.ANSWER_NO_LIBRARY)
-    elif form.specs:
-        provisions, cite_errors = provisions_of(library, form.specs)
-        form.errors += cite_errors
-    if form.errors or library is None:
-        return _form_page(request, templates, who, form, asked, status_code=422)
-    wording = form.question or asked[-1].question
-    added = add_answer(
-        session,
-        library,
-        question=wording,
-        text=form.text,
-        provisions=provisions,
-        also=form.also_list,
-        asked=asked,
-        source=str(parsed) if parsed else "",
-        push_to=dash.push_channels if form.push else (),
-    )
-    org.audit(
-        session,
-        person_id=who.person_id,
-        action="curated.add",
-        entity="curated_answer",
-        entity_id=added.row.id,
-        before=None,
-        after={
-            "question": wording,
-            "source": str(parsed) if parsed else "",
-            "citations": [p.citation.basis() for p in provisions],
-            "closed": len(added.closed),
-            "pushed": added.pushed,
-        },
-        now=library.now(),
-    )
-    done = f"done=added&id={added.row.id}&closed={len(added.closed)}&pushed={added.pushed}"
-    return RedirectResponse(f"/web/questions/answers?{done}#a{added.row.id}", status_code=303)
+    with dash.sessions.begin() as session:
+        form.errors = form.check(question_required=not form.item)
+        parsed = parse_item(form.item) if form.item else None
+        asked = item_rows(session, parsed) if parsed else []
+        if form.item and not asked:
+            form.errors.append(web_vi.ANSWER_ITEM_GONE.format(item=form.item))
+        library = dash.curated
+        provisions: list[Provision] = []
+        if library is None:
+            form.errors.append(web_vi.ANSWER_NO_LIBRARY)
+        elif form.specs:
+            provisions, cite_errors = provisions_of(library, form.specs)
+            form.errors += cite_errors
+        if form.errors or library is None:
+            return _form_page(request, templates, who, form, asked, status_code=422)
+        wording = form.question or asked[-1].question
+        added = add_answer(
+            session,
+            library,
+            question=wording,
+            text=form.text,
+            provisions=provisions,
+            also=form.also_list,
+            asked=asked,
+            source=str(parsed) if parsed else "",
+            push_to=dash.push_channels if form.push else (),
+        )
+        org.audit(
+            session,
+            person_id=who.person_id,
+            action="curated.add",
+            entity="curated_answer",
+            entity_id=added.row.id,
+            before=None,
+            after={
+                "question": wording,
+                "source": str(parsed) if parsed else "",
+                "citations": [p.citation.basis() for p in provisions],
+                "closed": len(added.closed),
+                "pushed": added.pushed,
+            },
+            now=library.now(),
+        )
+        done = f"done=added&id={added.row.id}&closed={len(added.closed)}&pushed={added.pushed}"
+        return RedirectResponse(f"/web/questions/answers?{done}#a{added.row.id}", status_code=303)

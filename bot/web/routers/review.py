@@ -62,7 +62,6 @@ def decide(
     reg_id: int,
     who: CheckedViewer,
     dash: Dash,
-    session: Db,
     action: Annotated[str, Form()],
     version: Annotated[int, Form()],
     reason: Annotated[str, Form()] = "",
@@ -75,14 +74,15 @@ def decide(
     if status == registrations.RETURNED and reason_given(reason) is None:
         return RedirectResponse(f"/web/review?msg=reason#r{reg_id}", status_code=303)
     now = dash.now()
-    decision = review.decide(session, who.actor, reg_id, version, status, reason, now)
-    if decision.outcome == review.FORBIDDEN:
-        raise PageError(403)
-    if decision.outcome == review.CONFLICT:
-        return RedirectResponse("/web/review?msg=conflict", status_code=303)
-    assert decision.registration is not None
-    unreached = handoffs.registration_decided(
-        handoff_ctx(session, who, dash, now), decision.registration
-    )
-    msg = "unreached" if unreached else action
-    return RedirectResponse(f"/web/review?msg={msg}", status_code=303)
+    with dash.sessions.begin() as session:
+        decision = review.decide(session, who.actor, reg_id, version, status, reason, now)
+        if decision.outcome == review.FORBIDDEN:
+            raise PageError(403)
+        if decision.outcome == review.CONFLICT:
+            return RedirectResponse("/web/review?msg=conflict", status_code=303)
+        assert decision.registration is not None
+        unreached = handoffs.registration_decided(
+            handoff_ctx(session, who, dash, now), decision.registration
+        )
+        msg = "unreached" if unreached else action
+        return RedirectResponse(f"/web/review?msg={msg}", status_code=303)
