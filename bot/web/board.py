@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from bot.i18n import web_vi
 from bot.reminders import standing as st
-from bot.store import filings, participants, registrations
-from bot.store.models import Cluster, ClusterMember, Movement, Registration, Unit
+from bot.store import filings, registrations
+from bot.store.models import Cluster, ClusterMember, Movement, Registration
 
 APPROVED = "approved"
 REG_ORDER = tuple(web_vi.REG_STATES)
@@ -99,15 +99,13 @@ def boards(
     if cluster_id is not None:
         members = cluster_units(session, cluster_id)
         wanted = members if wanted is None else wanted & members
-    office = participants.office_unit_ids(session)  # owes nothing: not on the board
-    units = session.execute(select(Unit.id, Unit.name).order_by(Unit.name, Unit.id))
+    taking_part = st.taking_part(session)  # the office's own unit owes nothing: not shown
     names = {
-        uid: name for uid, name in units if (wanted is None or uid in wanted) and uid not in office
+        uid: name for uid, name in taking_part.items() if wanted is None or uid in wanted
     }
-    by_movement: dict[int, list[st.Standing]] = defaultdict(list)
-    for item in st.standings(session, movements, whole=whole):
-        if item.unit_id in names:
-            by_movement[item.subject.movement_id].append(item)
+    by_movement: dict[int, list[st.Sheet]] = defaultdict(list)
+    for sheet in st.sheets(session, movements, whole=whole, units=taking_part):
+        by_movement[sheet.subject.movement_id].append(sheet)
     found: list[MovementBoard] = []
     for movement in movements.items:
         approved = set(
@@ -119,14 +117,18 @@ def boards(
             )
         )
         rows = {uid: UnitRow(uid, name) for uid, name in names.items()}
-        for item in by_movement[movement.id]:
-            row = rows[item.unit_id]
-            if item.subject.kind == st.REGISTRATION:
-                row.registration = APPROVED if item.unit_id in approved else item.state
-            elif item.subject.kind == st.REPORT:
-                row.reports[item.subject.key.rsplit(":", 1)[-1]] = item.state
-            elif item.subject.kind == st.PLEDGE:
-                row.pledge = item.state
+        for sheet in by_movement[movement.id]:
+            kind, key = sheet.subject.kind, sheet.subject.key.rsplit(":", 1)[-1]
+            for unit_id, state in sheet.states.items():
+                row = rows.get(unit_id)
+                if row is None:
+                    continue
+                if kind == st.REGISTRATION:
+                    row.registration = APPROVED if unit_id in approved else state
+                elif kind == st.REPORT:
+                    row.reports[key] = state
+                elif kind == st.PLEDGE:
+                    row.pledge = state
         shown = [r for r in rows.values() if status is None or r.registration == status]
         counts = Counter(r.registration for r in rows.values())
         board = MovementBoard(movement, shown, {s: counts.get(s, 0) for s in REG_ORDER})
