@@ -100,9 +100,7 @@ def boards(
         members = cluster_units(session, cluster_id)
         wanted = members if wanted is None else wanted & members
     taking_part = st.taking_part(session)  # the office's own unit owes nothing: not shown
-    names = {
-        uid: name for uid, name in taking_part.items() if wanted is None or uid in wanted
-    }
+    names = {uid: name for uid, name in taking_part.items() if wanted is None or uid in wanted}
     by_movement: dict[int, list[st.Sheet]] = defaultdict(list)
     for sheet in st.sheets(session, movements, whole=whole, units=taking_part):
         by_movement[sheet.subject.movement_id].append(sheet)
