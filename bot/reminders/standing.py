@@ -12,7 +12,6 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
 from sqlalchemy import Row, bindparam, case, select
 from sqlalchemy.orm import Session
@@ -29,8 +28,6 @@ from bot.store.models import (
     ProgressReport,
     Registration,
     ReportPeriod,
-    ReportValue,
-    Target,
     Unit,
 )
 
@@ -140,6 +137,7 @@ _REGISTRATIONS = select(Registration.unit_id, Registration.status, _REG_STATE).w
     Registration.movement_id == bindparam("movement_id")
 )
 RegRow = Row[int, str, str]  # unit, status, state against the registration deadline
+Paper = dict[str, set[int]]  # subject key -> the units that declared it filed on paper
 _REPORT_STATE = case(
     (
         ProgressReport.status == progress_reports.SUBMITTED,
@@ -188,10 +186,12 @@ def sheets(
     whole: Collection[int] | None = None,
     units: dict[int, str] | None = None,
 ) -> list[Sheet]:
-    """The standings of `standings`, one sheet per subject. `units`: taking_part's answer,
-    when the caller has read it already."""
+    """What `standings` tells, one sheet per subject. `units`: taking_part's answer, when the
+    caller has read it already."""
     units = taking_part(session) if units is None else units
-    paper = reminder_rows.paper_submitted(session)
+    paper: Paper = defaultdict(set)
+    for unit_id, key in reminder_rows.paper_submitted(session):
+        paper[key].add(unit_id)
     found: list[Sheet] = []
     for movement in movements.items:
         late_from = datetime.combine(
@@ -208,9 +208,13 @@ def sheets(
     return found
 
 
-def _settled(state: str, unit_id: int, subject: Subject, paper: set[tuple[int, str]]) -> str:
-    """A unit that declared the subject filed on paper counts as done, unless it filed here."""
-    return PAPER if state not in DONE and (unit_id, subject.key) in paper else state
+def _sheet(subject: Subject, states: dict[int, str], paper: Paper) -> Sheet:
+    """The sheet of `states`, where a unit that declared the subject filed on paper counts as
+    done unless it filed here."""
+    for unit_id in paper.get(subject.key, ()):
+        if unit_id in states and states[unit_id] not in DONE:
+            states[unit_id] = PAPER
+    return Sheet(subject, states)
 
 
 def subjects(session: Session, movements: Movements) -> list[Subject]:
@@ -300,7 +304,7 @@ def _nomination_subject(session: Session, movement: Movement) -> Subject | None:
 
 
 def _nominations(
-    session: Session, movement: Movement, regs: list[RegRow], paper: set[tuple[int, str]]
+    session: Session, movement: Movement, regs: list[RegRow], paper: Paper
 ) -> list[Sheet]:
     """The units registered in the movement owe their nominations by its deadline: sent (the
     head submitted at least one), waiting for the head, returned, or nothing yet."""
@@ -323,54 +327,44 @@ def _nominations(
             state = RETURNED
         elif found:
             state = PENDING
-        states[reg.unit_id] = _settled(state, reg.unit_id, subject, paper)
-    return [Sheet(subject, states)]
+        states[reg.unit_id] = state
+    return [_sheet(subject, states, paper)]
 
 
 def _registrations(
     movement: Movement,
     regs: list[RegRow],
     units: dict[int, str],
-    paper: set[tuple[int, str]],
+    paper: Paper,
 ) -> Sheet:
     """Every taking-part unit against the registration deadline: one without a registration
     has not filed (MISSING)."""
     subject = _registration_subject(movement)
     by_unit = {unit_id: state for unit_id, _status, state in regs}
-    states = {
-        unit_id: _settled(by_unit.get(unit_id, MISSING), unit_id, subject, paper)
-        for unit_id in units
-    }
-    return Sheet(subject, states)
+    return _sheet(subject, {unit_id: by_unit.get(unit_id, MISSING) for unit_id in units}, paper)
 
 
 def _on_time(at: datetime, deadline: date) -> str:
     return LATE if at.astimezone(VN_TZ).date() > deadline else SUBMITTED
 
 
-def _reports(
-    session: Session, movement: Movement, regs: list[RegRow], paper: set[tuple[int, str]]
-) -> list[Sheet]:
+def _reports(session: Session, movement: Movement, regs: list[RegRow], paper: Paper) -> list[Sheet]:
     """Each report period against the units whose registration they may report on."""
     reporting = [r.unit_id for r in regs if r.status in progress_reports.REPORTABLE]
     if not reporting:
         return []
-    filed = {
-        (unit_id, period_id): state
-        for unit_id, period_id, state in session.execute(_FILED, {"movement_id": movement.id})
-    }
+    filed: dict[int, dict[int, str]] = defaultdict(dict)  # period -> unit -> state
+    for unit_id, period_id, state in session.execute(_FILED, {"movement_id": movement.id}):
+        filed[period_id][unit_id] = state
     result = []
     for period in movement.periods:
-        subject = _period_subject(movement, period)
-        states = {
-            unit_id: _settled(filed.get((unit_id, period.id), MISSING), unit_id, subject, paper)
-            for unit_id in reporting
-        }
-        result.append(Sheet(subject, states))
+        got = filed[period.id]
+        states = {unit_id: got.get(unit_id, MISSING) for unit_id in reporting}
+        result.append(_sheet(_period_subject(movement, period), states, paper))
     return result
 
 
-def _pledges(session: Session, movement: Movement, paper: set[tuple[int, str]]) -> list[Sheet]:
+def _pledges(session: Session, movement: Movement, paper: Paper) -> list[Sheet]:
     """Each cluster's members against its pledge: the lead owes opening it, the others wait
     for that, then each owes its signature until the pledge closes."""
     if movement.pledge_deadline is None:
@@ -383,7 +377,7 @@ def _pledges(session: Session, movement: Movement, paper: set[tuple[int, str]]) 
         pledge: Pledge | None = opened.get(cluster.id)
         subject = _pledge_subject(movement, cluster)
         signed = pledges.signed_units(pledge) if pledge is not None else set()
-        states, unopened = {}, set()
+        states = {}
         for unit_id in members[cluster.id]:
             if pledge is None:
                 state = MISSING if unit_id == cluster.lead_unit_id else WAITING
@@ -391,37 +385,10 @@ def _pledges(session: Session, movement: Movement, paper: set[tuple[int, str]]) 
                 state = SUBMITTED
             else:
                 state = MISSING
-            states[unit_id] = _settled(state, unit_id, subject, paper)
-            if pledge is None and states[unit_id] == MISSING:
-                unopened.add(unit_id)
-        result.append(Sheet(subject, states, frozenset(unopened)))
+            states[unit_id] = state
+        sheet = _sheet(subject, states, paper)
+        if pledge is None:  # the lead still owes opening it
+            unopened = frozenset(u for u, state in sheet.states.items() if state == MISSING)
+            sheet = Sheet(subject, sheet.states, unopened)
+        result.append(sheet)
     return result
-
-
-def completion_by_unit(session: Session, movement_id: int) -> dict[int, float]:
-    """Each reporting unit's mean share of its targets reached (latest report per target), in %.
-
-    A unit that has reported nothing is absent (the chart says "not reported", not 0 %); a
-    target left out of its reports counts 0. A target counts at most 150 % so one runaway
-    figure does not hide the rest.
-    """
-    rows = session.execute(
-        select(Registration.unit_id, Target.id, Target.target_value, ReportValue.actual_value)
-        .join(Target, Target.registration_id == Registration.id)
-        .join(ReportValue, ReportValue.target_id == Target.id, isouter=True)
-        .join(ProgressReport, ProgressReport.id == ReportValue.report_id, isouter=True)
-        .where(Registration.movement_id == movement_id)
-        .order_by(ProgressReport.submitted_at)
-    )
-    latest: dict[tuple[int, int], tuple[Decimal, Decimal | None]] = {}
-    for unit_id, target_id, target_value, reported in rows:
-        actual: Decimal | None = reported
-        if actual is not None or (unit_id, target_id) not in latest:
-            latest[(unit_id, target_id)] = (target_value, actual)
-    reporting = {unit_id for (unit_id, _t), (_g, actual) in latest.items() if actual is not None}
-    shares: dict[int, list[float]] = defaultdict(list)
-    for (unit_id, _target), (goal, actual) in latest.items():
-        if unit_id in reporting and goal and goal > 0:
-            share = float((actual or Decimal(0)) / goal) * 100
-            shares[unit_id].append(min(share, 150.0))
-    return {unit: sum(values) / len(values) for unit, values in shares.items() if values}

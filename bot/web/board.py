@@ -117,15 +117,15 @@ def boards(
         rows = {uid: UnitRow(uid, name) for uid, name in names.items()}
         for sheet in by_movement[movement.id]:
             kind, key = sheet.subject.kind, sheet.subject.key.rsplit(":", 1)[-1]
-            for unit_id, state in sheet.states.items():
-                row = rows.get(unit_id)
-                if row is None:
-                    continue
-                if kind == st.REGISTRATION:
-                    row.registration = APPROVED if unit_id in approved else state
-                elif kind == st.REPORT:
+            listed = [(rows[u], state) for u, state in sheet.states.items() if u in rows]
+            if kind == st.REGISTRATION:
+                for row, state in listed:
+                    row.registration = APPROVED if row.unit_id in approved else state
+            elif kind == st.REPORT:
+                for row, state in listed:
                     row.reports[key] = state
-                elif kind == st.PLEDGE:
+            elif kind == st.PLEDGE:
+                for row, state in listed:
                     row.pledge = state
         shown = [r for r in rows.values() if status is None or r.registration == status]
         counts = Counter(r.registration for r in rows.values())
