@@ -10,6 +10,7 @@ person's name; one row per registration and per report seeded), repeatedly, and 
 submitted registrations one by one. Server time is measured inside the app by a middleware
 (request in to response out, the page rendered), on SQLite (a file, WAL) and on PostgreSQL
 (a private schema on 127.0.0.1:5432, dropped at the end; skipped with the reason when unreachable).
+The garbage collector is set as `thidua serve` sets it (bot.delivery.heap) once the app is built.
 
 Prints a table, then, as the last line, one JSON object.
 
@@ -44,6 +45,7 @@ from flows import PG_URL, postgres_schema  # noqa: E402
 from sqlalchemy import Table, func, insert, select  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
+from bot.delivery.heap import tune_for_server  # noqa: E402
 from bot.reminders.calendar import WorkCalendar  # noqa: E402
 from bot.reminders.handoffs import HandoffPusher  # noqa: E402
 from bot.reminders.reach import RoutingPolicy, route_by  # noqa: E402
@@ -393,7 +395,9 @@ def run(url: str, backend: str, units: int, repeat: int, pages: tuple[str, ...] 
         office = seed(sessions, units, random.Random(19))
         result = Result(backend, time.perf_counter() - t0)
         timed: dict[str, list[float]] = {}
-        with TestClient(make_app(sessions, timed)) as client:
+        app = make_app(sessions, timed)
+        tune_for_server()  # as `thidua serve` does once its app is built
+        with TestClient(app) as client:
             sign_in(client, sessions, office)
             csrf = csrf_of(sessions)
             with sessions() as session:

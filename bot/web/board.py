@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -35,8 +35,8 @@ class UnitRow:
 @dataclass
 class MovementBoard:
     movement: Movement
-    rows: list[UnitRow]
-    counts: dict[str, int]  # registration state -> units, over the rows shown
+    rows: list[UnitRow]  # of the movement read in full; the others' are only counted
+    counts: dict[str, int]  # registration state -> units in view (viewer, cluster)
     overdue: dict[str, list[int]] = field(default_factory=dict)  # deadline passed, not filed
 
     @property
@@ -114,26 +114,34 @@ def boards(
                 )
             )
         )
-        rows = {uid: UnitRow(uid, name) for uid, name in names.items()}
-        for sheet in by_movement[movement.id]:
-            kind, key = sheet.subject.kind, sheet.subject.key.rsplit(":", 1)[-1]
-            listed = [(rows[u], state) for u, state in sheet.states.items() if u in rows]
-            if kind == st.REGISTRATION:
-                for row, state in listed:
-                    row.registration = APPROVED if row.unit_id in approved else state
-            elif kind == st.REPORT:
-                for row, state in listed:
-                    row.reports[key] = state
-            elif kind == st.PLEDGE:
-                for row, state in listed:
-                    row.pledge = state
-        shown = [r for r in rows.values() if status is None or r.registration == status]
-        counts = Counter(r.registration for r in rows.values())
-        board = MovementBoard(movement, shown, {s: counts.get(s, 0) for s in REG_ORDER})
+        sheets = {sheet.subject.key: sheet for sheet in by_movement[movement.id]}
+        filed = sheets[filings.registration_key(movement.id)].states
+        registration = {u: APPROVED if u in approved else filed[u] for u in names}
         read = whole is None or movement.id in whole
-        board.overdue = _overdue(movement, list(rows.values()), today, periods=read)
+        rows = _rows(names, registration, sheets.values()) if read else []
+        shown = [r for r in rows if status is None or r.registration == status]
+        counts = Counter(registration.values())
+        board = MovementBoard(movement, shown, {s: counts.get(s, 0) for s in REG_ORDER})
+        board.overdue = _overdue(movement, registration, sheets if read else {}, today)
         found.append(board)
     return found
+
+
+def _rows(
+    names: dict[int, str], registration: dict[int, str], sheets: Iterable[st.Sheet]
+) -> list[UnitRow]:
+    """A row per unit, for the movement listed in full (the others are only counted)."""
+    rows = {u: UnitRow(u, name, registration[u]) for u, name in names.items()}
+    for sheet in sheets:
+        key = sheet.subject.key.rsplit(":", 1)[-1]
+        listed = [(rows[u], state) for u, state in sheet.states.items() if u in rows]
+        if sheet.subject.kind == st.REPORT:
+            for row, state in listed:
+                row.reports[key] = state
+        elif sheet.subject.kind == st.PLEDGE:
+            for row, state in listed:
+                row.pledge = state
+    return list(rows.values())
 
 
 def pick(running: st.Movements, wanted: int | None) -> int | None:
@@ -145,17 +153,19 @@ def pick(running: st.Movements, wanted: int | None) -> int | None:
 
 
 def _overdue(
-    movement: Movement, rows: list[UnitRow], today: date, *, periods: bool
+    movement: Movement, registration: dict[int, str], sheets: dict[str, st.Sheet], today: date
 ) -> dict[str, list[int]]:
     """Per deadline already passed: the units that have still not filed (the report periods'
-    only when they were read)."""
+    only when their sheets were read)."""
     found: dict[str, list[int]] = {}
     if today > movement.registration_deadline:
-        found[REGISTRATION] = [r.unit_id for r in rows if r.registration in OWING]
-    for period in movement.periods if periods else []:
-        if today > period.deadline:
-            key = str(period.id)
-            found[key] = [r.unit_id for r in rows if r.reports.get(key, st.MISSING) in OWING]
+        found[REGISTRATION] = [u for u, state in registration.items() if state in OWING]
+    for period in movement.periods:
+        sheet = sheets.get(filings.report_key(period.id))
+        if sheet is not None and today > period.deadline:
+            states = sheet.states
+            owing = [u for u in registration if states.get(u, st.MISSING) in OWING]
+            found[str(period.id)] = owing
     return found
 
 
