@@ -122,7 +122,7 @@ def boards(
         shown = [r for r in rows if status is None or r.registration == status]
         counts = Counter(registration.values())
         board = MovementBoard(movement, shown, {s: counts.get(s, 0) for s in REG_ORDER})
-        board.overdue = _overdue(movement, registration, sheets if read else {}, today)
+        board.overdue = _overdue(movement, registration, sheets, today, periods=read)
         found.append(board)
     return found
 
@@ -153,17 +153,22 @@ def pick(running: st.Movements, wanted: int | None) -> int | None:
 
 
 def _overdue(
-    movement: Movement, registration: dict[int, str], sheets: dict[str, st.Sheet], today: date
+    movement: Movement,
+    registration: dict[int, str],
+    sheets: dict[str, st.Sheet],
+    today: date,
+    *,
+    periods: bool,
 ) -> dict[str, list[int]]:
     """Per deadline already passed: the units that have still not filed (the report periods'
-    only when their sheets were read)."""
+    only when they were read; a period without a sheet has no unit that may report yet)."""
     found: dict[str, list[int]] = {}
     if today > movement.registration_deadline:
         found[REGISTRATION] = [u for u, state in registration.items() if state in OWING]
-    for period in movement.periods:
-        sheet = sheets.get(filings.report_key(period.id))
-        if sheet is not None and today > period.deadline:
-            states = sheet.states
+    for period in movement.periods if periods else []:
+        if today > period.deadline:
+            sheet = sheets.get(filings.report_key(period.id))
+            states = sheet.states if sheet is not None else {}
             owing = [u for u in registration if states.get(u, st.MISSING) in OWING]
             found[str(period.id)] = owing
     return found
