@@ -10,10 +10,12 @@ person's name; one row per registration and per report seeded), repeatedly, and 
 submitted registrations one by one. Server time is measured inside the app by a middleware
 (request in to response out, the page rendered), on SQLite (a file, WAL) and on PostgreSQL
 (a private schema on 127.0.0.1:5432, dropped at the end; skipped with the reason when unreachable).
+The garbage collector is set as `thidua serve` sets it (bot.delivery.heap) once the app is built.
 
 Prints a table, then, as the last line, one JSON object.
 
     python bench/dashboard.py [--repeat 30] [--units 2000] [--pg-url postgresql+psycopg://...]
+        [--pages movements,movements_late] [--backends sqlite]
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from flows import PG_URL, postgres_schema  # noqa: E402
 from sqlalchemy import Table, func, insert, select  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
+from bot.delivery.heap import tune_for_server  # noqa: E402
 from bot.reminders.calendar import WorkCalendar  # noqa: E402
 from bot.reminders.handoffs import HandoffPusher  # noqa: E402
 from bot.reminders.reach import RoutingPolicy, route_by  # noqa: E402
@@ -382,7 +385,8 @@ class Result:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-def run(url: str, backend: str, units: int, repeat: int) -> Result:
+def run(url: str, backend: str, units: int, repeat: int, pages: tuple[str, ...] = PAGES) -> Result:
+    """Seeds, signs in, then asks for each of `pages` `repeat` times (after two warm-ups)."""
     engine = make_engine(url)
     try:
         migrate(engine)
@@ -391,7 +395,9 @@ def run(url: str, backend: str, units: int, repeat: int) -> Result:
         office = seed(sessions, units, random.Random(19))
         result = Result(backend, time.perf_counter() - t0)
         timed: dict[str, list[float]] = {}
-        with TestClient(make_app(sessions, timed)) as client:
+        app = make_app(sessions, timed)
+        tune_for_server()  # as `thidua serve` does once its app is built
+        with TestClient(app) as client:
             sign_in(client, sessions, office)
             csrf = csrf_of(sessions)
             with sessions() as session:
@@ -425,9 +431,13 @@ def run(url: str, backend: str, units: int, repeat: int) -> Result:
             }
             for i in range(repeat + 2):  # the first two warm up (imports, template compiles)
                 for page, path in paths.items():
+                    if page not in pages:
+                        continue
                     response = client.get(path(), headers={"x-bench-page": f"{page}{i < 2}"})
                     assert response.status_code == 200, (page, response.text[:300])
                     result.sizes[page] = len(response.content)
+                if "approve" not in pages:
+                    continue
                 reg_id, version = waiting[i]
                 done = client.post(
                     f"/web/review/{reg_id}",
@@ -440,7 +450,7 @@ def run(url: str, backend: str, units: int, repeat: int) -> Result:
                     "/web/review?msg=approve",
                     "/web/review?msg=unreached",
                 ), done.text
-        result.times = {page: timed.get(f"{page}False", []) for page in PAGES}
+        result.times = {page: timed.get(f"{page}False", []) for page in pages}
         return result
     finally:
         engine.dispose()
@@ -451,19 +461,26 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated, of: %(default)s")
+    parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
+    pages = tuple(p for p in PAGES if p in args.pages.split(","))
+    backends = args.backends.split(",")
     load = os.getloadavg()[0]
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
-        results.append(run(f"sqlite:///{tmp}/bench.db", "sqlite", args.units, args.repeat))
-        with postgres_schema(args.pg_url) as pg:
-            if pg is not None:
-                results.append(run(pg, "postgres", args.units, args.repeat))
+        if "sqlite" in backends:
+            sqlite_url = f"sqlite:///{tmp}/bench.db"
+            results.append(run(sqlite_url, "sqlite", args.units, args.repeat, pages))
+        if "postgres" in backends:
+            with postgres_schema(args.pg_url) as pg:
+                if pg is not None:
+                    results.append(run(pg, "postgres", args.units, args.repeat, pages))
     print(
         f"{'backend':<10} {'page':<10} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'KB':>6}"
     )
     for r in results:
-        for page in PAGES:
+        for page in pages:
             got = r.times[page]
             print(
                 f"{r.backend:<10} {page:<10} {len(got):>4} {r.percentile(page, 0.5):>8.1f}"
@@ -481,7 +498,7 @@ def main() -> None:
     }
     for r in results:
         figures[f"{r.backend}_seed_s"] = round(r.seed_s, 1)
-        for page in PAGES:
+        for page in pages:
             figures[f"{r.backend}_{page}_p50_ms"] = round(r.percentile(page, 0.5), 1)
             figures[f"{r.backend}_{page}_p95_ms"] = round(r.percentile(page, 0.95), 1)
         for page, size in r.sizes.items():

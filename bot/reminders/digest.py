@@ -19,7 +19,7 @@ from bot.i18n import vi
 from bot.reminders import standing as st
 from bot.reminders.calendar import WorkCalendar
 from bot.reminders.reminder_pass import People, read_people
-from bot.store import recipients
+from bot.store import progress_reports, recipients
 from bot.store.models import Cluster
 
 SHOW_AHEAD = timedelta(days=14)  # a deadline this close is in the summary before it passes
@@ -202,7 +202,7 @@ def summary_for(
 
 
 def completion_of(session: Session, movements: st.Movements) -> dict[int, dict[int, float]]:
-    return {m.id: st.completion_by_unit(session, m.id) for m in movements.items}
+    return {m.id: progress_reports.completion_by_unit(session, m.id) for m in movements.items}
 
 
 def _unreached_week(session: Session, now: datetime, people: People) -> list[str]:

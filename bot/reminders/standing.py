@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, bindparam, case, select
 from sqlalchemy.orm import Session
 
 from bot.i18n import nominations_vi, vi
@@ -29,8 +28,6 @@ from bot.store.models import (
     ProgressReport,
     Registration,
     ReportPeriod,
-    ReportValue,
-    Target,
     Unit,
 )
 
@@ -70,12 +67,21 @@ class Standing:
     unit_id: int
     unit_name: str
     state: str
-    submitted_at: datetime | None = None
     unopened: bool = False  # a pledge its cluster lead has still to open
 
     @property
     def done(self) -> bool:
         return self.state in DONE
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One deadline and the state of each unit that owes it, by unit: the standings of one
+    subject without an object per unit, for a page that counts thousands of them."""
+
+    subject: Subject
+    states: dict[int, str]
+    unopened: frozenset[int] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -114,27 +120,38 @@ def _policy(row: reminder_rows.ReminderPolicyRow | None) -> ReminderPolicy:
     )
 
 
-# A standing needs neither a registration's lines and targets nor a report's values and
-# attachments (all loaded eagerly with their row elsewhere): a province's thousands of rows
-# would load them for nothing (bench/dashboard.py). Lazy here, loaded if something reads them.
-# The four columns a standing reads, as rows: a province's thousands of registrations are
-# read on every reminder pass and every movements page, and ORM objects cost 10× more here.
-_REGISTRATIONS = select(
-    Registration.id, Registration.unit_id, Registration.status, Registration.submitted_at
-).where(Registration.movement_id == bindparam("movement_id"))
-RegRow = Row[int, int, str, datetime | None]
-_FILED = select(
-    ProgressReport.registration_id,
-    ProgressReport.period_id,
-    ProgressReport.status,
-    ProgressReport.late,
-    ProgressReport.submitted_at,
-).where(
-    ProgressReport.registration_id.in_(
-        select(Registration.id).where(
-            Registration.movement_id == bindparam("movement_id"),
-            Registration.status.in_(progress_reports.REPORTABLE),
-        )
+# A standing reads a few columns as rows, never a registration's lines and targets nor a
+# report's values and attachments: a province's thousands of rows are read on every reminder
+# pass and every movements page (bench/dashboard.py). The states are worked out in SQL, so no
+# filing time is read and converted only to be compared with a deadline.
+_REG_STATE = case(
+    (
+        Registration.status.in_((registrations.SUBMITTED, registrations.APPROVED)),
+        case((Registration.submitted_at >= bindparam("late_from"), LATE), else_=SUBMITTED),
+    ),
+    (Registration.status == registrations.PENDING_HEAD, PENDING),
+    (Registration.status == registrations.RETURNED, RETURNED),
+    else_=MISSING,
+)
+_REGISTRATIONS = select(Registration.unit_id, Registration.status, _REG_STATE).where(
+    Registration.movement_id == bindparam("movement_id")
+)
+RegRow = Row[int, str, str]  # unit, status, state against the registration deadline
+Paper = dict[str, set[int]]  # subject key -> the units that declared it filed on paper
+_REPORT_STATE = case(
+    (
+        ProgressReport.status == progress_reports.SUBMITTED,
+        case((ProgressReport.late, LATE), else_=SUBMITTED),
+    ),
+    (ProgressReport.status == progress_reports.RETURNED, RETURNED),  # back with the officer
+    else_=PENDING,
+)
+_FILED = (
+    select(Registration.unit_id, ProgressReport.period_id, _REPORT_STATE)
+    .join(Registration, Registration.id == ProgressReport.registration_id)
+    .where(
+        Registration.movement_id == bindparam("movement_id"),
+        Registration.status.in_(progress_reports.REPORTABLE),
     )
 )
 
@@ -147,20 +164,57 @@ def standings(
 
     `whole`: the movements whose every subject is read (None: all of them); of the others only
     the registration, for a page that shows one movement in full and the rest in brief."""
+    units = taking_part(session)
+    return [
+        Standing(sheet.subject, unit_id, units.get(unit_id, ""), state, unit_id in sheet.unopened)
+        for sheet in sheets(session, movements, whole=whole, units=units)
+        for unit_id, state in sheet.states.items()
+    ]
+
+
+def taking_part(session: Session) -> dict[int, str]:
+    """The units that owe the deadlines, by name: all but the office's own."""
     office = participants.office_unit_ids(session)
     query = select(Unit.id, Unit.name).order_by(Unit.name, Unit.id)
-    units = {unit_id: name for unit_id, name in session.execute(query) if unit_id not in office}
-    paper = reminder_rows.paper_submitted(session)
-    found: list[Standing] = []
+    return {unit_id: name for unit_id, name in session.execute(query) if unit_id not in office}
+
+
+def sheets(
+    session: Session,
+    movements: Movements,
+    *,
+    whole: Collection[int] | None = None,
+    units: dict[int, str] | None = None,
+) -> list[Sheet]:
+    """What `standings` tells, one sheet per subject. `units`: taking_part's answer, when the
+    caller has read it already."""
+    units = taking_part(session) if units is None else units
+    paper: Paper = defaultdict(set)
+    for unit_id, key in reminder_rows.paper_submitted(session):
+        paper[key].add(unit_id)
+    found: list[Sheet] = []
     for movement in movements.items:
-        regs = list(session.execute(_REGISTRATIONS, {"movement_id": movement.id}))
-        found += _registrations(movement, regs, units, paper)
+        late_from = datetime.combine(
+            movement.registration_deadline + timedelta(days=1), time(), tzinfo=VN_TZ
+        )
+        query = {"movement_id": movement.id, "late_from": late_from}
+        regs = list(session.execute(_REGISTRATIONS, query))
+        found.append(_registrations(movement, regs, units, paper))
         if whole is not None and movement.id not in whole:
             continue
-        found += _reports(session, movement, regs, units, paper)
-        found += _pledges(session, movement, units, paper)
-        found += _nominations(session, movement, regs, units, paper)
+        found += _reports(session, movement, regs, paper)
+        found += _pledges(session, movement, paper)
+        found += _nominations(session, movement, regs, paper)
     return found
+
+
+def _sheet(subject: Subject, states: dict[int, str], paper: Paper) -> Sheet:
+    """The sheet of `states`, where a unit that declared the subject filed on paper counts as
+    done unless it filed here."""
+    for unit_id in paper.get(subject.key, ()):
+        if unit_id in states and states[unit_id] not in DONE:
+            states[unit_id] = PAPER
+    return Sheet(subject, states)
 
 
 def subjects(session: Session, movements: Movements) -> list[Subject]:
@@ -250,12 +304,8 @@ def _nomination_subject(session: Session, movement: Movement) -> Subject | None:
 
 
 def _nominations(
-    session: Session,
-    movement: Movement,
-    regs: list[RegRow],
-    units: dict[int, str],
-    paper: set[tuple[int, str]],
-) -> list[Standing]:
+    session: Session, movement: Movement, regs: list[RegRow], paper: Paper
+) -> list[Sheet]:
     """The units registered in the movement owe their nominations by its deadline: sent (the
     head submitted at least one), waiting for the head, returned, or nothing yet."""
     subject = _nomination_subject(session, movement)
@@ -264,139 +314,81 @@ def _nominations(
     sent: dict[int, list[nominations.Nomination]] = defaultdict(list)
     for nom in nominations.of_movement(session, movement.id):
         sent[nom.unit_id].append(nom)
-    result = []
+    states = {}
     for reg in regs:
         if reg.status not in progress_reports.REPORTABLE:
             continue
         found = sent.get(reg.unit_id, [])
         submitted = [n.submitted_at for n in found if n.submitted_at is not None]
-        state, at = MISSING, min(submitted) if submitted else None
+        state = MISSING
         if submitted:
-            state = _on_time(at, subject.deadline)
+            state = _on_time(min(submitted), subject.deadline)
         elif any(n.status == nominations.RETURNED for n in found):
             state = RETURNED
         elif found:
             state = PENDING
-        if state not in DONE and (reg.unit_id, subject.key) in paper:
-            state = PAPER
-        result.append(Standing(subject, reg.unit_id, units.get(reg.unit_id, ""), state, at))
-    return result
+        states[reg.unit_id] = state
+    return [_sheet(subject, states, paper)]
 
 
 def _registrations(
     movement: Movement,
     regs: list[RegRow],
     units: dict[int, str],
-    paper: set[tuple[int, str]],
-) -> list[Standing]:
+    paper: Paper,
+) -> Sheet:
+    """Every taking-part unit against the registration deadline: one without a registration
+    has not filed (MISSING)."""
     subject = _registration_subject(movement)
-    by_unit = {r.unit_id: r for r in regs}
-    result = []
-    for unit_id, name in units.items():
-        reg = by_unit.get(unit_id)
-        state, at = MISSING, None
-        if reg is not None:
-            at = reg.submitted_at
-            if reg.status in (registrations.SUBMITTED, registrations.APPROVED):
-                state = _on_time(at, subject.deadline)
-            elif reg.status == registrations.PENDING_HEAD:
-                state = PENDING
-            elif reg.status == registrations.RETURNED:
-                state = RETURNED
-        if state not in DONE and (unit_id, subject.key) in paper:
-            state = PAPER
-        result.append(Standing(subject, unit_id, name, state, at))
-    return result
+    by_unit = {unit_id: state for unit_id, _status, state in regs}
+    return _sheet(subject, {unit_id: by_unit.get(unit_id, MISSING) for unit_id in units}, paper)
 
 
-def _on_time(at: datetime | None, deadline: date) -> str:
-    if at is None:
-        return SUBMITTED
+def _on_time(at: datetime, deadline: date) -> str:
     return LATE if at.astimezone(VN_TZ).date() > deadline else SUBMITTED
 
 
-def _reports(
-    session: Session,
-    movement: Movement,
-    regs: list[RegRow],
-    units: dict[int, str],
-    paper: set[tuple[int, str]],
-) -> list[Standing]:
-    reportable = [r for r in regs if r.status in progress_reports.REPORTABLE]
-    if not reportable:
+def _reports(session: Session, movement: Movement, regs: list[RegRow], paper: Paper) -> list[Sheet]:
+    """Each report period against the units whose registration they may report on."""
+    reporting = [r.unit_id for r in regs if r.status in progress_reports.REPORTABLE]
+    if not reporting:
         return []
-    filed = {
-        (r.registration_id, r.period_id): r
-        for r in session.execute(_FILED, {"movement_id": movement.id})
-    }
+    filed: dict[int, dict[int, str]] = defaultdict(dict)  # period -> unit -> state
+    for unit_id, period_id, state in session.execute(_FILED, {"movement_id": movement.id}):
+        filed[period_id][unit_id] = state
     result = []
     for period in movement.periods:
-        subject = _period_subject(movement, period)
-        for reg in reportable:
-            report = filed.get((reg.id, period.id))
-            state, at = MISSING, None
-            if report is not None:
-                at = report.submitted_at
-                if report.status == progress_reports.SUBMITTED:
-                    state = LATE if report.late else SUBMITTED
-                elif report.status == progress_reports.RETURNED:
-                    state = RETURNED  # back with the officer: both are chased
-                else:
-                    state = PENDING
-            if state not in DONE and (reg.unit_id, subject.key) in paper:
-                state = PAPER
-            result.append(Standing(subject, reg.unit_id, units.get(reg.unit_id, ""), state, at))
+        got = filed[period.id]
+        states = {unit_id: got.get(unit_id, MISSING) for unit_id in reporting}
+        result.append(_sheet(_period_subject(movement, period), states, paper))
     return result
 
 
-def _pledges(
-    session: Session, movement: Movement, units: dict[int, str], paper: set[tuple[int, str]]
-) -> list[Standing]:
+def _pledges(session: Session, movement: Movement, paper: Paper) -> list[Sheet]:
+    """Each cluster's members against its pledge: the lead owes opening it, the others wait
+    for that, then each owes its signature until the pledge closes."""
     if movement.pledge_deadline is None:
         return []
+    clusters = _clusters(session, movement.year)
+    members = pledges.members_of(session, clusters)
+    opened = pledges.pledges_of_movement(session, movement.id)
     result = []
-    for cluster in _clusters(session, movement.year):
-        pledge: Pledge | None = pledges.pledge_for(session, cluster.id, movement.id)
+    for cluster in clusters:
+        pledge: Pledge | None = opened.get(cluster.id)
         subject = _pledge_subject(movement, cluster)
         signed = pledges.signed_units(pledge) if pledge is not None else set()
-        for unit_id in pledges.members(session, cluster):
+        states = {}
+        for unit_id in members[cluster.id]:
             if pledge is None:
                 state = MISSING if unit_id == cluster.lead_unit_id else WAITING
             elif unit_id in signed or pledge.status == pledges.CLOSED:
                 state = SUBMITTED
             else:
                 state = MISSING
-            if state not in DONE and (unit_id, subject.key) in paper:
-                state = PAPER
-            unopened = pledge is None and state == MISSING
-            result.append(Standing(subject, unit_id, units.get(unit_id, ""), state, None, unopened))
+            states[unit_id] = state
+        sheet = _sheet(subject, states, paper)
+        if pledge is None:  # the lead still owes opening it
+            unopened = frozenset(u for u, state in sheet.states.items() if state == MISSING)
+            sheet = Sheet(subject, sheet.states, unopened)
+        result.append(sheet)
     return result
-
-
-def completion_by_unit(session: Session, movement_id: int) -> dict[int, float]:
-    """Each reporting unit's mean share of its targets reached (latest report per target), in %.
-
-    A unit that has reported nothing is absent (the chart says "not reported", not 0 %); a
-    target left out of its reports counts 0. A target counts at most 150 % so one runaway
-    figure does not hide the rest.
-    """
-    rows = session.execute(
-        select(Registration.unit_id, Target.id, Target.target_value, ReportValue.actual_value)
-        .join(Target, Target.registration_id == Registration.id)
-        .join(ReportValue, ReportValue.target_id == Target.id, isouter=True)
-        .join(ProgressReport, ProgressReport.id == ReportValue.report_id, isouter=True)
-        .where(Registration.movement_id == movement_id)
-        .order_by(ProgressReport.submitted_at)
-    )
-    latest: dict[tuple[int, int], tuple[Decimal, Decimal | None]] = {}
-    for unit_id, target_id, target_value, reported in rows:
-        actual: Decimal | None = reported
-        if actual is not None or (unit_id, target_id) not in latest:
-            latest[(unit_id, target_id)] = (target_value, actual)
-    reporting = {unit_id for (unit_id, _t), (_g, actual) in latest.items() if actual is not None}
-    shares: dict[int, list[float]] = defaultdict(list)
-    for (unit_id, _target), (goal, actual) in latest.items():
-        if unit_id in reporting and goal and goal > 0:
-            share = float((actual or Decimal(0)) / goal) * 100
-            shares[unit_id].append(min(share, 150.0))
-    return {unit: sum(values) / len(values) for unit, values in shares.items() if values}

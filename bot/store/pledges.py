@@ -32,21 +32,37 @@ class AlreadySigned(Exception):
 
 def members(session: Session, cluster: Cluster) -> list[int]:
     """The units that must sign: the members, plus the lead and deputy units if not listed."""
-    listed = list(
-        session.scalars(
-            select(ClusterMember.unit_id)
-            .where(ClusterMember.cluster_id == cluster.id)
-            .order_by(ClusterMember.id)
-        )
+    return members_of(session, [cluster])[cluster.id]
+
+
+def members_of(session: Session, clusters: list[Cluster]) -> dict[int, list[int]]:
+    """`members` of each cluster, by cluster id, in one query."""
+    listed: dict[int, list[int]] = {c.id: [] for c in clusters}
+    rows = session.execute(
+        select(ClusterMember.cluster_id, ClusterMember.unit_id)
+        .where(ClusterMember.cluster_id.in_(list(listed)))
+        .order_by(ClusterMember.id)
     )
-    extra = [u for u in (cluster.lead_unit_id, cluster.deputy_unit_id) if u is not None]
-    return [*listed, *(u for u in extra if u not in listed)]
+    for cluster_id, unit_id in rows:
+        listed[cluster_id].append(unit_id)
+    found = {}
+    for cluster in clusters:
+        units = listed[cluster.id]
+        extra = [u for u in (cluster.lead_unit_id, cluster.deputy_unit_id) if u is not None]
+        found[cluster.id] = [*units, *(u for u in extra if u not in units)]
+    return found
 
 
 def pledge_for(session: Session, cluster_id: int, movement_id: int) -> Pledge | None:
     return session.scalar(
         select(Pledge).where(Pledge.cluster_id == cluster_id, Pledge.movement_id == movement_id)
     )
+
+
+def pledges_of_movement(session: Session, movement_id: int) -> dict[int, Pledge]:
+    """The movement's pledges, by cluster (a cluster has at most one per movement)."""
+    rows = session.scalars(select(Pledge).where(Pledge.movement_id == movement_id))
+    return {pledge.cluster_id: pledge for pledge in rows}
 
 
 def pledges_of_clusters(session: Session, cluster_ids: list[int]) -> list[Pledge]:

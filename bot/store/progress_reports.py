@@ -9,6 +9,7 @@ hashes; the bytes live in the FileStore.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -346,3 +347,32 @@ def conflict_for(session: Session, report: ProgressReport) -> Conflict:
         person = session.get(Person, row.person_id) if row.person_id else None
         by = person.full_name if person else ""
     return Conflict(report.version, by, at)
+
+
+def completion_by_unit(session: Session, movement_id: int) -> dict[int, float]:
+    """Each reporting unit's mean share of its targets reached (latest report per target), in %.
+
+    A unit that has reported nothing is absent (the chart says "not reported", not 0 %); a
+    target left out of its reports counts 0. A target counts at most 150 % so one runaway
+    figure does not hide the rest.
+    """
+    rows = session.execute(
+        select(Registration.unit_id, Target.id, Target.target_value, ReportValue.actual_value)
+        .join(Target, Target.registration_id == Registration.id)
+        .join(ReportValue, ReportValue.target_id == Target.id, isouter=True)
+        .join(ProgressReport, ProgressReport.id == ReportValue.report_id, isouter=True)
+        .where(Registration.movement_id == movement_id)
+        .order_by(ProgressReport.submitted_at)
+    )
+    latest: dict[tuple[int, int], tuple[Decimal, Decimal | None]] = {}
+    for unit_id, target_id, target_value, reported in rows:
+        actual: Decimal | None = reported
+        if actual is not None or (unit_id, target_id) not in latest:
+            latest[(unit_id, target_id)] = (target_value, actual)
+    reporting = {unit_id for (unit_id, _t), (_g, actual) in latest.items() if actual is not None}
+    shares: dict[int, list[float]] = defaultdict(list)
+    for (unit_id, _target), (goal, actual) in latest.items():
+        if unit_id in reporting and goal and goal > 0:
+            share = float((actual or Decimal(0)) / goal) * 100
+            shares[unit_id].append(min(share, 150.0))
+    return {unit: sum(values) / len(values) for unit, values in shares.items() if values}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from bot.i18n import web_vi
 from bot.reminders import standing as st
-from bot.store import filings, participants, registrations
-from bot.store.models import Cluster, ClusterMember, Movement, Registration, Unit
+from bot.store import filings, registrations
+from bot.store.models import Cluster, ClusterMember, Movement, Registration
 
 APPROVED = "approved"
 REG_ORDER = tuple(web_vi.REG_STATES)
@@ -35,8 +35,8 @@ class UnitRow:
 @dataclass
 class MovementBoard:
     movement: Movement
-    rows: list[UnitRow]
-    counts: dict[str, int]  # registration state -> units, over the rows shown
+    rows: list[UnitRow]  # of the movement read in full; the others' are only counted
+    counts: dict[str, int]  # registration state -> units in view (viewer, cluster)
     overdue: dict[str, list[int]] = field(default_factory=dict)  # deadline passed, not filed
 
     @property
@@ -99,15 +99,11 @@ def boards(
     if cluster_id is not None:
         members = cluster_units(session, cluster_id)
         wanted = members if wanted is None else wanted & members
-    office = participants.office_unit_ids(session)  # owes nothing: not on the board
-    units = session.execute(select(Unit.id, Unit.name).order_by(Unit.name, Unit.id))
-    names = {
-        uid: name for uid, name in units if (wanted is None or uid in wanted) and uid not in office
-    }
-    by_movement: dict[int, list[st.Standing]] = defaultdict(list)
-    for item in st.standings(session, movements, whole=whole):
-        if item.unit_id in names:
-            by_movement[item.subject.movement_id].append(item)
+    taking_part = st.taking_part(session)  # the office's own unit owes nothing: not shown
+    names = {uid: name for uid, name in taking_part.items() if wanted is None or uid in wanted}
+    by_movement: dict[int, list[st.Sheet]] = defaultdict(list)
+    for sheet in st.sheets(session, movements, whole=whole, units=taking_part):
+        by_movement[sheet.subject.movement_id].append(sheet)
     found: list[MovementBoard] = []
     for movement in movements.items:
         approved = set(
@@ -118,22 +114,34 @@ def boards(
                 )
             )
         )
-        rows = {uid: UnitRow(uid, name) for uid, name in names.items()}
-        for item in by_movement[movement.id]:
-            row = rows[item.unit_id]
-            if item.subject.kind == st.REGISTRATION:
-                row.registration = APPROVED if item.unit_id in approved else item.state
-            elif item.subject.kind == st.REPORT:
-                row.reports[item.subject.key.rsplit(":", 1)[-1]] = item.state
-            elif item.subject.kind == st.PLEDGE:
-                row.pledge = item.state
-        shown = [r for r in rows.values() if status is None or r.registration == status]
-        counts = Counter(r.registration for r in rows.values())
-        board = MovementBoard(movement, shown, {s: counts.get(s, 0) for s in REG_ORDER})
+        sheets = {sheet.subject.key: sheet for sheet in by_movement[movement.id]}
+        filed = sheets[filings.registration_key(movement.id)].states
+        registration = {u: APPROVED if u in approved else filed[u] for u in names}
         read = whole is None or movement.id in whole
-        board.overdue = _overdue(movement, list(rows.values()), today, periods=read)
+        rows = _rows(names, registration, sheets.values()) if read else []
+        shown = [r for r in rows if status is None or r.registration == status]
+        counts = Counter(registration.values())
+        board = MovementBoard(movement, shown, {s: counts.get(s, 0) for s in REG_ORDER})
+        board.overdue = _overdue(movement, registration, sheets, today, periods=read)
         found.append(board)
     return found
+
+
+def _rows(
+    names: dict[int, str], registration: dict[int, str], sheets: Iterable[st.Sheet]
+) -> list[UnitRow]:
+    """A row per unit, for the movement listed in full (the others are only counted)."""
+    rows = {u: UnitRow(u, name, registration[u]) for u, name in names.items()}
+    for sheet in sheets:
+        key = sheet.subject.key.rsplit(":", 1)[-1]
+        listed = [(rows[u], state) for u, state in sheet.states.items() if u in rows]
+        if sheet.subject.kind == st.REPORT:
+            for row, state in listed:
+                row.reports[key] = state
+        elif sheet.subject.kind == st.PLEDGE:
+            for row, state in listed:
+                row.pledge = state
+    return list(rows.values())
 
 
 def pick(running: st.Movements, wanted: int | None) -> int | None:
@@ -145,17 +153,24 @@ def pick(running: st.Movements, wanted: int | None) -> int | None:
 
 
 def _overdue(
-    movement: Movement, rows: list[UnitRow], today: date, *, periods: bool
+    movement: Movement,
+    registration: dict[int, str],
+    sheets: dict[str, st.Sheet],
+    today: date,
+    *,
+    periods: bool,
 ) -> dict[str, list[int]]:
     """Per deadline already passed: the units that have still not filed (the report periods'
-    only when they were read)."""
+    only when they were read; a period without a sheet has no unit that may report yet)."""
     found: dict[str, list[int]] = {}
     if today > movement.registration_deadline:
-        found[REGISTRATION] = [r.unit_id for r in rows if r.registration in OWING]
+        found[REGISTRATION] = [u for u, state in registration.items() if state in OWING]
     for period in movement.periods if periods else []:
         if today > period.deadline:
-            key = str(period.id)
-            found[key] = [r.unit_id for r in rows if r.reports.get(key, st.MISSING) in OWING]
+            sheet = sheets.get(filings.report_key(period.id))
+            states = sheet.states if sheet is not None else {}
+            owing = [u for u in registration if states.get(u, st.MISSING) in OWING]
+            found[str(period.id)] = owing
     return found
 
 

@@ -9,8 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from bot.i18n import web_vi
+from bot.reminders import standing as st
 from bot.reminders.calendar import VN_TZ
 from bot.store import reminders as reminder_rows
+from bot.store.models import ProgressReport, Registration, ReportPeriod
 from bot.store.outbox import OutboxMessage
 from tests.forms.conftest import World
 from tests.web.conftest import sign_in
@@ -117,3 +120,51 @@ def test_a_unit_head_may_not_remind_and_a_forged_post_is_refused(
     office_csrf = sign_in(app_client, world, "office")
     assert app_client.post(url, data={"overdue": "dk"}).status_code == 403
     assert office_csrf and reminded(world) == []
+
+
+def _row(page: str, world: World, unit: str) -> list[str]:
+    """The cells of a unit's row on the movements page, tags stripped."""
+    row = page.split(f'href="/web/units/{world.units[unit]}"', 1)[1]
+    row = row.split("</tr>", 1)[0]
+    return [cell.rsplit(">", 1)[-1] for cell in row.replace("</span>", "").split("</td>")[:-1]]
+
+
+def test_each_row_shows_the_state_its_unit_filed_in(app_client: TestClient, world: World) -> None:
+    """Approved, filed in the deadline's next second (late) and returned registrations; a late
+    report, a period not filed; the office's unit not listed."""
+    with world.sessions.begin() as session:
+        period = session.scalars(
+            select(ReportPeriod.id).where(ReportPeriod.movement_id == world.movement_id)
+        ).one()
+        regs = {}
+        for unit, status, sent in (
+            ("SNV", "approved", datetime(2026, 3, 31, 23, 59, 59, tzinfo=VN_TZ)),
+            ("STP", "submitted", datetime(2026, 4, 1, 0, 0, 0, tzinfo=VN_TZ)),
+            ("SYT", "returned", None),
+        ):
+            reg = Registration(
+                unit_id=world.units[unit],
+                movement_id=world.movement_id,
+                status=status,
+                version=2,
+                submitted_at=sent,
+            )
+            session.add(reg)
+            session.flush()
+            regs[unit] = reg.id
+        session.add(
+            ProgressReport(
+                registration_id=regs["SNV"],
+                period_id=period,
+                late=True,
+                submitted_at=AFTER_DEADLINE,
+            )
+        )
+    world.clock.current = datetime(2026, 4, 20, 9, 0, tzinfo=VN_TZ)  # past Q1's 10/04
+    sign_in(app_client, world, "office")
+    page = app_client.get("/web/movements").text
+    reg, report, late = web_vi.REG_STATES, web_vi.REPORT_STATES, st.LATE
+    assert _row(page, world, "SNV")[1:3] == [reg["approved"], report[late]]
+    assert _row(page, world, "STP")[1:3] == [reg[late], report["missing"]]
+    assert _row(page, world, "SYT")[1:3] == [reg["returned"], "—"]  # it may not report
+    assert "Ban TĐKT" not in page
