@@ -82,6 +82,7 @@ REPORT_STATES = {
     "late": "nộp muộn",
     "missing": "chưa nộp",
     "pending": "chờ thủ trưởng",
+    "returned": "trả lại",
     "paper": "nộp bản giấy",
 }
 PLEDGE_STATES = {

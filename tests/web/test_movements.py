@@ -131,7 +131,7 @@ def _row(page: str, world: World, unit: str) -> list[str]:
 
 def test_each_row_shows_the_state_its_unit_filed_in(app_client: TestClient, world: World) -> None:
     """Approved, filed in the deadline's next second (late) and returned registrations; a late
-    report, a period not filed; the office's unit not listed."""
+    report, a report returned to its officer; the office's unit not listed."""
     with world.sessions.begin() as session:
         period = session.scalars(
             select(ReportPeriod.id).where(ReportPeriod.movement_id == world.movement_id)
@@ -160,11 +160,14 @@ def test_each_row_shows_the_state_its_unit_filed_in(app_client: TestClient, worl
                 submitted_at=AFTER_DEADLINE,
             )
         )
+        session.add(  # the head sent it back to the officer
+            ProgressReport(registration_id=regs["STP"], period_id=period, status="returned")
+        )
     world.clock.current = datetime(2026, 4, 20, 9, 0, tzinfo=VN_TZ)  # past Q1's 10/04
     sign_in(app_client, world, "office")
     page = app_client.get("/web/movements").text
     reg, report, late = web_vi.REG_STATES, web_vi.REPORT_STATES, st.LATE
     assert _row(page, world, "SNV")[1:3] == [reg["approved"], report[late]]
-    assert _row(page, world, "STP")[1:3] == [reg[late], report["missing"]]
+    assert _row(page, world, "STP")[1:3] == [reg[late], report[st.RETURNED]]
     assert _row(page, world, "SYT")[1:3] == [reg["returned"], "—"]  # it may not report
     assert "Ban TĐKT" not in page
