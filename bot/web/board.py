@@ -169,8 +169,8 @@ def _overdue(
         if today > period.deadline:
             sheet = sheets.get(filings.report_key(period.id))
             states = sheet.states if sheet is not None else {}
-            owing = [u for u in registration if states.get(u, st.MISSING) in OWING]
-            found[str(period.id)] = owing
+            # Only the units that may report (a registration filed): as the reminders chase.
+            found[str(period.id)] = [u for u in registration if states.get(u) in OWING]
     return found
 
 

@@ -66,6 +66,26 @@ def test_the_overdue_list_names_the_units_that_still_owe(
     assert "Nhắc ngay" in late.text
 
 
+def test_a_report_is_owed_only_by_units_that_registered(
+    app_client: TestClient, world: World
+) -> None:
+    """Past Q1's deadline, the unit that registered owes its report; the two that did not
+    register owe the registration, not a report they cannot file."""
+    submitted(world, "SNV")
+    with world.sessions() as session:
+        period = session.scalars(
+            select(ReportPeriod.id).where(ReportPeriod.movement_id == world.movement_id)
+        ).one()
+    world.clock.current = datetime(2026, 4, 20, 9, 0, tzinfo=VN_TZ)  # past Q1's 10/04
+    sign_in(app_client, world, "office")
+    base = f"/web/movements?movement={world.movement_id}&overdue="
+    late_report = app_client.get(f"{base}{period}").text
+    assert "Sở Nội vụ</a>" in late_report
+    assert "Sở Tư pháp" not in late_report and "Sở Y tế" not in late_report
+    late_registration = app_client.get(f"{base}dk").text
+    assert "Sở Tư pháp" in late_registration and "Sở Y tế" in late_registration
+
+
 def test_before_the_deadline_nothing_is_overdue(app_client: TestClient, world: World) -> None:
     sign_in(app_client, world, "office")
     page = app_client.get("/web/movements")
