@@ -164,7 +164,7 @@ class HybridRetriever:
         so a mark typed otherwise ('hoá' for 'hóa') or put back wrong costs half a match, and
         the same question typed either way scores alike."""
         text = self.restore(query)
-        lexical = view.lexical.scores(text, folded=False) + view.lexical.scores(query, folded=True)
+        lexical = view.lexical.blend(text, query)
         ref = find_reference(query, view.documents.values())
         direct = [view.row_of[c.id] for c in in_force_first(lookup(ref, view.chunks), ref, on)]
         return _Plan(query, on, lexical, None, text, ref, direct)
