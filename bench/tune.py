@@ -33,11 +33,11 @@ from knowledge.confidence import DEFAULT_THRESHOLD
 from knowledge.index import KnowledgeIndex
 from knowledge.retriever import DEFAULT_LEXICAL_LEAD, HybridRetriever, lexical_lead
 
-BM25_PARAMS = ((0.9, 0.5), (0.6, 0.3), (0.6, 0.4), (0.5, 0.4), (0.4, 0.3))  # (k1, b)
-LINE_PARAMS = ((0.9, 0.5), (1.2, 0.75), (1.5, 0.75), (1.2, 0.9))  # line level (k1, b)
-SHARES = (1.0, 0.7, 0.6, 0.5, 0.4)  # of the article score in the blend; 1.0: articles only
-WEIGHTS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
-LEADS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+BM25_PARAMS = ((0.9, 0.5), (0.6, 0.4), (0.5, 0.4), (0.4, 0.3))  # (k1, b)
+LINE_PARAMS = ((1.2, 0.75), (1.5, 0.75))  # line level (k1, b)
+SHARES = (1.0, 0.5, 0.4, 0.3)  # of the article score in the blend; 1.0: articles only
+WEIGHTS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+LEADS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 TOLERANCE = 0.001  # MRR@10 a skip rule may cost on dev
 THRESHOLDS = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 OUT_OF_SCOPE = Path(__file__).resolve().parent / "data" / "out_of_scope.txt"
@@ -81,10 +81,10 @@ def lead_sweep(index: KnowledgeIndex, dev: list[Query]) -> dict[str, float]:
         skipped = sum(r[0] >= threshold for r in rows) / n
         mark = "  <- default" if threshold == DEFAULT_LEXICAL_LEAD else ""
         print(
-            f"  lead {threshold:.1f}: MRR@10 {mrr:.4f} (real {mrr_real:.4f}), "
+            f"  lead {threshold:.2f}: MRR@10 {mrr:.4f} (real {mrr_real:.4f}), "
             f"not embedded {skipped:.3f}{mark}"
         )
-        key = f"lead{int(threshold * 10):02d}"
+        key = f"lead{round(threshold * 100):03d}"
         figures[f"dev_mrr10_{key}"] = round(mrr, 4)
         figures[f"dev_skipped_ratio_{key}"] = round(skipped, 4)
         if pick is None and mrr > base - TOLERANCE and mrr_real > base_real - TOLERANCE:
