@@ -1,4 +1,5 @@
-"""Tuning on the ALQAC `dev` split only: BM25's k1 and b, the dense weight of the hybrid sum,
+"""Tuning on the ALQAC `dev` split only: BM25's k1 and b, those of the line-level index and the
+article's share of the blend (knowledge.lexical), the dense weight of the hybrid sum,
 BM25's lead from which a query is not embedded, and the answer threshold (dev questions should
 be answered, out-of-scope questions refused; the threshold itself is calibrated on the
 bundled texts by bench/confidence.py, this only checks it on another corpus).
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -31,12 +33,19 @@ from knowledge.confidence import DEFAULT_THRESHOLD
 from knowledge.index import KnowledgeIndex
 from knowledge.retriever import DEFAULT_LEXICAL_LEAD, HybridRetriever, lexical_lead
 
-BM25_PARAMS = ((0.9, 0.5), (0.6, 0.3), (0.6, 0.4), (0.5, 0.4), (0.4, 0.3))  # (k1, b)
-WEIGHTS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
-LEADS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+BM25_PARAMS = ((0.9, 0.5), (0.6, 0.4), (0.5, 0.4), (0.4, 0.3))  # (k1, b)
+LINE_PARAMS = ((1.2, 0.75), (1.5, 0.75))  # line level (k1, b)
+SHARES = (1.0, 0.5, 0.4, 0.3)  # of the article score in the blend; 1.0: articles only
+WEIGHTS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+LEADS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 TOLERANCE = 0.001  # MRR@10 a skip rule may cost on dev
 THRESHOLDS = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 OUT_OF_SCOPE = Path(__file__).resolve().parent / "data" / "out_of_scope.txt"
+
+
+def ranked(retriever: HybridRetriever) -> Callable[[str], list[str]]:
+    """The retriever's 10 best chunk ids for a question."""
+    return lambda q: [p.chunk.id for p in retriever.search(q, 10)]
 
 
 def reciprocal_rank(ranked: list[str], relevant: frozenset[str]) -> float:
@@ -55,10 +64,7 @@ def lead_sweep(index: KnowledgeIndex, dev: list[Query]) -> dict[str, float]:
     rows = []
     for query in dev:
         view = index.view()
-        lexical = view.lexical.scores(query.text, folded=False) + view.lexical.scores(
-            query.text, folded=True
-        )
-        lead = lexical_lead(lexical)
+        lead = lexical_lead(view.lexical.blend(always.restore(query.text), query.text))
         full = reciprocal_rank([p.chunk.id for p in always.search(query.text, 10)], query.relevant)
         lex = reciprocal_rank([p.chunk.id for p in never.search(query.text, 10)], query.relevant)
         rows.append((lead, full, lex, query.is_real_question))
@@ -75,16 +81,43 @@ def lead_sweep(index: KnowledgeIndex, dev: list[Query]) -> dict[str, float]:
         skipped = sum(r[0] >= threshold for r in rows) / n
         mark = "  <- default" if threshold == DEFAULT_LEXICAL_LEAD else ""
         print(
-            f"  lead {threshold:.1f}: MRR@10 {mrr:.4f} (real {mrr_real:.4f}), "
+            f"  lead {threshold:.2f}: MRR@10 {mrr:.4f} (real {mrr_real:.4f}), "
             f"not embedded {skipped:.3f}{mark}"
         )
-        key = f"lead{int(threshold * 10):02d}"
+        key = f"lead{round(threshold * 100):03d}"
         figures[f"dev_mrr10_{key}"] = round(mrr, 4)
         figures[f"dev_skipped_ratio_{key}"] = round(skipped, 4)
         if pick is None and mrr > base - TOLERANCE and mrr_real > base_real - TOLERANCE:
             pick = threshold
     print(f"  pick: {pick}")
     figures["lead_pick"] = -1.0 if pick is None else pick
+    return figures
+
+
+def line_sweep(index: KnowledgeIndex, dev: list[Query], real: list[Query]) -> dict[str, float]:
+    """Hybrid MRR@10 for the line-level index's k1, b and the article's share of the blend."""
+    figures: dict[str, float] = {}
+    shipped = (knowledge.lexical.LINE_K1, knowledge.lexical.LINE_B)
+    shipped_share = knowledge.lexical.ARTICLE_SHARE
+    print("line-level k1, b and article share sweep (hybrid MRR@10, real questions)")
+    for k1, b in LINE_PARAMS:
+        knowledge.lexical.LINE_K1, knowledge.lexical.LINE_B = k1, b
+        index.refresh()
+        for share in SHARES:
+            knowledge.lexical.ARTICLE_SHARE = share
+            search = ranked(HybridRetriever(index))
+            scores, real_scores = evaluate(search, dev), evaluate(search, real)
+            mark = "  <- default" if ((k1, b), share) == (shipped, shipped_share) else ""
+            print(
+                f"  lines k1 {k1}, b {b}, article share {share}: "
+                f"{scores.mrr10:.4f} ({real_scores.mrr10:.4f}){mark}"
+            )
+            key = f"lk{round(k1 * 10):02d}_lb{round(b * 100):03d}_s{round(share * 10):02d}"
+            figures[f"dev_mrr10_{key}"] = round(scores.mrr10, 4)
+            figures[f"dev_real_mrr10_{key}"] = round(real_scores.mrr10, 4)
+    knowledge.lexical.LINE_K1, knowledge.lexical.LINE_B = shipped
+    knowledge.lexical.ARTICLE_SHARE = shipped_share
+    index.refresh()
     return figures
 
 
@@ -111,11 +144,11 @@ def main() -> None:
             figures[f"dev_mrr10_{key}"] = round(scores.mrr10, 4)
             figures[f"dev_real_mrr10_{key}"] = round(real_scores.mrr10, 4)
         knowledge.lexical.K1, knowledge.lexical.B = shipped
-        index.refresh()
+        figures.update(line_sweep(index, dev, real))
         print("dense weight sweep (MRR@10)")
         for weight in WEIGHTS:
             retriever = HybridRetriever(index, dense_weight=weight)
-            scores = evaluate(lambda q, r=retriever: [p.chunk.id for p in r.search(q, 10)], dev)
+            scores = evaluate(ranked(retriever), dev)
             print(f"  dense_weight {weight:.2f}: MRR@10 {scores.mrr10:.4f}  R@1 {scores.r1:.4f}")
             figures[f"dev_mrr10_w{round(weight * 100):03d}"] = round(scores.mrr10, 4)
 

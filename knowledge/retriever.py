@@ -1,7 +1,8 @@
 """Hybrid retrieval: direct lookups, then dense + BM25 fused, texts in force first.
 
 A weighted sum of min-max-normalised scores beat reciprocal rank fusion on ALQAC (0.885
-against 0.828). BM25 sums the accented and the diacritic-free index. multilingual-e5 collapses
+against 0.828). BM25 sums the accented and the diacritic-free index, each blended with its
+line-level twin (knowledge.lexical). multilingual-e5 collapses
 on queries typed without diacritics (MRR 0.05), so those get their diacritics back from the
 index's vocabulary (knowledge.accents) before they are embedded. The query embedding is nearly
 all of a search's time, so it is skipped when BM25's best passage leads the runner-up by far
@@ -53,14 +54,15 @@ Scores = npt.NDArray[np.float32]
 # lexical evidence alone: the cosine then settles both the ranking and whether to answer.
 SURE = 0.9
 
-# Tuned on ALQAC dev (bench/tune.py), with BM25's k1 and b: MRR@10 0.905 at 0.35 against 0.901
-# at 0.3, 0.900 at 0.4, 0.897 at 0.45, 0.896 at 0.5.
-DEFAULT_DENSE_WEIGHT = 0.35
-# Dense is skipped when (best - second) / best of the raw BM25 scores reaches this; None: never.
-# Tuned on ALQAC dev (bench/tune.py): from 0.3, 42% of questions are not embedded and MRR@10 is
-# 0.9052, as always embedding (0.2: 59%, 0.9056; 0.6: 4%, 0.9052); a query whose passages BM25
-# cannot make sure of is embedded all the same (SURE).
-DEFAULT_LEXICAL_LEAD: float | None = 0.3
+# Tuned on ALQAC dev (bench/tune.py), with BM25's line-level blend (knowledge.lexical): MRR@10
+# 0.924 at 0.25 against 0.920 at 0.2, 0.922 at 0.3, 0.922 at 0.35, 0.919 at 0.4 (articles
+# alone, before the blend: 0.905 at 0.35).
+DEFAULT_DENSE_WEIGHT = 0.25
+# Dense is skipped when (best - second) / best of the blended BM25 scores reaches this; None:
+# never. Tuned on ALQAC dev (bench/tune.py): from 0.1, 82% of questions are not embedded and
+# MRR@10 is 0.9239, as always embedding (0.05: 89%, 0.9203; 0.3: 46%, 0.9239); a query whose
+# passages BM25 cannot make sure of is embedded all the same (SURE).
+DEFAULT_LEXICAL_LEAD: float | None = 0.1
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ class HybridRetriever:
         so a mark typed otherwise ('hoá' for 'hóa') or put back wrong costs half a match, and
         the same question typed either way scores alike."""
         text = self.restore(query)
-        lexical = view.lexical.scores(text, folded=False) + view.lexical.scores(query, folded=True)
+        lexical = view.lexical.blend(text, query)
         ref = find_reference(query, view.documents.values())
         direct = [view.row_of[c.id] for c in in_force_first(lookup(ref, view.chunks), ref, on)]
         return _Plan(query, on, lexical, None, text, ref, direct)
@@ -290,7 +292,7 @@ class HybridRetriever:
 
 
 def lexical_lead(lexical: Scores) -> float:
-    """(best - second) / best of the raw BM25 scores; 0 when nothing matches."""
+    """(best - second) / best of the BM25 scores; 0 when nothing matches."""
     top = top_rows(lexical, 2)
     if not top:
         return 0.0

@@ -286,7 +286,9 @@ def test_confidence_features_are_absolute(retriever: HybridRetriever) -> None:
     """The same passage scores the same whatever else the list holds."""
     question = "tiêu chuẩn lao động tiên tiến"
     [best, *_] = retriever.search(question, k=5, today=TODAY)
-    alone = Passage(best.chunk, score=1.0, dense=best.dense, lexical=best.lexical)
+    alone = Passage(
+        best.chunk, score=1.0, dense=best.dense, lexical=best.lexical, embedded=best.embedded
+    )
     assert features(question, best) == features(question, alone)
     assert features(question, best).coverage == 1.0
 

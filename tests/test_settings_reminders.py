@@ -9,11 +9,14 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.wiring import work_calendar
+from knowledge.retriever import DEFAULT_DENSE_WEIGHT, DEFAULT_LEXICAL_LEAD
 
 
 def test_defaults() -> None:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    assert settings.lexical_lead == 0.3
+    # the retriever's own defaults, tuned on ALQAC dev (bench/tune.py)
+    assert settings.lexical_lead == DEFAULT_LEXICAL_LEAD
+    assert settings.dense_weight == DEFAULT_DENSE_WEIGHT
     assert settings.reminders_enabled is True
     assert (settings.quiet_hours_start, settings.quiet_hours_end) == (time(21), time(7))
     assert settings.reminder_send_time == time(8)
