@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.core.access import Action, Actor, can
 from bot.core.flows import nomination_handoffs, nomination_text
 from bot.core.flows.base import Ctx, Draft, Engine, Flow, Step, Turn, buttons
+from bot.core.flows.review import Queue, open_queue
 from bot.core.nomination_record import nominee_name
 from bot.core.text import reason_given
 from bot.i18n import nominations_vi as nv
@@ -162,19 +163,19 @@ def _decide(ctx: Ctx, draft: Draft, status: str, reason: str) -> Turn:
 def begin(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:
     """/duyetdn: the nominations waiting for the office; `/duyetdn 12` (from a pushed notice)
     opens that one at its decision while it still waits."""
-    if not can(ctx.actor, Action.REVIEW, None):
-        return [Reply(nv.NOM_REVIEW_NOT_FOR_YOU)]
-    waiting = nominations.with_status(ctx.session, nominations.SUBMITTED)
-    if arg.isdigit():
-        named = [n for n in waiting if n.id == int(arg)]
-        if named:
-            return engine.start(ctx, state, NAME, DECIDE, nominations.to_draft(named[0]))
-        if not waiting:
-            return [Reply(vi.HANDOFF_GONE), Reply(nv.NOM_REVIEW_NOTHING)]
-        return [Reply(vi.HANDOFF_GONE), *engine.start(ctx, state, NAME, PICK, {})]
-    if not waiting:
-        return [Reply(nv.NOM_REVIEW_NOTHING)]
-    return engine.start(ctx, state, NAME, PICK, {})
+    return open_queue(
+        ctx,
+        engine,
+        state,
+        arg,
+        Queue(
+            NAME,
+            lambda: nominations.with_status(ctx.session, nominations.SUBMITTED),
+            nominations.to_draft,
+            nv.NOM_REVIEW_NOT_FOR_YOU,
+            nv.NOM_REVIEW_NOTHING,
+        ),
+    )
 
 
 FLOW = Flow(

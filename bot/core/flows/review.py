@@ -8,8 +8,10 @@ makes the same decision through `decide`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -141,19 +143,59 @@ def decide(
 def begin(ctx: Ctx, engine: Engine, state: ConversationState, arg: str = "") -> list[Reply]:
     """/duyet: the office's list of registrations to review; `/duyet 12` (from a pushed
     notice) opens that one at its decision, while it still waits for review."""
+    return open_queue(
+        ctx,
+        engine,
+        state,
+        arg,
+        Queue(
+            NAME,
+            lambda: registrations.with_status(ctx.session, registrations.SUBMITTED),
+            registrations.to_draft,
+            vi.REVIEW_NOT_FOR_YOU,
+            vi.REVIEW_NOTHING,
+        ),
+    )
+
+
+class Waiting(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+W = TypeVar("W", bound=Waiting)
+
+
+@dataclass(frozen=True)
+class Queue(Generic[W]):
+    """One of the office's review queues: its form, what waits, each one's draft, the texts
+    for whoever may not review and for an empty queue."""
+
+    flow: str
+    waiting: Callable[[], Sequence[W]]
+    draft: Callable[[W], Draft]
+    refused: str
+    empty: str
+
+
+def open_queue(
+    ctx: Ctx, engine: Engine, state: ConversationState, arg: str, queue: Queue[W]
+) -> list[Reply]:
+    """The office's review commands (/duyet, /duyetdn): the list, or with a number (a pushed
+    notice's button) that record at its decision while it still waits; one gone says so."""
     if not can(ctx.actor, Action.REVIEW, None):
-        return [Reply(vi.REVIEW_NOT_FOR_YOU)]
-    waiting = registrations.with_status(ctx.session, registrations.SUBMITTED)
+        return [Reply(queue.refused)]
+    waiting = queue.waiting()
     if arg.isdigit():
-        named = [r for r in waiting if r.id == int(arg)]
+        named = [w for w in waiting if w.id == int(arg)]
         if named:
-            return engine.start(ctx, state, NAME, DECIDE, registrations.to_draft(named[0]))
+            return engine.start(ctx, state, queue.flow, DECIDE, queue.draft(named[0]))
         if not waiting:
-            return [Reply(vi.HANDOFF_GONE), Reply(vi.REVIEW_NOTHING)]
-        return [Reply(vi.HANDOFF_GONE), *engine.start(ctx, state, NAME, PICK, {})]
+            return [Reply(vi.HANDOFF_GONE), Reply(queue.empty)]
+        return [Reply(vi.HANDOFF_GONE), *engine.start(ctx, state, queue.flow, PICK, {})]
     if not waiting:
-        return [Reply(vi.REVIEW_NOTHING)]
-    return engine.start(ctx, state, NAME, PICK, {})
+        return [Reply(queue.empty)]
+    return engine.start(ctx, state, queue.flow, PICK, {})
 
 
 FLOW = Flow(
