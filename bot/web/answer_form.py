@@ -13,6 +13,9 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from bot.core.answering import provisions_of
+from bot.core.cited import Provision
+from bot.core.curated import CuratedLibrary
 from bot.i18n import web_vi
 from bot.web.deps import Viewer
 
@@ -67,6 +70,16 @@ class AnswerForm:
         ):
             if len(items) > limit:
                 found.append(web_vi.ANSWER_TOO_MANY.format(field=label, limit=limit))
+        return found
+
+    def provisions(self, library: CuratedLibrary | None) -> list[Provision]:
+        """The citations checked against the loaded texts; each one that cannot be used, or
+        the library being off, goes into `errors`."""
+        if library is None:
+            self.errors.append(web_vi.ANSWER_NO_LIBRARY)
+            return []
+        found, errors = provisions_of(library, self.specs) if self.specs else ([], [])
+        self.errors += errors
         return found
 
 

@@ -11,12 +11,14 @@ import re
 import tempfile
 import unicodedata
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import quote
 
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
 from bot.store.files import FileStore
+from bot.web.dashboard import PageError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UNSAFE = re.compile(r"[^A-Za-z0-9 ._()-]+")
@@ -54,12 +56,23 @@ def xlsx_download(path: Path, name: str) -> FileResponse:
     )
 
 
-def stored_file(
-    files: FileStore | None, content_hash: str, filename: str, content_type: str
-) -> FileResponse | None:
-    """A stored attachment as a download; None when the store is off or lacks it."""
-    if files is None or not files.has(content_hash):
-        return None
+class Stored(Protocol):
+    """An attachment row as the stores keep them (reports', nominations')."""
+
+    @property
+    def content_hash(self) -> str: ...
+    @property
+    def filename(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+
+
+def stored_file(files: FileStore | None, found: Stored | None) -> FileResponse:
+    """A stored attachment as a download; 404 when there is none, or the store is off or
+    lacks its file."""
+    if found is None or files is None or not files.has(found.content_hash):
+        raise PageError(404)
+    content_hash, filename, content_type = found.content_hash, found.filename, found.content_type
     return FileResponse(
         files.path_for(content_hash),
         media_type=content_type or "application/octet-stream",

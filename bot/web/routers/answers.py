@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from bot.admin.answers import cite_spec
-from bot.core.answering import provisions_of, restore_answer, update_answer
-from bot.core.cited import CiteError, Provision
+from bot.core.answering import restore_answer, update_answer
+from bot.core.cited import CiteError
 from bot.i18n import web_vi
 from bot.store import curated as store
 from bot.store import org
@@ -167,12 +167,7 @@ def save_edit(
         row = _row(session, answer_id)
         form.errors = form.check(question_required=True)
         library = dash.curated
-        provisions: list[Provision] = []
-        if library is None:
-            form.errors.append(web_vi.ANSWER_NO_LIBRARY)
-        elif form.specs:
-            provisions, cite_errors = provisions_of(library, form.specs)
-            form.errors += cite_errors
+        provisions = form.provisions(library)
         if form.errors or library is None:
             return _edit_page(request, templates, who, row, form, status_code=422)
         update_answer(

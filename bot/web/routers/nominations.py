@@ -106,11 +106,4 @@ def attachment(
     if not who.may_view(nom.unit_id):
         raise PageError(403)
     found = next((a for a in nom.attachments if a.id == attachment_id), None)
-    sent = (
-        stored_file(dash.files, found.content_hash, found.filename, found.content_type)
-        if found is not None
-        else None
-    )
-    if sent is None:
-        raise PageError(404)
-    return sent
+    return stored_file(dash.files, found)

@@ -14,8 +14,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from bot.core.answering import Asked, add_answer, item_rows, parse_item, provisions_of
-from bot.core.cited import Provision
+from bot.core.answering import Asked, add_answer, item_rows, parse_item
 from bot.i18n import web_vi
 from bot.store import answer_log, org, unanswered
 from bot.store.qa_models import AnswerLog
@@ -135,12 +134,7 @@ def save_answer(
         if form.item and not asked:
             form.errors.append(web_vi.ANSWER_ITEM_GONE.format(item=form.item))
         library = dash.curated
-        provisions: list[Provision] = []
-        if library is None:
-            form.errors.append(web_vi.ANSWER_NO_LIBRARY)
-        elif form.specs:
-            provisions, cite_errors = provisions_of(library, form.specs)
-            form.errors += cite_errors
+        provisions = form.provisions(library)
         if form.errors or library is None:
             return _form_page(request, templates, who, form, asked, status_code=422)
         wording = form.question or asked[-1].question

@@ -90,11 +90,4 @@ def attachment(
     if not who.may_view(unit_id):
         raise PageError(403)
     found = unit_view.attachment_of(session, unit_id, attachment_id)
-    sent = (
-        stored_file(dash.files, found.content_hash, found.filename, found.content_type)
-        if found is not None
-        else None
-    )
-    if sent is None:
-        raise PageError(404)
-    return sent
+    return stored_file(dash.files, found)
