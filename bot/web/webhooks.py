@@ -18,14 +18,20 @@ id, stored nowhere, and answered with the channel's `malformed_status`:
   webhook off.
 - Zalo Bot: 200, as its Telegram-like platform resends too.
 - Any other channel: 400 (the default in bot.channels.base).
+
+An update the database cannot take now (SQLite's writer lock held past the busy timeout, say
+by a long import; PostgreSQL unreachable) is answered 503 with Retry-After and stored
+nowhere: every platform sends it again, and nothing is acknowledged that was not stored.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.exc import OperationalError
 
 from bot.channels.base import Channel, MalformedUpdate
 from bot.delivery.receiving import decode, store_update
@@ -34,6 +40,9 @@ from bot.store.db import run_db
 
 MAX_BODY_BYTES = 1_000_000
 OK = b'{"ok":true}'
+RETRY_AFTER_S = "5"
+
+log = logging.getLogger(__name__)
 
 router = APIRouter()
 
@@ -85,6 +94,9 @@ async def webhook(
         if channel.malformed_status == 200:
             return Response(content=OK, media_type="application/json")
         return Response(status_code=channel.malformed_status)
+    except OperationalError as error:
+        log.warning("webhook %s: the database cannot store the update now: %s", path, error.orig)
+        return Response(status_code=503, headers={"Retry-After": RETRY_AFTER_S})
     services.worker.wake()
     reply = channel.webhook_reply(update)
     body = OK if reply is None else orjson.dumps(reply)

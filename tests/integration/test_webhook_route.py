@@ -200,3 +200,22 @@ async def test_a_store_that_fails_is_never_acknowledged(
     monkeypatch.setattr(inbox, "store", real)  # the platform's retry goes through
     assert await app.post(bodies[5]) == 200
     assert "tg:205" in app.stored()
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)  # its writer lock and busy timeout
+async def test_an_update_the_database_cannot_take_now_is_503_and_then_stored(
+    app: App, world: World
+) -> None:
+    """SQLite's writer lock held past the busy timeout (a long import on another connection):
+    503 with Retry-After, nothing acknowledged; the platform's retry is stored."""
+    update = body(7_300_000, "x", 300)
+    with world.engine.connect() as importing:
+        importing.exec_driver_sql("UPDATE units SET name = name")  # BEGIN IMMEDIATE: the lock
+        response = await app.client.post(
+            "/webhooks/telegram", content=update, headers={SECRET_HEADER: SECRET}
+        )
+        importing.rollback()
+    assert response.status_code == 503 and response.headers["Retry-After"].isdigit()
+    assert "tg:300" not in app.stored()
+    assert await app.post(update) == 200
+    assert "tg:300" in app.stored()
