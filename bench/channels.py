@@ -86,6 +86,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.fakes.scripts import REGISTRATION  # noqa: E402
+from tests.rig import free_port, linked_unit_heads  # noqa: E402
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 START = datetime(2026, 3, 10, 9, 0, tzinfo=HCM)
@@ -106,8 +107,7 @@ def seed(db_url: str, chats: list[int]) -> None:
     """A movement and, per chat, a unit with a unit head linked to the chat on Telegram."""
     from bot.store import org
     from bot.store.db import make_engine, migrate, session_factory
-    from bot.store.models import ChannelIdentity, Movement, Person, PersonRole, ReportPeriod, Unit
-    from bot.store.roles import Role
+    from bot.store.models import Movement, ReportPeriod
 
     engine = make_engine(db_url)
     migrate(engine)
@@ -135,22 +135,7 @@ def seed(db_url: str, chats: list[int]) -> None:
             )
         ]
         session.add(movement)
-        units = [Unit(code=f"U{chat}", name=f"Đơn vị {chat}") for chat in chats]
-        session.add_all(units)
-        session.flush()
-        people = []
-        for chat, unit in zip(chats, units, strict=True):
-            person = Person(full_name=f"Thủ trưởng {chat}", unit_id=unit.id)
-            person.roles = [PersonRole(role=Role.UNIT_HEAD.value)]
-            people.append(person)
-        session.add_all(people)
-        session.flush()
-        session.add_all(
-            ChannelIdentity(
-                channel="telegram", external_id=str(chat), person_id=person.id, linked_at=linked
-            )
-            for chat, person in zip(chats, people, strict=True)
-        )
+        linked_unit_heads(session, chats, linked_at=linked)
     engine.dispose()
 
 
@@ -783,12 +768,6 @@ def surplus_report(chat: int, texts: list[str], wanted: list[str], reference: li
     return "\n".join(lines)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _cpu_seconds(pid: int) -> float:
     """The process's CPU and its worker processes' (they share its parent pid)."""
     total = _cpu_seconds_of(Path(f"/proc/{pid}/stat"))
@@ -856,7 +835,7 @@ async def run_config(
     fake.delay_s = delay_ms / 1000
     calibration = next(chat_ids)
     ids = [next(chat_ids) for _ in range(chats)]
-    port = _free_port()
+    port = free_port()
     tag = f"{bot}-{delay_ms}ms-{chats}-{run}"
     schemas = contextlib.ExitStack()
     if bot.startswith("ours"):

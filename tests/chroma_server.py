@@ -10,7 +10,6 @@ where the server cannot start.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.rig import free_port
 
 STARTUP_S = 60.0  # a busy machine may take a while; the heartbeat ends the wait at once
 
@@ -43,12 +44,6 @@ class ChromaServer:
 def chroma_command() -> str | None:
     beside = Path(sys.executable).with_name("chroma")
     return str(beside) if beside.exists() else shutil.which("chroma")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def start_chroma(directory: Path) -> ChromaServer:

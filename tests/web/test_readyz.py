@@ -14,9 +14,10 @@ from bot import wiring
 from bot.config import Settings
 from bot.store.db import make_engine, session_factory
 from bot.web.app import create_app
-from tests.chroma_server import free_port, start_chroma
+from tests.chroma_server import start_chroma
 from tests.forms.conftest import World
 from tests.integration.services import services
+from tests.rig import free_port
 
 
 def readyz(app_services: object) -> tuple[int, dict[str, object]]:
